@@ -1,0 +1,70 @@
+"""The `nnkb` command: one subcommand per pipeline stage.
+
+kb/ -> validate -> bench -> results -> render (mkdocs hook). Each subcommand takes
+--kb DIR so it can run on a copy of the knowledge base.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _add_kb(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kb", type=Path, default=Path("kb"),
+                        help="knowledge base folder (default: kb)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nnkb", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check every KB file and results file; report all problems")
+    _add_kb(p)
+
+    p = sub.add_parser("bench", help="run the benchmark rows whose cached result is missing")
+    _add_kb(p)
+    p.add_argument("--models", nargs="+", metavar="ID", help="only these kb/models ids")
+    p.add_argument("--runtimes", nargs="+", metavar="NAME", help="only these runtime adapters")
+    p.add_argument("--force", action="store_true", help="rerun rows even if their key is cached")
+    p.add_argument("--budget", type=float, metavar="SECONDS",
+                   help="stop starting new rows after this many seconds")
+    p.add_argument("--row-budget", type=float, metavar="SECONDS",
+                   help="time budget for the repetitions of one row")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="kill a row's subprocess after this many seconds")
+    p.add_argument("--results", type=Path, metavar="FILE",
+                   help="results file to write (default: KB/results/<machine-id>.json)")
+    p.add_argument("--dry-run", action="store_true", help="list the rows that would run")
+
+    p = sub.add_parser("model", help="write a model's ONNX file and print its graph statistics")
+    _add_kb(p)
+    p.add_argument("id", help="kb/models id")
+    p.add_argument("--out", type=Path, help="write the ONNX file here")
+
+    p = sub.add_parser("machine", help="print this machine's fingerprint and id")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            from .validate import run
+        elif args.command == "bench":
+            from .bench.runner import run
+        elif args.command == "model":
+            from .models.cli import run
+        elif args.command == "machine":
+            from .bench.machine import run
+        else:  # pragma: no cover - argparse rejects unknown commands
+            raise AssertionError(args.command)
+        return run(args)
+    except KeyboardInterrupt:
+        print("nnkb: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+"""The knowledge base as typed data: kb/<collection>/<id>.yaml parsed once into dataclasses.
+
+Everything downstream (bench, render) works on these objects. Validation lives in
+validate.py; `load_kb` assumes a KB that validates and raises KBError otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .yamlsafe import LoadedYaml, YamlProblem, load_yaml
+
+SCHEMA_DIR = Path(__file__).parent / "schemas"
+
+# collection folder -> schema file stem
+COLLECTIONS: dict[str, str] = {
+    "use_cases": "use_case",
+    "models": "model",
+    "frameworks": "framework",
+    "hardware": "hardware",
+}
+
+
+class KBError(Exception):
+    """The KB cannot be loaded; run `nnkb validate` for every problem."""
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    url: str
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Source | None:
+        return cls(raw["title"], raw["url"]) if raw else None
+
+
+@dataclass(frozen=True)
+class Cited:
+    value: float
+    source: Source
+    unit: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Cited | None:
+        if not raw:
+            return None
+        return cls(raw["value"], Source.of(raw["source"]), raw.get("unit"), raw.get("note"))
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    metric: str
+    dataset: str
+    value: float
+    source: Source
+    unit: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class OnnxSpec:
+    source: str  # builtin | package | file | url
+    inputs: dict[str, tuple[int, ...]]
+    builder: str | None = None
+    seed: int | None = None
+    package: str | None = None
+    import_name: str | None = None
+    resource: str | None = None
+    path: str | None = None
+    url: str | None = None
+    sha256: str | None = None
+    classifier: bool = False
+    benchmark: bool = True
+
+
+@dataclass
+class Entry:
+    collection: str
+    id: str
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.data["name"]
+
+    @property
+    def summary(self) -> str:
+        return self.data["summary"]
+
+    @property
+    def description(self) -> str:
+        return self.data["description"]
+
+    @property
+    def sources(self) -> list[Source]:
+        return [Source.of(s) for s in self.data.get("sources", [])]
+
+
+@dataclass
+class Model(Entry):
+    @property
+    def family(self) -> str:
+        return self.data["family"]
+
+    @property
+    def task(self) -> str:
+        return self.data["task"]
+
+    @property
+    def use_cases(self) -> list[str]:
+        return list(self.data["use_cases"])
+
+    @property
+    def paper(self) -> Source:
+        return Source.of(self.data["paper"])
+
+    @property
+    def licence(self) -> tuple[str, Source]:
+        return self.data["licence"]["name"], Source.of(self.data["licence"]["source"])
+
+    @property
+    def published_parameters(self) -> Cited | None:
+        return Cited.of(self.data["published"].get("parameters"))
+
+    @property
+    def published_macs(self) -> Cited | None:
+        return Cited.of(self.data["published"].get("macs"))
+
+    @property
+    def accuracy(self) -> list[Accuracy]:
+        return [
+            Accuracy(a["metric"], a["dataset"], a["value"], Source.of(a["source"]),
+                     a.get("unit"), a.get("note"))
+            for a in self.data["accuracy"]
+        ]
+
+    @property
+    def onnx(self) -> OnnxSpec | None:
+        raw = self.data.get("onnx")
+        if raw is None:
+            return None
+        fields = {k: v for k, v in raw.items() if k != "inputs"}
+        inputs = {name: tuple(shape) for name, shape in raw["inputs"].items()}
+        return OnnxSpec(inputs=inputs, **fields)
+
+
+@dataclass
+class UseCase(Entry):
+    @property
+    def accuracy_metric(self) -> dict[str, Any]:
+        return self.data["accuracy_metric"]
+
+    @property
+    def accuracy_floor(self) -> Cited | None:
+        return Cited.of(self.data.get("accuracy_floor"))
+
+    @property
+    def considerations(self) -> list[Claim]:
+        return [Claim(c["text"], Source.of(c["source"])) for c in self.data.get("considerations", [])]
+
+    @property
+    def hardware_notes(self) -> list[tuple[str, Claim]]:
+        return [(n["hardware"], Claim(n["text"], Source.of(n["source"])))
+                for n in self.data.get("hardware_notes", [])]
+
+
+@dataclass
+class Framework(Entry):
+    @property
+    def kind(self) -> str:
+        return self.data["kind"]
+
+    @property
+    def platforms(self) -> list[str]:
+        return list(self.data["platforms"]["values"])
+
+    @property
+    def hardware(self) -> list[str]:
+        return list(self.data["hardware"]["values"])
+
+    @property
+    def benchmark_adapter(self) -> str | None:
+        return self.data.get("benchmark_adapter")
+
+
+@dataclass
+class Hardware(Entry):
+    @property
+    def category(self) -> str:
+        return self.data["category"]
+
+
+_TYPES: dict[str, type[Entry]] = {
+    "use_cases": UseCase,
+    "models": Model,
+    "frameworks": Framework,
+    "hardware": Hardware,
+}
+
+
+@dataclass
+class KB:
+    root: Path
+    use_cases: dict[str, UseCase] = field(default_factory=dict)
+    models: dict[str, Model] = field(default_factory=dict)
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    hardware: dict[str, Hardware] = field(default_factory=dict)
+
+    def collection(self, name: str) -> dict[str, Entry]:
+        return getattr(self, name)
+
+    def entries(self):
+        for name in COLLECTIONS:
+            yield from self.collection(name).values()
+
+    def models_for(self, use_case: str) -> list[Model]:
+        return [m for m in self.models.values() if use_case in m.use_cases]
+
+
+def entry_files(root: Path, collection: str) -> list[Path]:
+    folder = root / collection
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def load_entry_file(path: Path) -> LoadedYaml:
+    return load_yaml(path)
+
+
+def load_kb(root: Path) -> KB:
+    """Load every entry of the KB at `root` into typed objects (no schema check here)."""
+    root = Path(root)
+    kb = KB(root=root)
+    for collection in COLLECTIONS:
+        for path in entry_files(root, collection):
+            try:
+                loaded = load_yaml(path)
+            except YamlProblem as exc:
+                raise KBError(f"{path}:{exc.mark.line}:{exc.mark.col}: {exc.message}") from None
+            if not isinstance(loaded.data, dict):
+                raise KBError(f"{path}:1:1: expected a mapping of fields")
+            entry = _TYPES[collection](collection, path.stem, path, loaded.data)
+            kb.collection(collection)[path.stem] = entry
+    return kb
