@@ -1,0 +1,1 @@
+"""Render stage: pages, tables (pandas) and charts (plotly) from the KB and results files."""
