@@ -1,0 +1,60 @@
+"""One loader per model source; `materialize` gives a verified ONNX file for a KB model.
+
+A loader is `load(spec, cache_dir) -> Path` in its own module. Adding a source is one
+module plus one line in LOADERS (and the source's name in schemas/model.schema.json).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from ...kb import Model, OnnxSpec
+from . import builtin, file, package, url
+from ._common import ModelSourceError, sha256_file, write_atomic
+
+LOADERS: dict[str, Callable[[OnnxSpec, Path], Path]] = {
+    "builtin": builtin.load,
+    "package": package.load,
+    "file": file.load,
+    "url": url.load,
+}
+
+
+def default_cache_dir() -> Path:
+    """Where built and downloaded models are kept: $NNKB_CACHE/models or .cache/nnkb/models."""
+    return Path(os.environ.get("NNKB_CACHE", ".cache/nnkb")) / "models"
+
+
+def materialize(model: Model, cache_dir: Path) -> Path:
+    """Return the path of the model's ONNX file, built, located or downloaded, and verified.
+
+    Raises ModelSourceError naming the KB file and what went wrong.
+    """
+    where = f"{model.path}: model {model.id}"
+    spec = model.onnx
+    if spec is None:
+        raise ModelSourceError(f"{where}: has no ONNX file (onnx: null)")
+    loader = LOADERS.get(spec.source)
+    if loader is None:
+        raise ModelSourceError(
+            f"{where}: onnx.source: unknown source {spec.source!r}; known: {', '.join(LOADERS)}"
+        )
+    try:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+        return loader(spec, Path(cache_dir))
+    except ModelSourceError as exc:
+        raise ModelSourceError(f"{where}: {exc}") from None
+    except OSError as exc:
+        raise ModelSourceError(f"{where}: {exc}") from None
+
+
+__all__ = [
+    "LOADERS",
+    "ModelSourceError",
+    "default_cache_dir",
+    "materialize",
+    "sha256_file",
+    "write_atomic",
+]
