@@ -2,10 +2,17 @@
 
 PyYAML's safe loader accepts duplicate keys silently and expands aliases without
 limit; a KB file is contributor input, so both are refused here with a position.
+Tags other than YAML's plain scalars and collections, recursive aliases and very
+deep nesting are refused too, so that no input can end in a traceback.
+
+`load_json` reads a results file with the same positions: the data comes from the
+json module (exact JSON semantics), the positions from composing the same text as YAML.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +21,11 @@ import yaml
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000
+MAX_DEPTH = 100
+
+_CORE = "tag:yaml.org,2002:"
+# Tags the YAML resolver assigns to plain data; anything else was written by hand (`!!python/...`).
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
 
 Pointer = tuple[str | int, ...]
 
@@ -52,19 +64,41 @@ def _mark(node: yaml.Node) -> Mark:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, max_nodes: int | None = MAX_NODES) -> None:
         self.marks: dict[Pointer, Mark] = {}
         self.count = 0
+        self.max_nodes = max_nodes
+        self.open: set[int] = set()  # ids of the collection nodes being built (cycle check)
 
     def build(self, node: yaml.Node, pointer: Pointer) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.max_nodes is not None and self.count > self.max_nodes:
             raise YamlProblem(
-                f"document expands to more than {MAX_NODES} values; "
+                f"document expands to more than {self.max_nodes} values; "
                 "aliases that multiply (an alias bomb) are refused",
                 _mark(node),
             )
+        if len(pointer) > MAX_DEPTH:
+            raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep", _mark(node))
+        if node.tag not in _ALLOWED_TAGS and node.tag != _CORE + "value":
+            raise YamlProblem(
+                f"tag '{node.tag.replace(_CORE, '!!')}' is not allowed; "
+                "KB files hold plain strings, numbers, booleans, lists and mappings",
+                _mark(node),
+            )
         self.marks[pointer] = _mark(node)
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+            if id(node) in self.open:
+                raise YamlProblem("an alias refers to a value that contains it; "
+                                  "recursive aliases are refused", _mark(node))
+            self.open.add(id(node))
+            try:
+                return self._build_collection(node, pointer)
+            finally:
+                self.open.discard(id(node))
+        return _construct_scalar(node)
+
+    def _build_collection(self, node: yaml.Node, pointer: Pointer) -> Any:
         if isinstance(node, yaml.MappingNode):
             result: dict[str, Any] = {}
             key_marks: dict[Any, Mark] = {}
@@ -88,32 +122,43 @@ class _Builder:
                 # A value's mark is where the key is written: editors show that line.
                 self.marks[pointer + (key,)] = _mark(key_node)
             return result
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, pointer + (i,)) for i, item in enumerate(node.value)]
-        return _construct_scalar(node)
+        return [self.build(item, pointer + (i,)) for i, item in enumerate(node.value)]
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
 
 
 def _construct_scalar(node: yaml.ScalarNode) -> Any:
-    value = _SCALAR_LOADER.construct_object(node, deep=True)
+    if node.tag == _CORE + "value":  # a lone `=`: PyYAML has no constructor for it
+        return node.value
+    try:
+        value = _SCALAR_LOADER.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # e.g. `!!int abc`
+        raise YamlProblem(
+            f"value '{node.value}' cannot be read as {node.tag.replace(_CORE, '!!')} ({exc})",
+            _mark(node),
+        ) from None
+    finally:
+        # The loader caches every node it constructed; drop it so memory does not grow per file.
+        _SCALAR_LOADER.constructed_objects.pop(node, None)
     # Dates stay strings so that data round-trips to JSON unchanged.
     if not isinstance(value, (str, int, float, bool, type(None))):
         return node.value
     return value
 
 
-def load_yaml(path: Path) -> LoadedYaml:
-    """Parse `path`; raise YamlProblem with a position for anything that is not clean data."""
+def _read_text(path: Path) -> str:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise YamlProblem(f"file is {size} bytes; KB files may be at most {MAX_FILE_BYTES} bytes")
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlProblem(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _compose(text: str, max_nodes: int | None) -> tuple[Any, dict[Pointer, Mark]]:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -122,9 +167,55 @@ def load_yaml(path: Path) -> LoadedYaml:
         raise YamlProblem(f"YAML syntax error: {exc.problem or exc}", where) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML error: {exc}") from None
-    first_line = text.splitlines()[0] if text else ""
+    except RecursionError:  # PyYAML composes recursively: `[[[[...` thousands deep
+        raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
     if node is None:
+        return None, {}
+    builder = _Builder(max_nodes)
+    return builder.build(node, ()), builder.marks
+
+
+def load_yaml(path: Path) -> LoadedYaml:
+    """Parse `path`; raise YamlProblem with a position for anything that is not clean data."""
+    text = _read_text(path)
+    first_line = text.splitlines()[0] if text else ""
+    data, marks = _compose(text, MAX_NODES)
+    return LoadedYaml(data=data, marks=marks, first_line=first_line)
+
+
+_NON_JSON_CONSTANT = re.compile(r"-?\b(?:NaN|Infinity)\b")
+
+
+def load_json(path: Path) -> LoadedYaml:
+    """Parse a JSON file strictly; positions of values as in `load_yaml`.
+
+    Duplicate keys and NaN/Infinity (which Python's json accepts) are refused.
+    """
+    text = _read_text(path)
+    first_line = text.splitlines()[0] if text else ""
+    if not text.strip():
         return LoadedYaml(data=None, first_line=first_line)
-    builder = _Builder()
-    data = builder.build(node, ())
-    return LoadedYaml(data=data, marks=builder.marks, first_line=first_line)
+
+    def refuse_constant(name: str) -> Any:
+        match = _NON_JSON_CONSTANT.search(text)
+        offset = match.start() if match else 0
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise YamlProblem(f"{name} is not a JSON number; write null for a missing value",
+                          Mark(line, col))
+
+    try:
+        data = json.loads(text, parse_constant=refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise YamlProblem(f"JSON syntax error: {exc.msg}", Mark(exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
+    try:
+        # JSON is YAML, so composing it gives positions (and refuses duplicate keys).
+        # The YAML values are discarded: YAML 1.1 reads `1e-05` as a string.
+        _, marks = _compose(text, max_nodes=None)
+    except YamlProblem as exc:
+        if exc.message.startswith("duplicate key"):
+            raise
+        marks = {}  # valid JSON that PyYAML cannot read (rare): positions fall back to 1:1
+    return LoadedYaml(data=data, marks=marks, first_line=first_line)
