@@ -29,78 +29,30 @@ from nnkb.kb import KB, Accuracy, Claim, Model, UseCase
 BASELINE_RUNTIME = "onnxruntime"
 OK = "ok"
 
+# fmt: off
 RESULT_COLUMNS = [
-    "machine",
-    "machine_label",
-    "hardware",
-    "model",
-    "runtime",
-    "runtime_version",
-    "settings",
-    "status",
-    "reason",
-    "p50",
-    "p90",
-    "p99",
-    "mean",
-    "ci95_low",
-    "ci95_high",
-    "n",
-    "converged",
-    "throughput",
-    "peak_fraction",
-    "achieved_flops",
-    "peak_flops",
-    "session_create_s",
-    "first_inference_s",
-    "peak_rss_bytes",
-    "model_file_bytes",
-    "parameters",
-    "macs",
-    "precision",
-    "max_abs_error",
-    "max_rel_error",
-    "top1_agree",
-    "measured_at",
+    "machine", "machine_label", "hardware", "model", "runtime", "runtime_version", "settings",
+    "status", "reason", "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged",
+    "throughput", "peak_fraction", "achieved_flops", "peak_flops", "session_create_s",
+    "first_inference_s", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "precision",
+    "max_abs_error", "max_rel_error", "top1_agree", "measured_at",
 ]
 _FLOAT_COLUMNS = [
-    "p50",
-    "p90",
-    "p99",
-    "mean",
-    "ci95_low",
-    "ci95_high",
-    "throughput",
-    "peak_fraction",
-    "achieved_flops",
-    "peak_flops",
-    "session_create_s",
-    "first_inference_s",
-    "max_abs_error",
+    "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",
+    "achieved_flops", "peak_flops", "session_create_s", "first_inference_s", "max_abs_error",
     "max_rel_error",
 ]
+# fmt: on
 _INT_COLUMNS = ["n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs"]
 _BOOL_COLUMNS = ["converged", "top1_agree"]
 
+# fmt: off
 RANKING_COLUMNS = [
-    "machine",
-    "machine_label",
-    "model",
-    "model_name",
-    "rank",
-    "runtime",
-    "runtime_version",
-    "settings",
-    "status",
-    "reason",
-    "p50",
-    "p90",
-    "ci95_low",
-    "ci95_high",
-    "accuracy",
-    "accuracy_unit",
-    "meets_floor",
+    "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
+    "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "accuracy",
+    "accuracy_unit", "meets_floor",
 ]
+# fmt: on
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -641,10 +593,14 @@ def _other_runtimes_sentence(pick: Any, machine_frame: pd.DataFrame) -> list[str
     others = others[others["runtime"] != pick.runtime].sort_values(["p50", "runtime"])
     if others.empty:
         return []
-    parts = [
-        f"{r.runtime} at {format_latency(r.p50)} ({_slower(r.p50, pick.p50)})"
-        for r in others.itertuples()
-    ]
+    parts = []
+    for r in others.itertuples():
+        how = _slower(r.p50, pick.p50)
+        if r.p50 == pick.p50 and not _missing(r.p90):
+            # The ranking broke this tie on p90; say so, or the choice looks arbitrary.
+            how += f", but a higher p90 of {format_latency(r.p90)} against "
+            how += format_latency(pick.p90)
+        parts.append(f"{r.runtime} at {format_latency(r.p50)} ({how})")
     return [f"{pick.model} also ran on {_join(parts)}."]
 
 
@@ -762,21 +718,12 @@ def _machines_by_hardware(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 # --- runtimes and machines ---------------------------------------------------------------------
 
+# fmt: off
 SPEEDUP_COLUMNS = [
-    "machine",
-    "machine_label",
-    "model",
-    "runtime",
-    "runtime_version",
-    "settings",
-    "p50",
-    "baseline_p50",
-    "speedup",
-    "precision",
-    "max_abs_error",
-    "max_rel_error",
-    "top1_agree",
+    "machine", "machine_label", "model", "runtime", "runtime_version", "settings", "p50",
+    "baseline_p50", "speedup", "precision", "max_abs_error", "max_rel_error", "top1_agree",
 ]
+# fmt: on
 
 
 def runtime_speedups(frame: pd.DataFrame, baseline: str = BASELINE_RUNTIME) -> pd.DataFrame:
@@ -798,17 +745,12 @@ def runtime_speedups(frame: pd.DataFrame, baseline: str = BASELINE_RUNTIME) -> p
     return out
 
 
+# fmt: off
 FAILURE_COLUMNS = [
-    "runtime",
-    "runtime_version",
-    "machine",
-    "machine_label",
-    "model",
-    "settings",
-    "status",
-    "reason",
-    "measured_at",
+    "runtime", "runtime_version", "machine", "machine_label", "model", "settings", "status",
+    "reason", "measured_at",
 ]
+# fmt: on
 
 
 def load_failures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -818,22 +760,13 @@ def load_failures(frame: pd.DataFrame) -> pd.DataFrame:
     return failed[FAILURE_COLUMNS].reset_index(drop=True)
 
 
+# fmt: off
 EFFICIENCY_COLUMNS = [
-    "machine",
-    "model",
-    "runtime",
-    "settings",
-    "p50",
-    "parameters",
-    "macs",
-    "flops",
-    "achieved_flops",
-    "achieved_gflops",
-    "peak_flops",
-    "peak_fraction",
-    "peak_percent",
+    "machine", "model", "runtime", "settings", "p50", "parameters", "macs", "flops",
+    "achieved_flops", "achieved_gflops", "peak_flops", "peak_fraction", "peak_percent",
     "flops_per_weight_byte",
 ]
+# fmt: on
 
 
 def machine_efficiency(frame: pd.DataFrame, machine_id: str) -> pd.DataFrame:
@@ -886,9 +819,11 @@ def format_latency(seconds: float | None) -> str:
 
 
 def format_ratio(ratio: float | None) -> str:
-    """A speed ratio: `1.8x`, `12x`."""
+    """A speed ratio: `0.75x`, `1.8x`, `12x`."""
     if _missing(ratio):
         return "–"
+    if ratio < 1:
+        return f"{ratio:.2f}x"
     return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:.0f}x"
 
 

@@ -1,0 +1,241 @@
+"""Plotly charts for the site, each returned as an HTML <div> fragment.
+
+The fragments do not embed plotly.js (the page loads the site's own copy of plotly.min.js) and
+are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
+JSON lists rather than typed arrays, numbers rounded, so golden tests can pin whole pages.
+Every KB string is HTML-escaped before it reaches the figure, because plotly renders a subset
+of HTML in labels and hover text and KB text must show as text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from nnkb.kb import UseCase
+
+from .analysis import BASELINE_RUNTIME, pareto_front
+
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+# Okabe-Ito colours: distinguishable with colour-vision deficiencies, and fixed so that the
+# output does not depend on plotly's default colourway.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# An explicit style instead of a named template: plotly embeds the whole template in every
+# figure's JSON (about 6 kB each), and a named one may change between plotly releases.
+_AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#bbbbbb", "zerolinecolor": "#cccccc"}
+_LAYOUT = {
+    "template": "none",
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "xaxis": _AXIS,
+    "yaxis": _AXIS,
+    "height": 460,
+    "margin": {"l": 70, "r": 30, "t": 50, "b": 60},
+    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "font": {"size": 13},
+}
+
+
+def _esc(text: Any) -> str:
+    return html.escape(str(text), quote=False)
+
+
+def _num(value: float, digits: int = 6) -> float | None:
+    """A float rounded to `digits` significant figures (None for missing), for stable JSON."""
+    if value is None or pd.isna(value):
+        return None
+    return float(f"{float(value):.{digits}g}")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
+
+
+def _to_div(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+
+
+def _empty(fig: go.Figure, message: str) -> None:
+    fig.add_annotation(
+        text=_esc(message), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+
+
+def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | None = None) -> str:
+    """Median latency (ms, log axis) against cited accuracy, one colour per machine.
+
+    `ranking` is `analysis.use_case_ranking(...)`. Only ok rows with a cited accuracy can be
+    placed; the dashed line per machine is its Pareto front, the dotted line the floor.
+    Default div id: `chart-latency-accuracy-<use case id>`.
+    """
+    metric = use_case.accuracy_metric
+    unit = ranking.attrs.get("accuracy_unit")
+    y_title = f"{metric['metric']} on {metric['dataset']}" + (f" ({unit})" if unit else "")
+    higher = bool(metric["higher_is_better"])
+    fig = go.Figure(layout=_LAYOUT)
+    points = ranking[
+        (ranking["status"] == "ok") & ranking["p50"].notna() & ranking["accuracy"].notna()
+    ]
+    front = pareto_front(points, higher_is_better=higher)
+    machines = sorted(points["machine"].unique())
+    for i, machine in enumerate(machines):
+        colour = PALETTE[i % len(PALETTE)]
+        rows = points[points["machine"] == machine].sort_values(["p50", "model"])
+        label = _esc(rows["machine_label"].iloc[0])
+        fig.add_trace(
+            go.Scatter(
+                x=[_num(v * 1e3) for v in rows["p50"]],
+                y=[_num(v) for v in rows["accuracy"]],
+                mode="markers+text",
+                name=label,
+                legendgroup=machine,
+                marker={"color": colour, "size": 10},
+                text=[_esc(m) for m in rows["model"]],
+                textposition="top center",
+                customdata=[[_esc(r)] for r in rows["runtime"]],
+                hovertemplate=(
+                    "%{text} on %{customdata[0]}<br>median %{x} ms<br>"
+                    + _esc(metric["metric"])
+                    + " %{y}<extra>"
+                    + label
+                    + "</extra>"
+                ),
+            )
+        )
+        edge = front[front["machine"] == machine].sort_values("p50")
+        if len(edge) > 1:
+            fig.add_trace(
+                go.Scatter(
+                    x=[_num(v * 1e3) for v in edge["p50"]],
+                    y=[_num(v) for v in edge["accuracy"]],
+                    mode="lines",
+                    name=f"{label}: Pareto front",
+                    legendgroup=machine,
+                    line={"color": colour, "dash": "dash", "width": 1},
+                    hoverinfo="skip",
+                )
+            )
+    floor = use_case.accuracy_floor
+    if floor is not None and machines:
+        fig.add_hline(
+            y=_num(ranking.attrs.get("floor", floor.value)),
+            line={"dash": "dot", "color": "#777777"},
+            annotation_text=f"floor {_num(ranking.attrs.get('floor', floor.value))}",
+            annotation_position="bottom right",
+        )
+    fig.update_layout(
+        title=_esc(f"{use_case.name}: latency against cited accuracy"),
+        xaxis={"title": "median latency (ms, log scale)", "type": "log"},
+        yaxis={"title": _esc(y_title)},
+    )
+    if not machines:
+        _empty(fig, "No measured candidate has a cited accuracy yet.")
+    return _to_div(fig, div_id or f"chart-latency-accuracy-{_slug(use_case.id)}")
+
+
+def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-speedups") -> str:
+    """Speed-up of each runtime over the baseline per model, grouped by machine and model.
+
+    `speedups` is `analysis.runtime_speedups(...)` (optionally filtered). Bars above the dashed
+    line at 1 are faster than the baseline; hover text carries the agreement with it.
+    """
+    baseline = speedups.attrs.get("baseline", BASELINE_RUNTIME)
+    fig = go.Figure(layout=_LAYOUT)
+    rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
+    groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
+    x_machine = [_esc(v) for v in groups["machine_label"]]
+    x_model = [_esc(v) for v in groups["model"]]
+    keys = list(zip(groups["machine"], groups["model"]))
+    for i, runtime in enumerate(sorted(rows["runtime"].unique())):
+        by_key = {(r.machine, r.model): r for r in rows[rows["runtime"] == runtime].itertuples()}
+        found = [by_key.get(k) for k in keys]
+        fig.add_trace(
+            go.Bar(
+                x=[x_machine, x_model],
+                y=[_num(r.speedup, 4) if r else None for r in found],
+                name=_esc(runtime),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[
+                    [_num(r.p50 * 1e3, 4), _agreement(r)] if r else [None, ""] for r in found
+                ],
+                hovertemplate=(
+                    f"{_esc(runtime)}: %{{y}}x<br>median %{{customdata[0]}} ms<br>"
+                    "%{customdata[1]}<extra></extra>"
+                ),
+            )
+        )
+    if len(rows):
+        fig.add_hline(y=1, line={"dash": "dash", "color": "#777777"})
+    fig.update_layout(
+        title=_esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)"),
+        barmode="group",
+        yaxis={"title": f"{_esc(baseline)} median / runtime median"},
+    )
+    if not len(rows):
+        _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")
+    return _to_div(fig, div_id)
+
+
+def _agreement(row: Any) -> str:
+    parts = []
+    if not pd.isna(row.max_abs_error):
+        parts.append(f"max abs. error {row.max_abs_error:.2g}")
+    if not pd.isna(row.top1_agree):
+        parts.append("top-1 agrees" if row.top1_agree else "top-1 differs")
+    return ", ".join(parts)
+
+
+def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = None) -> str:
+    """Achieved GFLOP/s against FLOPs per FP32 weight byte, with the measured peak as a ceiling.
+
+    `efficiency` is `analysis.machine_efficiency(...)`; `peak_flops` the machine's measured FP32
+    peak in FLOP/s. Only the compute roof is drawn: no memory bandwidth is measured, and the x
+    axis counts weight bytes only (an upper bound on arithmetic intensity).
+    Default div id: `chart-roofline-<machine id>`.
+    """
+    machine = efficiency.attrs.get("machine")
+    if machine is None and len(efficiency):
+        machine = efficiency["machine"].iloc[0]
+    fig = go.Figure(layout=_LAYOUT)
+    rows = efficiency[
+        efficiency["achieved_gflops"].notna() & efficiency["flops_per_weight_byte"].notna()
+    ]
+    for i, runtime in enumerate(sorted(rows["runtime"].unique())):
+        part = rows[rows["runtime"] == runtime].sort_values("model")
+        fig.add_trace(
+            go.Scatter(
+                x=[_num(v, 4) for v in part["flops_per_weight_byte"]],
+                y=[_num(v, 4) for v in part["achieved_gflops"]],
+                mode="markers+text",
+                name=_esc(runtime),
+                marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
+                text=[_esc(m) for m in part["model"]],
+                textposition="top center",
+                customdata=[[_num(v, 3)] for v in part["peak_percent"]],
+                hovertemplate=(
+                    "%{text} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
+                    "(%{customdata[0]} % of peak)<br>%{x} FLOPs per weight byte<extra></extra>"
+                ),
+            )
+        )
+    peak_gflops = _num(peak_flops / 1e9, 4)
+    fig.add_hline(
+        y=peak_gflops,
+        line={"color": "#D55E00", "width": 2},
+        annotation_text=f"measured FP32 peak {peak_gflops} GFLOP/s",
+        annotation_position="top left",
+    )
+    fig.update_layout(
+        title="Achieved compute against the measured peak",
+        xaxis={"title": "FLOPs per byte of FP32 weights (log scale)", "type": "log"},
+        yaxis={"title": "achieved GFLOP/s (log scale)", "type": "log"},
+    )
+    if rows.empty:
+        _empty(fig, "No ok rows with MAC and parameter counts on this machine yet.")
+    return _to_div(fig, div_id or f"chart-roofline-{_slug(machine or 'machine')}")
