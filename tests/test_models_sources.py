@@ -1,0 +1,252 @@
+"""materialize() for every source, the url source against a local HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Self
+
+import pytest
+
+from nnkb.kb import Model
+from nnkb.models.builtin import BUILDERS
+from nnkb.models.sources import LOADERS, ModelSourceError, materialize, sha256_file
+
+PAYLOAD = b"an onnx file, as far as hashing is concerned\n" * 100
+PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+def _model(onnx: dict | None, model_id: str = "m") -> Model:
+    return Model("models", model_id, Path(f"kb/models/{model_id}.yaml"), {"onnx": onnx})
+
+
+def _spec(**fields) -> dict:
+    return {"inputs": {"input": [1, 3, 224, 224]}, **fields}
+
+
+class _Server:
+    """Serves PAYLOAD at /model.onnx, 404 elsewhere, and counts the requests per path."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests.append(self.path)
+                if self.path == "/model.onnx":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(PAYLOAD)))
+                    self.end_headers()
+                    self.wfile.write(PAYLOAD)
+                else:
+                    self.send_error(404, "Not Found")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def server():
+    with _Server() as running:
+        yield running
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def test_every_schema_source_has_a_loader():
+    assert set(LOADERS) == {"builtin", "package", "file", "url"}
+
+
+# -- url ---------------------------------------------------------------------------------------
+
+
+def test_url_download_then_cached_reuse(server, tmp_path):
+    model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=PAYLOAD_SHA))
+    first = materialize(model, tmp_path)
+    assert first.read_bytes() == PAYLOAD
+    assert first.parent.parent == tmp_path
+    assert server.requests == ["/model.onnx"]
+    second = materialize(model, tmp_path)
+    assert second == first
+    assert server.requests == ["/model.onnx"]  # no second request
+    assert _files(tmp_path) == [first.name]  # no temporary file left behind
+
+
+def test_url_hash_mismatch_is_refused_and_not_kept(server, tmp_path):
+    wrong = "0" * 64
+    model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=wrong))
+    with pytest.raises(ModelSourceError) as caught:
+        materialize(model, tmp_path)
+    message = str(caught.value)
+    assert "kb/models/m.yaml: model m: onnx.sha256: refusing" in message
+    assert f"expected sha256 {wrong}" in message
+    assert f"downloaded file has {PAYLOAD_SHA}" in message
+    assert _files(tmp_path) == []
+
+
+def test_url_damaged_cache_is_fetched_again(server, tmp_path):
+    model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=PAYLOAD_SHA))
+    path = materialize(model, tmp_path)
+    path.write_bytes(b"truncated")
+    assert materialize(model, tmp_path).read_bytes() == PAYLOAD
+    assert server.requests == ["/model.onnx", "/model.onnx"]
+
+
+def test_url_404(server, tmp_path):
+    model = _model(_spec(source="url", url=f"{server.base}/gone.onnx", sha256=PAYLOAD_SHA))
+    with pytest.raises(
+        ModelSourceError,
+        match=r"downloading http://127\.0\.0\.1:\d+/gone\.onnx "
+        r"failed: HTTP 404",
+    ):
+        materialize(model, tmp_path)
+    assert _files(tmp_path) == []
+
+
+def test_url_unreachable_and_bad_scheme(tmp_path):
+    with _Server() as stopped:
+        url = f"{stopped.base}/model.onnx"
+    model = _model(_spec(source="url", url=url, sha256=PAYLOAD_SHA))
+    with pytest.raises(ModelSourceError, match="failed"):
+        materialize(model, tmp_path)
+    model = _model(_spec(source="url", url="ftp://example.org/m.onnx", sha256=PAYLOAD_SHA))
+    with pytest.raises(ModelSourceError, match="not an http"):
+        materialize(model, tmp_path)
+
+
+# -- package ------------------------------------------------------------------------------------
+
+
+def test_package_missing(tmp_path):
+    model = _model(
+        _spec(
+            source="package",
+            package="no-such-dist",
+            import_name="no_such_pkg_nnkb",
+            resource="m.onnx",
+            sha256=PAYLOAD_SHA,
+        )
+    )
+    with pytest.raises(ModelSourceError, match="'no_such_pkg_nnkb' is not installed.*no-such-dist"):
+        materialize(model, tmp_path)
+
+
+def test_package_found_without_importing_it(tmp_path, monkeypatch):
+    # The package's __init__ fails on import, as rapidocr_onnxruntime's does without its
+    # dependencies; the file inside must still be found.
+    package = tmp_path / "site" / "fakemodels_nnkb"
+    (package / "models").mkdir(parents=True)
+    (package / "__init__.py").write_text("raise ImportError('needs a dependency')\n")
+    (package / "models" / "m.onnx").write_bytes(PAYLOAD)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    spec = _spec(
+        source="package",
+        package="fakemodels",
+        import_name="fakemodels_nnkb",
+        resource="models/m.onnx",
+        sha256=PAYLOAD_SHA,
+    )
+    assert materialize(_model(spec), tmp_path / "cache") == package / "models" / "m.onnx"
+
+    with pytest.raises(ModelSourceError, match="has no file 'models/other.onnx'"):
+        materialize(_model({**spec, "resource": "models/other.onnx"}), tmp_path / "cache")
+    with pytest.raises(ModelSourceError, match="points outside the package"):
+        materialize(_model({**spec, "resource": "../escape.onnx"}), tmp_path / "cache")
+    with pytest.raises(ModelSourceError, match=f"expected {'1' * 64}.*got {PAYLOAD_SHA}"):
+        materialize(_model({**spec, "sha256": "1" * 64}), tmp_path / "cache")
+
+
+# The files rapidocr-onnxruntime==1.4.4 ships (requirements-models.txt), as measured.
+PPOCR_FILES = {
+    "models/ch_PP-OCRv4_det_infer.onnx": "d2a7720d45a54257208b1e13e36a8479894cb74155a5efe29462512d42f49da9",
+    "models/ch_PP-OCRv4_rec_infer.onnx": "48fc40f24f6d2a207a2b1091d3437eb3cc3eb6b676dc3ef9c37384005483683b",
+    "models/ch_ppocr_mobile_v2.0_cls_infer.onnx": "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
+}
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("rapidocr_onnxruntime") is None,
+    reason="rapidocr-onnxruntime (requirements-models.txt) missing",
+)
+@pytest.mark.parametrize(("resource", "sha256"), sorted(PPOCR_FILES.items()))
+def test_package_rapidocr_files(tmp_path, resource, sha256):
+    spec = _spec(
+        source="package",
+        package="rapidocr-onnxruntime",
+        import_name="rapidocr_onnxruntime",
+        resource=resource,
+        sha256=sha256,
+    )
+    path = materialize(_model(spec), tmp_path)
+    assert path.name == Path(resource).name
+    assert sha256_file(path) == sha256
+    assert _files(tmp_path) == []  # used in place, not copied
+
+
+# -- file ---------------------------------------------------------------------------------------
+
+
+def test_file_relative_to_cwd_and_absolute(tmp_path, monkeypatch):
+    (tmp_path / "models").mkdir()
+    target = tmp_path / "models" / "m.onnx"
+    target.write_bytes(PAYLOAD)
+    monkeypatch.chdir(tmp_path)
+    spec = _spec(source="file", path="models/m.onnx", sha256=PAYLOAD_SHA)
+    assert materialize(_model(spec), tmp_path / "cache") == target
+    assert materialize(_model({**spec, "path": str(target)}), tmp_path / "cache") == target
+    with pytest.raises(ModelSourceError, match="sha256 mismatch"):
+        materialize(_model({**spec, "sha256": "2" * 64}), tmp_path / "cache")
+    with pytest.raises(ModelSourceError, match="onnx.path: no file at"):
+        materialize(_model({**spec, "path": "models/missing.onnx"}), tmp_path / "cache")
+
+
+# -- builtin ------------------------------------------------------------------------------------
+
+
+def test_builtin_written_once_named_by_content(tmp_path):
+    model = _model(_spec(source="builtin", builder="squeezenet1_1", seed=3))
+    path = materialize(model, tmp_path)
+    data = BUILDERS["squeezenet1_1"](3).SerializeToString()
+    digest = hashlib.sha256(data).hexdigest()
+    assert path.name == f"squeezenet1_1-seed3-{digest[:16]}.onnx"
+    assert path.read_bytes() == data
+    mtime = path.stat().st_mtime_ns
+    assert materialize(model, tmp_path) == path
+    assert path.stat().st_mtime_ns == mtime  # reused, not rewritten
+    assert _files(tmp_path) == [path.name]
+
+
+def test_builtin_unknown_builder_and_pinned_hash(tmp_path):
+    with pytest.raises(ModelSourceError, match="unknown builder 'resnet19'; known: .*resnet18"):
+        materialize(_model(_spec(source="builtin", builder="resnet19", seed=0)), tmp_path)
+    spec = _spec(source="builtin", builder="squeezenet1_1", seed=0, sha256="3" * 64)
+    with pytest.raises(ModelSourceError, match="now gives sha256"):
+        materialize(_model(spec), tmp_path)
+
+
+def test_no_onnx_and_unknown_source(tmp_path):
+    with pytest.raises(ModelSourceError, match="has no ONNX file"):
+        materialize(_model(None), tmp_path)
+    with pytest.raises(ModelSourceError, match="unknown source 'ftp'; known: builtin"):
+        materialize(_model(_spec(source="ftp")), tmp_path)
