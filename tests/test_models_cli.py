@@ -91,3 +91,11 @@ def test_broken_kb_file_is_reported_with_its_position(kb, capsys):
     err = capsys.readouterr().err
     assert f"{kb / 'models' / 'broken.yaml'}:" in err
     assert "nnkb validate" in err
+
+
+def test_cache_defaults_beside_the_kb_like_bench(kb, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("NNKB_CACHE")
+    assert main(["model", "squeezenet-1-1", "--kb", str(kb)]) == 0
+    cached = list((tmp_path / ".cache" / "nnkb" / "models" / "builtin").glob("*.onnx"))
+    assert [p.name.split("-")[0] for p in cached] == ["squeezenet1_1"]
+    assert f"file        {cached[0]}" in capsys.readouterr().out

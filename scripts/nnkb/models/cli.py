@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         reason = model.data.get("not_benchmarked_reason", "no reason given")
         return _fail(f"{model.path}: model {model.id} has no ONNX file (onnx: null): {reason}")
     try:
-        path = materialize(model, default_cache_dir())
+        path = materialize(model, default_cache_dir(kb_dir))
         stats = graph_stats(path, model.onnx.inputs)
     except ModelSourceError as exc:
         return _fail(str(exc))

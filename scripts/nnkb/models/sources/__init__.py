@@ -22,9 +22,11 @@ LOADERS: dict[str, Callable[[OnnxSpec, Path], Path]] = {
 }
 
 
-def default_cache_dir() -> Path:
-    """Where built and downloaded models are kept: $NNKB_CACHE/models or .cache/nnkb/models."""
-    return Path(os.environ.get("NNKB_CACHE", ".cache/nnkb")) / "models"
+def default_cache_dir(kb_root: Path) -> Path:
+    """Where built and downloaded models are kept: $NNKB_CACHE/models, else .cache/nnkb/models
+    beside the KB folder (the same place `nnkb bench` uses)."""
+    env = os.environ.get("NNKB_CACHE")
+    return (Path(env) if env else Path(kb_root).resolve().parent / ".cache" / "nnkb") / "models"
 
 
 def materialize(model: Model, cache_dir: Path) -> Path:
