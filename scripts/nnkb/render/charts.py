@@ -10,6 +10,7 @@ of HTML in labels and hover text and KB text must show as text.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any
 
@@ -34,7 +35,8 @@ _LAYOUT = {
     "xaxis": _AXIS,
     "yaxis": _AXIS,
     "height": 460,
-    "margin": {"l": 70, "r": 30, "t": 50, "b": 60},
+    "margin": {"l": 70, "r": 30, "t": 100, "b": 60},
+    "title": {"x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     "font": {"size": 13},
 }
@@ -53,6 +55,27 @@ def _num(value: float, digits: int = 6) -> float | None:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
+
+
+def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
+    """A log axis with 1-2-5 ticks labelled in full (plotly abbreviates 20 to "2" otherwise)."""
+    data = [float(v) for v in values if v is not None and not pd.isna(v) and v > 0]
+    if include is not None:
+        data.append(include)
+    axis: dict[str, Any] = {"title": {"text": title}, "type": "log"}
+    if not data:
+        return axis
+    low, high = min(data) / 1.5, max(data) * 1.5
+    ticks = []
+    for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
+        ticks += [_num(m * 10.0**exponent) for m in (1, 2, 5)]
+    ticks = [t for t in ticks if low <= t <= high]
+    axis.update(
+        range=[_num(math.log10(low)), _num(math.log10(high))],
+        tickvals=ticks,
+        ticktext=[f"{t:g}" for t in ticks],
+    )
+    return axis
 
 
 def _to_div(fig: go.Figure, div_id: str) -> str:
@@ -130,9 +153,9 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
             annotation_position="bottom right",
         )
     fig.update_layout(
-        title=_esc(f"{use_case.name}: latency against cited accuracy"),
-        xaxis={"title": "median latency (ms, log scale)", "type": "log"},
-        yaxis={"title": _esc(y_title)},
+        title={"text": _esc(f"{use_case.name}: latency against cited accuracy")},
+        xaxis=_log_axis(points["p50"] * 1e3, "median latency (ms, log scale)"),
+        yaxis={"title": {"text": _esc(y_title)}},
     )
     if not machines:
         _empty(fig, "No measured candidate has a cited accuracy yet.")
@@ -173,9 +196,9 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     if len(rows):
         fig.add_hline(y=1, line={"dash": "dash", "color": "#777777"})
     fig.update_layout(
-        title=_esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)"),
+        title={"text": _esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)")},
         barmode="group",
-        yaxis={"title": f"{_esc(baseline)} median / runtime median"},
+        yaxis={"title": {"text": f"{_esc(baseline)} median / runtime median"}},
     )
     if not len(rows):
         _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")
@@ -216,7 +239,7 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = N
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
                 text=[_esc(m) for m in part["model"]],
-                textposition="top center",
+                textposition="middle right",
                 customdata=[[_num(v, 3)] for v in part["peak_percent"]],
                 hovertemplate=(
                     "%{text} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
@@ -225,16 +248,26 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = N
             )
         )
     peak_gflops = _num(peak_flops / 1e9, 4)
-    fig.add_hline(
-        y=peak_gflops,
-        line={"color": "#D55E00", "width": 2},
-        annotation_text=f"measured FP32 peak {peak_gflops} GFLOP/s",
-        annotation_position="top left",
+    fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
+    # Placed by hand: on a log axis an annotation's y is log10 of the value, which add_hline's
+    # own annotation does not account for.
+    fig.add_annotation(
+        text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
+        x=0,
+        xref="x domain",
+        xanchor="left",
+        y=_num(math.log10(peak_gflops)),
+        yref="y",
+        yanchor="bottom",
+        showarrow=False,
+        font={"color": "#D55E00"},
     )
     fig.update_layout(
-        title="Achieved compute against the measured peak",
-        xaxis={"title": "FLOPs per byte of FP32 weights (log scale)", "type": "log"},
-        yaxis={"title": "achieved GFLOP/s (log scale)", "type": "log"},
+        title={"text": "Achieved compute against the measured peak"},
+        xaxis=_log_axis(
+            rows["flops_per_weight_byte"], "FLOPs per byte of FP32 weights (log scale)"
+        ),
+        yaxis=_log_axis(rows["achieved_gflops"], "achieved GFLOP/s (log scale)", peak_gflops),
     )
     if rows.empty:
         _empty(fig, "No ok rows with MAC and parameter counts on this machine yet.")

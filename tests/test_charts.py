@@ -1,0 +1,160 @@
+"""Charts from nnkb.render.charts: deterministic <div> fragments that carry the data points."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nnkb.kb import load_kb
+from nnkb.render import analysis, charts
+
+FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_kb(FIXTURE)
+
+
+def fixture_frame() -> pd.DataFrame:
+    files = sorted((FIXTURE / "results").glob("*.json"))
+    return analysis.results_frame([json.loads(p.read_text()) for p in files])
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return fixture_frame()
+
+
+def plot_arguments(fragment: str) -> tuple[str, list, dict, dict]:
+    """The div id, data, layout and config passed to Plotly.newPlot in a fragment."""
+    decoder = json.JSONDecoder()
+    pos = fragment.index("Plotly.newPlot(") + len("Plotly.newPlot(")
+    values = []
+    for _ in range(4):
+        while fragment[pos] in " \n\t,":
+            pos += 1
+        value, pos = decoder.raw_decode(fragment, pos)
+        values.append(value)
+    return tuple(values)
+
+
+def traces(data: list) -> dict[str, dict]:
+    return {t["name"]: t for t in data}
+
+
+def check_fragment(fragment: str, div_id: str) -> tuple[list, dict]:
+    assert fragment.startswith("<div") and fragment.rstrip().endswith("</div>")
+    assert f'id="{div_id}"' in fragment
+    # plotly.js comes from the site, not inlined or from a CDN; no random ids.
+    assert "<script src" not in fragment and "cdn.plot.ly" not in fragment
+    assert len(fragment) < 20_000
+    assert not UUID.search(fragment)
+    found_id, data, layout, config = plot_arguments(fragment)
+    assert found_id == div_id
+    assert config["displaylogo"] is False
+    return data, layout
+
+
+def test_latency_vs_accuracy(kb, frame):
+    use_case = kb.use_cases["anomaly-detection"]
+    ranking = analysis.use_case_ranking(kb, frame, "anomaly-detection")
+    fragment = charts.latency_vs_accuracy(ranking, use_case)
+    data, layout = check_fragment(fragment, "chart-latency-accuracy-anomaly-detection")
+    t = traces(data)
+    x86 = t["Intel Xeon (2 cores)"]
+    assert x86["x"] == [1.5, 5.0, 5.0, 20.0]  # milliseconds
+    assert x86["y"] == [0.8, 0.9, 0.92, 0.97]
+    assert x86["text"] == ["tiny-net", "mid-net", "twin-net", "big-net"]
+    assert [c[0] for c in x86["customdata"]] == ["openvino", "openvino", "onnxruntime", "openvino"]
+    front = t["Intel Xeon (2 cores): Pareto front"]
+    assert (front["x"], front["y"]) == ([1.5, 5.0, 20.0], [0.8, 0.92, 0.97])
+    assert t["Arm Neoverse-N1 (2 cores)"]["x"] == [4.0, 9.0]
+    assert [s["y0"] for s in layout["shapes"]] == [0.85]  # the floor
+    assert layout["xaxis"]["type"] == "log"
+    assert layout["xaxis"]["ticktext"] == ["1", "2", "5", "10", "20"]
+    assert layout["yaxis"]["title"]["text"] == "image AUROC on MVTec AD (ratio)"
+
+
+def test_charts_are_deterministic(kb):
+    def render() -> list[str]:
+        frame = fixture_frame()
+        ranking = analysis.use_case_ranking(kb, frame, "image-classification")
+        eff = analysis.machine_efficiency(frame, "arm-test")
+        return [
+            charts.latency_vs_accuracy(ranking, kb.use_cases["image-classification"]),
+            charts.runtime_comparison(analysis.runtime_speedups(frame)),
+            charts.roofline(eff, eff.attrs["peak_flops"]),
+        ]
+
+    assert render() == render()
+
+
+def test_runtime_comparison(frame):
+    fragment = charts.runtime_comparison(analysis.runtime_speedups(frame))
+    data, layout = check_fragment(fragment, "chart-runtime-speedups")
+    t = traces(data)
+    assert sorted(t) == ["onnxruntime", "opencv", "openvino"]
+    openvino = t["openvino"]
+    machines, models = openvino["x"]
+    by_group = dict(zip(zip(machines, models), openvino["y"]))
+    assert by_group[("Intel Xeon (2 cores)", "mid-net")] == 1.2
+    assert by_group[("Intel Xeon (2 cores)", "tiny-net")] == pytest.approx(1.333, abs=1e-3)
+    assert by_group[("Arm Neoverse-N1 (2 cores)", "twin-net")] == 0.75
+    opencv = dict(zip(zip(*t["opencv"]["x"]), t["opencv"]["customdata"]))
+    # No opencv bar where opencv did not run; agreement travels in the hover text.
+    assert opencv[("Arm Neoverse-N1 (2 cores)", "tiny-net")] == [None, ""]
+    assert opencv[("Intel Xeon (2 cores)", "big-net")] == [
+        30.0,
+        "max abs. error 0.25, top-1 differs",
+    ]
+    assert set(t["onnxruntime"]["y"]) == {1.0}
+    assert layout["barmode"] == "group"
+    assert "Speed-up over onnxruntime" in layout["title"]["text"]
+
+
+def test_roofline(frame):
+    eff = analysis.machine_efficiency(frame, "x86-test")
+    fragment = charts.roofline(eff, 4e11)
+    data, layout = check_fragment(fragment, "chart-roofline-x86-test")
+    openvino = traces(data)["openvino"]
+    points = dict(zip(openvino["text"], zip(openvino["x"], openvino["y"])))
+    assert points["tiny-net"] == (250.0, pytest.approx(66.67, abs=0.01))
+    assert points["big-net"] == (pytest.approx(81.82, abs=0.01), 180.0)
+    assert [s["y0"] for s in layout["shapes"]] == [400.0]
+    assert "measured FP32 peak 400 GFLOP/s" in layout["annotations"][0]["text"]
+    assert layout["yaxis"]["type"] == "log" and 500 in layout["yaxis"]["tickvals"]
+
+
+def test_kb_text_is_escaped(kb, frame):
+    ranking = analysis.use_case_ranking(kb, frame, "anomaly-detection")
+    ranking.loc[ranking["model"] == "big-net", "model"] = "<img src=x onerror=alert(1)>"
+    fragment = charts.latency_vs_accuracy(ranking, kb.use_cases["anomaly-detection"])
+    assert "<img" not in fragment
+    _, data, _, _ = plot_arguments(fragment)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in traces(data)["Intel Xeon (2 cores)"]["text"]
+
+
+def test_empty_inputs_still_give_a_chart(kb):
+    empty = analysis.results_frame([])
+    ranking = analysis.use_case_ranking(kb, empty, "anomaly-detection")
+    fragment = charts.latency_vs_accuracy(ranking, kb.use_cases["anomaly-detection"], "c1")
+    data, layout = check_fragment(fragment, "c1")
+    assert data == [] and "No measured candidate" in layout["annotations"][0]["text"]
+    data, layout = check_fragment(
+        charts.runtime_comparison(analysis.runtime_speedups(empty)), "chart-runtime-speedups"
+    )
+    assert data == [] and "No model ran ok" in layout["annotations"][0]["text"]
+
+
+def test_roofline_of_a_machine_where_nothing_ran_ok(frame):
+    eff = analysis.machine_efficiency(frame[frame["status"] != "ok"], "arm-test")
+    assert eff.empty
+    data, layout = check_fragment(charts.roofline(eff, 1.6e11), "chart-roofline-arm-test")
+    assert data == [] and "No ok rows" in layout["annotations"][-1]["text"]
+    assert [s["y0"] for s in layout["shapes"]] == [160.0]
