@@ -112,6 +112,12 @@ def test_fixture_is_schema_valid():
     assert checked == 16
 
 
+def test_fixture_passes_nnkb_validate(capsys):
+    from nnkb.cli import main
+
+    assert main(["validate", "--kb", str(FIXTURE)]) == 0, capsys.readouterr()
+
+
 def test_fixture_loads_as_typed_kb(kb):
     assert sorted(kb.use_cases) == ["anomaly-detection", "image-classification"]
     assert len(kb.models) == 5
