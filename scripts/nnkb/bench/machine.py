@@ -1,0 +1,194 @@
+"""This machine: fingerprint, id, and measured FP32 peak.
+
+The id names the hardware only (CPU model, core count, short hash of the hardware part of
+the fingerprint), so upgrading a runtime keeps the same results file; runtime versions go
+into each row's cache key instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import re
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+from .settings import HARNESS
+
+# ISA extensions that decide which inference kernels a runtime can use.
+ISA_FEATURES = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "f16c",
+    "avx_vnni",
+    "avx512f",
+    "avx512bw",
+    "avx512vl",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "amx_tile",
+    "amx_bf16",
+    "amx_int8",
+    "neon",
+    "asimd",
+    "asimdhp",
+    "asimddp",
+    "fphp",
+    "bf16",
+    "i8mm",
+    "sve",
+    "sve2",
+)
+HARDWARE_FIELDS = (
+    "cpu_model",
+    "arch",
+    "physical_cores",
+    "logical_cpus",
+    "isa_features",
+    "memory_bytes",
+)
+
+
+def _proc_cpuinfo() -> dict[str, str]:
+    path = Path("/proc/cpuinfo")
+    info: dict[str, str] = {}
+    if not path.exists():
+        return info
+    for line in path.read_text(errors="replace").splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() not in info:
+            info[key.strip()] = value.strip()
+    return info
+
+
+def _cpu_model_and_flags() -> tuple[str, set[str]]:
+    info = _proc_cpuinfo()
+    model = info.get("model name") or info.get("Model name") or info.get("Hardware")
+    flags = set((info.get("flags") or info.get("Features") or "").split())
+    if not model or not flags:
+        # py-cpuinfo spawns a subprocess (~1 s): only when /proc/cpuinfo is missing (macOS)
+        import cpuinfo
+
+        data = cpuinfo.get_cpu_info()
+        model = model or data.get("brand_raw") or platform.processor() or "unknown cpu"
+        flags = flags or set(data.get("flags", []))
+    return model, flags
+
+
+def _arch() -> str:
+    machine = platform.machine().lower()
+    return {"amd64": "x86_64", "arm64": "aarch64"}.get(machine, machine)
+
+
+def hardware_class(arch: str) -> str:
+    """The kb/hardware id of this machine's class."""
+    return "arm-cpu" if arch.startswith(("arm", "aarch")) else "x86-cpu"
+
+
+def fingerprint(runtimes: dict[str, str | None] | None = None) -> dict[str, Any]:
+    if runtimes is None:
+        from .runtimes import load_adapters
+
+        runtimes = {name: a.version() for name, a in sorted(load_adapters().items())}
+    model, flags = _cpu_model_and_flags()
+    return {
+        "cpu_model": model,
+        "arch": _arch(),
+        "physical_cores": psutil.cpu_count(logical=False) or psutil.cpu_count() or 1,
+        "logical_cpus": psutil.cpu_count() or 1,
+        "isa_features": sorted(f for f in ISA_FEATURES if f in flags),
+        "memory_bytes": int(psutil.virtual_memory().total),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "runtimes": dict(runtimes),
+    }
+
+
+def _slug(text: str) -> str:
+    text = re.sub(r"\((r|tm|c)\)", " ", text.lower())
+    text = re.sub(r"\s@.*$", "", text)  # "... CPU @ 2.90GHz": the clock is not the model
+    text = re.sub(r"\b(cpu|processor)\b", " ", text)
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:40].strip("-") or "cpu"
+
+
+def machine_id(fp: dict[str, Any]) -> str:
+    hardware = {k: fp[k] for k in HARDWARE_FIELDS}
+    # Memory rounded to GiB: the kernel's reserved share moves MemTotal between boots.
+    hardware["memory_bytes"] = round(fp["memory_bytes"] / 2**30)
+    digest = hashlib.sha256(json.dumps(hardware, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{_slug(fp['cpu_model'])}-{fp['physical_cores']}c-{digest}"
+
+
+def label(fp: dict[str, Any]) -> str:
+    cores = fp["physical_cores"]
+    return f"{fp['cpu_model']}, {cores} core{'s' if cores != 1 else ''}"
+
+
+def _blas_name() -> str:
+    try:
+        return np.show_config(mode="dicts")["Build Dependencies"]["blas"]["name"]
+    except Exception:  # noqa: BLE001 - informational only
+        return "unknown BLAS"
+
+
+def measure_peak(size: int = 2048, repeats: int = 5) -> dict[str, Any]:
+    """Best-of-`repeats` FP32 matmul rate on all cores, FLOP/s: the roofline the rows'
+    achieved FLOP/s are compared with."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((size, size), dtype=np.float32)
+    b = rng.standard_normal((size, size), dtype=np.float32)
+    np.matmul(a, b)  # warm-up: thread pool start, page faults
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        np.matmul(a, b)
+        best = min(best, (time.perf_counter_ns() - start) / 1e9)
+    return {
+        "fp32_flops": 2.0 * size**3 / best,
+        "method": f"numpy {np.__version__} ({_blas_name()}) float32 matmul {size}x{size}, "
+        f"best of {repeats}, all cores",
+        "measured_at": now_iso(),
+    }
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def machine_section(fp: dict[str, Any], peak: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": machine_id(fp),
+        "label": label(fp),
+        "hardware": hardware_class(fp["arch"]),
+        "fingerprint": fp,
+        "peak": peak,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    """`nnkb machine`: print the fingerprint and the id."""
+    fp = fingerprint()
+    print(
+        json.dumps(
+            {
+                "id": machine_id(fp),
+                "label": label(fp),
+                "hardware": hardware_class(fp["arch"]),
+                "fingerprint": fp,
+                "peak_method": HARNESS["peak_method"],
+            },
+            indent=2,
+            sort_keys=True,
+        )
+    )
+    return 0

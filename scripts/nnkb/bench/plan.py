@@ -1,0 +1,128 @@
+"""The benchmark matrix: which (model, runtime) rows exist, their keys, which are cached.
+
+Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is not
+false, times every registered adapter. `--models` may name a model with benchmark: false.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..kb import KB, Model, OnnxSpec
+from ..models.sources import materialize as source_materialize
+from .keys import file_sha256, row_key
+from .runtimes import Adapter
+from .settings import HARNESS
+
+
+class PlanError(Exception):
+    """A filter or KB entry that makes the matrix impossible; exit status 1."""
+
+
+@dataclass
+class PlannedRow:
+    model_id: str
+    spec: OnnxSpec
+    runtime: str
+    runtime_version: str | None
+    settings: dict[str, Any]
+    model_path: Path | None
+    model_sha256: str | None
+    problem: str | None  # why no model file could be had (the row is then `failed`)
+    key: str
+    cached: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.model_id} × {self.runtime}"
+
+
+def cache_root(kb_root: Path) -> Path:
+    """Generated files (model files, reference outputs): NNKB_CACHE, else .cache/nnkb beside
+    the KB folder (the repository root for kb/, a tmp dir for a test KB)."""
+    env = os.environ.get("NNKB_CACHE")
+    return Path(env) if env else Path(kb_root).resolve().parent / ".cache" / "nnkb"
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> PlanError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return PlanError(f"unknown {kind} '{name}'{hint} (known: {', '.join(known) or 'none'})")
+
+
+def onnx_spec(model: Model) -> OnnxSpec | None:
+    try:
+        return model.onnx
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise PlanError(
+            f"{model.path}: onnx: malformed entry ({exc}); run `nnkb validate` for details"
+        ) from None
+
+
+def select_models(kb: KB, names: list[str] | None) -> list[Model]:
+    if not names:
+        chosen = []
+        for model_id in sorted(kb.models):
+            spec = onnx_spec(kb.models[model_id])
+            if spec is not None and spec.benchmark is not False:
+                chosen.append(kb.models[model_id])
+        return chosen
+    chosen = []
+    for name in names:
+        if name not in kb.models:
+            raise _unknown("model", name, sorted(kb.models))
+        if onnx_spec(kb.models[name]) is None:
+            raise PlanError(
+                f"model '{name}' has no ONNX file (onnx: null in {kb.models[name].path})"
+            )
+        chosen.append(kb.models[name])
+    return sorted({m.id: m for m in chosen}.values(), key=lambda m: m.id)
+
+
+def select_runtimes(adapters: dict[str, Adapter], names: list[str] | None) -> list[Adapter]:
+    if not names:
+        return [adapters[n] for n in sorted(adapters)]
+    for name in names:
+        if name not in adapters:
+            raise _unknown("runtime", name, sorted(adapters))
+    return [adapters[n] for n in sorted(set(names))]
+
+
+def materialize(model: Model, cache_dir: Path) -> tuple[Path | None, str | None, str | None]:
+    """(path, sha256, None) of the model's ONNX file, or (None, None, problem)."""
+    try:
+        path = Path(source_materialize(model, cache_dir))
+    except Exception as exc:  # noqa: BLE001 - ModelSourceError and friends: a failed row
+        return None, None, " ".join(str(exc).split())[:300]
+    return path, file_sha256(path), None
+
+
+def build_plan(
+    models: list[Model],
+    adapters: list[Adapter],
+    versions: dict[str, str | None],
+    cache_dir: Path,
+    cached_keys: set[str],
+    force: bool,
+) -> list[PlannedRow]:
+    plan = []
+    for model in models:
+        spec = onnx_spec(model)
+        path, sha, problem = materialize(model, cache_dir / "models")
+        for adapter in adapters:
+            settings = adapter.settings()
+            version = versions.get(adapter.name)
+            key = row_key(sha, adapter.name, version, settings, spec.inputs, HARNESS["input_seed"])
+            # A row whose model file could not be had is never a cache hit: the cause
+            # (a download, a missing package) may be gone next time.
+            cached = not force and sha is not None and key in cached_keys
+            plan.append(
+                PlannedRow(
+                    model.id, spec, adapter.name, version, settings, path, sha, problem, key, cached
+                )
+            )
+    return plan

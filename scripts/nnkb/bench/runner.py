@@ -1,0 +1,276 @@
+"""`nnkb bench`: run the rows whose key is missing from this machine's results file.
+
+Plan the matrix (plan.py), then run each missing row in its own worker subprocess
+(isolate.py), writing the results file atomically after every row so a killed run loses at
+most the row in flight. A failing row is a row with a status, never an abort.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from ..kb import KBError, load_kb
+from ..results import ResultsError, document, read, row_identity, write_atomic
+from . import reference as ref
+from .isolate import run_worker
+from .machine import fingerprint, machine_id, machine_section, measure_peak, now_iso
+from .plan import PlanError, PlannedRow, build_plan, cache_root, select_models, select_runtimes
+from .runtimes import load_adapters
+from .settings import HARNESS, HARNESS_VERSION
+
+NOT_OK = ("failed", "crashed", "timeout", "mismatch")
+
+
+class Run:
+    """The state of one `nnkb bench` invocation: settings, machine, rows, memo caches."""
+
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        versions: dict[str, str | None],
+        machine: dict[str, Any],
+        rows: dict[tuple, dict[str, Any]],
+        path: Path,
+    ):
+        self.row_budget = args.row_budget or HARNESS["row_budget_seconds"]
+        self.timeout = args.timeout or HARNESS["row_timeout_seconds"]
+        self.cache_dir = cache_root(args.kb)
+        self.versions = versions
+        self.machine = machine
+        self.rows = rows
+        self.path = path
+        self.references: dict[str, Path | None] = {}
+        self.graph: dict[str, tuple[int | None, int | None]] = {}
+        self.written = False
+
+    def reference_for(self, p: PlannedRow) -> Path | None:
+        """The cached reference outputs of the row's model, computed on first need."""
+        ort = self.versions.get("onnxruntime")
+        if ort is None or p.model_path is None or p.model_sha256 is None:
+            return None
+        if p.model_sha256 not in self.references:
+            out = ref.reference_path(
+                self.cache_dir, p.model_sha256, p.spec.inputs, HARNESS["input_seed"], ort
+            )
+            if not out.exists():
+                job = {
+                    "kind": "reference",
+                    "model_path": str(p.model_path),
+                    "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
+                    "seed": HARNESS["input_seed"],
+                    "out": str(out),
+                }
+                result = run_worker(job, self.timeout)
+                if result.get("status") != "ok":
+                    tqdm.write(
+                        f"  {p.model_id}: no reference outputs ({result.get('reason')})",
+                        file=sys.stderr,
+                    )
+            self.references[p.model_sha256] = out if out.exists() else None
+        return self.references[p.model_sha256]
+
+    def graph_stats(self, p: PlannedRow) -> tuple[int | None, int | None]:
+        if p.model_path is None or p.model_sha256 is None:
+            return None, None
+        if p.model_sha256 not in self.graph:
+            try:
+                from ..models.graphstats import graph_stats
+
+                stats = graph_stats(p.model_path, p.spec.inputs)
+                self.graph[p.model_sha256] = (int(stats.parameters), int(stats.macs))
+            except Exception:  # noqa: BLE001 - not installed yet, or a file it cannot parse
+                self.graph[p.model_sha256] = (None, None)
+        return self.graph[p.model_sha256]
+
+    def execute(self, p: PlannedRow, budget_left: float | None) -> dict[str, Any]:
+        row_budget = (
+            self.row_budget if budget_left is None else min(self.row_budget, max(budget_left, 0.0))
+        )
+        parameters, macs = self.graph_stats(p)
+        row: dict[str, Any] = {
+            "key": p.key,
+            "model": p.model_id,
+            "model_sha256": p.model_sha256,
+            "runtime": p.runtime,
+            "runtime_version": p.runtime_version,
+            "settings": p.settings,
+            "harness_version": HARNESS_VERSION,
+            "measured_at": now_iso(),
+            "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
+            "budget_s": row_budget,
+            "model_file_bytes": p.model_path.stat().st_size if p.model_path else None,
+            "parameters": parameters,
+            "macs": macs,
+            "status": "ok",
+            "reason": None,
+            "latency": None,
+            "session_create_s": None,
+            "first_inference_s": None,
+            "peak_rss_bytes": None,
+            "precision": None,
+            "agreement": None,
+            "achieved_flops": None,
+            "peak_fraction": None,
+        }
+        if p.problem:
+            return {**row, "status": "failed", "reason": f"model file: {p.problem}"}
+        if p.runtime_version is None:
+            return {
+                **row,
+                "status": "unavailable",
+                "reason": f"runtime '{p.runtime}' is not installed (cannot be imported)",
+            }
+        reference = self.reference_for(p)
+        job = {
+            "kind": "row",
+            "runtime": p.runtime,
+            "model_path": str(p.model_path),
+            "inputs": row["inputs"],
+            "settings": p.settings,
+            "harness": HARNESS,
+            "row_budget_s": row_budget,
+            "classifier": bool(p.spec.classifier),
+            "reference": str(reference) if reference else None,
+            "reference_label": ref.reference_label(self.versions.get("onnxruntime") or ""),
+        }
+        result = run_worker(job, self.timeout)
+        for field in (
+            "status",
+            "reason",
+            "latency",
+            "session_create_s",
+            "first_inference_s",
+            "peak_rss_bytes",
+            "precision",
+            "agreement",
+        ):
+            if field in result:
+                row[field] = result[field]
+        if row["latency"] and macs:
+            row["achieved_flops"] = 2.0 * macs / row["latency"]["p50"]
+            row["peak_fraction"] = row["achieved_flops"] / self.machine["peak"]["fp32_flops"]
+        return row
+
+    def store(self, row: dict[str, Any]) -> None:
+        """Replace the row's predecessor (same model and runtime) and rewrite the file."""
+        for identity in [i for i in self.rows if i[:2] == (row["model"], row["runtime"])]:
+            del self.rows[identity]
+        self.rows[row_identity(row)] = row
+        if write_atomic(self.path, document(self.machine, list(self.rows.values()), HARNESS)):
+            self.written = True
+
+
+def describe(row: dict[str, Any]) -> str:
+    if row["status"] == "ok":
+        lat = row["latency"]
+        return (
+            f"ok  p50 {lat['p50'] * 1e3:.3f} ms  ±{(lat['ci95_high'] - lat['ci95_low']) / 2 / lat['p50'] * 100:.1f}%  "
+            f"n={lat['n']}{'' if lat['converged'] else ' (budget ran out)'}"
+        )
+    return f"{row['status']}: {row['reason']}"
+
+
+def _load(args: argparse.Namespace):
+    kb_root = Path(args.kb)
+    if not kb_root.is_dir():
+        raise PlanError(f"{kb_root}: no such knowledge base folder")
+    kb = load_kb(kb_root)
+    try:
+        adapters = load_adapters()
+    except Exception as exc:  # noqa: BLE001 - a broken extra adapter module named in the env
+        raise PlanError(f"cannot load the runtime adapters: {exc}") from None
+    return kb, adapters
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (PlanError, KBError, ResultsError) as exc:
+        print(f"nnkb bench: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    kb, adapters = _load(args)
+    models = select_models(kb, args.models)
+    runtimes = select_runtimes(adapters, args.runtimes)
+    versions = {name: adapter.version() for name, adapter in sorted(adapters.items())}
+    fp = fingerprint(versions)
+    path = (
+        Path(args.results) if args.results else Path(args.kb) / "results" / f"{machine_id(fp)}.json"
+    )
+    existing = read(path) if path.exists() else None
+    rows = {row_identity(r): r for r in existing.rows} if existing else {}
+    plan = build_plan(
+        models,
+        runtimes,
+        versions,
+        cache_root(args.kb),
+        {r["key"] for r in rows.values()},
+        args.force,
+    )
+    to_run = [p for p in plan if not p.cached]
+    if args.dry_run:
+        return print_plan(plan, path)
+
+    peak = None
+    if existing and existing.machine.get("fingerprint") == fp:
+        peak = existing.machine.get("peak")  # measured once per fingerprint
+    if peak is None and to_run:
+        peak = measure_peak()
+    state = Run(args, versions, machine_section(fp, peak) if peak else {}, rows, path)
+
+    done: list[dict[str, Any]] = []
+    skipped = 0
+    tty = sys.stderr.isatty()
+    bar = tqdm(total=len(to_run), unit="row", file=sys.stderr, disable=not tty, dynamic_ncols=True)
+    try:
+        for index, p in enumerate(to_run, 1):
+            budget_left = (
+                None if args.budget is None else args.budget - (time.monotonic() - started)
+            )
+            if budget_left is not None and budget_left <= 0:
+                skipped = len(to_run) - index + 1
+                break
+            bar.set_description(p.label)
+            row = state.execute(p, budget_left)
+            state.store(row)
+            done.append(row)
+            bar.update(1)
+            tqdm.write(f"[{index}/{len(to_run)}] {p.label}: {describe(row)}", file=sys.stderr)
+    finally:
+        bar.close()
+
+    failed = sum(r["status"] in NOT_OK for r in done)
+    unavailable = sum(r["status"] == "unavailable" for r in done)
+    print(
+        f"nnkb bench: ran {len(done)} (failed {failed}, unavailable {unavailable}), "
+        f"cached {len(plan) - len(to_run)}, skipped {skipped}; "
+        f"wall {time.monotonic() - started:.1f} s; "
+        f"{path} {'written' if state.written else 'unchanged'}"
+    )
+    return 0
+
+
+def print_plan(plan: list[PlannedRow], path: Path) -> int:
+    print(f"results file: {path}")
+    for p in plan:
+        if p.cached:
+            state = "cached"
+        elif p.problem:
+            state = f"run (model file: {p.problem})"
+        elif p.runtime_version is None:
+            state = "run (runtime not installed: row will be 'unavailable')"
+        else:
+            state = "run"
+        print(f"  {p.model_id:<24} {p.runtime:<14} {state}")
+    cached = sum(p.cached for p in plan)
+    print(f"{len(plan)} rows: {len(plan) - cached} to run, {cached} cached")
+    return 0

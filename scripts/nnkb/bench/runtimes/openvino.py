@@ -1,0 +1,74 @@
+"""OpenVINO, CPU device, latency hint; the precision it picked is read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .base import Adapter, Session, Shapes
+
+
+class OpenVinoSession(Session):
+    def __init__(self, compiled: Any):
+        self.compiled = compiled
+        self.request = compiled.create_infer_request()
+        # The CPU plugin may lower FP32 to bf16/f16 on capable CPUs unless told not to; the
+        # row records what it chose rather than what was asked.
+        hint = compiled.get_property("INFERENCE_PRECISION_HINT")
+        self.precision = hint.get_type_name() if hasattr(hint, "get_type_name") else str(hint)
+        self.names = [o.get_any_name() for o in compiled.outputs]
+        self.bound: list[Any] = []  # keep the tensors' numpy buffers alive
+
+    def bind(self, inputs: dict[str, np.ndarray]) -> None:
+        import openvino as ov
+
+        for port in self.compiled.inputs:
+            array = np.ascontiguousarray(inputs[port.get_any_name()])
+            tensor = ov.Tensor(array, shared_memory=True)
+            self.request.set_tensor(port, tensor)
+            self.bound.append(array)
+
+    def run(self) -> Any:
+        # share_outputs: return views of the output tensors instead of copying them per call
+        return self.request.infer(share_outputs=True)
+
+    def outputs(self) -> list[tuple[str, np.ndarray]]:
+        return [
+            (name, np.array(self.request.get_output_tensor(i).data, copy=True))
+            for i, name in enumerate(self.names)
+        ]
+
+
+class OpenVino(Adapter):
+    name = "openvino"
+    module = "openvino"
+
+    def version_of(self, runtime: Any) -> str | None:
+        # "2026.4.1-22982-e213a147257-releases/2026/4" -> "2026.4.1"
+        return str(runtime.get_version()).split("-")[0]
+
+    def settings(self) -> dict[str, Any]:
+        return {"device": "CPU", "performance_hint": "LATENCY", "static_input_shapes": True}
+
+    def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
+        import openvino as ov
+
+        core = ov.Core()
+        model = core.read_model(str(path))
+        if settings.get("static_input_shapes"):
+            # Dynamic dimensions compile to slower generic kernels; fix them as the row's
+            # inputs do (no-op for models that are static already).
+            dynamic = {
+                p.get_any_name(): ov.PartialShape(list(shapes[p.get_any_name()]))
+                for p in model.inputs
+                if p.get_partial_shape().is_dynamic and p.get_any_name() in shapes
+            }
+            if dynamic:
+                model.reshape(dynamic)
+        config = {"PERFORMANCE_HINT": settings["performance_hint"]}
+        return OpenVinoSession(core.compile_model(model, settings["device"], config))
+
+
+ADAPTER = OpenVino()

@@ -1,0 +1,37 @@
+"""The benchmark methodology in one place.
+
+`HARNESS` is written into every results file, so the methodology page is generated from
+the numbers that were actually used. Bump `HARNESS_VERSION` whenever a change here (or in
+measure.py / inputs.py) can change a measured number: it is part of every row's cache
+key, so bumping it reruns every row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+HARNESS_VERSION = "1"
+
+HARNESS: dict[str, Any] = {
+    "version": HARNESS_VERSION,
+    "timer": "time.perf_counter_ns",
+    "isolation": "one subprocess per row (python -m nnkb.bench.worker), killed on timeout",
+    "inputs": "float32 standard normal (integer inputs: zeros), numpy default_rng(input_seed), "
+    "made once per row and bound to the session before timing",
+    "input_seed": 0,
+    # Sized for a 2-core machine: ~33 rows (one of them ~40 GMACs) finish cold in < 10 min.
+    "warmup_seconds": 0.5,
+    "warmup_min_runs": 1,
+    "min_repetitions": 10,
+    "max_repetitions": 100_000,
+    "ci_level": 0.95,
+    "ci_target": 0.02,
+    "ci_method": "distribution-free confidence interval of the median from binomial order "
+    "statistics; repetitions stop when it lies within ±ci_target of the median "
+    "or the row budget runs out",
+    "row_budget_seconds": 8.0,
+    "row_timeout_seconds": 180.0,
+    "reference": "onnxruntime CPUExecutionProvider, ORT_DISABLE_ALL, FP32",
+    "relative_error": "max |y - y_ref| / (|y_ref| + 1e-3 * max |y_ref|) over all output elements",
+    "peak_method": "numpy float32 matmul, 2048 x 2048, best of 5, all cores",
+}

@@ -1,0 +1,73 @@
+"""One benchmark row (or one reference computation) in its own process.
+
+    python -m nnkb.bench.worker < job.json
+
+The job is JSON on stdin; the result is JSON written to job["result_path"] (stdout is left
+to the runtimes, which print what they like). A Python exception becomes a `failed` result;
+a crash or hang leaves no result file and the parent turns the exit status into the row.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from .measure import measure_row, one_line
+from .runtimes import load_adapters
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Exit when the parent dies (kill -9 of `nnkb bench` must not leave rows running)."""
+    if not sys.platform.startswith("linux") or parent_pid is None:
+        return
+    try:
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def run_job(job: dict[str, Any]) -> dict[str, Any]:
+    if job["kind"] == "reference":
+        from .reference import compute_reference
+
+        shapes = {k: tuple(v) for k, v in job["inputs"].items()}
+        compute_reference(Path(job["model_path"]), shapes, job["seed"], Path(job["out"]))
+        return {"status": "ok", "reason": None}
+    adapter = load_adapters()[job["runtime"]]
+    version = adapter.version()
+    if version is None:
+        return {
+            "status": "unavailable",
+            "reason": f"python module '{adapter.module}' cannot be imported",
+            "runtime_version": None,
+        }
+    return {**measure_row(adapter, job), "runtime_version": version}
+
+
+def write_result(path: Path, result: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(result, allow_nan=False))
+    os.replace(tmp, path)
+
+
+def main() -> int:
+    job = json.load(sys.stdin)
+    die_with_parent(job.get("parent_pid"))
+    try:
+        result = run_job(job)
+    except Exception as exc:  # noqa: BLE001 - every failure is a row, not a traceback
+        result = {"status": "failed", "reason": one_line(exc)}
+    write_result(Path(job["result_path"]), result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

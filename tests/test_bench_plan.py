@@ -1,0 +1,130 @@
+"""The matrix and its cache keys: what reruns and what does not; filter and KB errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
+import tinykb
+from adapters import FakeAdapter
+
+from nnkb.bench import plan as planmod
+from nnkb.bench.keys import row_key
+from nnkb.cli import main
+from nnkb.kb import load_kb
+
+BASE = {
+    "model_sha256": "0" * 64,
+    "runtime": "onnxruntime",
+    "runtime_version": "1.0",
+    "settings": {"threads": 2},
+    "inputs": {"input": (1, 3, 8, 8)},
+    "seed": 0,
+}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"model_sha256": "1" * 64},
+        {"runtime": "openvino"},
+        {"runtime_version": "1.1"},
+        {"settings": {"threads": 1}},
+        {"inputs": {"input": (1, 3, 16, 16)}},
+        {"seed": 1},
+        {"harness_version": "999"},
+    ],
+)
+def test_key_changes_with_what_can_change_a_number(change):
+    assert row_key(**{**BASE, **change}) != row_key(**BASE)
+
+
+def test_key_is_stable():
+    assert row_key(**BASE) == row_key(**dict(BASE, settings={"threads": 2}))
+    assert len(row_key(**BASE)) == 64
+
+
+def _plan(kb_root: Path, cached: set[str] = frozenset(), force=False):
+    kb = load_kb(kb_root)
+    adapters = [FakeAdapter("x"), FakeAdapter("y")]
+    versions = {a.name: a.version() for a in adapters}
+    models = planmod.select_models(kb, None)
+    return planmod.build_plan(
+        models, adapters, versions, kb_root.parent / ".cache", set(cached), force
+    )
+
+
+def test_prose_edits_keep_keys_and_model_edits_change_only_that_model(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
+    before = {(p.model_id, p.runtime): p.key for p in _plan(kb)}
+    assert len(before) == 4 and len(set(before.values())) == 4
+
+    text = (kb / "models" / "a.yaml").read_text()
+    (kb / "models" / "a.yaml").write_text(text.replace("A tiny net.", "Rewritten prose."))
+    assert {(p.model_id, p.runtime): p.key for p in _plan(kb)} == before
+
+    path, sha = tinykb.write_model(tmp_path / "files", "b", tinykb.conv_net(2))
+    (kb / "models" / "b.yaml").write_text(tinykb.model_yaml(path, sha))
+    after = {(p.model_id, p.runtime): p.key for p in _plan(kb)}
+    assert [k for k in after if after[k] != before[k]] == [("b", "test-x"), ("b", "test-y")]
+
+
+def test_cached_rows_and_force(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0)})
+    keys = {p.key for p in _plan(kb)}
+    assert not any(p.cached for p in _plan(kb))
+    assert all(p.cached for p in _plan(kb, keys))
+    assert not any(p.cached for p in _plan(kb, keys, force=True))
+
+
+def test_default_matrix_skips_null_and_benchmark_false(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0)})
+    path, sha = tinykb.write_model(tmp_path / "files", "off", tinykb.conv_net(3))
+    (kb / "models" / "off.yaml").write_text(tinykb.model_yaml(path, sha, benchmark=False))
+    (kb / "models" / "none.yaml").write_text("name: none\ndescription: x\nonnx: null\n")
+    loaded = load_kb(kb)
+    assert [m.id for m in planmod.select_models(loaded, None)] == ["a"]
+    assert [m.id for m in planmod.select_models(loaded, ["off"])] == ["off"]
+    with pytest.raises(planmod.PlanError, match="has no ONNX file"):
+        planmod.select_models(loaded, ["none"])
+
+
+def test_a_model_file_that_cannot_be_had_is_a_problem_not_a_crash(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0)})
+    (tmp_path / "files" / "a.onnx").write_bytes(b"changed behind the KB's back")
+    rows = _plan(kb)
+    assert all(p.problem and "sha256" in p.problem for p in rows)
+    assert not any(p.cached for p in _plan(kb, {p.key for p in rows}))
+
+
+def test_unknown_model_or_runtime_is_a_clear_error(tmp_path, capsys):
+    kb = tinykb.make_kb(tmp_path, {"tiny": tinykb.conv_net(0)})
+    assert main(["bench", "--kb", str(kb), "--models", "tiyn"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown model 'tiyn'; did you mean 'tiny'?" in err and "Traceback" not in err
+    assert main(["bench", "--kb", str(kb), "--runtimes", "tensorrt"]) == 1
+    assert "unknown runtime 'tensorrt'" in capsys.readouterr().err
+
+
+def test_unloadable_kb_is_a_clear_error(tmp_path, capsys):
+    kb = tinykb.make_kb(tmp_path, {"tiny": tinykb.conv_net(0)})
+    (kb / "models" / "broken.yaml").write_text("name: a\nname: b\n")
+    assert main(["bench", "--kb", str(kb)]) == 1
+    err = capsys.readouterr().err
+    assert "broken.yaml:2" in err and "Traceback" not in err
+    assert main(["bench", "--kb", str(tmp_path / "missing")]) == 1
+    assert "no such knowledge base folder" in capsys.readouterr().err
+
+
+def test_dry_run_lists_rows_and_writes_nothing(tmp_path, capsys):
+    kb = tinykb.make_kb(tmp_path, {"tiny": tinykb.conv_net(0)})
+    out_file = tmp_path / "r.json"
+    assert main(["bench", "--kb", str(kb), "--results", str(out_file), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    for runtime in ("onnxruntime", "openvino", "opencv"):
+        assert "tiny" in out and runtime in out
+    assert "3 rows: 3 to run, 0 cached" in out
+    assert not out_file.exists()
