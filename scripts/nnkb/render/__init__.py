@@ -1,1 +1,6 @@
-"""Render stage: pages, tables (pandas) and charts (plotly) from the KB and results files."""
+"""Render stage: pages generated from kb/ and kb/results/ at site build time.
+
+`nnkb.render.site.render_site(kb_root)` returns {docs path: Markdown}; `hook.py` is the
+mkdocs hook that adds those pages as virtual files. Nothing is imported here, so modules of
+this package can import each other without cycles.
+"""

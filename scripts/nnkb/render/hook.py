@@ -1,0 +1,67 @@
+"""mkdocs hook: adds the pages generated from the KB as virtual files at build time.
+
+Thin on purpose: it reads kb/ (and kb/results/) through nnkb.render and never benchmarks;
+it never writes into docs/, so `mkdocs serve` does not rebuild in a loop. The KB folder is
+`extra.nnkb_kb` in mkdocs.yml (the NNKB_KB environment variable, default `kb`), relative to
+mkdocs.yml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from nnkb.kb import KBError
+from nnkb.render.site import build_context, expand_nav, render_pages, unsafe_html
+
+_generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
+
+
+def kb_root(config: MkDocsConfig) -> Path:
+    folder = Path(config.extra.get("nnkb_kb") or "kb")
+    return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    root = kb_root(config)
+    if not root.is_dir():
+        raise PluginError(f"nnkb: knowledge base folder {root} does not exist (set NNKB_KB)")
+    try:
+        site = build_context(root, repo_url=config.repo_url or "")
+    except KBError as exc:
+        raise PluginError(f"nnkb: {exc} (run `nnkb validate --kb {root}`)") from None
+    _generated.clear()
+    for src_uri, content in render_pages(site).items():
+        if files.get_file_from_path(src_uri) is not None:
+            raise PluginError(f"nnkb: docs/{src_uri} would hide a generated page; remove it")
+        files.append(File.generated(config, src_uri, content=content))
+        _generated[src_uri] = None
+    for entry in site.kb.entries():
+        src_uri = f"{entry.collection}/{entry.id}.md"
+        if src_uri in _generated:
+            _generated[src_uri] = site.edit_url(entry)
+    config.nav = expand_nav(config.nav, site.kb)
+    return files
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    # Material's edit button points at the entry's YAML file, not at a docs/ file.
+    if page.file.src_uri in _generated:
+        page.edit_url = _generated[page.file.src_uri]
+    return markdown
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if page.file.src_uri in _generated:
+        # The title taken from the heading keeps KB text HTML-escaped, but Material's
+        # <title> passes it through `striptags`, which unescapes it: `</title><script>` in an
+        # entry's name would become markup. A title in meta is printed as it is.
+        page.meta["title"] = page.title
+        problems = unsafe_html(html)
+        if problems:
+            raise PluginError(f"nnkb: unsafe HTML on {page.file.src_uri}: {'; '.join(problems)}")
+    return html

@@ -1,0 +1,102 @@
+"""What every generated page shares: the site context, links between pages, citations.
+
+A page is assembled from section functions (one per section, each returning Markdown or
+None), so a later stage can add a section by appending a function to a list.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..kb import KB, Entry, Source
+from .tables import Md
+from .text import escape_inline, escape_label, safe_url
+
+COLLECTION_TITLES: dict[str, str] = {
+    "use_cases": "Use cases",
+    "models": "Models",
+    "frameworks": "Frameworks and runtimes",
+    "hardware": "Hardware",
+}
+
+KB_FOLDER_IN_REPO = "kb"
+
+
+def entry_path(collection: str, entry_id: str) -> str:
+    """Where the page of an entry lives in the site's docs (a virtual path)."""
+    return f"{collection}/{entry_id}.md"
+
+
+def index_path(collection: str) -> str:
+    return f"{collection}/index.md"
+
+
+@dataclass
+class SiteContext:
+    """Everything a page builder may read: the KB, the repository URL, the measurements."""
+
+    kb: KB
+    repo_url: str = ""
+    measurements: list[Any] = field(default_factory=list)
+    results_files: list[Any] = field(default_factory=list)
+
+    def edit_url(self, entry: Entry) -> str | None:
+        """URL of the web editor for an entry's YAML file (the KB folder is kb/ in the repo)."""
+        if not self.repo_url:
+            return None
+        base = self.repo_url.rstrip("/")
+        return f"{base}/edit/main/{KB_FOLDER_IN_REPO}/{entry.collection}/{entry.path.name}"
+
+
+class Page:
+    """Markdown for one page: relative links from its path and numbered citations."""
+
+    def __init__(self, site: SiteContext, path: str):
+        self.site = site
+        self.path = path
+        self._notes: dict[tuple[str, str], int] = {}
+
+    @property
+    def kb(self) -> KB:
+        return self.site.kb
+
+    def href(self, target_path: str) -> str:
+        """A link target relative to this page, as mkdocs validates it."""
+        return posixpath.relpath(target_path, posixpath.dirname(self.path) or ".")
+
+    def link_entry(self, entry: Entry, text: str | None = None) -> Md:
+        label = escape_label(text if text is not None else entry.name)
+        return Md(f"[{label}]({self.href(entry_path(entry.collection, entry.id))})")
+
+    def link_id(self, collection: str, entry_id: str) -> Md:
+        """A link to an entry by id; the id as text when the KB has no such entry."""
+        entry = self.kb.collection(collection).get(entry_id)
+        return self.link_entry(entry) if entry else Md(escape_inline(entry_id))
+
+    def cite(self, source: Source | None) -> Md:
+        """A footnote reference to `source`; the same source gets the same number on a page."""
+        if source is None:
+            return Md("")
+        key = (source.title, source.url)
+        number = self._notes.setdefault(key, len(self._notes) + 1)
+        return Md(f"[^{number}]")
+
+    def footnotes(self) -> str:
+        lines = []
+        for (title, url), number in self._notes.items():
+            label = escape_label(title)
+            target = safe_url(url)
+            lines.append(f"[^{number}]: [{label}]({target})" if target else f"[^{number}]: {label}")
+        return "\n".join(lines)
+
+
+E = TypeVar("E", bound=Entry)
+# A section of an entry page: Markdown, or None to leave the section out.
+Section = Callable[[Page, E], "str | None"]
+
+
+def bullet_list(items: Sequence[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)

@@ -1,0 +1,124 @@
+"""All generated pages of the site as {docs path: Markdown}, and their place in the nav.
+
+The mkdocs hook (hook.py) calls `render_site` and adds the pages as virtual files; nothing
+here writes to disk, so `mkdocs serve` does not rebuild in a loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from ..kb import COLLECTIONS, KB, load_kb
+from .entries import SECTIONS
+from .indexes import INDEX_PAGES, INSTALL_PATH
+from .measured import load_results_files, measurements_from
+from .page import Page, SiteContext, entry_path, index_path
+
+# Builders of whole pages other than the per-entry ones: {path: builder}. A later stage
+# (analysis, charts) registers its pages here.
+PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = dict(INDEX_PAGES)
+
+
+def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
+    kb = load_kb(Path(kb_root))
+    results_files = load_results_files(Path(kb_root))
+    return SiteContext(
+        kb=kb,
+        repo_url=repo_url,
+        results_files=results_files,
+        measurements=measurements_from(results_files),
+    )
+
+
+def render_entry(site: SiteContext, collection: str, entry_id: str) -> str:
+    entry = site.kb.collection(collection)[entry_id]
+    page = Page(site, entry_path(collection, entry_id))
+    parts = [text.strip() for section in SECTIONS[collection] if (text := section(page, entry))]
+    notes = page.footnotes()
+    if notes:
+        parts.append(notes)
+    return "\n\n".join(parts) + "\n"
+
+
+def render_pages(site: SiteContext) -> dict[str, str]:
+    pages = {path: build(site) for path, build in PAGE_BUILDERS.items()}
+    for collection in COLLECTIONS:
+        for entry_id in sorted(site.kb.collection(collection)):
+            pages[entry_path(collection, entry_id)] = render_entry(site, collection, entry_id)
+    return pages
+
+
+def render_site(kb_root: Path, repo_url: str = "") -> dict[str, str]:
+    """Every generated page of the site for the KB at `kb_root`."""
+    return render_pages(build_context(kb_root, repo_url))
+
+
+# --- navigation --------------------------------------------------------------------------
+
+
+def collection_nav(kb: KB, collection: str) -> list[Any]:
+    """Nav items of a collection: its index, extra pages, then entries by name."""
+    items: list[Any] = [index_path(collection)]
+    if collection == "frameworks":
+        items.append(INSTALL_PATH)
+    entries = sorted(kb.collection(collection).values(), key=lambda e: e.name.casefold())
+    items.extend(entry_path(collection, e.id) for e in entries)
+    return items
+
+
+def expand_nav(nav: list[Any] | None, kb: KB) -> list[Any] | None:
+    """Replace each nav item that points at a collection index by a section of its pages.
+
+    mkdocs.yml lists `- Models: models/index.md`; the entry pages exist only at build time,
+    so the section is filled in here. Entry titles come from the pages' own headings.
+    """
+    if nav is None:
+        return None
+    by_index = {index_path(c): c for c in COLLECTIONS}
+
+    def expand(item: Any) -> Any:
+        if isinstance(item, dict) and len(item) == 1:
+            ((title, value),) = item.items()
+            if isinstance(value, str) and value in by_index:
+                return {title: collection_nav(kb, by_index[value])}
+            if isinstance(value, list):
+                return {title: [expand(v) for v in value]}
+        return item
+
+    return [expand(item) for item in nav]
+
+
+# --- a last check on the HTML of generated pages -----------------------------------------
+
+_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
+_SAFE_SCHEMES = ("http", "https", "mailto")
+_URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+
+
+class _UnsafeFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag}> has an event handler attribute '{name}'")
+            elif name in _URL_ATTRIBUTES and value is not None:
+                # Browsers ignore whitespace and control characters inside a scheme.
+                compact = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
+                match = _URL_SCHEME.match(compact)
+                if match and match.group(1) not in _SAFE_SCHEMES:
+                    self.problems.append(f"<{tag} {name}> uses the scheme '{match.group(1)}:'")
+
+
+def unsafe_html(html: str) -> list[str]:
+    """Event handlers and script URLs in rendered HTML; the escaping should leave none."""
+    finder = _UnsafeFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems

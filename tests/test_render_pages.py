@@ -1,0 +1,199 @@
+"""Generated pages from the fixture KB (tests/fixtures/site_kb): golden files and cross-links.
+
+The golden files in tests/golden/render/ are compared exactly; after an intended change to the
+output, rerun with --update-golden (or NNKB_UPDATE_GOLDEN=1) and review their diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nnkb.render import entries
+from nnkb.render import site as site_module
+from nnkb.render.site import build_context, expand_nav, render_pages, render_site
+
+FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
+GOLDEN = Path(__file__).parent / "golden" / "render"
+REPO = "https://github.com/nnkb/nnkb"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("NNKB_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing; run pytest with --update-golden"
+    expected = path.read_text(encoding="utf-8")
+    diff = "".join(
+        difflib.unified_diff(
+            expected.splitlines(True), text.splitlines(True), str(path), "generated"
+        )
+    )
+    assert text == expected, f"{name} differs from its golden file:\n{diff}"
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    return render_site(FIXTURE_KB, repo_url=REPO)
+
+
+@pytest.mark.parametrize(
+    ("page", "golden"),
+    [
+        ("models/resnet-18.md", "models-resnet-18.md"),
+        ("models/index.md", "models-index.md"),
+        ("frameworks/index.md", "frameworks-index.md"),
+        ("frameworks/install.md", "frameworks-install.md"),
+    ],
+)
+def test_page_matches_golden(pages, page, golden):
+    check_golden(golden, pages[page])
+
+
+def test_every_entry_and_collection_has_a_page(pages):
+    expected = {
+        "use_cases/index.md",
+        "models/index.md",
+        "frameworks/index.md",
+        "hardware/index.md",
+        "frameworks/install.md",
+    }
+    for folder in ("use_cases", "models", "frameworks", "hardware"):
+        expected |= {f"{folder}/{p.stem}.md" for p in (FIXTURE_KB / folder).glob("*.yaml")}
+    assert set(pages) == expected
+
+
+def links(markdown: str) -> list[str]:
+    return re.findall(r"\]\(([^)\s]+)\)", markdown)
+
+
+def test_internal_links_point_at_generated_pages(pages):
+    for path, text in pages.items():
+        for target in links(text):
+            if target.startswith(("http://", "https://")):
+                continue
+            resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
+            assert resolved in pages, f"{path} links to {target}, which is not a page"
+
+
+def test_cross_links_both_ways(pages):
+    # model <-> use case
+    assert "](../use_cases/image-classification.md)" in pages["models/resnet-18.md"]
+    candidates = pages["use_cases/image-classification.md"].split("## Candidate models")[1]
+    assert "](../models/resnet-18.md)" in candidates
+    # best first: ResNet-18 (69.758 %) above SqueezeNet 1.1 (58.178 %) above Hostile (50 %)
+    assert (
+        candidates.index("resnet-18.md")
+        < candidates.index("squeezenet-1-1.md")
+        < candidates.index("hostile-net.md")
+    )
+    # framework <-> hardware
+    assert "](../hardware/nvidia-jetson.md)" in pages["frameworks/onnx-runtime.md"]
+    targets = pages["hardware/nvidia-jetson.md"].split("## Frameworks and runtimes")[1]
+    assert "](../frameworks/onnx-runtime.md)" in targets
+    assert "openvino.md" not in targets
+    # successor and predecessor
+    assert "| Succeeded by | [PyTorch](pytorch.md) |" in pages["frameworks/caffe2.md"]
+    assert "| Succeeds | [Caffe2](caffe2.md) |" in pages["frameworks/pytorch.md"]
+    # hardware notes of a use case appear on the hardware page
+    assert "](../use_cases/image-classification.md)" in pages["hardware/nvidia-jetson.md"]
+
+
+def test_every_cited_number_links_its_own_source(pages):
+    page = pages["models/resnet-18.md"]
+    notes = dict(re.findall(r"^\[\^(\d+)\]: \[[^\]]*\]\((\S+)\)$", page, re.MULTILINE))
+    assert notes["1"].endswith("torchvision.models.resnet18.html")
+    assert "| Parameters (published) | 11.7 M[^1] |" in page
+    assert "| top-1 | ImageNet-1k | 69.758 %[^1] | — |" in page
+    refs = set(re.findall(r"\[\^(\d+)\](?!:)", page))
+    assert refs == set(notes), "every footnote is referenced and every reference has a note"
+
+
+def test_entry_pages_link_to_their_yaml_file(pages):
+    assert (
+        f"[Edit this entry]({REPO}/edit/main/kb/hardware/x86-cpu.yaml)"
+        in pages["hardware/x86-cpu.md"]
+    )
+
+
+def test_frameworks_index_splits_kinds_and_shows_matrices(pages):
+    page = pages["frameworks/index.md"]
+    training, rest = page.split("## Inference runtimes")
+    assert "pytorch.md" in training and "onnx-runtime.md" not in training
+    runtimes = rest.split("## Platforms")[0]
+    assert "onnx-runtime.md" in runtimes and "pytorch.md" not in runtimes
+    assert "| Framework | Windows | macOS | Linux | Android | iOS | Web |" in page
+
+
+def test_install_page_has_one_tab_per_desktop_system(pages):
+    page = pages["frameworks/install.md"]
+    section = page.split("## ONNX Runtime")[1].split("## ")[0]
+    assert [line for line in section.splitlines() if line.startswith("===")] == [
+        '=== "Windows"',
+        '=== "macOS"',
+        '=== "Linux"',
+    ]
+    assert "    pip install onnxruntime" in section
+    openvino = page.split("## OpenVINO")[1]
+    assert "No command is listed for Windows" in openvino
+
+
+def test_measured_section_without_results(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    shutil.rmtree(kb / "results")
+    page = render_site(kb)["models/resnet-18.md"]
+    assert "## Measured" in page and "Not measured yet" in page
+
+
+def test_measured_section_lists_rows_with_runtime_links(pages):
+    measured = pages["models/resnet-18.md"].split("## Measured")[1].split("## ")[0]
+    assert (
+        "| Fixture CPU, 2 cores | [ONNX Runtime](../frameworks/onnx-runtime.md) 1.32.0 | ok "
+        "| 12.346 |" in measured
+    )
+    assert "failed: Unsupported operator &lt;Foo&gt; \\| bar" in measured
+
+
+def test_a_section_added_to_the_list_appears_on_the_page(monkeypatch):
+    def extra(page, model):
+        return f"## Extra\n\nfor {model.id}"
+
+    monkeypatch.setattr(entries, "MODEL_SECTIONS", [*entries.MODEL_SECTIONS, extra])
+    monkeypatch.setitem(entries.SECTIONS, "models", entries.MODEL_SECTIONS)
+    context = build_context(FIXTURE_KB)
+    assert "## Extra\n\nfor resnet-18" in site_module.render_entry(context, "models", "resnet-18")
+    assert "## Extra" in render_pages(context)["models/squeezenet-1-1.md"]
+
+
+def test_nav_sections_are_filled_with_entries_by_name():
+    kb = build_context(FIXTURE_KB).kb
+    nav = expand_nav(
+        [
+            {"Home": "index.md"},
+            {"Models": "models/index.md"},
+            {"More": [{"Frameworks": "frameworks/index.md"}]},
+        ],
+        kb,
+    )
+    assert nav[0] == {"Home": "index.md"}
+    assert nav[1] == {
+        "Models": [
+            "models/index.md",
+            "models/hostile-net.md",
+            "models/mobilefacenet.md",
+            "models/resnet-18.md",
+            "models/squeezenet-1-1.md",
+        ]
+    }
+    assert nav[2]["More"][0]["Frameworks"][:3] == [
+        "frameworks/index.md",
+        "frameworks/install.md",
+        "frameworks/caffe2.md",
+    ]

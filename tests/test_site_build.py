@@ -1,0 +1,188 @@
+"""`mkdocs build --strict` on the fixture KB and on the real kb/: pages, links, escaping.
+
+The fixture build uses a small mkdocs.yml that INHERITs the project's and swaps docs/ for a
+one-page docs folder, so hand-written concept pages (which link to real entries) stay out.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"
+REPO = "https://github.com/nnkb/nnkb"
+
+
+def mkdocs_build(config: Path, kb: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NNKB_KB": str(kb), "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "-f",
+            str(config),
+            "-d",
+            str(site_dir),
+        ],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the text, of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._in_script = False
+        self.scripts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def parse(path: Path) -> Elements:
+    parser = Elements()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("fixture-site")
+    docs = work / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(
+        "# Fixture site\n\n[Use cases](use_cases/index.md) · [Models](models/index.md) · "
+        "[Frameworks](frameworks/index.md) · [Hardware](hardware/index.md)\n"
+    )
+    shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
+    config = work / "mkdocs.yml"
+    config.write_text(
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
+        f"docs_dir: {docs}\n"
+        f"hooks: [{ROOT / 'scripts/nnkb/render/hook.py'}]\n"
+        "nav:\n  - Home: index.md\n  - Use cases: use_cases/index.md\n"
+        "  - Models: models/index.md\n  - Frameworks: frameworks/index.md\n"
+        "  - Hardware: hardware/index.md\n"
+    )
+    site = work / "site"
+    result = mkdocs_build(config, FIXTURE_KB, site)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return site
+
+
+def test_generated_pages_exist(fixture_site):
+    for page in [
+        "models/resnet-18",
+        "models/hostile-net",
+        "use_cases/image-classification",
+        "frameworks/caffe2",
+        "frameworks/install",
+        "hardware/x86-cpu",
+        "hardware",
+    ]:
+        assert (fixture_site / page / "index.html").is_file(), page
+
+
+def test_internal_links_resolve(fixture_site):
+    checked = 0
+    for html in fixture_site.rglob("*.html"):
+        if html.name == "404.html":  # links from the site root, wherever it is served
+            continue
+        for tag, attrs in parse(html).tags:
+            href = attrs.get("href") if tag == "a" else None
+            if not href or urlsplit(href).scheme or href.startswith("#"):
+                continue
+            target = (html.parent / unquote(urlsplit(href).path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            assert target.is_file(), f"{html.relative_to(fixture_site)} links to missing {href}"
+            checked += 1
+    assert checked > 100
+
+
+def test_model_and_use_case_link_each_other(fixture_site):
+    model = parse(fixture_site / "models/resnet-18/index.html")
+    use_case = parse(fixture_site / "use_cases/image-classification/index.html")
+    assert any(a.get("href") == "../../use_cases/image-classification/" for t, a in model.tags)
+    assert any(a.get("href") == "../../models/resnet-18/" for t, a in use_case.tags)
+
+
+def test_edit_button_points_at_the_yaml_file(fixture_site):
+    page = parse(fixture_site / "models/resnet-18/index.html")
+    hrefs = [a.get("href") for t, a in page.tags if t == "a"]
+    assert hrefs.count(f"{REPO}/edit/main/kb/models/resnet-18.yaml") == 2  # button and link
+    index = parse(fixture_site / "models/index.html")
+    assert not any("/edit/" in (a.get("href") or "") for t, a in index.tags)
+
+
+def test_install_page_has_content_tabs(fixture_site):
+    page = parse(fixture_site / "frameworks/install/index.html")
+    labels = [text.strip() for text in page.text if text.strip() in ("Windows", "macOS", "Linux")]
+    assert labels[:3] == ["Windows", "macOS", "Linux"]
+    assert any(t == "div" and "tabbed-set" in (a.get("class") or "") for t, a in page.tags)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "models/hostile-net/index.html",
+        "models/index.html",
+        "use_cases/image-classification/index.html",
+    ],
+)
+def test_hostile_kb_text_is_shown_not_executed(fixture_site, page):
+    html = parse(fixture_site / page)
+    assert not [t for t, a in html.tags if t == "img"], "an <img> reached the page"
+    for tag, attrs in html.tags:
+        assert not [k for k in attrs if k.startswith("on")], f"<{tag}> has an event handler"
+        for key in ("href", "src"):
+            value = "".join((attrs.get(key) or "").split()).lower()
+            assert not value.startswith(("javascript:", "data:", "vbscript:")), (tag, value)
+        if tag == "script":
+            assert (
+                attrs.get("src") is None
+                or "/assets/" in attrs["src"]
+                or attrs["src"].startswith("../")
+            )
+    assert not [s for s in html.scripts if "alert(" in s], "KB text reached a <script>"
+    text = "".join(html.text)
+    assert "Hostile</title><script>alert(1)</script>Net <img src=x onerror=alert(2)>" in text
+
+
+def test_real_kb_builds_strict(tmp_path):
+    if not any((ROOT / "kb" / "models").glob("*.yaml")):
+        pytest.skip("kb/models is empty")
+    result = mkdocs_build(ROOT / "mkdocs.yml", ROOT / "kb", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    models = [p.stem for p in (ROOT / "kb" / "models").glob("*.yaml")]
+    for model in models:
+        assert (tmp_path / "site" / "models" / model / "index.html").is_file()
