@@ -117,6 +117,7 @@ def _constants(graph: onnx.GraphProto) -> dict[str, tuple[int, tuple[int, ...]]]
 
 
 def count_parameters(graph: onnx.GraphProto) -> int:
+    """Elements of the float constants that are learned weights (see the module docstring)."""
     consumers: dict[str, list[tuple[str, int]]] = {}
     for node in graph.node:
         for index, name in enumerate(node.input):
