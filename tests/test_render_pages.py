@@ -197,3 +197,10 @@ def test_nav_sections_are_filled_with_entries_by_name():
         "frameworks/install.md",
         "frameworks/caffe2.md",
     ]
+
+
+def test_fixture_kb_is_valid():
+    from nnkb.validate import check_kb
+
+    report = check_kb(FIXTURE_KB)
+    assert report.problems == [] and report.entries == 12 and report.results_files == 1

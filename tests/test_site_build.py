@@ -6,6 +6,7 @@ one-page docs folder, so hand-written concept pages (which link to real entries)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -175,6 +176,16 @@ def test_hostile_kb_text_is_shown_not_executed(fixture_site, page):
     assert not [s for s in html.scripts if "alert(" in s], "KB text reached a <script>"
     text = "".join(html.text)
     assert "Hostile</title><script>alert(1)</script>Net <img src=x onerror=alert(2)>" in text
+
+
+def test_search_index_keeps_kb_text_escaped(fixture_site):
+    index = json.loads((fixture_site / "search" / "search_index.json").read_text())
+    hostile = [d for d in index["docs"] if d["location"].startswith("models/hostile-net/")]
+    assert hostile
+    for doc in hostile:
+        for field in ("title", "text"):
+            assert "<script" not in doc[field] and "<img" not in doc[field], doc[field]
+    assert "&lt;script&gt;alert(4)" in " ".join(d["text"] for d in hostile)
 
 
 def test_real_kb_builds_strict(tmp_path):

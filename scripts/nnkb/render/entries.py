@@ -341,8 +341,8 @@ def install_tabs(page: Page, framework: Framework) -> str | None:
         body = (
             code_block(command, "powershell" if system == "windows" else "sh")
             if command
-            else f"No command is listed for {PLATFORM_NAMES[system]}; see "
-            f"{link(framework.data['website'], framework.data['website'])}."
+            else f"No command is listed for {PLATFORM_NAMES[system]}; see the "
+            f"{link(framework.name + ' website', framework.data['website'])}."
         )
         tabs.append(f'=== "{PLATFORM_NAMES[system]}"\n\n{indent(body)}')
     parts = ["\n\n".join(tabs)]

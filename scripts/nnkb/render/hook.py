@@ -9,6 +9,7 @@ mkdocs.yml.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -46,6 +47,12 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _generated[src_uri] = site.edit_url(entry)
     config.nav = expand_nav(config.nav, site.kb)
     return files
+
+
+def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
+    # `mkdocs serve` watches docs/ only; a KB edit should rebuild the generated pages too.
+    server.watch(str(kb_root(config)))
+    return server
 
 
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
