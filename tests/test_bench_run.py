@@ -1,0 +1,189 @@
+"""`nnkb bench` end to end on a tiny KB: real runtimes in worker subprocesses, misbehaving
+test adapters, the cache, the budget, and a kill -9 of the parent mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
+import tinykb
+
+from nnkb import results
+from nnkb.bench import runner
+from nnkb.bench.settings import HARNESS
+from nnkb.cli import main
+
+REAL = ["onnxruntime", "openvino", "opencv"]
+PEAK = {"fp32_flops": 1e11, "method": "test", "measured_at": "2025-01-01T00:00:00Z"}
+
+
+@pytest.fixture
+def bench_env(tmp_path, monkeypatch):
+    """Test adapters registered, cache in tmp, short warm-up, no peak measurement."""
+    monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(tinykb.ADAPTERS))
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
+    monkeypatch.setattr(runner, "measure_peak", lambda: dict(PEAK))
+    return tmp_path
+
+
+def bench(kb: Path, out: Path, *extra: str) -> int:
+    return main(["bench", "--kb", str(kb), "--results", str(out), "--row-budget", "0.2", *extra])
+
+
+def rows_of(out: Path) -> dict[tuple[str, str], dict]:
+    data = json.loads(out.read_text())
+    assert results.check(data) == []
+    return {(r["model"], r["runtime"]): r for r in data["rows"]}
+
+
+def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
+    kb = tinykb.make_kb(bench_env, {"tiny": tinykb.conv_net(), "garbage": b"\x00garbage\xff" * 9})
+    out = bench_env / "r.json"
+    fakes = ["test-segfault", "test-abort", "test-nan", "test-raise", "test-missing"]
+    assert bench(kb, out, "--timeout", "60", "--runtimes", *REAL, *fakes) == 0
+    rows = rows_of(out)
+    assert len(rows) == 16
+
+    for runtime in REAL:
+        ok = rows[("tiny", runtime)]
+        assert ok["status"] == "ok", ok["reason"]
+        assert ok["latency"]["n"] >= HARNESS["min_repetitions"]
+        lat = ok["latency"]
+        assert lat["min"] <= lat["ci95_low"] <= lat["p50"] <= lat["ci95_high"] <= lat["p99"]
+        assert ok["session_create_s"] > 0 and ok["first_inference_s"] > 0
+        assert ok["peak_rss_bytes"] > 10_000_000
+        assert ok["precision"] in ("f32", "bf16", "f16")
+        assert ok["macs"] > 0 and ok["achieved_flops"] == pytest.approx(2 * ok["macs"] / lat["p50"])
+        assert ok["peak_fraction"] == pytest.approx(ok["achieved_flops"] / PEAK["fp32_flops"])
+        assert ok["agreement"]["max_abs_error"] < 0.05
+        assert ok["agreement"]["reference"].startswith("onnxruntime")
+        bad = rows[("garbage", runtime)]
+        assert bad["status"] == "failed" and bad["reason"].startswith("load: ")
+        assert "\n" not in bad["reason"] and bad["latency"] is None
+    assert rows[("tiny", "onnxruntime")]["agreement"]["max_abs_error"] < 1e-4
+    assert rows[("tiny", "onnxruntime")]["agreement"]["top1_agree"] is True
+    assert "PROTOBUF" in rows[("garbage", "onnxruntime")]["reason"]
+
+    for model in ("tiny", "garbage"):
+        assert rows[(model, "test-segfault")]["status"] == "crashed"
+        assert "SIGSEGV" in rows[(model, "test-segfault")]["reason"]
+        assert "SIGABRT" in rows[(model, "test-abort")]["reason"]
+        assert rows[(model, "test-missing")]["status"] == "unavailable"
+        raised = rows[(model, "test-raise")]
+        assert (raised["status"], raised["reason"]) == (
+            "failed",
+            "simulated failure second line of the message",
+        )
+    nan = rows[("tiny", "test-nan")]
+    assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
+    assert "ran 16 (failed 11, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
+
+
+def test_a_hang_is_killed_at_the_timeout(bench_env):
+    kb = tinykb.make_kb(bench_env, {"tiny": tinykb.conv_net()})
+    out = bench_env / "r.json"
+    assert bench(kb, out, "--timeout", "1.5", "--runtimes", "test-hang", "test-raise") == 0
+    rows = rows_of(out)
+    assert rows[("tiny", "test-hang")]["status"] == "timeout"
+    assert "1.5 s" in rows[("tiny", "test-hang")]["reason"]
+    assert rows[("tiny", "test-raise")]["status"] == "failed"  # the run went on
+
+
+def test_cache_reruns_only_what_changed(bench_env, capsys):
+    kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
+    out = bench_env / "r.json"
+    runtimes = ("--runtimes", "onnxruntime", "test-raise")
+    assert bench(kb, out, *runtimes) == 0
+    first = rows_of(out)
+    assert "ran 4" in capsys.readouterr().out
+
+    os.utime(out, (1_000_000, 1_000_000))
+    (kb / "models" / "a.yaml").write_text(
+        (kb / "models" / "a.yaml").read_text().replace("A tiny net.", "New prose.")
+    )
+    assert bench(kb, out, *runtimes) == 0
+    assert "ran 0 (failed 0, unavailable 0), cached 4" in capsys.readouterr().out
+    assert out.stat().st_mtime == 1_000_000  # nothing changed, nothing written
+
+    path, sha = tinykb.write_model(bench_env / "files", "b", tinykb.conv_net(7))
+    (kb / "models" / "b.yaml").write_text(tinykb.model_yaml(path, sha))
+    assert bench(kb, out, *runtimes) == 0
+    assert "ran 2 (failed 1, unavailable 0), cached 2" in capsys.readouterr().out
+    second = rows_of(out)
+    assert len(second) == 4  # stale rows replaced, not added
+    for runtime in ("onnxruntime", "test-raise"):
+        assert second[("a", runtime)] == first[("a", runtime)]
+        assert second[("b", runtime)]["key"] != first[("b", runtime)]["key"]
+        assert second[("b", runtime)]["model_sha256"] == sha
+
+    assert bench(kb, out, "--force", "--models", "a", "--runtimes", "test-raise") == 0
+    assert "ran 1 (failed 1, unavailable 0), cached 0" in capsys.readouterr().out
+
+
+def test_budget_skips_rows_without_writing_them(bench_env, capsys):
+    kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0)})
+    out = bench_env / "r.json"
+    assert bench(kb, out, "--budget", "0", "--runtimes", "test-raise", "test-nan") == 0
+    assert "ran 0 (failed 0, unavailable 0), cached 0, skipped 2" in capsys.readouterr().out
+    assert not out.exists()
+
+
+def _workers_of(cache: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "nnkb.bench.worker" in (proc.info["cmdline"] or []) and proc.environ().get(
+                "NNKB_CACHE"
+            ) == str(cache):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+    return found
+
+
+def test_kill_9_leaves_a_valid_file_and_resume_completes_it(bench_env, capsys):
+    models = {f"m{i}": tinykb.conv_net(i) for i in range(3)}
+    kb = tinykb.make_kb(bench_env, models)
+    out = bench_env / "r.json"
+    args = ["--runtimes", "test-noisy", "test-raise", "--row-budget", "0.4"]
+    # Pre-seed the machine section so the subprocess reuses the peak instead of measuring it.
+    assert bench(kb, out, "--runtimes", "test-raise", "--models", "m0") == 0
+    capsys.readouterr()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "nnkb.cli", "bench", "--kb", str(kb), "--results", str(out), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and len(rows_of(out)) < 3:
+        time.sleep(0.02)
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    partial = rows_of(out)  # schema-valid JSON after the kill
+    assert 3 <= len(partial) < 6
+
+    deadline = time.monotonic() + 5
+    while _workers_of(bench_env / "cache") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _workers_of(bench_env / "cache") == []  # the row in flight died with its parent
+
+    assert bench(kb, out, *args) == 0
+    summary = capsys.readouterr().out
+    assert f"ran {6 - len(partial)} " in summary and f"cached {len(partial)}" in summary
+    complete = rows_of(out)
+    assert len(complete) == 6
+    for identity, row in partial.items():
+        assert complete[identity] == row  # finished rows were not redone
+    assert complete[("m1", "test-noisy")]["latency"]["converged"] is False
