@@ -73,9 +73,8 @@ def parse(path: Path) -> Elements:
     return parser
 
 
-@pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
-    work = tmp_path_factory.mktemp("fixture-site")
+def fixture_config(work: Path) -> Path:
+    """A mkdocs.yml that inherits the project's, with a one-page docs folder."""
     docs = work / "docs"
     docs.mkdir()
     (docs / "index.md").write_text(
@@ -88,12 +87,19 @@ def fixture_site(tmp_path_factory) -> Path:
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
         f"docs_dir: {docs}\n"
         f"hooks: [{ROOT / 'scripts/nnkb/render/hook.py'}]\n"
+        f"theme: {{name: material, custom_dir: {ROOT / 'docs/overrides'}}}\n"
         "nav:\n  - Home: index.md\n  - Use cases: use_cases/index.md\n"
         "  - Models: models/index.md\n  - Frameworks: frameworks/index.md\n"
         "  - Hardware: hardware/index.md\n"
     )
+    return config
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("fixture-site")
     site = work / "site"
-    result = mkdocs_build(config, FIXTURE_KB, site)
+    result = mkdocs_build(fixture_config(work), FIXTURE_KB, site)
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr, result.stderr
     return site
@@ -186,6 +192,38 @@ def test_search_index_keeps_kb_text_escaped(fixture_site):
         for field in ("title", "text"):
             assert "<script" not in doc[field] and "<img" not in doc[field], doc[field]
     assert "&lt;script&gt;alert(4)" in " ".join(d["text"] for d in hostile)
+
+
+def test_plotly_is_served_but_loaded_only_where_a_chart_is(fixture_site):
+    assert (fixture_site / "javascripts" / "plotly.min.js").stat().st_size > 1_000_000
+    page = parse(fixture_site / "models/resnet-18/index.html")
+    assert not [a for t, a in page.tags if t == "script" and "plotly" in (a.get("src") or "")]
+
+
+def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch):
+    # In-process build, so a section added to the page builder's list takes part.
+    import plotly.graph_objects as go
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from nnkb.render import entries
+
+    def chart(page, model):
+        figure = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
+        return "## Chart\n\n" + figure.to_html(
+            full_html=False, include_plotlyjs=False, div_id=f"chart-{model.id}"
+        )
+
+    monkeypatch.setattr(entries, "MODEL_SECTIONS", [*entries.MODEL_SECTIONS, chart])
+    monkeypatch.setitem(entries.SECTIONS, "models", entries.MODEL_SECTIONS)
+    monkeypatch.setenv("NNKB_KB", str(FIXTURE_KB))
+    site = tmp_path / "site"
+    build(load_config(str(fixture_config(tmp_path)), site_dir=str(site), strict=True))
+    html = (site / "models/resnet-18/index.html").read_text(encoding="utf-8")
+    head, body = html.split("</head>", 1)
+    assert 'src="../../javascripts/plotly.min.js"' in head
+    assert 'id="chart-resnet-18"' in body
+    assert "plotly.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
 
 
 def test_real_kb_builds_strict(tmp_path):

@@ -20,6 +20,9 @@ from nnkb.kb import KBError
 from nnkb.render.site import build_context, expand_nav, render_pages, unsafe_html
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
+# Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
+# with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
+PLOTLY_JS = "javascripts/plotly.min.js"
 
 
 def kb_root(config: MkDocsConfig) -> Path:
@@ -46,7 +49,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         if src_uri in _generated:
             _generated[src_uri] = site.edit_url(entry)
     config.nav = expand_nav(config.nav, site.kb)
+    if files.get_file_from_path(PLOTLY_JS) is None:
+        files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
+
+
+def plotly_js_path() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
@@ -68,6 +79,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         # <title> passes it through `striptags`, which unescapes it: `</title><script>` in an
         # entry's name would become markup. A title in meta is printed as it is.
         page.meta["title"] = page.title
+    if "Plotly.newPlot" in html:
+        page.meta["nnkb_plotly"] = True
         problems = unsafe_html(html)
         if problems:
             raise PluginError(f"nnkb: unsafe HTML on {page.file.src_uri}: {'; '.join(problems)}")
