@@ -1,18 +1,36 @@
-"""Problems found by `nnkb validate` and how they are printed.
+"""Problems found by `nnkb validate`: how they are worded and how they are printed.
 
-One line per problem, `path:line:col: entry.field: message`, the format compilers use, so
-editors and terminals turn it into a link; on GitHub Actions also a workflow command
+Wording: a JSON Schema error becomes a sentence that says what was expected ("expected a
+number, found the string '1.2 M'", "unknown field 'paramters'; did you mean 'parameters'?").
+Printing: one line per problem, `path:line:col: entry.field: message`, the format compilers
+use, so editors and terminals turn it into a link; on GitHub Actions also a workflow command
 (`::error file=...`) so the problem shows as an annotation on the pull request's diff.
 """
 
 from __future__ import annotations
 
+import difflib
+import json
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TextIO
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import urlsplit
 
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from .kb import SCHEMA_DIR
 from .yamlsafe import Pointer
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver  # not exported by referencing, used for hints only
+
+ID_WORDS = "lowercase letters, digits and single hyphens"
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -57,6 +75,273 @@ class Problem:
             f"::error file={_escape_property(self.path)},line={self.line},col={self.col}"
             f"::{_escape_data(f'{self.where}: {self.message}')}"
         )
+
+
+# -- wording -------------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 date-time as JSON Schema means it: date, time and a UTC offset."""
+    if not isinstance(value, str):
+        return True
+    if "T" not in value.upper():
+        return False
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return parsed.tzinfo is not None
+
+
+def show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"'{value}'"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def found(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {show(value)}"
+    if isinstance(value, (int, float)):
+        return f"the number {show(value)}"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
+def suggest(word: str, choices: list[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a source URL, or None if it is a well-formed http(s) URL."""
+    expected = "expected http:// or https://, a host name like example.org, no spaces"
+    if any(ch.isspace() for ch in url):
+        return f"malformed URL {show(url)}: it contains a space; {expected}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f"malformed URL {show(url)}: {expected}"
+    try:
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return f"malformed URL {show(url)} ({exc}); {expected}"
+    labels = host.split(".")
+    if host != "localhost" and (len(labels) < 2 or not all(labels)):
+        return f"malformed URL {show(url)}: host {show(host)} is not a domain; {expected}"
+    return None
+
+
+class Schemas:
+    """The collection schemas, with `common.schema.json` resolvable by its file name."""
+
+    def __init__(self, folder: Path = SCHEMA_DIR) -> None:
+        self.contents = {
+            p.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*.schema.json"))
+        }
+        self.registry: Registry = Registry().with_resources(
+            (name, Resource.from_contents(schema)) for name, schema in self.contents.items()
+        )
+        self.format_checker = FormatChecker(formats=())
+        self.format_checker.checks("date-time")(_is_date_time)
+        common = self.contents["common.schema.json"]["$defs"]
+        self.patterns = {
+            common["id"]["pattern"]: f"an id: {ID_WORDS}",
+            common["url"]["pattern"]: "an http(s) URL",
+            "^[0-9a-f]{64}$": "64 lowercase hexadecimal digits (a sha256)",
+        }
+        self.url_pattern = common["url"]["pattern"]
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    def validator(self, name: str) -> Draft202012Validator:
+        if name not in self._validators:
+            self._validators[name] = Draft202012Validator(
+                self.contents[name], registry=self.registry, format_checker=self.format_checker
+            )
+        return self._validators[name]
+
+    def locate(self, name: str, schema_path: list[str | int]) -> tuple[Any, Resolver]:
+        """The subschema at a schema path inside `name`, and the resolver of the file it is in.
+
+        Error schema paths skip `$ref`, so the walk follows a `$ref` whenever the next key is
+        not in the current node.
+        """
+        resolver = self.registry.resolver(base_uri=name)
+        node: Any = self.contents[name]
+        for key in schema_path:
+            while isinstance(node, dict) and key not in node and "$ref" in node:
+                resolved = resolver.lookup(node["$ref"])
+                resolver, node = resolved.resolver, resolved.contents
+            node = node[key]
+        return node, resolver
+
+    def expected(self, schema: Any, resolver: Resolver, depth: int = 0) -> str:
+        """A short phrase for what `schema` accepts: 'one of a, b', 'a mapping with title, url'."""
+        if not isinstance(schema, dict) or depth > 3:
+            return "a value"
+        if "$ref" in schema:
+            resolved = resolver.lookup(schema["$ref"])
+            return self.expected(resolved.contents, resolved.resolver, depth + 1)
+        if "const" in schema:
+            return show(schema["const"])
+        if "enum" in schema:
+            return "one of " + ", ".join(str(v) for v in schema["enum"])
+        for key in ("oneOf", "anyOf"):
+            if key in schema:
+                return " or ".join(self.expected(s, resolver, depth + 1) for s in schema[key])
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return " or ".join(_TYPE_WORDS.get(k, k) for k in kind)
+        if kind == "object" and schema.get("required"):
+            return "a mapping with " + ", ".join(schema["required"])
+        if kind == "array" and isinstance(schema.get("items"), dict):
+            return f"a list of {self.expected(schema['items'], resolver, depth + 1)}"
+        if "pattern" in schema:
+            return self.patterns.get(schema["pattern"], f"a string matching {schema['pattern']}")
+        return _TYPE_WORDS.get(kind, "a value") if isinstance(kind, str) else "a value"
+
+    def explain(self, error: ValidationError, name: str) -> Iterator[tuple[Pointer, str]]:
+        """One (field pointer, message) per problem that `error` stands for."""
+        path = tuple(error.absolute_path)
+        value, kind, rule, schema = (
+            error.instance,
+            error.validator,
+            error.validator_value,
+            error.schema,
+        )
+        _, resolver = self.locate(name, list(error.absolute_schema_path)[:-1])
+        if kind == "additionalProperties" and rule is False and isinstance(value, dict):
+            allowed = list(schema.get("properties", {}))
+            for key in value:
+                if key not in allowed:
+                    hint = suggest(key, allowed) or f"; allowed fields: {', '.join(allowed)}"
+                    yield path + (key,), f"unknown field '{key}'{hint}"
+        elif kind == "required" and isinstance(value, dict):
+            condition = self._condition(error, name)
+            for key in rule:
+                if key not in value:
+                    what = self._expected_field(error, name, key)
+                    yield (
+                        path + (key,),
+                        f"missing required field '{key}'{condition}: expected {what}",
+                    )
+        elif kind in ("oneOf", "anyOf"):
+            yield from self._explain_alternatives(error, name)
+        elif kind == "type":
+            yield path, f"expected {self.expected(schema, resolver)}, found {found(value)}"
+        elif kind == "enum":
+            # A stricter cutoff than for names: 'passed' is not a typo of 'crashed'.
+            hint = suggest(value, [str(v) for v in rule], 0.75) if isinstance(value, str) else ""
+            yield (
+                path,
+                f"{show(value)} is not allowed; expected one of {', '.join(map(str, rule))}{hint}",
+            )
+        elif kind == "const":
+            yield path, f"expected {show(rule)}, found {found(value)}"
+        elif kind == "pattern":
+            message = url_problem(value) if rule == self.url_pattern else None
+            if message is None:
+                wanted = self.patterns.get(rule, f"a string matching {rule}")
+                message = f"{show(value)} is not valid: expected {wanted}"
+            yield path, message
+        elif kind == "minLength":
+            yield (
+                path,
+                (
+                    "must not be empty"
+                    if rule == 1
+                    else f"expected at least {rule} characters, found {len(value)}"
+                ),
+            )
+        elif kind in ("minItems", "minProperties"):
+            yield (
+                path,
+                f"expected at least {rule} item{'s' if rule != 1 else ''}, found {len(value)}",
+            )
+        elif kind == "uniqueItems":
+            for i, item in enumerate(value):
+                if item in value[:i]:
+                    yield path + (i,), f"{show(item)} is listed twice; items must be unique"
+                    break
+        elif kind in ("minimum", "exclusiveMinimum"):
+            sign = ">=" if kind == "minimum" else ">"
+            yield path, f"expected a number {sign} {rule}, found {found(value)}"
+        elif kind == "format" and rule == "date-time":
+            yield (
+                path,
+                (
+                    f"expected an RFC 3339 date-time with offset, like "
+                    f"'2026-01-31T12:00:00+00:00', found {found(value)}"
+                ),
+            )
+        else:
+            yield path, error.message
+
+    def _expected_field(self, error: ValidationError, name: str, key: str) -> str:
+        """What a missing field should hold, from the nearest schema that declares it.
+
+        A `then: {required: [...]}` rule does not declare the fields itself; the object
+        schema around it does.
+        """
+        schema_path = list(error.absolute_schema_path)[:-1]
+        for end in range(len(schema_path), -1, -1):
+            node, resolver = self.locate(name, schema_path[:end])
+            props = node.get("properties", {}) if isinstance(node, dict) else {}
+            if isinstance(props, dict) and key in props:
+                return self.expected(props[key], resolver)
+        return "a value"
+
+    def _condition(self, error: ValidationError, name: str) -> str:
+        """' when source is 'builtin'' for a field required by an if/then rule, else ''."""
+        schema_path = list(error.absolute_schema_path)
+        if "then" not in schema_path:
+            return ""
+        cut = len(schema_path) - 1 - schema_path[::-1].index("then")
+        try:
+            condition, _ = self.locate(name, schema_path[:cut] + ["if"])
+            ((key, rule),) = condition["properties"].items()
+            return f" (needed when {key} is {show(rule['const'])})"
+        except (KeyError, IndexError, TypeError, ValueError):
+            return ""
+
+    def _explain_alternatives(
+        self, error: ValidationError, name: str
+    ) -> Iterator[tuple[Pointer, str]]:
+        # A branch whose top-level type does not fit the value (null vs a mapping) is not what
+        # the author meant; if exactly one branch fits, its own errors say what is wrong.
+        branches: dict[int, list[ValidationError]] = {}
+        for sub in error.context or []:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        fitting = [
+            errors
+            for _, errors in sorted(branches.items())
+            if not any(e.validator == "type" and not e.relative_path for e in errors)
+        ]
+        if len(fitting) == 1 and fitting[0]:
+            for sub in fitting[0]:
+                yield from self.explain(sub, name)
+            return
+        _, resolver = self.locate(name, list(error.absolute_schema_path)[:-1])
+        yield (
+            tuple(error.absolute_path),
+            (f"expected {self.expected(error.schema, resolver)}, found {found(error.instance)}"),
+        )
+
+
+# -- printing ------------------------------------------------------------------------------
 
 
 def _escape_data(text: str) -> str:

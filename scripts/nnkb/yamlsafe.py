@@ -25,7 +25,9 @@ MAX_DEPTH = 100
 
 _CORE = "tag:yaml.org,2002:"
 # Tags the YAML resolver assigns to plain data; anything else was written by hand (`!!python/...`).
-_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")}
+_ALLOWED_TAGS = {
+    _CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
 
 Pointer = tuple[str | int, ...]
 
@@ -89,8 +91,10 @@ class _Builder:
         self.marks[pointer] = _mark(node)
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
             if id(node) in self.open:
-                raise YamlProblem("an alias refers to a value that contains it; "
-                                  "recursive aliases are refused", _mark(node))
+                raise YamlProblem(
+                    "an alias refers to a value that contains it; recursive aliases are refused",
+                    _mark(node),
+                )
             self.open.add(id(node))
             try:
                 return self._build_collection(node, pointer)
@@ -104,7 +108,9 @@ class _Builder:
             key_marks: dict[Any, Mark] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise YamlProblem("merge keys (<<) are not allowed in KB files", _mark(key_node))
+                    raise YamlProblem(
+                        "merge keys (<<) are not allowed in KB files", _mark(key_node)
+                    )
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise YamlProblem("mapping keys must be plain strings", _mark(key_node))
                 key = _construct_scalar(key_node)
@@ -164,7 +170,22 @@ def _compose(text: str, max_nodes: int | None) -> tuple[Any, dict[Pointer, Mark]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
-        raise YamlProblem(f"YAML syntax error: {exc.problem or exc}", where) from None
+        message = f"YAML syntax error: {exc.problem or exc}"
+        # The cause is often where the construct began ("while parsing a flow sequence").
+        context, start = exc.context, exc.context_mark
+        if context and start and exc.problem_mark and start.line != exc.problem_mark.line:
+            message += f" ({context} that starts on line {start.line + 1})"
+        raise YamlProblem(message, where) from None
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, only an offset
+        offset = exc.position
+        where = Mark(
+            text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+        )
+        raise YamlProblem(
+            f"character U+{ord(exc.character) if isinstance(exc.character, str) else exc.character:04X}"
+            " is not allowed in YAML; remove it or write it as an escape in a quoted string",
+            where,
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(f"YAML error: {exc}") from None
     except RecursionError:  # PyYAML composes recursively: `[[[[...` thousands deep
@@ -201,8 +222,9 @@ def load_json(path: Path) -> LoadedYaml:
         offset = match.start() if match else 0
         line = text.count("\n", 0, offset) + 1
         col = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        raise YamlProblem(f"{name} is not a JSON number; write null for a missing value",
-                          Mark(line, col))
+        raise YamlProblem(
+            f"{name} is not a JSON number; write null for a missing value", Mark(line, col)
+        )
 
     try:
         data = json.loads(text, parse_constant=refuse_constant)
