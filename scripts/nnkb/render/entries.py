@@ -41,14 +41,18 @@ def claims(raw: Sequence[dict[str, Any]] | None) -> list[Claim]:
     return [Claim(c["text"], Source.of(c["source"])) for c in raw or []]
 
 
-def cited_value(page: Page, cited: Cited | None) -> Md | None:
-    """A published number with the footnote of its own source."""
+def cited_value(page: Page, cited: Cited | None, inline_note: bool = False) -> Md | None:
+    """A published number with the footnote of its own source.
+
+    Its note is shown after the number where there is room (`inline_note`, in a two-column
+    facts table) and in the footnote otherwise, so table cells stay short.
+    """
     if cited is None:
         return None
     text = format_number(cited.value, cited.unit)
-    if cited.note:
-        text += f" ({escape_inline(cited.note)})"
-    return Md(text + page.cite(cited.source))
+    if cited.note and inline_note:
+        return Md(f"{text} ({escape_inline(cited.note)}){page.cite(cited.source)}")
+    return Md(text + page.cite(cited.source, cited.note))
 
 
 def facts_table(rows: Sequence[tuple[str, str | Md | None]]) -> str:
@@ -99,8 +103,8 @@ def model_facts(page: Page, model: Model) -> str:
         [
             ("Family", model.family),
             ("Task", model.task.replace("-", " ")),
-            ("Parameters (published)", cited_value(page, model.published_parameters)),
-            ("Multiply-accumulates (published)", cited_value(page, model.published_macs)),
+            ("Parameters (published)", cited_value(page, model.published_parameters, True)),
+            ("Multiply-accumulates (published)", cited_value(page, model.published_macs, True)),
             ("Paper", Md(link(model.paper.title, model.paper.url))),
             ("Licence", Md(escape_inline(licence_name) + page.cite(licence_source))),
             ("Use cases", Md(use_cases)),
@@ -195,7 +199,7 @@ def use_case_io(page: Page, use_case: UseCase) -> str:
                 f"{escape_inline(metric['dataset'])} ({better} is better)"
             ),
         ),
-        ("Lowest acceptable value", cited_value(page, use_case.accuracy_floor)),
+        ("Lowest acceptable value", cited_value(page, use_case.accuracy_floor, True)),
     ]
     return facts_table(rows)
 

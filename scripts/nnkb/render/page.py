@@ -76,20 +76,29 @@ class Page:
         entry = self.kb.collection(collection).get(entry_id)
         return self.link_entry(entry) if entry else Md(escape_inline(entry_id))
 
-    def cite(self, source: Source | None) -> Md:
-        """A footnote reference to `source`; the same source gets the same number on a page."""
+    def cite(self, source: Source | None, note: str | None = None) -> Md:
+        """A footnote reference to `source`, optionally with a note shown before the source.
+
+        The same source (with the same note) gets the same number on a page. A note goes into
+        the footnote so that a number in a table cell stays short.
+        """
         if source is None:
             return Md("")
-        key = (source.title, source.url)
+        key = (source.title, source.url, note or "")
         number = self._notes.setdefault(key, len(self._notes) + 1)
         return Md(f"[^{number}]")
 
     def footnotes(self) -> str:
         lines = []
-        for (title, url), number in self._notes.items():
+        for (title, url, note), number in self._notes.items():
             label = escape_label(title)
             target = safe_url(url)
-            lines.append(f"[^{number}]: [{label}]({target})" if target else f"[^{number}]: {label}")
+            text = f"[{label}]({target})" if target else label
+            if note:
+                note = escape_inline(note).rstrip()
+                stop = "" if note.endswith((".", "!", "?")) else "."
+                text = f"{note}{stop} Source: {text}"
+            lines.append(f"[^{number}]: {text}")
         return "\n".join(lines)
 
 
