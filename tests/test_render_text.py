@@ -111,7 +111,8 @@ def test_code_block_fence_is_longer_than_any_backtick_run_inside():
         (990000, "parameters", "990 k parameters"),
         (2.5e14, "FLOP/s", "250 TFLOP/s"),
         (64, None, "64"),
-        (1024, None, "1.02 k"),
+        (2048, "ops/cycle", "2,048 ops/cycle"),
+        (12345.5, None, "12,345.5"),
     ],
 )
 def test_format_number(value, unit, expected):

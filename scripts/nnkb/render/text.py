@@ -120,7 +120,7 @@ def indent(markdown: str, spaces: int = 4) -> str:
 
 
 def format_number(value: float, unit: str | None = None) -> str:
-    """A number as a reader wants it: 11689512 -> '11.7 M', 69.758 -> '69.758', with its unit.
+    """A number as a reader wants it: 11689512 -> '11.7 M', 2048 -> '2,048', with its unit.
 
     A unit that starts with a capital joins the prefix ('312 TFLOP/s'); others follow it
     after a space ('11.7 M parameters').
@@ -129,13 +129,15 @@ def format_number(value: float, unit: str | None = None) -> str:
         value = int(value)
     magnitude = abs(value)
     prefix = ""
-    if magnitude >= 1e4 or (magnitude >= 1e3 and float(value).is_integer()):
+    if magnitude >= 1e5:
         for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
             if magnitude >= factor:
                 text = f"{value / factor:.3g} {prefix}"
                 break
+    elif float(value).is_integer():
+        text = f"{int(value):,}"
     else:
-        text = f"{value:g}"
+        text = f"{value:,.6g}" if magnitude >= 1e3 else f"{value:g}"
     if not unit:
         return text
     unit_text = escape_inline(unit)
