@@ -232,3 +232,12 @@ def test_copy_with_injected_fault_names_file_and_line(source, tmp_path):
         "'use_case'; did you mean 'use_cases'?"
     ) in result.stdout.splitlines()
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_windows_line_endings_and_byte_order_mark_are_accepted(tmp_path, monkeypatch, capsys):
+    kb = tmp_path / "kb"
+    shutil.copytree(VALID_KB, kb)
+    entry = kb / "hardware" / "x86-cpu.yaml"
+    entry.write_bytes(b"\xef\xbb\xbf" + entry.read_bytes().replace(b"\n", b"\r\n"))
+    status, out, _ = run_inprocess(monkeypatch, capsys, tmp_path)
+    assert (status, out.strip()) == (0, "kb/ is valid: 6 entries, 1 results file")

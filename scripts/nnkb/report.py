@@ -88,6 +88,7 @@ _TYPE_WORDS = {
     "array": "a list",
     "null": "null",
 }
+_PLURALS = {"a string": "strings", "an integer": "integers", "a number": "numbers"}
 
 
 def _is_date_time(value: object) -> bool:
@@ -177,15 +178,16 @@ class Schemas:
         """The subschema at a schema path inside `name`, and the resolver of the file it is in.
 
         Error schema paths skip `$ref`, so the walk follows a `$ref` whenever the next key is
-        not in the current node.
+        not in the current node, and at the end (an error's `schema` is the resolved one).
         """
         resolver = self.registry.resolver(base_uri=name)
         node: Any = self.contents[name]
-        for key in schema_path:
+        for key in [*schema_path, None]:
             while isinstance(node, dict) and key not in node and "$ref" in node:
                 resolved = resolver.lookup(node["$ref"])
                 resolver, node = resolved.resolver, resolved.contents
-            node = node[key]
+            if key is not None:
+                node = node[key]
         return node, resolver
 
     def expected(self, schema: Any, resolver: Resolver, depth: int = 0) -> str:
@@ -208,7 +210,10 @@ class Schemas:
         if kind == "object" and schema.get("required"):
             return "a mapping with " + ", ".join(schema["required"])
         if kind == "array" and isinstance(schema.get("items"), dict):
-            return f"a list of {self.expected(schema['items'], resolver, depth + 1)}"
+            item = self.expected(schema["items"], resolver, depth + 1)
+            return (
+                f"a list of {_PLURALS[item]}" if item in _PLURALS else f"a list, each item {item}"
+            )
         if "pattern" in schema:
             return self.patterns.get(schema["pattern"], f"a string matching {schema['pattern']}")
         return _TYPE_WORDS.get(kind, "a value") if isinstance(kind, str) else "a value"

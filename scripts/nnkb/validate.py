@@ -273,7 +273,7 @@ class Checker:
     def _check_schema_line(self, path: Path, first_line: str, collection: str) -> None:
         schema_file = f"{COLLECTIONS[collection]}.schema.json"
         expected = SCHEMA_LINE.format(COLLECTIONS[collection])
-        match = _SCHEMA_LINE_RE.match(first_line)
+        match = _SCHEMA_LINE_RE.match(first_line.lstrip("\ufeff"))  # a BOM is fine
         if not match:
             self.add(
                 path,
