@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nnkb.report import field_path, url_problem
+from nnkb.report import _is_date_time, field_path, url_problem
 from nnkb.yamlsafe import Mark, YamlProblem, load_json, load_yaml
 
 
@@ -115,3 +115,17 @@ def test_field_path_format():
     assert field_path(("rows", 3, "latency", "p50")) == "rows[3].latency.p50"
     assert field_path(("onnx", "inputs", "input.1")) == 'onnx.inputs["input.1"]'
     assert field_path(()) == ""
+
+
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("2026-11-25T08:00:00Z", True),  # what nnkb bench writes
+        ("2026-11-25T08:00:00+01:00", True),
+        ("2026-11-25T08:00:00", False),  # no offset: which time zone?
+        ("2026-11-25", False),
+        ("yesterday", False),
+    ],
+)
+def test_date_time_format(value, ok):
+    assert _is_date_time(value) is ok
