@@ -277,7 +277,9 @@ USE_CASE_SECTIONS: list[Section[UseCase]] = [
 
 
 def platform_list(values: Sequence[str]) -> str:
-    return ", ".join(PLATFORM_NAMES.get(v, escape_inline(v)) for v in values)
+    order = list(PLATFORM_NAMES)
+    ordered = sorted(values, key=lambda v: order.index(v) if v in order else len(order))
+    return ", ".join(PLATFORM_NAMES.get(v, escape_inline(v)) for v in ordered)
 
 
 def onnx_support(page: Page, framework: Framework) -> Md:
@@ -335,29 +337,27 @@ def framework_history(page: Page, framework: Framework) -> str | None:
 
 
 def install_tabs(page: Page, framework: Framework) -> str | None:
-    """The install commands as Windows / macOS / Linux content tabs."""
+    """The install commands as Windows / macOS / Linux content tabs, then note and source."""
     install = framework.data.get("install")
     if not install:
         return None
-    tabs = []
-    for system in INSTALL_SYSTEMS:
-        command = install.get(system)
-        body = (
-            code_block(command, "powershell" if system == "windows" else "sh")
-            if command
-            else f"No command is listed for {PLATFORM_NAMES[system]}; see the "
-            f"{link(framework.name + ' website', framework.data['website'])}."
-        )
-        tabs.append(f'=== "{PLATFORM_NAMES[system]}"\n\n{indent(body)}')
-    parts = ["\n\n".join(tabs)]
+    parts = []
+    if any(install.get(system) for system in INSTALL_SYSTEMS):
+        tabs = []
+        for system in INSTALL_SYSTEMS:
+            command = install.get(system)
+            body = (
+                code_block(command, "powershell" if system == "windows" else "sh")
+                if command
+                else f"No command is listed for {PLATFORM_NAMES[system]}; see the "
+                f"{link(framework.name + ' website', framework.data['website'])}."
+            )
+            tabs.append(f'=== "{PLATFORM_NAMES[system]}"\n\n{indent(body)}')
+        parts.append("\n\n".join(tabs))
     if install.get("note"):
         parts.append(escape_text(install["note"]))
-    parts.append(
-        "Commands from "
-        + link(install["source"]["title"], install["source"]["url"])
-        + page.cite(Source.of(install["source"]))
-        + "."
-    )
+    source = link(install["source"]["title"], install["source"]["url"])
+    parts.append(f"Source: {source}.")
     return "\n\n".join(parts)
 
 

@@ -107,6 +107,8 @@ def frameworks_table(page: Page) -> Table:
     records = []
     for f in page.kb.frameworks.values():
         onnx = f.data["onnx"]
+        # How it exports or runs ONNX (the note) goes into the footnote with the source.
+        cite = page.cite(Source.of(onnx["source"]), onnx.get("note"))
         records.append(
             {
                 "name": f.name,
@@ -115,8 +117,8 @@ def frameworks_table(page: Page) -> Table:
                 "maintainer": f.data["maintainer"],
                 "status": STATUS_NAMES.get(f.data["status"], f.data["status"]),
                 "licence": f.data["licence"],
-                "exports": Md(_yes(onnx["exports"]) + page.cite(Source.of(onnx["source"]))),
-                "runs": Md(_yes(onnx["runs"]) + page.cite(Source.of(onnx["source"]))),
+                "exports": Md(_yes(onnx["exports"]) + cite),
+                "runs": Md(_yes(onnx["runs"]) + cite),
             }
         )
     return Table.from_records(
