@@ -226,6 +226,19 @@ def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch):
     assert "plotly.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
 
 
+def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, kb)
+    entry = kb / "models" / "resnet-18.yaml"
+    entry.write_text(entry.read_text().replace("\nfamily: ResNet", "\nfamly: ResNet"))
+    work = tmp_path / "work"
+    work.mkdir()
+    result = mkdocs_build(fixture_config(work), kb, tmp_path / "site")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "resnet-18.yaml:3:1: resnet-18.famly: unknown field 'famly'" in result.stderr
+
+
 def test_real_kb_builds_strict(tmp_path):
     if not any((ROOT / "kb" / "models").glob("*.yaml")):
         pytest.skip("kb/models is empty")

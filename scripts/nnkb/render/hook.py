@@ -17,7 +17,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from nnkb.kb import KBError
-from nnkb.render.site import build_context, expand_nav, render_pages, unsafe_html
+from nnkb.render.site import build_context, check_valid, expand_nav, render_pages, unsafe_html
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
@@ -35,6 +35,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     if not root.is_dir():
         raise PluginError(f"nnkb: knowledge base folder {root} does not exist (set NNKB_KB)")
     try:
+        check_valid(root)
         site = build_context(root, repo_url=config.repo_url or "")
     except KBError as exc:
         raise PluginError(f"nnkb: {exc} (run `nnkb validate --kb {root}`)") from None

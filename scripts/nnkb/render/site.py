@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from ..kb import COLLECTIONS, KB, load_kb
+from ..kb import COLLECTIONS, KB, KBError, load_kb
 from .entries import SECTIONS
 from .indexes import INDEX_PAGES, INSTALL_PATH
 from .measured import load_results_files, measurements_from
@@ -21,6 +21,22 @@ from .page import Page, SiteContext, entry_path, index_path
 # Builders of whole pages other than the per-entry ones: {path: builder}. A later stage
 # (analysis, charts) registers its pages here.
 PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = dict(INDEX_PAGES)
+
+
+MAX_PROBLEMS_SHOWN = 10
+
+
+def check_valid(kb_root: Path) -> None:
+    """Raise KBError listing the validator's problems: pages assume a valid KB."""
+    from ..validate import check_kb
+
+    problems = check_kb(Path(kb_root)).problems
+    if not problems:
+        return
+    lines = [p.line_text() for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more")
+    raise KBError(f"{len(problems)} problem(s) in the knowledge base:\n" + "\n".join(lines))
 
 
 def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
