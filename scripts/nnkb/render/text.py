@@ -18,7 +18,6 @@ SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 # Browsers drop ASCII whitespace and control characters inside a URL, so "java\tscript:" counts.
 _IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
-_REFERENCE_DEFINITION = re.compile(r"^( {0,3})\[([^\]\n]+)\]:(.*)$", re.MULTILINE)
 
 
 def _unsafe_target(target: str) -> bool:
@@ -40,14 +39,7 @@ def _neutralise_links(text: str) -> str:
             out.append(text[pos : match.start()] + "]\\(")
             pos = match.end()
     out.append(text[pos:])
-    text = "".join(out)
-
-    def definition(m: re.Match[str]) -> str:
-        if _unsafe_target(m.group(3)):
-            return f"{m.group(1)}\\[{m.group(2)}]:{m.group(3)}"
-        return m.group(0)
-
-    return _REFERENCE_DEFINITION.sub(definition, text)
+    return "".join(out)
 
 
 def escape_text(text: str) -> str:
@@ -56,14 +48,19 @@ def escape_text(text: str) -> str:
     - `<`, `>` and `&` become entities: no raw HTML, no comments, no `<...>` autolinks.
     - `{` and `}` become entities: attr_list would otherwise let `{: onclick=...}` add
       attributes to the element before it.
-    - `![` is escaped: no images pulled from elsewhere by a KB entry.
-    - `[^` is escaped: footnotes on a page are the citations nnkb writes, not KB text.
-    - link targets with a scheme other than http, https and mailto are shown as text.
+    - `![` loses its image meaning: no images pulled from elsewhere by a KB entry.
+    - `[^` loses its footnote meaning: footnotes on a page are the citations nnkb writes.
+    - `[label]:` loses its meaning as a link definition, wherever it stands (a definition in
+      a list item or a quote counts, and its target may be on the next line).
+    - inline link targets with a scheme other than http, https and mailto are shown as text.
+
+    Entities rather than backslashes break those constructs, because a backslash from the
+    KB just before an inserted one would cancel it.
     """
     text = html.escape(str(text), quote=False)
     text = text.replace("{", "&#123;").replace("}", "&#125;")
-    text = re.sub(r"(?<!\\)!\[", r"!\\[", text)
-    text = re.sub(r"(?<!\\)\[\^", r"\\[^", text)
+    text = text.replace("![", "&#33;[").replace("[^", "[&#94;")
+    text = re.sub(r"(\[[^\[\]]*\]):", r"\1&#58;", text)
     return _neutralise_links(text)
 
 
