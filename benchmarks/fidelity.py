@@ -1,0 +1,141 @@
+"""Does the harness measure what the runtimes' own tools measure?
+
+On the same ONNX file (SqueezeNet 1.1 from the KB by default):
+- OpenVINO: the harness's median vs `benchmark_app -m FILE -d CPU -hint latency -t 15`
+  (shipped with the openvino package); target: within 5 %.
+- ONNX Runtime: the harness's median vs a bare `session.run` loop with the same session
+  settings; target: within 2 %.
+
+Prints both medians, the ratios and PASS/FAIL per check; exits 1 if a check fails. Not a
+test: it takes about a minute and its numbers move with whatever else the CPU is doing.
+
+    .venv/bin/python benchmarks/fidelity.py [--model squeezenet-1-1] [--seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from nnkb.bench.inputs import input_dtypes, make_inputs
+from nnkb.bench.isolate import run_worker
+from nnkb.bench.runtimes import load_adapters
+from nnkb.bench.settings import HARNESS
+from nnkb.kb import load_kb
+from nnkb.models.sources import default_cache_dir, materialize
+
+TARGETS = {"openvino": 0.05, "onnxruntime": 0.02}
+
+
+def harness_median(runtime: str, path: Path, shapes: dict, budget: float) -> float:
+    """The harness's p50 for one row, run exactly as `nnkb bench` runs it (in a worker)."""
+    adapter = load_adapters()[runtime]
+    job = {
+        "kind": "row",
+        "runtime": runtime,
+        "model_path": str(path),
+        "inputs": {k: list(v) for k, v in shapes.items()},
+        "settings": adapter.settings(),
+        "harness": HARNESS,
+        "row_budget_s": budget,
+        "classifier": False,
+        "reference": None,
+        "reference_label": "",
+    }
+    result = run_worker(job, HARNESS["row_timeout_seconds"] + budget)
+    if result["status"] != "ok":
+        sys.exit(f"fidelity: harness {runtime} row {result['status']}: {result['reason']}")
+    lat = result["latency"]
+    print(
+        f"  harness {runtime}: p50 {lat['p50'] * 1e3:.3f} ms, n={lat['n']}, "
+        f"95% CI [{lat['ci95_low'] * 1e3:.3f}, {lat['ci95_high'] * 1e3:.3f}] ms, "
+        f"precision {result['precision']}"
+    )
+    return lat["p50"]
+
+
+def benchmark_app_median(path: Path, seconds: int) -> float:
+    tool = Path(sys.executable).with_name("benchmark_app")
+    cmd = [str(tool), "-m", str(path), "-d", "CPU", "-hint", "latency", "-t", str(seconds)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    match = re.search(r"Median:\s+([0-9.]+)\s*ms", proc.stdout)
+    if proc.returncode != 0 or not match:
+        sys.exit(
+            f"fidelity: benchmark_app failed ({proc.returncode}):\n{proc.stdout[-2000:]}"
+            f"\n{proc.stderr[-2000:]}"
+        )
+    for line in proc.stdout.splitlines():
+        if "inference precision" in line.lower() or "INFERENCE_PRECISION_HINT" in line:
+            print(f"  benchmark_app: {line.strip()}")
+            break
+    return float(match.group(1)) / 1e3
+
+
+def bare_ort_median(path: Path, shapes: dict, seconds: float) -> float:
+    """A plain session.run loop with the adapter's settings: no harness code at all."""
+    import onnxruntime as ort
+
+    settings = load_adapters()["onnxruntime"].settings()
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = settings["intra_op_num_threads"]
+    options.inter_op_num_threads = settings["inter_op_num_threads"]
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    feeds = make_inputs(shapes, HARNESS["input_seed"], input_dtypes(path))
+    end = time.perf_counter() + 1.0
+    while time.perf_counter() < end:  # warm-up
+        session.run(None, feeds)
+    times = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        session.run(None, feeds)
+        times.append(time.perf_counter() - start)
+    print(f"  bare session.run loop: p50 {np.median(times) * 1e3:.3f} ms, n={len(times)}")
+    return float(np.median(times))
+
+
+def check(name: str, ours: float, theirs: float, target: float) -> bool:
+    ratio = ours / theirs
+    ok = abs(ratio - 1) <= target
+    print(
+        f"{'PASS' if ok else 'FAIL'} {name}: harness {ours * 1e3:.3f} ms vs "
+        f"{theirs * 1e3:.3f} ms, ratio {ratio:.3f} (target within ±{target:.0%})"
+    )
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kb", type=Path, default=Path("kb"))
+    parser.add_argument("--model", default="squeezenet-1-1")
+    parser.add_argument("--seconds", type=int, default=15)
+    args = parser.parse_args()
+    model = load_kb(args.kb).models[args.model]
+    path = materialize(model, default_cache_dir())
+    shapes = model.onnx.inputs
+    print(f"model {args.model}: {path}")
+
+    print("OpenVINO")
+    ov_theirs = benchmark_app_median(path, args.seconds)
+    print(f"  benchmark_app: median {ov_theirs * 1e3:.3f} ms")
+    ov_ours = harness_median("openvino", path, shapes, args.seconds)
+    print("ONNX Runtime")
+    ort_ours = harness_median("onnxruntime", path, shapes, args.seconds)
+    ort_theirs = bare_ort_median(path, shapes, args.seconds)
+
+    results = [
+        check("openvino vs benchmark_app", ov_ours, ov_theirs, TARGETS["openvino"]),
+        check("onnxruntime vs bare loop", ort_ours, ort_theirs, TARGETS["onnxruntime"]),
+    ]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
