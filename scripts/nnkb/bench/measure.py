@@ -53,8 +53,10 @@ def repeat_until_converged(
     n = 0
     next_check = min_reps
     converged = False
-    deadline = time.perf_counter_ns() + int(budget_s * 1e9)
     clock = time.perf_counter_ns
+    first = clock()
+    earliest_stop = first + int(min(harness["min_measure_seconds"], budget_s) * 1e9)
+    deadline = first + int(budget_s * 1e9)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a collection inside the loop would land in one sample
     try:
@@ -64,7 +66,7 @@ def repeat_until_converged(
             end = clock()
             times[n] = end - start
             n += 1
-            if n >= next_check:
+            if n >= next_check and end >= earliest_stop:
                 # Checking costs a sort; do it on a geometric schedule, not every repetition.
                 if ci_within(times[:n], harness["ci_target"], harness["ci_level"]):
                     converged = True
@@ -104,12 +106,19 @@ def measure_row(adapter: Adapter, job: dict[str, Any]) -> dict[str, Any]:
         }
     result["session_create_s"] = (time.perf_counter_ns() - start) / 1e9
     result["precision"] = session.precision
-    session.bind(inputs)
-
-    start = time.perf_counter_ns()
-    session.run()
-    result["first_inference_s"] = (time.perf_counter_ns() - start) / 1e9
-    outputs = session.outputs()
+    try:
+        session.bind(inputs)
+        start = time.perf_counter_ns()
+        session.run()
+        result["first_inference_s"] = (time.perf_counter_ns() - start) / 1e9
+        outputs = session.outputs()
+    except Exception as exc:  # noqa: BLE001 - e.g. an operator the runtime cannot execute
+        return {
+            **result,
+            "status": "failed",
+            "reason": f"inference: {one_line(exc)}",
+            "peak_rss_bytes": peak_rss_bytes(),
+        }
 
     reference = None
     if job.get("reference") and Path(job["reference"]).exists():

@@ -23,12 +23,15 @@ HARNESS: dict[str, Any] = {
     "warmup_seconds": 0.5,
     "warmup_min_runs": 1,
     "min_repetitions": 10,
+    # A stable 10-sample window can sit inside a slow or fast phase of a shared machine;
+    # measuring at least this long spreads the samples over more of them.
+    "min_measure_seconds": 1.0,
     "max_repetitions": 100_000,
     "ci_level": 0.95,
     "ci_target": 0.02,
     "ci_method": "distribution-free confidence interval of the median from binomial order "
     "statistics; repetitions stop when it lies within ±ci_target of the median "
-    "or the row budget runs out",
+    "(after at least min_repetitions and min_measure_seconds) or the row budget runs out",
     "row_budget_seconds": 8.0,
     "row_timeout_seconds": 180.0,
     "reference": "onnxruntime CPUExecutionProvider, ORT_DISABLE_ALL, FP32",
