@@ -82,7 +82,7 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         raised = rows[(model, "test-raise")]
         assert (raised["status"], raised["reason"]) == (
             "failed",
-            "simulated failure second line of the message",
+            "inference: simulated failure second line of the message",
         )
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
