@@ -5,7 +5,7 @@ results file start empty there, so the first run does everything a fresh clone w
 second run should run zero rows and only pay for planning (loading the KB, building or
 hashing the model files, the machine fingerprint).
 
-    .venv/bin/python benchmarks/cost.py [--kb kb] [-- extra nnkb bench arguments]
+    .venv/bin/python benchmarks/cost.py [--kb kb] [--save FILE] [-- nnkb bench arguments]
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def bench(kb: Path, results: Path, env: dict[str, str], extra: list[str]) -> tup
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, default=Path("kb"))
+    parser.add_argument("--save", type=Path, help="copy the cold run's results file here")
     parser.add_argument("extra", nargs="*", help="more `nnkb bench` arguments (after --)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nnkb-cost-") as tmp:
@@ -61,6 +62,8 @@ def main() -> int:
             walls.append(wall)
             counts = SUMMARY.search(summary)
             print(f"{label:>9}: wall {wall:7.1f} s  {summary}")
+            if label == "cold" and args.save:
+                shutil.copyfile(results, args.save)
             if label == "no change" and counts and int(counts.group(1)) != 0:
                 print("FAIL: the second run ran rows although nothing changed")
                 return 1
