@@ -129,6 +129,11 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     assert bench(kb, out, "--force", "--models", "a", "--runtimes", "test-raise") == 0
     assert "ran 1 (failed 1, unavailable 0), cached 0" in capsys.readouterr().out
 
+    (kb / "models" / "b.yaml").unlink()
+    assert bench(kb, out, *runtimes) == 0
+    assert "ran 0" in capsys.readouterr().out
+    assert sorted(rows_of(out)) == [("a", "onnxruntime"), ("a", "test-raise")]
+
 
 def test_budget_skips_rows_without_writing_them(bench_env, capsys):
     kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0)})

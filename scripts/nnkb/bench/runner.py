@@ -162,7 +162,12 @@ class Run:
         for identity in [i for i in self.rows if i[:2] == (row["model"], row["runtime"])]:
             del self.rows[identity]
         self.rows[row_identity(row)] = row
-        if write_atomic(self.path, document(self.machine, list(self.rows.values()), HARNESS)):
+        self.flush()
+
+    def flush(self) -> None:
+        if self.machine and write_atomic(
+            self.path, document(self.machine, list(self.rows.values()), HARNESS)
+        ):
             self.written = True
 
 
@@ -207,7 +212,10 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.results) if args.results else Path(args.kb) / "results" / f"{machine_id(fp)}.json"
     )
     existing = read(path) if path.exists() else None
-    rows = {row_identity(r): r for r in existing.rows} if existing else {}
+    # Rows of models deleted from the KB go at the next write; filtered-out models stay.
+    rows = {
+        row_identity(r): r for r in (existing.rows if existing else []) if r["model"] in kb.models
+    }
     plan = build_plan(
         models,
         runtimes,
@@ -225,7 +233,8 @@ def _run(args: argparse.Namespace) -> int:
         peak = existing.machine.get("peak")  # measured once per fingerprint
     if peak is None and to_run:
         peak = measure_peak()
-    state = Run(args, versions, machine_section(fp, peak) if peak else {}, rows, path)
+    machine = machine_section(fp, peak) if peak else (existing.machine if existing else {})
+    state = Run(args, versions, machine, rows, path)
 
     done: list[dict[str, Any]] = []
     skipped = 0
@@ -240,6 +249,8 @@ def _run(args: argparse.Namespace) -> int:
                 skipped = len(to_run) - index + 1
                 break
             bar.set_description(p.label)
+            if budget_left is not None:
+                bar.set_postfix_str(f"budget left {budget_left:.0f} s")
             row = state.execute(p, budget_left)
             state.store(row)
             done.append(row)
@@ -247,6 +258,8 @@ def _run(args: argparse.Namespace) -> int:
             tqdm.write(f"[{index}/{len(to_run)}] {p.label}: {describe(row)}", file=sys.stderr)
     finally:
         bar.close()
+    if existing is not None:
+        state.flush()  # drops rows of deleted models even when no row ran
 
     failed = sum(r["status"] in NOT_OK for r in done)
     unavailable = sum(r["status"] == "unavailable" for r in done)
