@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 import tinykb
-from adapters import FakeAdapter
+from bench_adapters import FakeAdapter
 
 from nnkb.bench import plan as planmod
 from nnkb.bench.keys import row_key

@@ -172,13 +172,12 @@ class Run:
 
 
 def describe(row: dict[str, Any]) -> str:
-    if row["status"] == "ok":
-        lat = row["latency"]
-        return (
-            f"ok  p50 {lat['p50'] * 1e3:.3f} ms  ±{(lat['ci95_high'] - lat['ci95_low']) / 2 / lat['p50'] * 100:.1f}%  "
-            f"n={lat['n']}{'' if lat['converged'] else ' (budget ran out)'}"
-        )
-    return f"{row['status']}: {row['reason']}"
+    if row["status"] != "ok":
+        return f"{row['status']}: {row['reason']}"
+    lat = row["latency"]
+    half_width = (lat["ci95_high"] - lat["ci95_low"]) / 2 / lat["p50"] * 100
+    budget_note = "" if lat["converged"] else " (budget ran out)"
+    return f"ok  p50 {lat['p50'] * 1e3:.3f} ms  ±{half_width:.2g}%  n={lat['n']}{budget_note}"
 
 
 def _load(args: argparse.Namespace):
