@@ -126,5 +126,7 @@ def test_dry_run_lists_rows_and_writes_nothing(tmp_path, capsys):
     out = capsys.readouterr().out
     for runtime in ("onnxruntime", "openvino", "opencv"):
         assert "tiny" in out and runtime in out
-    assert "3 rows: 3 to run, 0 cached" in out
+    # OpenVINO is measured twice: its default precision and the f32 precision hint
+    assert "tiny × openvino (f32)" in out
+    assert "4 rows: 4 to run, 0 cached" in out
     assert not out_file.exists()

@@ -40,10 +40,16 @@ def bench(kb: Path, out: Path, *extra: str) -> int:
     return main(["bench", "--kb", str(kb), "--results", str(out), "--row-budget", "0.2", *extra])
 
 
-def rows_of(out: Path) -> dict[tuple[str, str], dict]:
+def rows_of(out: Path, variant: str | None = None) -> dict[tuple[str, str], dict]:
+    """Rows by (model, runtime) of one variant: the default settings, or OpenVINO's
+    `inference_precision_hint` variant when `variant` names the hint."""
     data = json.loads(out.read_text())
     assert results.check(data) == []
-    return {(r["model"], r["runtime"]): r for r in data["rows"]}
+    return {
+        (r["model"], r["runtime"]): r
+        for r in data["rows"]
+        if r["settings"].get("inference_precision_hint") == variant
+    }
 
 
 def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
@@ -53,6 +59,11 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
     assert bench(kb, out, "--timeout", "60", "--runtimes", *REAL, *fakes) == 0
     rows = rows_of(out)
     assert len(rows) == 16
+    f32 = rows_of(out, "f32")
+    assert sorted(f32) == [("garbage", "openvino"), ("tiny", "openvino")]
+    assert f32[("tiny", "openvino")]["precision"] == "f32"
+    assert f32[("tiny", "openvino")]["agreement"]["max_abs_error"] < 1e-4
+    assert f32[("garbage", "openvino")]["status"] == "failed"
 
     for runtime in REAL:
         ok = rows[("tiny", runtime)]
@@ -86,7 +97,7 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         )
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
-    assert "ran 16 (failed 11, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
+    assert "ran 18 (failed 12, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
 
 
 def test_a_hang_is_killed_at_the_timeout(bench_env):
@@ -128,6 +139,17 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
 
     assert bench(kb, out, "--force", "--models", "a", "--runtimes", "test-raise") == 0
     assert "ran 1 (failed 1, unavailable 0), cached 0" in capsys.readouterr().out
+
+    # A row whose settings the adapter no longer measures is stale and dropped.
+    data = json.loads(out.read_text())
+    stale = dict(next(r for r in data["rows"] if r["runtime"] == "test-raise"))
+    stale["settings"] = {"behaviour": "an older default"}
+    stale["key"] = "0" * 64
+    data["rows"].append(stale)
+    results.write_atomic(out, data)
+    assert bench(kb, out, *runtimes) == 0
+    assert "ran 0" in capsys.readouterr().out
+    assert len(json.loads(out.read_text())["rows"]) == 4
 
     (kb / "models" / "b.yaml").unlink()
     assert bench(kb, out, *runtimes) == 0

@@ -38,7 +38,8 @@ class PlannedRow:
 
     @property
     def label(self) -> str:
-        return f"{self.model_id} × {self.runtime}"
+        extra = self.settings.get("inference_precision_hint")
+        return f"{self.model_id} × {self.runtime}" + (f" ({extra})" if extra else "")
 
 
 def cache_root(kb_root: Path) -> Path:
@@ -114,15 +115,18 @@ def build_plan(
         spec = onnx_spec(model)
         path, sha, problem = materialize(model, cache_dir / "models")
         for adapter in adapters:
-            settings = adapter.settings()
             version = versions.get(adapter.name)
-            key = row_key(sha, adapter.name, version, settings, spec.inputs, HARNESS["input_seed"])
-            # A row whose model file could not be had is never a cache hit: the cause
-            # (a download, a missing package) may be gone next time.
-            cached = not force and sha is not None and key in cached_keys
-            plan.append(
-                PlannedRow(
-                    model.id, spec, adapter.name, version, settings, path, sha, problem, key, cached
+            for settings in adapter.variants():
+                key = row_key(
+                    sha, adapter.name, version, settings, spec.inputs, HARNESS["input_seed"]
                 )
-            )
+                # A row whose model file could not be had is never a cache hit: the cause
+                # (a download, a missing package) may be gone next time.
+                cached = not force and sha is not None and key in cached_keys
+                plan.append(
+                    PlannedRow(
+                        model.id, spec, adapter.name, version, settings, path, sha, problem, key,
+                        cached,
+                    )
+                )
     return plan

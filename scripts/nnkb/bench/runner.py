@@ -8,6 +8,7 @@ most the row in flight. A failing row is a row with a status, never an abort.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -158,9 +159,7 @@ class Run:
         return row
 
     def store(self, row: dict[str, Any]) -> None:
-        """Replace the row's predecessor (same model and runtime) and rewrite the file."""
-        for identity in [i for i in self.rows if i[:2] == (row["model"], row["runtime"])]:
-            del self.rows[identity]
+        """Replace the row's predecessor (same model, runtime and settings); rewrite the file."""
         self.rows[row_identity(row)] = row
         self.flush()
 
@@ -223,6 +222,12 @@ def _run(args: argparse.Namespace) -> int:
         {r["key"] for r in rows.values()},
         args.force,
     )
+    # Rows of a selected model and runtime whose settings the adapter no longer measures
+    # (a changed default, a dropped variant) are stale: they go at the next write.
+    planned = {(p.model_id, p.runtime, json.dumps(p.settings, sort_keys=True)) for p in plan}
+    selected = {(p.model_id, p.runtime) for p in plan}
+    for identity in [i for i in rows if i[:2] in selected and i not in planned]:
+        del rows[identity]
     to_run = [p for p in plan if not p.cached]
     if args.dry_run:
         return print_plan(plan, path)
@@ -282,7 +287,7 @@ def print_plan(plan: list[PlannedRow], path: Path) -> int:
             state = "run (runtime not installed: row will be 'unavailable')"
         else:
             state = "run"
-        print(f"  {p.model_id:<24} {p.runtime:<14} {state}")
+        print(f"  {p.label:<40} {state}")
     cached = sum(p.cached for p in plan)
     print(f"{len(plan)} rows: {len(plan) - cached} to run, {cached} cached")
     return 0

@@ -63,6 +63,13 @@ class Adapter(ABC):
     def settings(self) -> dict[str, Any]:
         """The runtime settings of a row: part of its cache key and recorded in it."""
 
+    def variants(self) -> list[dict[str, Any]]:
+        """Every setting the default matrix measures; one row per model and variant.
+
+        The first is the runtime's default configuration; an adapter adds more when a
+        setting changes results enough that readers need both (OpenVINO's precision)."""
+        return [self.settings()]
+
     @abstractmethod
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         """Create a session for the ONNX file at `path` (timed as session creation)."""
