@@ -16,7 +16,7 @@ import pytest
 
 from nnkb.render import entries
 from nnkb.render import site as site_module
-from nnkb.render.site import build_context, expand_nav, render_pages, render_site
+from nnkb.render.site import build_context, expand_nav, render_files, render_pages, render_site
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
 GOLDEN = Path(__file__).parent / "golden" / "render"
@@ -38,9 +38,22 @@ def check_golden(name: str, text: str) -> None:
     assert text == expected, f"{name} differs from its golden file:\n{diff}"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def empty_model_cache(tmp_path_factory):
+    """Model pages read opset and operators from the local model cache: keep it empty here."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNKB_CACHE", str(tmp_path_factory.mktemp("empty-cache")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def pages() -> dict[str, str]:
     return render_site(FIXTURE_KB, repo_url=REPO)
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[str, str | bytes]:
+    return render_files(build_context(FIXTURE_KB, repo_url=REPO))
 
 
 @pytest.mark.parametrize(
@@ -63,6 +76,11 @@ def test_every_entry_and_collection_has_a_page(pages):
         "frameworks/index.md",
         "hardware/index.md",
         "frameworks/install.md",
+        "comparisons/runtimes.md",
+        "methodology.md",
+        "downloads.md",
+        "machines/index.md",
+        "machines/fixture-machine.md",
     }
     for folder in ("use_cases", "models", "frameworks", "hardware"):
         expected |= {f"{folder}/{p.stem}.md" for p in (FIXTURE_KB / folder).glob("*.yaml")}
@@ -73,13 +91,19 @@ def links(markdown: str) -> list[str]:
     return re.findall(r"\]\(([^)\s]+)\)", markdown)
 
 
-def test_internal_links_point_at_generated_pages(pages):
+def test_internal_links_point_at_generated_pages(pages, files):
+    checked = 0
     for path, text in pages.items():
         for target in links(text):
             if target.startswith(("http://", "https://")):
                 continue
+            target = target.split("#", 1)[0]
+            if not target:  # an anchor on the same page; mkdocs --strict checks anchors
+                continue
             resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-            assert resolved in pages, f"{path} links to {target}, which is not a page"
+            assert resolved in pages or resolved in files, f"{path} links to {target}: no such page"
+            checked += 1
+    assert checked > 100
 
 
 def test_cross_links_both_ways(pages):
@@ -107,10 +131,17 @@ def test_cross_links_both_ways(pages):
 
 def test_every_cited_number_links_its_own_source(pages):
     page = pages["models/resnet-18.md"]
-    notes = dict(re.findall(r"^\[\^(\d+)\]: \[[^\]]*\]\((\S+)\)$", page, re.MULTILINE))
-    assert notes["1"].endswith("torchvision.models.resnet18.html")
-    assert "| Parameters (published) | 11.7 M[^1] |" in page
-    assert "| top-1 | ImageNet-1k | 69.758 %[^1] | — |" in page
+    # A note (e.g. "at 224x224") goes before its source, inside the footnote.
+    notes = dict(
+        re.findall(r"^\[\^(\d+)\]: (?:.*Source: )?\[[^\]]*\]\((\S+)\)$", page, re.MULTILINE)
+    )
+    assert notes["1"].endswith("vision/blob/main/LICENSE")
+    assert notes["2"].endswith("torchvision.models.resnet18.html")
+    assert "| Licence | BSD-3-Clause[^1] |" in page
+    assert "| Parameters | — | 11.7 M[^2] |" in page  # counted by nnkb: no counts in the rows
+    assert "| top-1 | ImageNet-1k | 69.758 %[^2] | — |" in page
+    assert "| Multiply-accumulates per inference | — | 1.81 G[^3] |" in page
+    assert "[^3]: at 224x224. Source: [torchvision ResNet-18 weights](" in page
     refs = set(re.findall(r"\[\^(\d+)\](?!:)", page))
     assert refs == set(notes), "every footnote is referenced and every reference has a note"
 
@@ -153,12 +184,21 @@ def test_measured_section_without_results(tmp_path):
 
 
 def test_measured_section_lists_rows_with_runtime_links(pages):
-    measured = pages["models/resnet-18.md"].split("## Measured")[1].split("## ")[0]
+    measured = pages["models/resnet-18.md"].split("## Measured")[1].split("\n## ")[0]
+    assert "### Fixture CPU, 2 cores" in measured
+    assert "Measured on [Fixture CPU, 2 cores](../machines/fixture-machine.md)" in measured
+    assert "at 2025-01-01 00:00 UTC" in measured and "](../methodology.md)" in measured
     assert (
-        "| Fixture CPU, 2 cores | [ONNX Runtime](../frameworks/onnx-runtime.md) 1.32.0 | ok "
-        "| 12.346 |" in measured
+        "| [ONNX Runtime](../frameworks/onnx-runtime.md) 1.32.0 "
+        "| [usual](../methodology.md#runtime-settings) | 12.3 ms | 13.6 ms | 12.2 ms – 12.5 ms "
+        "| 81/s |" in measured
     )
-    assert "failed: Unsupported operator &lt;Foo&gt; \\| bar" in measured
+    # A failed row: its status in the table, the runtime's message (escaped) in the list below.
+    assert "| **failed** |" in measured
+    assert (
+        "- [OpenVINO](../frameworks/openvino.md) 2026.4.1: **failed**: "
+        "Unsupported operator &lt;Foo&gt; | bar" in measured
+    )
 
 
 def test_a_section_added_to_the_list_appears_on_the_page(monkeypatch):

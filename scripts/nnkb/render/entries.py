@@ -10,11 +10,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..kb import Cited, Claim, Entry, Framework, Hardware, Model, Source, UseCase
+from ..kb import Claim, Entry, Framework, Hardware, Model, Source, UseCase
 from .measured import measured_section
-from .page import COLLECTION_TITLES, Page, Section, bullet_list, index_path
+from .page import (
+    COLLECTION_TITLES,
+    Page,
+    Section,
+    bullet_list,
+    cited_value,
+    claim_item,
+    index_path,
+)
+from .specs import model_specifications
 from .tables import Column, Md, Table
 from .text import code_block, escape_inline, escape_text, format_number, indent, link
+from .usecase import outlook_section, pareto_section, ranking_section, recommendation_section
 
 PLATFORM_NAMES: dict[str, str] = {
     "windows": "Windows",
@@ -41,29 +51,11 @@ def claims(raw: Sequence[dict[str, Any]] | None) -> list[Claim]:
     return [Claim(c["text"], Source.of(c["source"])) for c in raw or []]
 
 
-def cited_value(page: Page, cited: Cited | None, inline_note: bool = False) -> Md | None:
-    """A published number with the footnote of its own source.
-
-    Its note is shown after the number where there is room (`inline_note`, in a two-column
-    facts table) and in the footnote otherwise, so table cells stay short.
-    """
-    if cited is None:
-        return None
-    text = format_number(cited.value, cited.unit)
-    if cited.note and inline_note:
-        return Md(f"{text} ({escape_inline(cited.note)}){page.cite(cited.source)}")
-    return Md(text + page.cite(cited.source, cited.note))
-
-
 def facts_table(rows: Sequence[tuple[str, str | Md | None]]) -> str:
     """A two-column table of an entry's facts; rows without a value are left out."""
     records = [{"fact": name, "value": value} for name, value in rows if value not in (None, "")]
     table = Table.from_records(records, [Column("fact", "Fact"), Column("value", "Value")])
     return table.to_markdown()
-
-
-def claim_item(page: Page, claim: Claim) -> str:
-    return escape_inline(claim.text) + page.cite(claim.source)
 
 
 # --- sections every entry page has ------------------------------------------------------
@@ -103,8 +95,6 @@ def model_facts(page: Page, model: Model) -> str:
         [
             ("Family", model.family),
             ("Task", model.task.replace("-", " ")),
-            ("Parameters (published)", cited_value(page, model.published_parameters, True)),
-            ("Multiply-accumulates (published)", cited_value(page, model.published_macs, True)),
             ("Paper", Md(link(model.paper.title, model.paper.url))),
             ("Licence", Md(escape_inline(licence_name) + page.cite(licence_source))),
             ("Use cases", Md(use_cases)),
@@ -177,6 +167,7 @@ MODEL_SECTIONS: list[Section[Model]] = [
     model_use_cases,
     model_accuracy,
     model_onnx,
+    model_specifications,
     measured_section,
     sources_section,
     edit_section,
@@ -264,10 +255,13 @@ def use_case_hardware(page: Page, use_case: UseCase) -> str | None:
 USE_CASE_SECTIONS: list[Section[UseCase]] = [
     title_section,
     use_case_io,
+    recommendation_section,
     description_section,
+    ranking_section,
+    pareto_section,
     use_case_candidates,
     use_case_considerations,
-    use_case_hardware,
+    outlook_section,
     sources_section,
     edit_section,
 ]

@@ -17,7 +17,15 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from nnkb.kb import KBError
-from nnkb.render.site import build_context, check_valid, expand_nav, render_pages, unsafe_html
+from nnkb.render.site import (
+    build_context,
+    check_valid,
+    expand_nav,
+    offline_html,
+    render_files,
+    render_pages,
+    unsafe_html,
+)
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
@@ -49,7 +57,11 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         src_uri = f"{entry.collection}/{entry.id}.md"
         if src_uri in _generated:
             _generated[src_uri] = site.edit_url(entry)
-    config.nav = expand_nav(config.nav, site.kb)
+    for path, content in render_files(site).items():
+        if files.get_file_from_path(path) is not None:
+            raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
+        files.append(File.generated(config, path, content=content))
+    config.nav = expand_nav(config.nav, site.kb, list(site.machines))
     if files.get_file_from_path(PLOTLY_JS) is None:
         files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
@@ -86,3 +98,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         if problems:
             raise PluginError(f"nnkb: unsafe HTML on {page.file.src_uri}: {'; '.join(problems)}")
     return html
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    # Every page, the notebook's included: nothing is loaded from a CDN.
+    return offline_html(output)

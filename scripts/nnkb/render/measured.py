@@ -1,24 +1,36 @@
-"""The "Measured" section of a model page: rows from kb/results/<machine>.json.
+"""Measured numbers on pages: the model page's "Measured" section and what every page that
+shows results shares (links to runtimes, machines and models, when and where a table was
+measured, precision and settings as a reader wants them).
 
-Results are produced by `nnkb bench`; rendering only reads them. The results module is
-imported lazily so the site builds (with "no measurements yet") before any benchmark ran.
+Results are produced by `nnkb bench`; rendering only reads them (analysis.results_frame).
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..kb import KBError, Model
-from .page import Page
+from .analysis import format_bytes, format_latency, format_percent
+from .page import (
+    METHODOLOGY_PATH,
+    RESULTS_CSV,
+    Page,
+    machine_path,
+    machine_results_path,
+)
 from .tables import Column, Md, Table
-from .text import escape_inline
+from .text import escape_inline, escape_label, escape_plain
 
 
 @dataclass(frozen=True)
 class Measurement:
-    """One benchmark row, flattened for display."""
+    """One benchmark row, flattened for display (kept for callers of the first renderer)."""
 
     machine: str
     machine_label: str
@@ -52,8 +64,8 @@ def measurements_from(results_files: list[Any]) -> list[Measurement]:
     rows = []
     for results in results_files:
         machine = _get(results, "machine") or {}
-        machine_id = machine if isinstance(machine, str) else _get(machine, "id", "?")
-        label = machine_id if isinstance(machine, str) else (_get(machine, "label") or machine_id)
+        machine_id = _get(machine, "id", "?")
+        label = _get(machine, "label") or machine_id
         for row in _get(results, "rows") or []:
             latency = row.get("latency") or {}
             rows.append(
@@ -71,6 +83,9 @@ def measurements_from(results_files: list[Any]) -> list[Measurement]:
     return sorted(rows, key=lambda m: (m.model, m.machine, m.runtime))
 
 
+# --- links and words shared by every page with measurements -------------------------------
+
+
 def runtime_link(page: Page, adapter: str) -> Md:
     """The framework page of the runtime a benchmark adapter drives, or the adapter name."""
     for framework in page.kb.frameworks.values():
@@ -79,35 +94,327 @@ def runtime_link(page: Page, adapter: str) -> Md:
     return Md(escape_inline(adapter))
 
 
-def measured_table(page: Page, model: Model) -> Table:
-    records = [
-        {
-            "machine": m.machine_label,
-            "runtime": Md(
-                runtime_link(page, m.runtime)
-                + (f" {escape_inline(m.runtime_version)}" if m.runtime_version else "")
-            ),
-            "runtime_name": m.runtime,
-            "status": m.status if m.status == "ok" or not m.reason else f"{m.status}: {m.reason}",
-            "p50_ms": round(m.p50_s * 1000, 3) if m.p50_s is not None else None,
-        }
-        for m in page.site.measurements
-        if m.model == model.id
+def runtime_name(page: Page, adapter: str) -> str:
+    for framework in page.kb.frameworks.values():
+        if framework.benchmark_adapter == adapter:
+            return framework.name
+    return adapter
+
+
+def model_link(page: Page, model_id: str) -> Md:
+    return page.link_id("models", model_id)
+
+
+def machine_label(page: Page, machine_id: str) -> str:
+    machine = page.site.machines.get(machine_id) or {}
+    return str(machine.get("label") or machine_id)
+
+
+def machine_link(page: Page, machine_id: str) -> Md:
+    label = escape_label(machine_label(page, machine_id))
+    return Md(f"[{label}]({page.href(machine_path(machine_id))})")
+
+
+def hardware_of(page: Page, machine_id: str) -> Md | None:
+    """A link to the hardware class the machine belongs to, if its results file names one."""
+    hardware = (page.site.machines.get(machine_id) or {}).get("hardware")
+    return page.link_id("hardware", hardware) if hardware else None
+
+
+_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
+               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
+               "int8": "int8", "u8": "uint8"}  # fmt: skip
+
+
+def precision_name(value: Any) -> str | None:
+    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return _PRECISIONS.get(text.lower(), text)
+
+
+def is_reduced_precision(value: Any) -> bool:
+    name = precision_name(value)
+    return name is not None and name != "fp32"
+
+
+def format_when(timestamp: str) -> str:
+    """'2026-01-10T12:00:00Z' -> '2026-01-10 12:00 UTC'."""
+    text = str(timestamp)
+    when = pd.Timestamp(text)
+    if when.tzinfo is not None:
+        when = when.tz_convert("UTC")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def measured_span(rows: pd.DataFrame) -> str | None:
+    """The measured_at range of some result rows, as 'from A to B' or 'at A'."""
+    stamps = sorted(pd.Timestamp(t) for t in rows["measured_at"].dropna())
+    if not stamps:
+        return None
+    first, last = format_when(stamps[0].isoformat()), format_when(stamps[-1].isoformat())
+    if first == last:
+        return f"at {first}"
+    if first[:10] == last[:10]:
+        return f"from {first[:-4]} to {last[11:]}"
+    return f"from {first} to {last}"
+
+
+def provenance(page: Page, machine_id: str, rows: pd.DataFrame) -> str:
+    """Where and when a table's rows were measured, how, and where its raw data is."""
+    hardware = hardware_of(page, machine_id)
+    where = machine_link(page, machine_id) + (f" ({hardware})" if hardware else "")
+    span = measured_span(rows)
+    when = f" {span}" if span else ""
+    return (
+        f"Measured on {where}{when} by `nnkb bench`; "
+        f"[how]({page.href(METHODOLOGY_PATH)}) · data: "
+        f"[{machine_id}.json]({page.href(machine_results_path(machine_id))}), "
+        f"[results.csv]({page.href(RESULTS_CSV)})."
+    )
+
+
+def settings_by_runtime(results_files: list[Any]) -> dict[str, dict[str, Any]]:
+    """Each runtime's usual settings: the settings most of its rows were measured with.
+
+    Tables show a row's settings as its difference from these; the methodology page lists
+    them in full.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for results in results_files:
+        for row in _get(results, "rows") or []:
+            text = json.dumps(row.get("settings") or {}, sort_keys=True)
+            counts.setdefault(row["runtime"], Counter())[text] += 1
+    return {
+        runtime: json.loads(min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0])
+        for runtime, c in sorted(counts.items())
+    }
+
+
+def settings_difference(settings: dict[str, Any], usual: dict[str, Any]) -> str:
+    """`k=v` for each setting that differs from the runtime's usual ones; '' if none."""
+    keys = sorted(set(settings) | set(usual))
+    parts = []
+    for key in keys:
+        if settings.get(key) != usual.get(key):
+            value = settings.get(key, "unset")
+            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
+    return ", ".join(parts)
+
+
+def settings_cell(page: Page, runtime: str, settings: dict[str, Any]) -> Md:
+    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
+    difference = settings_difference(settings, usual)
+    if not difference:
+        return Md(f"[usual]({page.href(METHODOLOGY_PATH)}#runtime-settings)")
+    return Md(f"`{escape_inline(difference)}`")
+
+
+def raw_settings(page: Page) -> dict[tuple[str, str, str, str], dict[str, Any]]:
+    """(machine, model, runtime, settings key) -> the row's settings as recorded."""
+    from .analysis import settings_key
+
+    found = {}
+    for results in page.site.results_files:
+        machine = _get(results, "machine")["id"]
+        for row in _get(results, "rows") or []:
+            settings = row.get("settings") or {}
+            found[(machine, row["model"], row["runtime"], settings_key(settings))] = settings
+    return found
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+
+
+def latency_cell(seconds: Any) -> str | None:
+    return None if _missing(seconds) else format_latency(float(seconds))
+
+
+def ci_cell(low: Any, high: Any) -> str | None:
+    if _missing(low) or _missing(high):
+        return None
+    return f"{format_latency(float(low))} – {format_latency(float(high))}"
+
+
+def throughput_cell(per_second: Any) -> str | None:
+    return None if _missing(per_second) else f"{float(per_second):,.3g}/s"
+
+
+def percent_cell(fraction: Any) -> str | None:
+    return None if _missing(fraction) else format_percent(float(fraction))
+
+
+def bytes_cell(n: Any) -> str | None:
+    return None if _missing(n) else format_bytes(float(n))
+
+
+def error_cell(value: Any) -> str | None:
+    return None if _missing(value) else f"{float(value):.2g}"
+
+
+def yes_no(value: Any) -> str | None:
+    return None if _missing(value) else ("yes" if bool(value) else "no")
+
+
+def precision_cell(value: Any) -> Md | None:
+    name = precision_name(value)
+    if name is None:
+        return None
+    # Anything other than FP32 changes the outputs; it stands out so the agreement makes sense.
+    return Md(f"**{escape_inline(name)}**") if name != "fp32" else Md(name)
+
+
+def short_status(status: str) -> Md:
+    """The status alone; a table's reasons go into the list below it (they are long)."""
+    return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
+
+
+def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
+    """The rows that are not ok, each with its runtime and the runtime's own message."""
+    items = []
+    for row in rows.itertuples():
+        if row.status == "ok":
+            continue
+        version = (
+            f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
+        )
+        reason = "" if _missing(row.reason) else f": {escape_plain(str(row.reason))}"
+        items.append(
+            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(row.status)}**{reason}"
+        )
+    if not items:
+        return None
+    return "Did not run:\n\n" + "\n".join(f"- {item}" for item in items)
+
+
+# --- the model page's "Measured" section ---------------------------------------------------
+
+MEASURED_COLUMNS = [
+    Column("runtime", "Runtime"),
+    Column("settings_cell", "Settings"),
+    Column("p50", "Median (p50)", align="right"),
+    Column("p90", "p90", align="right"),
+    Column("ci", "95% CI of median", align="right"),
+    Column("throughput", "Throughput", align="right"),
+    Column("peak", "Of peak", align="right"),
+    Column("load", "Load", align="right"),
+    Column("memory", "Peak memory", align="right"),
+    Column("precision", "Precision"),
+    Column("abs_error", "Max abs. error", align="right"),
+    Column("rel_error", "Max rel. error", align="right"),
+    Column("top1", "Top-1 agrees", align="center"),
+    Column("status", "Status"),
+]
+
+
+def measured_table(page: Page, rows: pd.DataFrame) -> Table:
+    """One machine's rows of one model: every runtime and setting, failures with their reason."""
+    settings = raw_settings(page)
+    records = []
+    for row in rows.itertuples():
+        version = (
+            f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
+        )
+        records.append(
+            {
+                "runtime_name": row.runtime,
+                "settings_key": row.settings,
+                "runtime": Md(runtime_link(page, row.runtime) + version),
+                "settings_cell": settings_cell(
+                    page,
+                    row.runtime,
+                    settings.get((row.machine, row.model, row.runtime, row.settings), {}),
+                ),
+                "p50": latency_cell(row.p50),
+                "p90": latency_cell(row.p90),
+                "ci": ci_cell(row.ci95_low, row.ci95_high),
+                "throughput": throughput_cell(row.throughput),
+                "peak": percent_cell(row.peak_fraction),
+                "load": latency_cell(row.session_create_s),
+                "memory": bytes_cell(row.peak_rss_bytes),
+                "precision": precision_cell(row.precision),
+                "abs_error": error_cell(row.max_abs_error),
+                "rel_error": error_cell(row.max_rel_error),
+                "top1": yes_no(row.top1_agree),
+                "status": short_status(row.status),
+            }
+        )
+    table = Table.from_records(records, MEASURED_COLUMNS)
+    return table.sort(["runtime_name", "settings_key"])
+
+
+def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
+    """A sentence per ok row that ran below FP32: its outputs differ from the FP32 reference."""
+    notes = []
+    for row in rows.itertuples():
+        if row.status != "ok" or not is_reduced_precision(row.precision):
+            continue
+        text = (
+            f"{runtime_link(page, row.runtime)} reported **{escape_inline(precision_name(row.precision))}** "
+            "inference here, not FP32"
+        )
+        if not _missing(row.max_rel_error):
+            text += (
+                f", so its outputs differ from the FP32 reference by up to "
+                f"{float(row.max_rel_error):.2g} (relative) / {float(row.max_abs_error):.2g} "
+                "(absolute)"
+            )
+        if not _missing(row.top1_agree):
+            text += "; the top-1 class " + ("still agrees" if row.top1_agree else "differs")
+        notes.append(text + f". [Why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement).")
+    return notes
+
+
+def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
+    """Runtime × machine: each runtime's best median on each machine, when there are several."""
+    machines = sorted(rows["machine"].unique())
+    if len(machines) < 2:
+        return None
+    records: dict[str, dict[str, Any]] = {}
+    for row in rows.sort_values(["p50"], na_position="last").itertuples():
+        record = records.setdefault(
+            row.runtime, {"name": row.runtime, "runtime": runtime_link(page, row.runtime)}
+        )
+        if row.machine in record:
+            continue  # the fastest settings came first
+        record[row.machine] = (
+            latency_cell(row.p50) if row.status == "ok" else short_status(row.status)
+        )
+    columns = [Column("runtime", "Runtime")] + [
+        Column(m, machine_label(page, m), align="right") for m in machines
     ]
-    columns = [
-        Column("machine", "Machine"),
-        Column("runtime", "Runtime"),
-        Column("status", "Status"),
-        Column("p50_ms", "p50 latency (ms)", align="right"),
-    ]
-    return Table.from_records(records, columns).sort(["machine", "runtime_name"])
+    table = Table.from_records(records.values(), columns).sort("name")
+    return (
+        "Median latency on every machine (each runtime's fastest settings):\n\n"
+        + table.to_markdown()
+    )
 
 
 def measured_section(page: Page, model: Model) -> str:
-    table = measured_table(page, model)
+    frame = page.site.frame
+    rows = frame[frame["model"] == model.id]
     intro = (
-        "Median latency of one inference (batch 1) measured by `nnkb bench`; "
-        "the raw results are in `kb/results/`."
+        "Latency of one inference (batch 1) on each measured machine, for every runtime and "
+        "setting `nnkb bench` ran. Throughput is 1 / median (one stream); *Of peak* is "
+        "2 × multiply-accumulates / median against the machine's measured FP32 peak; *Load* is "
+        "the time to create the session; the errors compare the outputs with the FP32 "
+        "reference run of ONNX Runtime."
     )
-    empty = "Not measured yet: run `nnkb bench` to add this model's rows."
-    return f"## Measured\n\n{intro}\n\n{table.to_markdown(empty)}"
+    if rows.empty:
+        empty = "*Not measured yet: run `nnkb bench` to add this model's rows.*"
+        return f"## Measured\n\n{intro}\n\n{empty}"
+    parts = [f"## Measured\n\n{intro}"]
+    parts.append(machines_side_by_side(page, rows))
+    for machine_id in sorted(rows["machine"].unique()):
+        mine = rows[rows["machine"] == machine_id]
+        parts.append(f"### {escape_inline(machine_label(page, machine_id))}")
+        parts.append(provenance(page, machine_id, mine))
+        parts.append(measured_table(page, mine).to_markdown())
+        parts.append(failure_list(page, mine.sort_values(["runtime", "settings"])))
+        parts.extend(precision_notes(page, mine))
+    return "\n\n".join(p for p in parts if p)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
-from ..kb import KB, Entry, Source
+import pandas as pd
+
+from ..kb import KB, Cited, Claim, Entry, Source
 from .tables import Md
-from .text import escape_inline, escape_label, safe_url
+from .text import escape_inline, escape_label, format_number, safe_url
 
 COLLECTION_TITLES: dict[str, str] = {
     "use_cases": "Use cases",
@@ -23,6 +26,28 @@ COLLECTION_TITLES: dict[str, str] = {
 }
 
 KB_FOLDER_IN_REPO = "kb"
+
+# Pages and files that are not KB entries; every generated page links to them by these paths.
+METHODOLOGY_PATH = "methodology.md"
+DOWNLOADS_PATH = "downloads.md"
+RUNTIMES_PATH = "comparisons/runtimes.md"
+MACHINES_INDEX = "machines/index.md"
+RESULTS_CSV = "api/results.csv"
+RESULTS_JSON = "api/results.json"
+
+
+# Pages with wide measured tables give the content the left sidebar's width (material's
+# `hide` front matter); the tabs above still lead everywhere.
+WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
+
+
+def machine_path(machine_id: str) -> str:
+    return f"machines/{machine_id}.md"
+
+
+def machine_results_path(machine_id: str) -> str:
+    """The machine's results file as published with the site, byte for byte."""
+    return f"api/results/{machine_id}.json"
 
 
 def entry_path(collection: str, entry_id: str) -> str:
@@ -42,6 +67,22 @@ class SiteContext:
     repo_url: str = ""
     measurements: list[Any] = field(default_factory=list)
     results_files: list[Any] = field(default_factory=list)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """Every result row of every machine (analysis.results_frame), computed once."""
+        from .analysis import results_frame
+
+        return results_frame(self.results_files)
+
+    @cached_property
+    def machines(self) -> dict[str, dict[str, Any]]:
+        """The `machine` object of each results file, by machine id, sorted by id."""
+        found = {}
+        for results in self.results_files:
+            machine = results.machine if hasattr(results, "machine") else results["machine"]
+            found[machine["id"]] = machine
+        return dict(sorted(found.items()))
 
     def edit_url(self, entry: Entry) -> str | None:
         """URL of the web editor for an entry's YAML file (the KB folder is kb/ in the repo)."""
@@ -109,3 +150,21 @@ Section = Callable[[Page, E], "str | None"]
 
 def bullet_list(items: Sequence[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
+
+
+def cited_value(page: Page, cited: Cited | None, inline_note: bool = False) -> Md | None:
+    """A published number with the footnote of its own source.
+
+    Its note is shown after the number where there is room (`inline_note`, in a two-column
+    facts table) and in the footnote otherwise, so table cells stay short.
+    """
+    if cited is None:
+        return None
+    text = format_number(cited.value, cited.unit)
+    if cited.note and inline_note:
+        return Md(f"{text} ({escape_inline(cited.note)}){page.cite(cited.source)}")
+    return Md(text + page.cite(cited.source, cited.note))
+
+
+def claim_item(page: Page, claim: Claim) -> str:
+    return escape_inline(claim.text) + page.cite(claim.source)

@@ -13,14 +13,42 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import COLLECTIONS, KB, KBError, load_kb
+from .comparisons import runtimes_page
+from .downloads import api_files, downloads_page
 from .entries import SECTIONS
 from .indexes import INDEX_PAGES, INSTALL_PATH
+from .machines import machine_pages
 from .measured import load_results_files, measurements_from
-from .page import Page, SiteContext, entry_path, index_path
+from .methodology import methodology_page
+from .page import (
+    COLLECTION_TITLES,
+    DOWNLOADS_PATH,
+    MACHINES_INDEX,
+    METHODOLOGY_PATH,
+    RUNTIMES_PATH,
+    WIDE_PAGE,
+    Page,
+    SiteContext,
+    entry_path,
+    index_path,
+    machine_path,
+)
 
-# Builders of whole pages other than the per-entry ones: {path: builder}. A later stage
-# (analysis, charts) registers its pages here.
-PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = dict(INDEX_PAGES)
+# Entry pages with wide measured tables.
+WIDE_COLLECTIONS = ("models", "use_cases")
+
+# Builders of whole pages other than the per-entry ones: {path: builder}.
+PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = {
+    **INDEX_PAGES,
+    RUNTIMES_PATH: runtimes_page,
+    METHODOLOGY_PATH: methodology_page,
+    DOWNLOADS_PATH: downloads_page,
+}
+# Builders of pages whose paths depend on the data (one per measured machine): each gives
+# {path: Markdown}.
+PAGE_SETS: list[Callable[[SiteContext], dict[str, str]]] = [machine_pages]
+# Builders of files that are not pages (api/*.json, api/*.csv): each gives {path: content}.
+FILE_BUILDERS: list[Callable[[SiteContext], dict[str, str | bytes]]] = [api_files]
 
 
 MAX_PROBLEMS_SHOWN = 10
@@ -57,15 +85,26 @@ def render_entry(site: SiteContext, collection: str, entry_id: str) -> str:
     notes = page.footnotes()
     if notes:
         parts.append(notes)
-    return "\n\n".join(parts) + "\n"
+    front = WIDE_PAGE if collection in WIDE_COLLECTIONS else ""
+    return front + "\n\n".join(parts) + "\n"
 
 
 def render_pages(site: SiteContext) -> dict[str, str]:
     pages = {path: build(site) for path, build in PAGE_BUILDERS.items()}
+    for build_set in PAGE_SETS:
+        pages.update(build_set(site))
     for collection in COLLECTIONS:
         for entry_id in sorted(site.kb.collection(collection)):
             pages[entry_path(collection, entry_id)] = render_entry(site, collection, entry_id)
     return pages
+
+
+def render_files(site: SiteContext) -> dict[str, str | bytes]:
+    """Every generated file that is not a page (downloads), by path in the site."""
+    files: dict[str, str | bytes] = {}
+    for build in FILE_BUILDERS:
+        files.update(build(site))
+    return files
 
 
 def render_site(kb_root: Path, repo_url: str = "") -> dict[str, str]:
@@ -86,21 +125,30 @@ def collection_nav(kb: KB, collection: str) -> list[Any]:
     return items
 
 
-def expand_nav(nav: list[Any] | None, kb: KB) -> list[Any] | None:
+def expand_nav(
+    nav: list[Any] | None, kb: KB, machines: list[str] | None = None
+) -> list[Any] | None:
     """Replace each nav item that points at a collection index by a section of its pages.
 
     mkdocs.yml lists `- Models: models/index.md`; the entry pages exist only at build time,
-    so the section is filled in here. Entry titles come from the pages' own headings.
+    so the section is filled in here. Entry titles come from the pages' own headings. The
+    machines index becomes a section of the measured machines' pages the same way.
     """
     if nav is None:
         return None
-    by_index = {index_path(c): c for c in COLLECTIONS}
+    sections = {index_path(c): collection_nav(kb, c) for c in COLLECTIONS}
+    sections[MACHINES_INDEX] = [MACHINES_INDEX] + [machine_path(m) for m in machines or []]
+
+    titles = {index_path(c): COLLECTION_TITLES[c] for c in COLLECTIONS}
+    titles[MACHINES_INDEX] = "Machines"
 
     def expand(item: Any) -> Any:
+        if isinstance(item, str) and item in sections:
+            return {titles[item]: sections[item]}
         if isinstance(item, dict) and len(item) == 1:
             ((title, value),) = item.items()
-            if isinstance(value, str) and value in by_index:
-                return {title: collection_nav(kb, by_index[value])}
+            if isinstance(value, str) and value in sections:
+                return {title: sections[value]}
             if isinstance(value, list):
                 return {title: [expand(v) for v in value]}
         return item
@@ -138,3 +186,31 @@ def unsafe_html(html: str) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.problems
+
+
+# --- the site loads no script from elsewhere ----------------------------------------------
+
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
+_SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
+_REMOTE = re.compile(r"""(?:import\s*\(|from)\s*["']https?://""", re.IGNORECASE)
+
+
+def remote_script(attributes: str, body: str) -> bool:
+    """Whether a <script> would fetch code from another site (or has an empty src)."""
+    src = _SRC.search(attributes)
+    if src is not None:
+        target = src.group(2).strip().lower()
+        return target == "" or target.startswith(("http:", "https:", "//"))
+    if "text/x-mathjax-config" in attributes.lower():
+        return True  # configures the MathJax loader that is dropped with it
+    return bool(_REMOTE.search(body))
+
+
+def offline_html(html: str) -> str:
+    """The page without scripts from other sites.
+
+    mkdocs-jupyter's notebook template always adds a MathJax loader (with an empty URL when
+    none is configured) and a mermaid module imported from cdnjs; the site's notebook needs
+    neither, and the site must work offline, so they are removed from the built page.
+    """
+    return _SCRIPT.sub(lambda m: "" if remote_script(m.group(1), m.group(2)) else m.group(0), html)

@@ -141,3 +141,16 @@ def format_number(value: float, unit: str | None = None) -> str:
     if prefix and unit_text[:1].isupper():
         return f"{text}{unit_text}"
     return f"{text} {unit_text}"
+
+
+def escape_plain(text: str) -> str:
+    """Text that is not Markdown (a runtime's error message) for one line: shown as written.
+
+    On top of escape_inline, emphasis, code and link characters become entities, so
+    `__init__` or `*args` in a message stay as they are instead of turning bold or italic.
+    """
+    text = escape_inline(text)
+    for char, entity in (("*", "&#42;"), ("_", "&#95;"), ("`", "&#96;"), ("[", "&#91;"),
+                         ("]", "&#93;"), ("~", "&#126;")):  # fmt: skip
+        text = text.replace(char, entity)
+    return text

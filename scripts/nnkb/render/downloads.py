@@ -1,0 +1,226 @@
+"""The knowledge base and all results as JSON and CSV at stable paths under api/, plus the
+Downloads page that lists them.
+
+The files are generated at build time (the hook adds them with File.generated; nothing is
+written into docs/). Their content depends only on kb/ and kb/results/: keys sorted, rows in a
+fixed order, no build time stamp, so rebuilding an unchanged KB gives identical files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from .page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
+from .tables import Column, Md, Table
+from .text import escape_inline
+
+FORMAT_VERSION = 1
+GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
+
+
+def _json(data: Any) -> str:
+    # default=str: YAML timestamps become ISO strings instead of failing the build.
+    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+
+
+def _csv(records: list[dict[str, Any]], columns: list[str]) -> str:
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+def _join(values: Any) -> str:
+    return ";".join(str(v) for v in values or [])
+
+
+def _cited(raw: dict[str, Any] | None) -> tuple[Any, Any, Any]:
+    if not raw:
+        return None, None, None
+    return raw.get("value"), raw.get("unit"), (raw.get("source") or {}).get("url")
+
+
+def kb_json(site: SiteContext) -> str:
+    collections = {
+        name: {entry_id: entry.data for entry_id, entry in sorted(site.kb.collection(name).items())}
+        for name in ("use_cases", "models", "frameworks", "hardware")
+    }
+    return _json({"format_version": FORMAT_VERSION, "generated_by": GENERATED_BY, **collections})
+
+
+def models_csv(site: SiteContext) -> str:
+    records = []
+    for model_id, m in sorted(site.kb.models.items()):
+        params, _params_unit, params_src = _cited(m.data["published"].get("parameters"))
+        macs, _macs_unit, macs_src = _cited(m.data["published"].get("macs"))
+        spec = m.onnx
+        records.append(
+            {
+                "id": model_id,
+                "name": m.name,
+                "family": m.family,
+                "task": m.task,
+                "use_cases": _join(m.use_cases),
+                "published_parameters": params,
+                "published_parameters_source": params_src,
+                "published_macs": macs,
+                "published_macs_source": macs_src,
+                "licence": m.licence[0],
+                "paper": m.paper.url,
+                "onnx_source": spec.source if spec else None,
+                "onnx_inputs": _join(
+                    f"{k}={'x'.join(map(str, v))}" for k, v in (spec.inputs.items() if spec else [])
+                ),
+                "benchmarked": bool(spec and spec.benchmark),
+            }
+        )
+    return _csv(records, list(records[0]) if records else ["id"])
+
+
+def accuracy_csv(site: SiteContext) -> str:
+    records = [
+        {
+            "model": model_id,
+            "metric": a.metric,
+            "dataset": a.dataset,
+            "value": a.value,
+            "unit": a.unit,
+            "note": a.note,
+            "source_title": a.source.title,
+            "source_url": a.source.url,
+        }
+        for model_id, m in sorted(site.kb.models.items())
+        for a in m.accuracy
+    ]
+    columns = ["model", "metric", "dataset", "value", "unit", "note", "source_title", "source_url"]
+    return _csv(records, columns)
+
+
+def use_cases_csv(site: SiteContext) -> str:
+    records = []
+    for use_case_id, u in sorted(site.kb.use_cases.items()):
+        floor, floor_unit, floor_src = _cited(u.data.get("accuracy_floor"))
+        records.append(
+            {
+                "id": use_case_id,
+                "name": u.name,
+                "summary": u.summary,
+                "metric": u.accuracy_metric["metric"],
+                "dataset": u.accuracy_metric["dataset"],
+                "higher_is_better": bool(u.accuracy_metric["higher_is_better"]),
+                "floor": floor,
+                "floor_unit": floor_unit,
+                "floor_source": floor_src,
+                "candidate_models": _join(sorted(m.id for m in site.kb.models_for(use_case_id))),
+            }
+        )
+    return _csv(records, list(records[0]) if records else ["id"])
+
+
+def frameworks_csv(site: SiteContext) -> str:
+    records = [
+        {
+            "id": framework_id,
+            "name": f.name,
+            "kind": f.kind,
+            "maintainer": f.data["maintainer"],
+            "status": f.data["status"],
+            "licence": f.data["licence"],
+            "website": f.data["website"],
+            "platforms": _join(f.platforms),
+            "hardware": _join(f.hardware),
+            "onnx_exports": bool(f.data["onnx"]["exports"]),
+            "onnx_runs": bool(f.data["onnx"]["runs"]),
+            "benchmark_adapter": f.benchmark_adapter,
+        }
+        for framework_id, f in sorted(site.kb.frameworks.items())
+    ]
+    return _csv(records, list(records[0]) if records else ["id"])
+
+
+def hardware_csv(site: SiteContext) -> str:
+    records = [
+        {
+            "id": hardware_id,
+            "name": h.name,
+            "category": h.category,
+            "examples": _join(h.data.get("examples")),
+            "precisions": _join(h.data["precisions"]["values"]),
+            "isa_features": _join(h.data.get("isa_features")),
+        }
+        for hardware_id, h in sorted(site.kb.hardware.items())
+    ]
+    return _csv(records, list(records[0]) if records else ["id"])
+
+
+def _results_data(results: Any) -> dict[str, Any]:
+    return results if isinstance(results, dict) else results.data
+
+
+def results_json(site: SiteContext) -> str:
+    files = sorted((_results_data(r) for r in site.results_files), key=lambda d: d["machine"]["id"])
+    return _json({"format_version": FORMAT_VERSION, "generated_by": GENERATED_BY, "files": files})
+
+
+def results_csv(site: SiteContext) -> str:
+    frame = site.frame
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+# path -> (builder, what it holds)
+API_FILES: dict[str, tuple[Callable[[SiteContext], str], str]] = {
+    "api/kb.json": (kb_json, "the whole knowledge base: every entry of every collection"),
+    "api/models.csv": (models_csv, "one row per model: published size, licence, ONNX source"),
+    "api/accuracy.csv": (accuracy_csv, "one row per cited accuracy figure, with its source"),
+    "api/use_cases.csv": (use_cases_csv, "one row per use case: metric, floor, candidates"),
+    "api/frameworks.csv": (frameworks_csv, "one row per framework or runtime"),
+    "api/hardware.csv": (hardware_csv, "one row per hardware class"),
+    "api/results.json": (results_json, "every machine's results file, as `nnkb bench` wrote it"),
+    "api/results.csv": (
+        results_csv,
+        "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s)",
+    ),
+}
+
+
+def api_files(site: SiteContext) -> dict[str, str | bytes]:
+    """Every file under api/: {path in the site: content}."""
+    files: dict[str, str | bytes] = {path: build(site) for path, (build, _) in API_FILES.items()}
+    for results in site.results_files:
+        data = _results_data(results)
+        path = getattr(results, "path", None)
+        # The machine's file byte for byte when it is on disk, so its checksum matches kb/.
+        content = path.read_bytes() if path is not None else _json(data).encode()
+        files[machine_results_path(data["machine"]["id"])] = content
+    return dict(sorted(files.items()))
+
+
+def downloads_page(site: SiteContext) -> str:
+    page = Page(site, DOWNLOADS_PATH)
+    records = [
+        {"file": Md(f"[`{path}`]({page.href(path)})"), "holds": holds}
+        for path, (_, holds) in API_FILES.items()
+    ]
+    for machine_id in site.machines:
+        path = machine_results_path(machine_id)
+        records.append(
+            {
+                "file": Md(f"[`{path}`]({page.href(path)})"),
+                "holds": f"the results file of {escape_inline(machine_id)}, byte for byte",
+            }
+        )
+    table = Table.from_records(records, [Column("file", "File"), Column("holds", "Holds")])
+    intro = (
+        "The data behind every page, published with the site at stable paths (relative to the "
+        "site's root) and regenerated from `kb/` on every build. CSV files have one header "
+        "row; lists inside a cell are separated by `;`. Results are in SI units: seconds, "
+        "bytes, FLOP/s. The JSON files carry `format_version`."
+    )
+    return f"# Downloads\n\n{intro}\n\n{table.to_markdown()}" + "\n"

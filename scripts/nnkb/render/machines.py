@@ -1,0 +1,239 @@
+"""machines/index.md and machines/<id>.md: one page per machine with a results file.
+
+A machine page shows the fingerprint `nnkb bench` recorded, the FP32 peak it measured and
+how, and how much of that peak each model reached (analysis.machine_efficiency), with the
+roofline-style chart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from . import analysis, charts
+from .measured import (
+    hardware_of,
+    latency_cell,
+    machine_link,
+    measured_span,
+    model_link,
+    percent_cell,
+    provenance,
+    runtime_link,
+)
+from .page import (
+    MACHINES_INDEX,
+    METHODOLOGY_PATH,
+    RESULTS_CSV,
+    WIDE_PAGE,
+    Page,
+    SiteContext,
+    machine_path,
+    machine_results_path,
+)
+from .tables import Column, Md, Table
+from .text import escape_inline, format_number
+
+
+def _facts(rows: list[tuple[str, Any]]) -> str:
+    records = [{"fact": k, "value": v} for k, v in rows if v not in (None, "")]
+    return Table.from_records(
+        records, [Column("fact", "Fact"), Column("value", "Value")]
+    ).to_markdown()
+
+
+def _flags(page: Page, machine: dict[str, Any]) -> Md | None:
+    flags = sorted(str(f) for f in (machine.get("fingerprint") or {}).get("isa_features") or [])
+    if not flags:
+        return None
+    hardware = page.kb.hardware.get(machine.get("hardware") or "")
+    # The features the KB's hardware class names as the ones that matter are shown in bold.
+    wanted = (
+        {str(f).lower() for f in (hardware.data.get("isa_features") or [])} if hardware else set()
+    )
+    return Md(
+        ", ".join(
+            f"**`{escape_inline(f)}`**" if f.lower() in wanted else f"`{escape_inline(f)}`"
+            for f in flags
+        )
+    )
+
+
+def fingerprint_section(page: Page, machine: dict[str, Any]) -> str:
+    fp = machine.get("fingerprint") or {}
+    runtimes = fp.get("runtimes") or {}
+    versions = ", ".join(
+        f"{runtime_link(page, name)} {escape_inline(version or 'not installed')}"
+        for name, version in sorted(runtimes.items())
+    )
+    memory = fp.get("memory_bytes")
+    rows: list[tuple[str, Any]] = [
+        ("Hardware class", hardware_of(page, machine["id"])),
+        ("CPU", fp.get("cpu_model")),
+        ("Architecture", fp.get("arch")),
+        ("Physical cores", fp.get("physical_cores")),
+        ("Logical CPUs", fp.get("logical_cpus")),
+        ("Memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, int | float) else None),
+        ("Instruction-set features", _flags(page, machine)),
+        ("Operating system", fp.get("os")),
+        ("Python", fp.get("python")),
+        ("Runtimes", Md(versions) if versions else None),
+    ]
+    intro = (
+        "What `nnkb bench` recorded about this machine. Instruction-set features in bold are "
+        "the ones the hardware class page names as mattering for inference."
+    )
+    return f"## Fingerprint\n\n{intro}\n\n{_facts(rows)}"
+
+
+def peak_section(page: Page, machine: dict[str, Any]) -> str:
+    peak = machine.get("peak") or {}
+    flops = peak.get("fp32_flops")
+    when = peak.get("measured_at")
+    from .measured import format_when
+
+    rows = [
+        ("Measured FP32 peak", analysis.format_flops(flops) if flops else None),
+        ("Method", peak.get("method")),
+        ("Measured at", format_when(when) if when else None),
+    ]
+    text = (
+        "The rate a large single-precision matrix multiplication reaches on all cores: an "
+        "achievable ceiling for dense FP32 arithmetic on this machine, lower than the "
+        "theoretical peak of its datasheet. *Of peak* on the pages is a model's achieved "
+        "rate (2 × multiply-accumulates / median latency) against it. "
+        f"[Methodology]({page.href(METHODOLOGY_PATH)}#machines-and-their-peak)."
+    )
+    return f"## Measured peak\n\n{text}\n\n{_facts(rows)}"
+
+
+def efficiency_section(page: Page, machine_id: str) -> str:
+    frame = page.site.frame
+    if not (frame["machine"] == machine_id).any():
+        return "## Achieved compute\n\n*This results file has no rows yet.*"
+    efficiency = analysis.machine_efficiency(frame, machine_id)
+    records = [
+        {
+            "model_id": r.model,
+            "runtime_id": r.runtime,
+            "model": model_link(page, r.model),
+            "runtime": runtime_link(page, r.runtime),
+            "p50": latency_cell(r.p50),
+            "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
+            "achieved": analysis.format_flops(r.achieved_flops)
+            if not pd.isna(r.achieved_flops)
+            else None,
+            "peak": percent_cell(r.peak_fraction),
+            "intensity": f"{r.flops_per_weight_byte:.3g}"
+            if not pd.isna(r.flops_per_weight_byte)
+            else None,
+        }
+        for r in efficiency.itertuples()
+    ]
+    table = Table.from_records(
+        records,
+        [
+            Column("model", "Model"),
+            Column("runtime", "Runtime"),
+            Column("p50", "Median (p50)", align="right"),
+            Column("macs", "Multiply-accumulates", align="right"),
+            Column("achieved", "Achieved", align="right"),
+            Column("peak", "Of measured peak", align="right"),
+            Column("intensity", "FLOPs per FP32 weight byte", align="right"),
+        ],
+    ).sort(["model_id", "runtime_id"])
+    text = (
+        "Each model's fastest settings per runtime. Small networks reach a small share of the "
+        "peak: at batch 1 there is too little work per layer to keep every core busy, and "
+        "depthwise convolutions do few operations per byte they read. The chart plots the "
+        "achieved rate against FLOPs per byte of weights (activations are not counted, so "
+        "the real arithmetic intensity is lower) under the measured peak as a ceiling."
+    )
+    chart = charts.roofline(efficiency, float(efficiency.attrs["peak_flops"]))
+    rows = frame[frame["machine"] == machine_id]
+    return "\n\n".join(
+        [
+            "## Achieved compute",
+            text,
+            provenance(page, machine_id, rows),
+            table.to_markdown("No row ran ok on this machine."),
+            chart,
+        ]
+    )
+
+
+def _summary(page: Page, machine_id: str) -> str:
+    rows = page.site.frame[page.site.frame["machine"] == machine_id]
+    ok = int((rows["status"] == analysis.OK).sum())
+    span = measured_span(rows)
+    return (
+        f"A machine `nnkb bench` ran on: {len(rows)} rows ({ok} ok) for "
+        f"{rows['model'].nunique()} models and {rows['runtime'].nunique()} runtimes"
+        + (f", measured {span}" if span else "")
+        + f". Raw results: [{machine_id}.json]({page.href(machine_results_path(machine_id))})."
+    )
+
+
+def machine_page(site: SiteContext, machine_id: str) -> str:
+    page = Page(site, machine_path(machine_id))
+    machine = site.machines[machine_id]
+    label = machine.get("label") or machine_id
+    parts = [
+        f"# {escape_inline(label)}",
+        _summary(page, machine_id),
+        fingerprint_section(page, machine),
+        peak_section(page, machine),
+        efficiency_section(page, machine_id),
+        f"---\n\n[All machines]({page.href(MACHINES_INDEX)})",
+        page.footnotes(),
+    ]
+    return WIDE_PAGE + "\n\n".join(p.strip() for p in parts if p) + "\n"
+
+
+def machines_index(site: SiteContext) -> str:
+    page = Page(site, MACHINES_INDEX)
+    frame = site.frame
+    records = []
+    for machine_id, machine in site.machines.items():
+        rows = frame[frame["machine"] == machine_id]
+        fp = machine.get("fingerprint") or {}
+        records.append(
+            {
+                "label": machine.get("label") or machine_id,
+                "machine": machine_link(page, machine_id),
+                "hardware": hardware_of(page, machine_id),
+                "cpu": fp.get("cpu_model"),
+                "cores": f"{fp.get('physical_cores', '?')} / {fp.get('logical_cpus', '?')}",
+                "peak": analysis.format_flops((machine.get("peak") or {}).get("fp32_flops")),
+                "rows": f"{int((rows['status'] == analysis.OK).sum())} / {len(rows)}",
+                "when": measured_span(rows),
+            }
+        )
+    table = Table.from_records(
+        records,
+        [
+            Column("machine", "Machine"),
+            Column("hardware", "Hardware class"),
+            Column("cpu", "CPU"),
+            Column("cores", "Cores / logical CPUs", align="right"),
+            Column("peak", "Measured FP32 peak", align="right"),
+            Column("rows", "Rows ok / all", align="right"),
+            Column("when", "Measured"),
+        ],
+    ).sort("label")
+    intro = (
+        "Every machine with a results file in `kb/results/`. Results from several machines "
+        "appear side by side on the use case, model and runtime comparison pages. To add "
+        "yours, run `make site` on it and contribute `kb/results/<machine-id>.json`. All "
+        f"results in one table: [results.csv]({page.href(RESULTS_CSV)})."
+    )
+    parts = ["# Machines", intro, table.to_markdown("No machine has been measured yet.")]
+    return "\n\n".join(parts) + "\n"
+
+
+def machine_pages(site: SiteContext) -> dict[str, str]:
+    pages = {MACHINES_INDEX: machines_index(site)}
+    for machine_id in site.machines:
+        pages[machine_path(machine_id)] = machine_page(site, machine_id)
+    return pages

@@ -1,0 +1,349 @@
+"""methodology.md, written from the harness's real settings and from what the results record.
+
+The numbers in the text come from `nnkb.bench.settings.HARNESS` (what the next `nnkb bench`
+uses) and from each results file's `harness`, `machine.peak` and rows (what the published
+numbers were measured with); where the two differ, the page says so.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+
+from . import analysis
+from .measured import (
+    error_cell,
+    format_when,
+    is_reduced_precision,
+    machine_link,
+    model_link,
+    precision_name,
+    runtime_link,
+    settings_by_runtime,
+)
+from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
+from .tables import Column, Md, Table
+from .text import escape_inline, link
+
+OPENVINO_CPU_DOCS = (
+    "OpenVINO documentation: CPU device, floating-point data types",
+    (
+        "https://docs.openvino.ai/2024/openvino-workflow/running-inference/"
+        "inference-devices-and-modes/cpu-device.html"
+    ),
+)
+STATUSES = {
+    "ok": "measured; every number in the row is valid",
+    "failed": "the runtime raised an error while loading or running the model",
+    "unavailable": "the runtime is not installed on this machine",
+    "crashed": "the row's subprocess died (a signal, e.g. killed when out of memory)",
+    "timeout": "the row's subprocess was killed after the row timeout",
+    "mismatch": "the runtime ran, but its outputs did not match the reference",
+}
+
+
+def current_harness() -> dict[str, Any]:
+    from ..bench.settings import HARNESS
+
+    return dict(HARNESS)
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
+    found = {}
+    for results in site.results_files:
+        data = results if isinstance(results, dict) else {"machine": results.machine,
+                                                           "harness": results.harness}  # fmt: skip
+        found[data["machine"]["id"]] = data.get("harness")
+    return dict(sorted(found.items()))
+
+
+def procedure(h: dict[str, Any]) -> str:
+    """The measurement procedure in sentences, every number taken from the harness."""
+
+    def get(key: str, default: str = "?") -> Any:
+        return h.get(key, default)
+
+    ci_percent = f"{float(get('ci_target', 0)) * 100:g}" if "ci_target" in h else "?"
+    level = f"{float(get('ci_level', 0)) * 100:g}" if "ci_level" in h else "?"
+    steps = [
+        (
+            f"**Isolation.** {escape_inline(get('isolation'))}; a row that runs longer than "
+            f"{get('row_timeout_seconds')} s is killed and recorded as `timeout`. A failure is a "
+            "row with a status and the runtime's message, never the end of the run."
+        ),
+        f"**Inputs.** {escape_inline(get('inputs'))} (seed {get('input_seed')}). Batch size 1.",
+        (
+            f"**Warm-up.** At least {get('warmup_min_runs')} inference(s) and "
+            f"{get('warmup_seconds')} s before timing starts; the first inference is timed "
+            "separately (*first inference*), as is creating the session (*load*)."
+        ),
+        (
+            f"**Repetitions.** At least {get('min_repetitions')} timed inferences over at least "
+            f"{get('min_measure_seconds')} s, then more until the {level}% confidence interval of "
+            f"the median lies within ±{ci_percent}% of the median, or {get('max_repetitions')} "
+            f"repetitions, or the row's budget of {get('row_budget_seconds')} s is spent (then "
+            "the row is marked as not converged)."
+        ),
+        f"**Timer.** `{escape_inline(get('timer'))}` around each inference call alone.",
+        f"**Confidence interval.** {escape_inline(get('ci_method'))}.",
+        (
+            f"**Reference outputs.** {escape_inline(get('reference'))}; every other row's outputs "
+            "are compared with it element by element."
+        ),
+        f"**Relative error.** {escape_inline(get('relative_error'))}.",
+        f"**Machine peak.** {escape_inline(get('peak_method'))}.",
+    ]
+    return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
+
+
+def harness_table(site: SiteContext, current: dict[str, Any]) -> str:
+    recorded = _recorded(site)
+    keys = sorted(set(current) | {k for h in recorded.values() if h for k in h})
+    records = []
+    for key in keys:
+        record: dict[str, Any] = {"key": Md(f"`{escape_inline(key)}`")}
+        record["current"] = _value(current[key]) if key in current else "—"
+        for machine, harness in recorded.items():
+            if harness is None:
+                record[machine] = "not recorded"
+            elif key not in harness:
+                record[machine] = "—"
+            elif harness[key] == current.get(key):
+                record[machine] = "same"
+            else:
+                record[machine] = _value(harness[key])
+        records.append(record)
+    columns = [Column("key", "Setting"), Column("current", "nnkb.bench.settings.HARNESS")]
+    columns += [Column(m, f"recorded in {m}.json") for m in recorded]
+    return Table.from_records(records, columns).to_markdown()
+
+
+def runtime_settings_section(page: Page) -> str:
+    site = page.site
+    usual = settings_by_runtime(site.results_files)
+    parts = [
+        "## Runtime settings",
+        (
+            "Each runtime's settings as the results record them. Tables on the site show a "
+            "row's settings as *usual* when they are these, and otherwise only the settings "
+            "that differ."
+        ),
+    ]
+    if not usual:
+        parts.append("*No results yet.*")
+    for runtime, settings in usual.items():
+        records = [
+            {"key": Md(f"`{escape_inline(k)}`"), "value": Md(f"`{escape_inline(_value(v))}`")}
+            for k, v in sorted(settings.items())
+        ]
+        versions = sorted(
+            {
+                f"{v}"
+                for v in site.frame.loc[site.frame["runtime"] == runtime, "runtime_version"]
+                if isinstance(v, str)
+            }
+        )
+        parts.append(f"### {runtime_link(page, runtime)}")
+        parts.append(
+            f"Adapter `{escape_inline(runtime)}`"
+            + (f", version {escape_inline(', '.join(versions))}" if versions else "")
+            + "."
+        )
+        parts.append(
+            Table.from_records(
+                records, [Column("key", "Setting"), Column("value", "Value")]
+            ).to_markdown("No settings.")
+        )
+    return "\n\n".join(parts)
+
+
+def peaks_section(page: Page) -> str:
+    records = []
+    for machine_id, machine in page.site.machines.items():
+        peak = machine.get("peak") or {}
+        records.append(
+            {
+                "machine": machine_link(page, machine_id),
+                "peak": analysis.format_flops(peak.get("fp32_flops")),
+                "method": peak.get("method"),
+                "when": format_when(peak["measured_at"]) if peak.get("measured_at") else None,
+            }
+        )
+    table = Table.from_records(
+        records,
+        [
+            Column("machine", "Machine"),
+            Column("peak", "Measured FP32 peak", align="right"),
+            Column("method", "Method"),
+            Column("when", "Measured at"),
+        ],
+    )
+    text = (
+        "Each machine's FP32 peak is measured, not taken from a datasheet, by the method "
+        "recorded with it. *Of peak* = 2 × multiply-accumulates / median latency / peak; the "
+        "multiply-accumulates are counted in the ONNX graph (convolutions and matrix products)."
+    )
+    return "\n\n".join(
+        ["## Machines and their peak", text, table.to_markdown("No machine measured yet.")]
+    )
+
+
+def precision_section(page: Page) -> str:
+    frame = page.site.frame
+    ok = frame[frame["status"] == analysis.OK]
+    reduced = ok[ok["precision"].map(is_reduced_precision)]
+    title, url = OPENVINO_CPU_DOCS
+    parts = [
+        "## Precision and agreement",
+        (
+            "Each row records the precision the runtime reports it computed in. ONNX Runtime's "
+            "CPU provider and OpenCV's CPU target compute in FP32. OpenVINO chooses its "
+            "inference precision itself: on CPUs with native bf16 instructions (AVX512_BF16 or "
+            "AMX) its CPU plugin computes in bf16 instead of FP32 unless told otherwise "
+            f"({link(title, url)}). bf16 keeps FP32's range but only 8 bits of mantissa, so "
+            "the outputs move by an amount the agreement columns show; in exchange the "
+            "arithmetic is faster. nnkb measures each runtime as it behaves "
+            "by default and reports the precision and the agreement beside the speed."
+        ),
+    ]
+    if reduced.empty:
+        parts.append("In the current results, every row that ran reported FP32.")
+    else:
+        records = [
+            {
+                "machine": machine_link(page, r.machine),
+                "runtime": runtime_link(page, r.runtime),
+                "model": model_link(page, r.model),
+                "precision": precision_name(r.precision),
+                "rel": error_cell(r.max_rel_error),
+                "top1": None if pd.isna(r.top1_agree) else ("yes" if r.top1_agree else "no"),
+            }
+            for r in reduced.itertuples()
+        ]
+        parts.append(
+            f"In the current results, {len(reduced)} row(s) that ran reported a precision "
+            "other than FP32:"
+        )
+        parts.append(
+            Table.from_records(
+                records,
+                [
+                    Column("machine", "Machine"),
+                    Column("runtime", "Runtime"),
+                    Column("model", "Model"),
+                    Column("precision", "Precision"),
+                    Column("rel", "Max rel. error vs FP32", align="right"),
+                    Column("top1", "Top-1 agrees", align="center"),
+                ],
+            ).to_markdown()
+        )
+    return "\n\n".join(parts)
+
+
+COLUMNS = [
+    ("Median (p50)", "the median of the timed repetitions: the headline latency everywhere"),
+    ("p90", "the 90th percentile: what one inference in ten exceeds"),
+    (
+        "95% CI of median",
+        (
+            "the interval that holds the true median with 95% confidence; when the intervals of "
+            "two rows overlap, their difference is within measurement noise"
+        ),
+    ),
+    ("Throughput", "1 / median: inferences per second on one stream at batch 1"),
+    ("Of peak", "2 × multiply-accumulates / median, against the machine's measured FP32 peak"),
+    ("Load", "the time to create the runtime's session from the ONNX file (compilation included)"),
+    (
+        "Peak memory",
+        (
+            "the peak resident memory of the row's worker process, interpreter and runtime "
+            "libraries included"
+        ),
+    ),
+    ("Precision", "the precision the runtime reports it computed in"),
+    (
+        "Max abs. / rel. error, Top-1 agrees",
+        (
+            "the largest difference from the FP32 reference outputs, and whether the top class "
+            "is the same (classifiers only)"
+        ),
+    ),
+]
+
+
+def columns_section() -> str:
+    items = [f"*{escape_inline(name)}*: {escape_inline(meaning)}." for name, meaning in COLUMNS]
+    return "## What the columns mean\n\n" + bullet_list(items)
+
+
+def statuses_section(page: Page) -> str:
+    counts = page.site.frame["status"].value_counts()
+    items = [
+        f"`{status}`: {meaning} ({int(counts.get(status, 0))} row(s) in the current results)"
+        for status, meaning in STATUSES.items()
+    ]
+    return "## Row statuses\n\n" + bullet_list(items)
+
+
+RECOMMENDATION_RULES = [
+    (
+        "A model's time on a machine is its best ok row: the lowest median over runtimes and "
+        "settings; ties go to the lower p90, then the runtime name."
+    ),
+    (
+        "A model qualifies when its cited accuracy on the use case's metric and dataset meets the "
+        "use case's floor (at least the floor when higher is better, at most otherwise). A model "
+        "without a cited figure never qualifies: the site does not guess accuracy."
+    ),
+    (
+        "The fastest qualifying model is recommended; equal medians go to the better cited "
+        "accuracy, then the lower p90, then the model id."
+    ),
+    (
+        "Accuracy is the published figure for the original trained weights; builtin models run "
+        "the same architecture with random weights, which costs the same time per inference."
+    ),
+    (
+        "Each use case page writes out the reasoning with the numbers: which models qualified, "
+        "which faster ones did not and why, and which did not run."
+    ),
+]
+
+
+def methodology_page(site: SiteContext) -> str:
+    page = Page(site, METHODOLOGY_PATH)
+    current = current_harness()
+    version = current.get("version", "?")
+    parts = [
+        "# Methodology",
+        (
+            f"How `nnkb bench` measures, generated from the harness settings (version "
+            f"{escape_inline(str(version))}) in `scripts/nnkb/bench/settings.py` and from what "
+            "each results file records. Every measured table on the site links here and says "
+            f"which machine and when. Raw data: [Downloads]({page.href(DOWNLOADS_PATH)})."
+        ),
+        "## How a row is measured",
+        "A row is one model on one runtime with one set of settings, on one machine.",
+        procedure(current),
+        "## Harness settings",
+        (
+            "The settings as the code has them, and as each results file recorded them when "
+            "its rows were measured (*same* where they agree)."
+        ),
+        harness_table(site, current),
+        columns_section(),
+        runtime_settings_section(page),
+        peaks_section(page),
+        precision_section(page),
+        statuses_section(page),
+        "## How a recommendation is made",
+        bullet_list(RECOMMENDATION_RULES),
+        page.footnotes(),
+    ]
+    return WIDE_PAGE + "\n\n".join(p.strip() for p in parts if p) + "\n"

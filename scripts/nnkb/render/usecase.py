@@ -1,0 +1,328 @@
+"""Use case page sections computed from the measurements: the recommendation (near the top),
+the candidates ranked per machine, the accuracy-latency Pareto front and what changes on other
+hardware classes. The logic is in analysis.py; this module only words and lays it out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..kb import UseCase
+from . import analysis, charts
+from .measured import (
+    ci_cell,
+    hardware_of,
+    latency_cell,
+    machine_label,
+    machine_link,
+    model_link,
+    provenance,
+    runtime_link,
+    runtime_name,
+    settings_cell,
+    short_status,
+    throughput_cell,
+)
+from .page import METHODOLOGY_PATH, Page, bullet_list, claim_item
+from .tables import Column, Md, Table
+from .text import escape_inline, escape_plain, indent
+
+NOT_MEASURED = (
+    "*No machine has been measured yet: the recommendation is computed from `nnkb bench` "
+    "results, so run it and rebuild the site.*"
+)
+_ADMONITION = {analysis.RECOMMENDED: "success", analysis.NO_FLOOR: "success"}
+
+
+def _ranking(page: Page, use_case: UseCase) -> pd.DataFrame:
+    return analysis.use_case_ranking(page.kb, page.site.frame, use_case.id)
+
+
+def _accuracy_cell(page: Page, use_case: UseCase, model_id: str, value: Any, unit: Any) -> Md:
+    if value is None or pd.isna(value):
+        return Md("not cited")
+    model = page.kb.models.get(model_id)
+    cited = analysis.cited_accuracy(model, use_case) if model else None
+    note = page.cite(cited.source) if cited else ""
+    return Md(escape_inline(analysis.format_accuracy(value, unit)) + note)
+
+
+def _floor_text(page: Page, use_case: UseCase) -> str:
+    floor = use_case.accuracy_floor
+    if floor is None:
+        return "no floor"
+    op = "≥" if use_case.accuracy_metric["higher_is_better"] else "≤"
+    value = analysis.format_accuracy(floor.value, floor.unit)
+    return f"{op} {escape_inline(value)}{page.cite(floor.source, floor.note)}"
+
+
+# --- recommendation ------------------------------------------------------------------------
+
+
+def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
+    where = rec.machine_label
+    hardware = (page.site.machines.get(rec.machine) or {}).get("hardware")
+    if hardware and hardware in page.kb.hardware:
+        where += f", {page.kb.hardware[hardware].name}"
+    if rec.model is None:
+        return f"{where}: nothing recommended"
+    model = page.kb.models.get(rec.model)
+    name = model.name if model else rec.model
+    return (
+        f"{where}: {name} on {runtime_name(page, rec.runtime or '')}, "
+        f"{analysis.format_latency(rec.p50)} per inference"
+    )
+
+
+def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
+    frame = page.site.frame
+    row = frame[
+        (frame["machine"] == rec.machine)
+        & (frame["model"] == rec.model)
+        & (frame["runtime"] == rec.runtime)
+        & (frame["settings"] == (rec.settings or ""))
+    ].iloc[0]
+    version = (
+        f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
+    )
+    settings = settings_cell(page, row.runtime, _settings_of(page, row))
+    metric = use_case.accuracy_metric
+    hardware = hardware_of(page, rec.machine)
+    where = machine_link(page, rec.machine) + (f" ({hardware})" if hardware else "")
+    head = (
+        f"**{model_link(page, rec.model)} on {runtime_link(page, rec.runtime)}{version}** "
+        f"(settings: {settings}) on {where}:"
+    )
+    speed = (
+        f"median latency **{latency_cell(row.p50)}** "
+        f"(95% CI {ci_cell(row.ci95_low, row.ci95_high)}), p90 {latency_cell(row.p90)}, "
+        f"{float(row.throughput):,.3g} inferences per second on one stream"
+    )
+    accuracy = (
+        f"cited {escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])}: "
+        + _accuracy_cell(page, use_case, rec.model, rec.accuracy, rec.accuracy_unit)
+        + f" (floor {_floor_text(page, use_case)})"
+    )
+    return head + "\n\n" + bullet_list([speed, accuracy])
+
+
+def _settings_of(page: Page, row: Any) -> dict[str, Any]:
+    from .measured import raw_settings
+
+    return raw_settings(page).get((row.machine, row.model, row.runtime, row.settings), {})
+
+
+def recommendation_section(page: Page, use_case: UseCase) -> str:
+    frame = page.site.frame
+    metric = use_case.accuracy_metric
+    rules = (
+        f"Computed from the measurements on this page and the cited accuracy: on each measured "
+        f"machine, the fastest candidate (median latency, best runtime) whose cited "
+        f"{escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])} meets the "
+        f"floor ({_floor_text(page, use_case)}). "
+        f"[The rules]({page.href(METHODOLOGY_PATH)}#how-a-recommendation-is-made)."
+    )
+    if frame.empty:
+        return f"## Recommendation\n\n{rules}\n\n{NOT_MEASURED}"
+    parts = ["## Recommendation", rules]
+    for rec in analysis.recommend(page.kb, frame, use_case.id):
+        kind = _ADMONITION.get(rec.outcome, "warning")
+        title = escape_inline(_pick_title(page, use_case, rec)).replace('"', "&quot;")
+        body = []
+        if rec.model is not None:
+            body.append(_pick_summary(page, use_case, rec))
+        body.append("**Why.** " + escape_plain(rec.reasoning))
+        parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
+    return "\n\n".join(parts)
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table:
+    unit = ranking.attrs.get("accuracy_unit")
+    metric = use_case.accuracy_metric
+    records = []
+    for row in ranking.itertuples():
+        ok = row.status == analysis.OK
+        records.append(
+            {
+                "rank": row.rank if ok else None,
+                "model": model_link(page, row.model),
+                "runtime": runtime_link(page, row.runtime) if ok else None,
+                "p50": latency_cell(row.p50),
+                "p90": latency_cell(row.p90),
+                "ci": ci_cell(row.ci95_low, row.ci95_high),
+                "throughput": throughput_cell(1.0 / row.p50) if ok and row.p50 else None,
+                "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
+                "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
+                "status": short_status(row.status),
+            }
+        )
+    return Table.from_records(
+        records,
+        [
+            Column("rank", "Rank", align="right"),
+            Column("model", "Model"),
+            Column("runtime", "Fastest runtime"),
+            Column("p50", "Median (p50)", align="right"),
+            Column("p90", "p90", align="right"),
+            Column("ci", "95% CI of median", align="right"),
+            Column("throughput", "Throughput", align="right"),
+            Column("accuracy", f"{metric['metric']} ({metric['dataset']}, cited)", align="right"),
+            Column("meets", "Meets floor", align="center"),
+            Column("status", "Status"),
+        ],
+    )
+
+
+def not_ok_list(page: Page, ranking: pd.DataFrame) -> str | None:
+    items = [
+        f"{model_link(page, row.model)}: {escape_plain(str(row.reason))}"
+        for row in ranking.itertuples()
+        if row.status != analysis.OK and isinstance(row.reason, str)
+    ]
+    return "Did not run:\n\n" + bullet_list(items) if items else None
+
+
+def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | None:
+    """Model × machine: each machine's best median and runtime in its own column."""
+    machines = sorted(ranking["machine"].unique())
+    if len(machines) < 2:
+        return None
+    unit = ranking.attrs.get("accuracy_unit")
+    records: dict[str, dict[str, Any]] = {}
+    for row in ranking.itertuples():
+        record = records.setdefault(
+            row.model,
+            {
+                "name": row.model_name,
+                "model": model_link(page, row.model),
+                "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
+            },
+        )
+        if row.status == analysis.OK:
+            record[row.machine] = Md(
+                f"{latency_cell(row.p50)} ({escape_inline(runtime_name(page, row.runtime))})"
+            )
+        else:
+            record[row.machine] = row.status
+    columns = [Column("model", "Model"), Column("accuracy", "Cited accuracy", align="right")]
+    columns += [
+        Column(m, f"{machine_label(page, m)}: median (runtime)", align="right") for m in machines
+    ]
+    table = Table.from_records(records.values(), columns).sort("name")
+    intro = "The best median latency of each candidate on each machine, side by side."
+    return f"### All machines side by side\n\n{intro}\n\n{table.to_markdown()}"
+
+
+def ranking_section(page: Page, use_case: UseCase) -> str | None:
+    frame = page.site.frame
+    if frame.empty:
+        return None
+    ranking = _ranking(page, use_case)
+    intro = (
+        "Every candidate model on each measured machine with its fastest runtime, fastest "
+        "first; models that did not run are listed after them with the reason. Each model's "
+        "other runtimes are on its page."
+    )
+    parts = ["## Measured candidates", intro]
+    for machine in sorted(ranking["machine"].unique()):
+        rows = ranking[ranking["machine"] == machine]
+        parts.append(f"### {escape_inline(machine_label(page, machine))}")
+        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
+        parts.append(ranking_table(page, use_case, rows).to_markdown())
+        parts.append(not_ok_list(page, rows))
+    parts.append(side_by_side(page, use_case, ranking))
+    return "\n\n".join(p for p in parts if p)
+
+
+# --- Pareto front --------------------------------------------------------------------------
+
+
+def pareto_section(page: Page, use_case: UseCase) -> str | None:
+    frame = page.site.frame
+    if frame.empty:
+        return None
+    ranking = _ranking(page, use_case)
+    front = analysis.pareto_front(ranking)
+    unit = ranking.attrs.get("accuracy_unit")
+    metric = use_case.accuracy_metric
+    better = "higher" if metric["higher_is_better"] else "lower"
+    records = [
+        {
+            "machine": Md(machine_link(page, row.machine)),
+            "model": model_link(page, row.model),
+            "runtime": runtime_link(page, row.runtime),
+            "p50": latency_cell(row.p50),
+            "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
+        }
+        for row in front.itertuples()
+    ]
+    table = Table.from_records(
+        records,
+        [
+            Column("machine", "Machine"),
+            Column("model", "Model"),
+            Column("runtime", "Runtime"),
+            Column("p50", "Median (p50)", align="right"),
+            Column("accuracy", f"{metric['metric']} (cited)", align="right"),
+        ],
+    )
+    intro = (
+        f"The Pareto front: on each machine, the candidates that no other candidate beats on "
+        f"both median latency and cited {escape_inline(metric['metric'])} ({better} is better). "
+        "Any other candidate is slower than one of these without being more accurate. Only "
+        "models that ran and have a cited figure can be placed."
+    )
+    chart = charts.latency_vs_accuracy(ranking, use_case)
+    empty = "No candidate that ran has a cited figure on this metric yet."
+    return "\n\n".join(["## Accuracy against latency", intro, table.to_markdown(empty), chart])
+
+
+# --- other hardware ------------------------------------------------------------------------
+
+
+def outlook_section(page: Page, use_case: UseCase) -> str | None:
+    frame = page.site.frame
+    outlook = analysis.hardware_outlook(page.kb, use_case.id, frame if not frame.empty else None)
+    # Measured classes first (their numbers are above), then the others by name.
+    outlook.sort(key=lambda o: (not o.measured, o.name.casefold()))
+    if not outlook:
+        return None
+    parts = [
+        "## On other hardware",
+        (
+            "What the knowledge base says about this use case on each class of hardware, and "
+            "which runtimes run ONNX files there. Only the classes marked as measured have "
+            "numbers on this site; for the others, these notes and runtimes are where to start."
+        ),
+    ]
+    for item in outlook:
+        heading = page.link_id("hardware", item.hardware)
+        lines = []
+        if item.measured:
+            machines = [
+                machine_link(page, m)
+                for m in sorted(page.site.machines)
+                if page.site.machines[m].get("hardware") == item.hardware
+            ]
+            lines.append("Measured by nnkb on " + ", ".join(machines) + ".")
+        else:
+            lines.append("Not measured by nnkb.")
+        lines += [claim_item(page, claim) for claim in item.notes]
+        if item.runtimes:
+            runtimes = ", ".join(page.link_id("frameworks", r) for r in item.runtimes)
+            lines.append(f"Runtimes that run ONNX files on it: {runtimes}.")
+            if not item.measured and item.benchmarked_runtimes:
+                names = ", ".join(page.link_id("frameworks", r) for r in item.benchmarked_runtimes)
+                lines.append(
+                    f"nnkb has a benchmark adapter for {names}: running `nnkb bench` on such a "
+                    "machine adds its numbers to this page."
+                )
+        else:
+            lines.append("No runtime in the knowledge base runs ONNX files on it.")
+        parts.append(f"### {heading}\n\n" + bullet_list(lines))
+    return "\n\n".join(parts)
