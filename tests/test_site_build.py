@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"
+TWO_MACHINE_KB = ROOT / "tests" / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"
 
 
@@ -87,6 +89,7 @@ def fixture_config(work: Path) -> Path:
         "[Frameworks](frameworks/index.md) · [Hardware](hardware/index.md)\n"
     )
     shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
+    shutil.copytree(ROOT / "docs" / "javascripts", docs / "javascripts")
     config = work / "mkdocs.yml"
     config.write_text(
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
@@ -96,18 +99,35 @@ def fixture_config(work: Path) -> Path:
         "nav:\n  - Home: index.md\n  - Use cases: use_cases/index.md\n"
         "  - Models: models/index.md\n  - Frameworks: frameworks/index.md\n"
         "  - Hardware: hardware/index.md\n"
+        "  - Measurements:\n      - comparisons/runtimes.md\n      - Machines: machines/index.md\n"
+        "      - methodology.md\n      - downloads.md\n"
     )
     return config
 
 
-@pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
+def built_site(tmp_path_factory, kb: Path) -> Path:
     work = tmp_path_factory.mktemp("fixture-site")
     site = work / "site"
-    result = mkdocs_build(fixture_config(work), FIXTURE_KB, site)
+    result = mkdocs_build(fixture_config(work), kb, site)
     assert result.returncode == 0, result.stderr
     assert not mkdocs_warnings(result.stderr), result.stderr
     return site
+
+
+@pytest.fixture(scope="module")
+def fixture_site(tmp_path_factory) -> Path:
+    return built_site(tmp_path_factory, FIXTURE_KB)
+
+
+@pytest.fixture(scope="module")
+def two_machine_site(tmp_path_factory) -> Path:
+    """The analysis fixture: results of two machines in kb/results/."""
+    return built_site(tmp_path_factory, TWO_MACHINE_KB)
+
+
+@pytest.fixture(scope="module", params=["fixture_site", "two_machine_site"])
+def any_site(request) -> Path:
+    return request.getfixturevalue(request.param)
 
 
 def test_generated_pages_exist(fixture_site):
@@ -123,7 +143,8 @@ def test_generated_pages_exist(fixture_site):
         assert (fixture_site / page / "index.html").is_file(), page
 
 
-def test_internal_links_resolve(fixture_site):
+def test_internal_links_resolve(any_site):
+    fixture_site = any_site
     checked = 0
     for html in fixture_site.rglob("*.html"):
         if html.name == "404.html":  # links from the site root, wherever it is served
@@ -253,3 +274,74 @@ def test_real_kb_builds_strict(tmp_path):
     models = [p.stem for p in (ROOT / "kb" / "models").glob("*.yaml")]
     for model in models:
         assert (tmp_path / "site" / "models" / model / "index.html").is_file()
+    # The notebook ran at build time: its timing output and its chart are on the page, and the
+    # CDN scripts of the notebook template are not.
+    notebook = (tmp_path / "site" / "notebooks" / "reproduce" / "index.html").read_text()
+    assert re.search(r"median [\d.]+ (?:µs|ms|s) over \d+ runs", notebook), "no timing output"
+    assert "data:image/png;base64," in notebook
+    assert "cdnjs" not in notebook and "Traceback" not in notebook
+    for page in ("methodology", "comparisons/runtimes", "machines", "downloads"):
+        assert (tmp_path / "site" / page / "index.html").is_file(), page
+    assert json.loads((tmp_path / "site" / "api" / "kb.json").read_text())["models"]
+
+
+# --- measured pages, downloads, offline --------------------------------------------------------
+
+
+def test_measured_pages_and_downloads_are_published(two_machine_site):
+    site = two_machine_site
+    for page in ["comparisons/runtimes", "machines", "machines/x86-test", "machines/arm-test",
+                 "methodology", "downloads", "use_cases/anomaly-detection"]:  # fmt: skip
+        assert (site / page / "index.html").is_file(), page
+    for name in ["kb.json", "models.csv", "accuracy.csv", "use_cases.csv", "frameworks.csv",
+                 "hardware.csv", "results.json", "results.csv", "results/x86-test.json"]:  # fmt: skip
+        assert (site / "api" / name).stat().st_size > 0, name
+    raw = (TWO_MACHINE_KB / "results" / "arm-test.json").read_bytes()
+    assert (site / "api" / "results" / "arm-test.json").read_bytes() == raw
+    # Measured tables link to the methodology and to the downloads.
+    page = parse(site / "use_cases/anomaly-detection/index.html")
+    hrefs = [a.get("href") for t, a in page.tags if t == "a"]
+    assert "../../methodology/" in hrefs and "../../api/results.csv" in hrefs
+    assert "../../methodology/#how-a-recommendation-is-made" in hrefs
+
+
+def test_every_page_works_offline(any_site):
+    """No script, style or font from another site: plotly, tablesort and fonts are local."""
+    pages = 0
+    for html in any_site.rglob("*.html"):
+        page = parse(html)
+        for tag, attrs in page.tags:
+            url = attrs.get("src") if tag == "script" else None
+            if tag == "link" and attrs.get("rel") in ("stylesheet", "preconnect", "preload"):
+                url = attrs.get("href")
+            if url is None:
+                continue
+            assert url.strip() and not url.startswith(("http:", "https:", "//")), (html, url)
+        assert "fonts.googleapis" not in html.read_text(encoding="utf-8")
+        pages += 1
+    assert pages > 10
+
+
+def test_tables_sort_and_charts_load_plotly(two_machine_site):
+    page = parse(two_machine_site / "comparisons/runtimes/index.html")
+    scripts = [a.get("src") for t, a in page.tags if t == "script" and a.get("src")]
+    assert "../../javascripts/tablesort.min.js" in scripts
+    assert "../../javascripts/tablesort-init.js" in scripts
+    assert "../../javascripts/plotly.min.js" in scripts  # the page has a chart
+    vendored = (two_machine_site / "javascripts" / "tablesort.min.js").read_text()
+    assert "tablesort v5.6.0" in vendored and "Permission is hereby granted" in vendored
+    init = (two_machine_site / "javascripts" / "tablesort-init.js").read_text()
+    assert "document$.subscribe" in init and "new Tablesort(table)" in init
+
+
+def test_search_finds_models_runtimes_and_use_cases(two_machine_site):
+    from nnkb.kb import load_kb
+
+    kb = load_kb(TWO_MACHINE_KB)
+    index = json.loads((two_machine_site / "search" / "search_index.json").read_text())
+    titles = {d["title"] for d in index["docs"]}
+    for collection in (kb.models, kb.use_cases, kb.frameworks):
+        for entry in collection.values():
+            assert entry.name in titles, entry.name
+    text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("comparisons/"))
+    assert "OpenVINO" in text and "TinyNet" in text

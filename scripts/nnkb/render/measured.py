@@ -354,9 +354,9 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
     for row in rows.itertuples():
         if row.status != "ok" or not is_reduced_precision(row.precision):
             continue
+        precision = escape_inline(precision_name(row.precision) or "")
         text = (
-            f"{runtime_link(page, row.runtime)} reported **{escape_inline(precision_name(row.precision))}** "
-            "inference here, not FP32"
+            f"{runtime_link(page, row.runtime)} reported **{precision}** inference here, not FP32"
         )
         if not _missing(row.max_rel_error):
             text += (

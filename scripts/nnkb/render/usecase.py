@@ -14,10 +14,12 @@ from . import analysis, charts
 from .measured import (
     ci_cell,
     hardware_of,
+    is_reduced_precision,
     latency_cell,
     machine_label,
     machine_link,
     model_link,
+    precision_name,
     provenance,
     runtime_link,
     runtime_name,
@@ -105,7 +107,15 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
         + _accuracy_cell(page, use_case, rec.model, rec.accuracy, rec.accuracy_unit)
         + f" (floor {_floor_text(page, use_case)})"
     )
-    return head + "\n\n" + bullet_list([speed, accuracy])
+    items = [speed, accuracy]
+    if is_reduced_precision(row.precision):
+        # The recommended row's outputs are not FP32's: say so where the choice is made.
+        item = f"computed in **{escape_inline(precision_name(row.precision) or '')}**, not FP32"
+        if not pd.isna(row.max_rel_error):
+            item += f": outputs differ from the FP32 reference by up to {row.max_rel_error:.2g}"
+            item += " (relative)"
+        items.append(item + f" ([why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement))")
+    return head + "\n\n" + bullet_list(items)
 
 
 def _settings_of(page: Page, row: Any) -> dict[str, Any]:

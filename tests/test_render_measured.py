@@ -1,0 +1,306 @@
+"""Pages computed from results, on the two-machine fixture (tests/fixtures/analysis_kb).
+
+Golden files in tests/golden/render/ pin the use case page with its recommendation, the runtime
+comparison page and a machine page; rerun with --update-golden after an intended change and
+review the diff. The other tests check what a reader must be able to find on each page.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import onnx
+import pandas as pd
+import pytest
+from onnx import TensorProto, helper
+
+from nnkb.bench.settings import HARNESS
+from nnkb.kb import load_kb
+from nnkb.render import analysis
+from nnkb.render.site import build_context, offline_html, render_files, render_pages
+from nnkb.render.specs import existing_model_file, histogram_text, onnx_structure
+from test_render_pages import check_golden
+
+FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
+REPO = "https://github.com/nnkb/nnkb"
+CHART = re.compile(r"<div style=\"height:460px.*?</script>\s*</div>", re.DOTALL)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def empty_model_cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNKB_CACHE", str(tmp_path_factory.mktemp("empty-cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def site():
+    return build_context(FIXTURE, repo_url=REPO)
+
+
+@pytest.fixture(scope="module")
+def pages(site) -> dict[str, str]:
+    return render_pages(site)
+
+
+@pytest.fixture(scope="module")
+def files(site) -> dict[str, str | bytes]:
+    return render_files(site)
+
+
+def section(page: str, heading: str) -> str:
+    """The text of a `## heading` section, up to the next second-level heading."""
+    return page.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("page", "golden"),
+    [
+        ("use_cases/anomaly-detection.md", "use-case-anomaly-detection.md"),
+        ("use_cases/image-classification.md", "use-case-image-classification.md"),
+        ("comparisons/runtimes.md", "comparisons-runtimes.md"),
+        ("machines/x86-test.md", "machine-x86-test.md"),
+        ("machines/index.md", "machines-index.md"),
+        ("models/big-net.md", "models-big-net.md"),
+    ],
+)
+def test_page_matches_golden(pages, page, golden):
+    check_golden(golden, pages[page])
+
+
+# --- use case page ---------------------------------------------------------------------------
+
+
+def test_recommendation_comes_first_and_answers_the_question(pages):
+    page = pages["use_cases/anomaly-detection.md"]
+    # Right after the facts table, before the description and the tables.
+    assert page.index("## Recommendation") < page.index("## Description")
+    assert page.index("## Recommendation") < page.index("## Measured candidates")
+    recommendation = section(page, "Recommendation")
+    # On the x86 machine: which model, which runtime, how fast; the answer analysis.recommend
+    # gives (tests/test_analysis_recommend.py) is the one the page shows.
+    assert (
+        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime, 5.00 ms per '
+        'inference"' in recommendation
+    )
+    assert "median latency **5.00 ms** (95% CI 4.90 ms – 5.10 ms)" in recommendation
+    assert "200 inferences per second on one stream" in recommendation
+    assert "cited image AUROC on MVTec AD: 0.92[^" in recommendation
+    # The reasoning is written out, ties and faster models below the floor included.
+    assert "twin-net is preferred because its cited image AUROC is higher" in recommendation
+    assert "tiny-net on openvino is faster at 1.50 ms, but its cited" in recommendation
+    # The Arm machine gets its own answer.
+    assert "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime, 9.00 ms" in recommendation
+
+
+def test_recommendation_matches_analysis_for_every_machine(site, pages):
+    for use_case in ("anomaly-detection", "image-classification"):
+        page = section(pages[f"use_cases/{use_case}.md"], "Recommendation")
+        for rec in analysis.recommend(site.kb, site.frame, use_case):
+            if rec.model is None:
+                assert f'!!! warning "{rec.machine_label}' in page
+                assert "nothing recommended" in page
+            else:
+                name = site.kb.models[rec.model].name
+                assert f"{name} on " in page and analysis.format_latency(rec.p50) in page
+
+
+def test_no_qualifying_model_is_a_warning_with_the_reason(pages):
+    page = section(pages["use_cases/image-classification.md"], "Recommendation")
+    assert '!!! warning "Arm Neoverse-N1 (2 cores), Arm CPU: nothing recommended"' in page
+    assert "none of the 2 candidate models for Image classification that ran" in page
+
+
+def test_ranking_per_machine_and_side_by_side(pages):
+    page = section(pages["use_cases/anomaly-detection.md"], "Measured candidates")
+    arm, x86 = page.split("### Arm Neoverse-N1 (2 cores)")[1].split("### Intel Xeon (2 cores)")
+    assert "at 2026-01-11 08:30 UTC" in arm and "at 2026-01-10 12:00 UTC" in x86
+    assert "](../methodology.md)" in arm and "](../api/results/x86-test.json)" in x86
+    ranks = re.findall(r"^\| (\d) \| \[(\w+)\]", x86, re.MULTILINE)
+    assert ranks == [("1", "TinyNet"), ("2", "TwinNet"), ("3", "MidNet"), ("4", "BigNet")]
+    # Models that did not run are listed with the runtimes' own messages.
+    assert "[BigNet](../models/big-net.md): onnxruntime crashed: subprocess killed" in arm
+    both = page.split("### All machines side by side")[1]
+    assert (
+        "| Model | Cited accuracy | Arm Neoverse-N1 (2 cores): median (runtime) "
+        "| Intel Xeon (2 cores): median (runtime) |" in both
+    )
+    assert "| 4.00 ms (ONNX Runtime) | 1.50 ms (OpenVINO) |" in both
+
+
+def test_pareto_front_table_and_chart(pages):
+    page = section(pages["use_cases/anomaly-detection.md"], "Accuracy against latency")
+    front = re.findall(r"^\| \[Intel Xeon \(2 cores\)\]\S+ \| \[(\w+)\]", page, re.MULTILINE)
+    assert front == ["TinyNet", "TwinNet", "BigNet"]  # MidNet: as fast as TwinNet, less accurate
+    assert 'id="chart-latency-accuracy-anomaly-detection"' in page
+
+
+def test_other_hardware_says_what_changes(pages):
+    page = section(pages["use_cases/anomaly-detection.md"], "On other hardware")
+    jetson = page.split("### [NVIDIA Jetson]")[1]
+    assert "Not measured by nnkb." in jetson
+    assert "Jetson modules run the feature extractor on the GPU with TensorRT." in jetson
+    assert "Measured by nnkb on [Intel Xeon (2 cores)](../machines/x86-test.md)." in page
+
+
+# --- runtime comparison ----------------------------------------------------------------------
+
+
+def test_runtime_comparison_speedups_agreement_and_failures(pages):
+    page = pages["comparisons/runtimes.md"]
+    speed = section(page, "Speed-up over ONNX Runtime").split("### Intel Xeon (2 cores)")[1]
+    assert (
+        "| [TinyNet](../models/tiny-net.md) | 2.00 ms | 0.67x (3.00 ms) | 1.3x (1.50 ms) |" in speed
+    )
+    assert "| [MidNet](../models/mid-net.md) | 6.00 ms | failed | 1.2x (5.00 ms) |" in speed
+    assert 'id="chart-runtime-speedups"' in page
+    agreement = section(page, "Output agreement")
+    # Written from the rows: which runtime ran below FP32, on which CPU feature, by how much.
+    assert (
+        "[OpenVINO](../frameworks/openvino.md) reported **bf16** inference for 2 model(s)"
+        in agreement
+    )
+    assert "maximum relative error of 0.0068 to 0.021" in agreement
+    assert "This machine's CPU has `avx512_bf16`" in agreement
+    assert "gives a different top-1 class than the reference for [BigNet]" in agreement
+    failures = section(page, "Could not load or run")
+    opencv = failures.split("### OpenCV DNN")[1].split("###")[0]
+    assert "did not run 3 of the 4 models it was given" in opencv
+    assert "Can't create layer of type 'HardSwish'" in opencv
+
+
+# --- model and machine pages -----------------------------------------------------------------
+
+
+def test_model_page_shows_precision_and_why(pages):
+    page = pages["models/big-net.md"]
+    x86 = page.split("### Intel Xeon (2 cores)")[1]
+    assert "| **bf16** | 0.013 | 0.021 | yes | ok |" in x86
+    assert "reported **bf16** inference here, not FP32" in x86
+    assert "](../methodology.md#precision-and-agreement)" in x86
+    assert "| Parameters | 11 M | — |" in page  # counted from the results rows
+
+
+def test_machine_page_fingerprint_peak_and_efficiency(pages):
+    page = pages["machines/x86-test.md"]
+    assert "| Measured FP32 peak | 400 GFLOP/s |" in page
+    assert "| Method | numpy float32 matmul 1024x1024, best of 5 |" in page
+    assert "**`avx2`**, `avx512_bf16`" in page  # bold: named by the hardware class
+    assert "| 180 GFLOP/s | 45.0 % |" in page
+    assert 'id="chart-roofline-x86-test"' in page
+    index = pages["machines/index.md"]
+    assert "| [Intel Xeon (2 cores)](x86-test.md) | [x86-64 CPU](../hardware/x86-cpu.md) |" in index
+
+
+# --- methodology -----------------------------------------------------------------------------
+
+
+def test_methodology_is_written_from_the_harness(pages):
+    page = pages["methodology.md"]
+    steps = section(page, "How a row is measured")
+    assert f"At least {HARNESS['min_repetitions']} timed inferences" in steps
+    assert f"budget of {HARNESS['row_budget_seconds']} s" in steps
+    assert f"`{HARNESS['timer']}`" in steps
+    table = section(page, "Harness settings")
+    # x86-test.json recorded a budget of 6 s; arm-test.json recorded no harness.
+    row = next(line for line in table.splitlines() if "`row_budget_seconds`" in line)
+    assert row == f"| `row_budget_seconds` | {HARNESS['row_budget_seconds']} | not recorded | 6.0 |"
+    settings = section(page, "Runtime settings")
+    assert "| `performance_hint` | `LATENCY` |" in settings
+    precision = section(page, "Precision and agreement")
+    assert "2 row(s) that ran reported a precision other than FP32" in precision
+    assert "### [OpenVINO](frameworks/openvino.md)" in settings
+
+
+# --- downloads -------------------------------------------------------------------------------
+
+
+def test_downloads_are_complete_and_deterministic(site, files):
+    assert render_files(build_context(FIXTURE, repo_url=REPO)) == files
+    results = pd.read_csv(io.StringIO(files["api/results.csv"]))
+    assert len(results) == len(site.frame) == 22
+    assert set(results["machine"]) == {"arm-test", "x86-test"}
+    models = pd.read_csv(io.StringIO(files["api/models.csv"]))
+    assert list(models["id"]) == sorted(site.kb.models)
+    accuracy = pd.read_csv(io.StringIO(files["api/accuracy.csv"]))
+    assert accuracy["source_url"].notna().all()
+    kb = json.loads(files["api/kb.json"])
+    assert set(kb) >= {"models", "use_cases", "frameworks", "hardware", "format_version"}
+    assert kb["models"]["twin-net"]["name"] == "TwinNet"
+    # Each machine's file is published byte for byte.
+    raw = (FIXTURE / "results" / "x86-test.json").read_bytes()
+    assert files["api/results/x86-test.json"] == raw
+    assert [f["machine"]["id"] for f in json.loads(files["api/results.json"])["files"]] == [
+        "arm-test",
+        "x86-test",
+    ]
+
+
+def test_downloads_page_links_every_file(pages, files):
+    page = pages["downloads.md"]
+    for path in files:
+        assert f"[`{path}`]({path})" in page
+
+
+# --- opset and operators from a file already in the cache -----------------------------------
+
+
+def tiny_model() -> onnx.ModelProto:
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    nodes = [helper.make_node("Relu", ["input"], ["r"]), helper.make_node("Relu", ["r"], ["s"])]
+    nodes.append(helper.make_node("Sigmoid", ["s"], ["y"]))
+    graph = helper.make_graph(nodes, "tiny", [x], [y])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_opset_and_operators_come_from_a_cached_file_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = load_kb(FIXTURE)
+    model = kb.models["twin-net"]  # builtin mobilenet_v2, seed 3
+    assert existing_model_file(model, FIXTURE, set()) is None  # nothing is built
+    rows = json.loads((FIXTURE / "results" / "x86-test.json").read_text())["rows"]
+    sha = next(r["model_sha256"] for r in rows if r["model"] == "twin-net")
+    folder = tmp_path / "cache" / "models" / "builtin"
+    folder.mkdir(parents=True)
+    # Named by content as the builtin loader names it; the content here is a stand-in.
+    path = folder / f"mobilenet_v2-seed3-{sha[:16]}.onnx"
+    onnx.save(tiny_model(), path)
+    assert existing_model_file(model, FIXTURE, set()) == path
+    assert existing_model_file(model, FIXTURE, {sha}) == path
+    # A file of another content than the one the results ran does not count.
+    assert existing_model_file(model, FIXTURE, {"f" * 64}) is None
+    structure = onnx_structure(path)
+    assert structure.opset == 17 and structure.op_histogram == {"Relu": 2, "Sigmoid": 1}
+    assert histogram_text(structure.op_histogram) == "Relu 2, Sigmoid 1"
+    page = render_pages(build_context(FIXTURE))["models/twin-net.md"]
+    assert "| ONNX opset | 17 | — |" in page
+    assert "| Operators (count) | Relu 2, Sigmoid 1 | — |" in page
+
+
+def test_a_damaged_cached_file_is_not_available(tmp_path):
+    path = tmp_path / "broken.onnx"
+    path.write_bytes(b"not a protobuf \xff\xfe")
+    assert onnx_structure(path) is None
+
+
+# --- offline ---------------------------------------------------------------------------------
+
+
+def test_offline_html_drops_scripts_from_elsewhere_only():
+    html = (
+        '<script src="../assets/bundle.js"></script>'
+        '<script src=""> </script>'
+        '<script src="https://cdnjs.cloudflare.com/x.js"></script>'
+        '<script src="//cdn.example.org/y.js"></script>'
+        '<script type="text/x-mathjax-config">MathJax.Hub.Config({});</script>'
+        '<script type="module">const m = await import("https://cdn.example.org/m.mjs");</script>'
+        '<script>Plotly.newPlot("a", [], {}, {})</script>'
+    )
+    assert offline_html(html) == (
+        '<script src="../assets/bundle.js"></script>'
+        '<script>Plotly.newPlot("a", [], {}, {})</script>'
+    )
