@@ -86,7 +86,7 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
         '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime, 5.00 ms per '
         'inference"' in recommendation
     )
-    assert "median latency **5.00 ms** (95% CI 4.90 ms – 5.10 ms)" in recommendation
+    assert "median latency **5.00 ms** (95% CI 4.90–5.10 ms)" in recommendation
     assert "200 inferences per second on one stream" in recommendation
     assert "cited image AUROC on MVTec AD: 0.92[^" in recommendation
     # The reasoning is written out, ties and faster models below the floor included.
@@ -178,7 +178,7 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
 def test_model_page_shows_precision_and_why(pages):
     page = pages["models/big-net.md"]
     x86 = page.split("### Intel Xeon (2 cores)")[1]
-    assert "| **bf16** | 0.013 | 0.021 | yes | ok |" in x86
+    assert "| **bf16** | 0.013 / 0.021 | yes | ok |" in x86
     assert "reported **bf16** inference here, not FP32" in x86
     assert "](../methodology.md#precision-and-agreement)" in x86
     assert "| Parameters | 11 M | — |" in page  # counted from the results rows
@@ -304,3 +304,10 @@ def test_offline_html_drops_scripts_from_elsewhere_only():
         '<script src="../assets/bundle.js"></script>'
         '<script>Plotly.newPlot("a", [], {}, {})</script>'
     )
+
+
+def test_rows_with_other_settings_show_what_differs(pages):
+    x86 = pages["models/tiny-net.md"].split("### Intel Xeon (2 cores)")[1]
+    assert "| Runtime | Settings | Median (p50) |" in x86
+    assert "| `intra_op_threads=1` | 2.60 ms |" in x86
+    assert "| [usual](../methodology.md#runtime-settings) | 2.00 ms |" in x86

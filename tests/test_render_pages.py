@@ -188,10 +188,12 @@ def test_measured_section_lists_rows_with_runtime_links(pages):
     assert "### Fixture CPU, 2 cores" in measured
     assert "Measured on [Fixture CPU, 2 cores](../machines/fixture-machine.md)" in measured
     assert "at 2025-01-01 00:00 UTC" in measured and "](../methodology.md)" in measured
+    # Every row used its runtime's usual settings: no settings column, a link instead.
+    assert "| Settings |" not in measured
+    assert "[usual settings](../methodology.md#runtime-settings)" in measured
     assert (
         "| [ONNX Runtime](../frameworks/onnx-runtime.md) 1.32.0 "
-        "| [usual](../methodology.md#runtime-settings) | 12.3 ms | 13.6 ms | 12.2 ms – 12.5 ms "
-        "| 81/s |" in measured
+        "| 12.3 ms | 13.6 ms | 12.2–12.5 ms | 81/s |" in measured
     )
     # A failed row: its status in the table, the runtime's message (escaped) in the list below.
     assert "| **failed** |" in measured

@@ -168,8 +168,9 @@ def provenance(page: Page, machine_id: str, rows: pd.DataFrame) -> str:
     span = measured_span(rows)
     when = f" {span}" if span else ""
     return (
-        f"Measured on {where}{when} by `nnkb bench`; "
-        f"[how]({page.href(METHODOLOGY_PATH)}) · data: "
+        f"Measured on {where}{when} by `nnkb bench` with each runtime's "
+        f"[usual settings]({page.href(METHODOLOGY_PATH)}#runtime-settings) unless a row says "
+        f"otherwise; [how]({page.href(METHODOLOGY_PATH)}) · data: "
         f"[{machine_id}.json]({page.href(machine_results_path(machine_id))}), "
         f"[results.csv]({page.href(RESULTS_CSV)})."
     )
@@ -236,9 +237,15 @@ def latency_cell(seconds: Any) -> str | None:
 
 
 def ci_cell(low: Any, high: Any) -> str | None:
+    """'4.90–5.10 ms'; both units when they differ ('990 µs – 1.01 ms')."""
     if _missing(low) or _missing(high):
         return None
-    return f"{format_latency(float(low))} – {format_latency(float(high))}"
+    low_text, high_text = format_latency(float(low)), format_latency(float(high))
+    low_number, low_unit = low_text.split(" ")
+    high_number, high_unit = high_text.split(" ")
+    if low_unit == high_unit:
+        return f"{low_number}–{high_number} {high_unit}"
+    return f"{low_text} – {high_text}"
 
 
 def throughput_cell(per_second: Any) -> str | None:
@@ -305,15 +312,24 @@ MEASURED_COLUMNS = [
     Column("load", "Load", align="right"),
     Column("memory", "Peak memory", align="right"),
     Column("precision", "Precision"),
-    Column("abs_error", "Max abs. error", align="right"),
-    Column("rel_error", "Max rel. error", align="right"),
+    Column("errors", "Max error abs. / rel.", align="right"),
     Column("top1", "Top-1 agrees", align="center"),
     Column("status", "Status"),
 ]
 
 
+def errors_cell(absolute: Any, relative: Any) -> str | None:
+    if _missing(absolute) and _missing(relative):
+        return None
+    return f"{error_cell(absolute) or '—'} / {error_cell(relative) or '—'}"
+
+
 def measured_table(page: Page, rows: pd.DataFrame) -> Table:
-    """One machine's rows of one model: every runtime and setting, failures with their reason."""
+    """One machine's rows of one model: every runtime and setting, failures with their reason.
+
+    The settings column is there only when a row's settings differ from its runtime's usual
+    ones; otherwise the section says that every row used them.
+    """
     settings = raw_settings(page)
     records = []
     for row in rows.itertuples():
@@ -338,14 +354,15 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "load": latency_cell(row.session_create_s),
                 "memory": bytes_cell(row.peak_rss_bytes),
                 "precision": precision_cell(row.precision),
-                "abs_error": error_cell(row.max_abs_error),
-                "rel_error": error_cell(row.max_rel_error),
+                "errors": errors_cell(row.max_abs_error, row.max_rel_error),
                 "top1": yes_no(row.top1_agree),
                 "status": short_status(row.status),
             }
         )
-    table = Table.from_records(records, MEASURED_COLUMNS)
-    return table.sort(["runtime_name", "settings_key"])
+    table = Table.from_records(records, MEASURED_COLUMNS).sort(["runtime_name", "settings_key"])
+    if all(str(cell).startswith("[usual]") for cell in table.frame["settings_cell"]):
+        table = table.with_columns([c for c in MEASURED_COLUMNS if c.key != "settings_cell"])
+    return table
 
 
 def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:

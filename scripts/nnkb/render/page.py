@@ -39,6 +39,8 @@ RESULTS_JSON = "api/results.json"
 # Pages with wide measured tables give the content the left sidebar's width (material's
 # `hide` front matter); the tabs above still lead everywhere.
 WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
+# Model pages' measured tables have a dozen columns: the table of contents goes too.
+WIDEST_PAGE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
 
 
 def machine_path(machine_id: str) -> str:

@@ -27,6 +27,7 @@ from .page import (
     METHODOLOGY_PATH,
     RUNTIMES_PATH,
     WIDE_PAGE,
+    WIDEST_PAGE,
     Page,
     SiteContext,
     entry_path,
@@ -35,7 +36,7 @@ from .page import (
 )
 
 # Entry pages with wide measured tables.
-WIDE_COLLECTIONS = ("models", "use_cases")
+WIDE_COLLECTIONS = {"models": WIDEST_PAGE, "use_cases": WIDE_PAGE}
 
 # Builders of whole pages other than the per-entry ones: {path: builder}.
 PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = {
@@ -85,7 +86,7 @@ def render_entry(site: SiteContext, collection: str, entry_id: str) -> str:
     notes = page.footnotes()
     if notes:
         parts.append(notes)
-    front = WIDE_PAGE if collection in WIDE_COLLECTIONS else ""
+    front = WIDE_COLLECTIONS.get(collection, "")
     return front + "\n\n".join(parts) + "\n"
 
 
