@@ -202,6 +202,7 @@ def agreement_section(page: Page, frame: pd.DataFrame) -> str:
     best = analysis.runtime_speedups(frame)
     for machine in sorted(best["machine"].unique()):
         parts.append(f"### Agreement on {escape_inline(machine_label(page, machine))}")
+        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
         parts.append(agreement_table(page, best[best["machine"] == machine]).to_markdown())
     return "\n\n".join(parts)
 

@@ -14,11 +14,13 @@ import pandas as pd
 from . import analysis, charts
 from .measured import (
     hardware_of,
+    is_reduced_precision,
     latency_cell,
     machine_link,
     measured_span,
     model_link,
     percent_cell,
+    precision_name,
     provenance,
     runtime_link,
 )
@@ -152,6 +154,18 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     )
     chart = charts.roofline(efficiency, float(efficiency.attrs["peak_flops"]))
     rows = frame[frame["machine"] == machine_id]
+    reduced = rows[(rows["status"] == analysis.OK) & rows["precision"].map(is_reduced_precision)]
+    if len(reduced):
+        # A bf16 row does its arithmetic in bf16, so against an FP32 peak it may exceed 100 %.
+        names = ", ".join(
+            f"{runtime_link(page, r.runtime)} on {model_link(page, r.model)} "
+            f"({escape_inline(precision_name(r.precision) or '')})"
+            for r in reduced.sort_values(["runtime", "model"]).itertuples()
+        )
+        text += (
+            f" Rows that computed below FP32 ({names}) are set against the FP32 peak too, "
+            "so their share is not comparable with the FP32 rows and can exceed 100 %."
+        )
     return "\n\n".join(
         [
             "## Achieved compute",

@@ -289,7 +289,10 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
     )
     chart = charts.latency_vs_accuracy(ranking, use_case)
     empty = "No candidate that ran has a cited figure on this metric yet."
-    return "\n\n".join(["## Accuracy against latency", intro, table.to_markdown(empty), chart])
+    machines = sorted(front["machine"].unique())
+    where = bullet_list([provenance(page, m, frame[frame["machine"] == m]) for m in machines])
+    parts = ["## Accuracy against latency", intro, where, table.to_markdown(empty), chart]
+    return "\n\n".join(p for p in parts if p)
 
 
 # --- other hardware ------------------------------------------------------------------------
