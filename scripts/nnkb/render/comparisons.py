@@ -22,8 +22,12 @@ from .measured import (
     precision_cell,
     precision_name,
     provenance,
+    raw_settings,
     runtime_link,
     runtime_name,
+    settings_by_runtime,
+    settings_difference,
+    short_status,
     yes_no,
 )
 from .page import METHODOLOGY_PATH, RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
@@ -36,62 +40,140 @@ BASELINE = analysis.BASELINE_RUNTIME
 NOTABLE_REL_ERROR = 1e-3
 
 
-def _pivot(page: Page, speedups: pd.DataFrame, failed: pd.DataFrame, machine: str) -> Table:
-    rows = speedups[speedups["machine"] == machine]
-    runtimes = sorted(set(rows["runtime"]) | set(failed["runtime"]) - {BASELINE})
-    runtimes = [r for r in runtimes if r != BASELINE]
-    models = sorted(set(rows["model"]) | set(failed["model"]))
+# fmt: off
+VARIANT_COLUMNS = [
+    "machine", "machine_label", "model", "runtime", "runtime_id", "settings", "variant", "status",
+    "p50", "baseline_p50", "speedup", "precision", "max_abs_error", "max_rel_error", "top1_agree",
+]
+# fmt: on
+
+
+def variant_label(page: Page, runtime: str, settings: dict[str, Any]) -> str:
+    """A runtime's name, and the settings that differ from its usual ones when some do."""
+    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
+    difference = settings_difference(settings, usual)
+    return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
+
+
+def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
+    """Every row against the baseline's best median for the same model and machine.
+
+    analysis.runtime_speedups keeps each runtime's fastest settings; a runtime measured with
+    several settings (OpenVINO at its default precision and with the f32 hint) gets a column
+    per setting here, so a reader sees the speed-up at equal precision too. The baseline's
+    fastest row is the reference (speed-up 1); rows that did not run keep their status.
+    """
+    best = analysis.runtime_speedups(frame)
+    base = best[best["runtime"] == BASELINE].set_index(["machine", "model"])
+    raw = raw_settings(page)
+    usual_baseline = analysis.settings_key(
+        settings_by_runtime(page.site.results_files).get(BASELINE, {})
+    )
     records = []
-    for model in models:
-        mine = rows[rows["model"] == model]
-        base = mine[mine["runtime"] == BASELINE]
+    for row in frame.itertuples():
+        key = (row.machine, row.model)
+        base_p50 = float(base.loc[key, "p50"]) if key in base.index else None
+        if row.runtime == BASELINE and (
+            row.settings == usual_baseline
+            or (key in base.index and row.settings == base.loc[key, "settings"])
+        ):
+            continue  # the reference (or its failure) has its own column
+        settings = raw.get((row.machine, row.model, row.runtime, row.settings), {})
+        ok = row.status == analysis.OK and not pd.isna(row.p50)
+        records.append(
+            {
+                "machine": row.machine,
+                "machine_label": row.machine_label,
+                "model": row.model,
+                "runtime": variant_label(page, row.runtime, settings),
+                "runtime_id": row.runtime,
+                "settings": row.settings,
+                "variant": (row.runtime, row.settings),
+                "status": row.status,
+                "p50": row.p50 if ok else None,
+                "baseline_p50": base_p50,
+                "speedup": base_p50 / row.p50 if ok and base_p50 else None,
+                "precision": row.precision,
+                "max_abs_error": row.max_abs_error,
+                "max_rel_error": row.max_rel_error,
+                "top1_agree": row.top1_agree,
+            }
+        )
+    out = pd.DataFrame.from_records(records, columns=VARIANT_COLUMNS)
+    for column in ("p50", "baseline_p50", "speedup"):
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    out.attrs["baseline"] = runtime_name(page, BASELINE)
+    return out
+
+
+def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str) -> Table:
+    rows = variants[variants["machine"] == machine]
+    base = analysis.runtime_speedups(frame[frame["machine"] == machine])
+    base = base[base["runtime"] == BASELINE].set_index("model")["p50"]
+    labels = rows.drop_duplicates("runtime").sort_values(["runtime_id", "runtime"])
+    labels = labels[["runtime", "runtime_id"]].itertuples(index=False)
+    column_of = {label: f"v{i}" for i, (label, _) in enumerate(labels)}
+    records = []
+    for model in sorted(set(frame.loc[frame["machine"] == machine, "model"])):
+        baseline_rows = frame[
+            (frame["machine"] == machine)
+            & (frame["model"] == model)
+            & (frame["runtime"] == BASELINE)
+        ]
         record: dict[str, Any] = {
-            "model_id": model,
             "model": model_link(page, model),
-            "baseline": latency_cell(base["p50"].iloc[0])
-            if len(base)
-            else _status(failed, model, BASELINE),
+            "baseline": latency_cell(base[model])
+            if model in base.index
+            else _status(baseline_rows["status"]),
         }
-        for runtime in runtimes:
-            hit = mine[mine["runtime"] == runtime]
-            if len(hit) and not pd.isna(hit["speedup"].iloc[0]):
-                r = hit.iloc[0]
-                record[runtime] = Md(f"{analysis.format_ratio(r.speedup)} ({latency_cell(r.p50)})")
-            elif len(hit):
-                record[runtime] = f"{latency_cell(hit['p50'].iloc[0])} (no baseline)"
+        for hit in rows[rows["model"] == model].itertuples():
+            column = column_of[hit.runtime]
+            if not pd.isna(hit.speedup):
+                record[column] = f"{analysis.format_ratio(hit.speedup)} ({latency_cell(hit.p50)})"
+            elif not pd.isna(hit.p50):
+                record[column] = f"{latency_cell(hit.p50)} (no baseline)"
             else:
-                record[runtime] = _status(failed, model, runtime)
+                record[column] = short_status(hit.status)
         records.append(record)
     columns = [
         Column("model", "Model"),
         Column("baseline", f"{runtime_name(page, BASELINE)} median", align="right"),
-    ] + [Column(r, f"{runtime_name(page, r)}: speed-up (median)", align="right") for r in runtimes]
+    ] + [
+        Column(key, f"{label}: speed-up (median)", align="right")
+        for label, key in column_of.items()
+    ]
     return Table.from_records(records, columns)
 
 
-def _status(failed: pd.DataFrame, model: str, runtime: str) -> str | None:
-    hit = failed[(failed["model"] == model) & (failed["runtime"] == runtime)]
-    return None if hit.empty else "/".join(sorted(set(hit["status"])))
+def _status(statuses: pd.Series) -> Md | None:
+    return short_status("/".join(sorted(set(statuses)))) if len(statuses) else None
 
 
 def speedup_section(page: Page, frame: pd.DataFrame) -> str:
-    speedups = analysis.runtime_speedups(frame)
-    failures = analysis.load_failures(frame)
+    variants = variant_speedups(page, frame)
     parts = [
         f"## Speed-up over {escape_inline(runtime_name(page, BASELINE))}",
         (
             f"Speed-up = {escape_inline(runtime_name(page, BASELINE))} median / runtime median "
-            "for the same model on the same machine, each runtime with its fastest settings: "
-            "above 1x the runtime is faster. A cell without a number names the status of the "
-            "runtime's rows ([why below](#could-not-load-or-run))."
+            f"for the same model on the same machine ({escape_inline(runtime_name(page, BASELINE))}"
+            " with its fastest settings): above 1x the runtime is faster. A runtime measured with "
+            "other settings than its usual ones gets a column per setting. A cell without a "
+            "number names the status of the row ([why below](#could-not-load-or-run)); an empty "
+            "cell means the row was not measured."
         ),
     ]
     for machine in sorted(frame["machine"].unique()):
-        failed = failures[failures["machine"] == machine]
         parts.append(f"### {escape_inline(machine_label(page, machine))}")
         parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(_pivot(page, speedups, failed, machine).to_markdown())
-    parts.append(charts.runtime_comparison(speedups))
+        parts.append(_pivot(page, frame, variants, machine).to_markdown())
+    chart_rows = variants[variants["speedup"].notna()]
+    baseline_rows = analysis.runtime_speedups(frame)
+    baseline_rows = baseline_rows[baseline_rows["runtime"] == BASELINE].assign(
+        runtime=runtime_name(page, BASELINE)
+    )
+    chart_frame = pd.concat([baseline_rows, chart_rows], ignore_index=True)
+    chart_frame.attrs["baseline"] = runtime_name(page, BASELINE)
+    parts.append(charts.runtime_comparison(chart_frame))
     return "\n\n".join(parts)
 
 
@@ -154,30 +236,42 @@ def _bf16_flags(page: Page, machine: str) -> list[str]:
 
 
 def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
+    """Every ok row of one machine: the precision it ran in and how far it is from the reference."""
+    raw = raw_settings(page)
     records = [
         {
             "model_id": r.model,
             "runtime_id": r.runtime,
+            "settings": r.settings,
             "model": model_link(page, r.model),
-            "runtime": runtime_link(page, r.runtime),
+            "runtime": Md(
+                runtime_link(page, r.runtime)
+                + _difference(page, r.runtime, raw.get((r.machine, r.model, r.runtime, r.settings)))
+            ),
             "precision": precision_cell(r.precision),
             "abs": error_cell(r.max_abs_error),
             "rel": error_cell(r.max_rel_error),
             "top1": yes_no(r.top1_agree),
         }
-        for r in rows.itertuples()
+        for r in rows[rows["status"] == analysis.OK].itertuples()
     ]
     return Table.from_records(
         records,
         [
             Column("model", "Model"),
-            Column("runtime", "Runtime"),
+            Column("runtime", "Runtime (settings)"),
             Column("precision", "Precision"),
             Column("abs", "Max abs. error", align="right"),
             Column("rel", "Max rel. error", align="right"),
             Column("top1", "Top-1 agrees", align="center"),
         ],
-    ).sort(["model_id", "runtime_id"])
+    ).sort(["model_id", "runtime_id", "settings"])
+
+
+def _difference(page: Page, runtime: str, settings: dict[str, Any] | None) -> str:
+    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
+    difference = settings_difference(settings or {}, usual)
+    return f" (`{escape_inline(difference)}`)" if difference else ""
 
 
 def agreement_section(page: Page, frame: pd.DataFrame) -> str:
@@ -199,11 +293,11 @@ def agreement_section(page: Page, frame: pd.DataFrame) -> str:
         else "Every runtime computed in FP32 and agreed with the reference to within "
         f"{NOTABLE_REL_ERROR:g} (relative)."
     )
-    best = analysis.runtime_speedups(frame)
-    for machine in sorted(best["machine"].unique()):
+    for machine in sorted(frame["machine"].unique()):
+        rows = frame[frame["machine"] == machine]
         parts.append(f"### Agreement on {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(agreement_table(page, best[best["machine"] == machine]).to_markdown())
+        parts.append(provenance(page, machine, rows))
+        parts.append(agreement_table(page, rows).to_markdown("No row ran ok on this machine."))
     return "\n\n".join(parts)
 
 
