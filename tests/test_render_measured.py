@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import onnx
@@ -321,3 +322,31 @@ def test_rows_with_other_settings_show_what_differs(pages):
     assert "| Runtime | Settings | Median (p50) |" in x86
     assert "| `intra_op_threads=1` | 2.60 ms |" in x86
     assert "| [usual](../methodology.md#runtime-settings) | 2.00 ms |" in x86
+
+
+def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch):
+    """A 5-D model a runtime could not run, and FP32 rows above the measured peak."""
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE, kb)
+    model = kb / "models" / "mid-net.yaml"
+    model.write_text(model.read_text().replace("[1, 3, 224, 224]", "[1, 3, 8, 112, 112]"))
+    results = kb / "results" / "x86-test.json"
+    data = json.loads(results.read_text())
+    data["machine"]["peak"]["fp32_flops"] = 150e9  # below big-net's 180 GFLOP/s on ORT
+    results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    pages = render_pages(build_context(kb))
+    failures = section(pages["comparisons/runtimes.md"], "Could not load or run")
+    assert "| `input` 1×3×8×112×112 (5-D) | failed |" in failures
+    assert (
+        "[MidNet](../models/mid-net.md) has a 5-D input, where every model it ran has 4-D inputs "
+        "([OpenCV DNN](../frameworks/opencv-dnn.md) ran 2 model(s) ok)." in failures
+    )
+    machine = section(pages["machines/x86-test.md"], "Achieved compute")
+    above = machine.split("Some FP32 rows exceed the measured peak (")[1].split("):")[0]
+    # Only ONNX Runtime's FP32 row is above 150 GFLOP/s; OpenVINO's bf16 row is not counted.
+    assert (
+        above
+        == "[ONNX Runtime](../frameworks/onnx-runtime.md) on [BigNet](../models/big-net.md) (120 %)"
+    )
+    assert "share is not comparable with the FP32 rows" in machine  # the bf16 rows

@@ -14,6 +14,7 @@ import pandas as pd
 from . import analysis, charts
 from .measured import (
     error_cell,
+    error_text,
     is_reduced_precision,
     latency_cell,
     machine_label,
@@ -198,7 +199,7 @@ def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
         if len(errors):
             text += (
                 f": their outputs differ from the FP32 reference by a maximum relative error of "
-                f"{errors.min():.2g} to {errors.max():.2g}"
+                f"{error_text(errors.min())} to {error_text(errors.max())}"
             )
         flags = _bf16_flags(page, machine) if precision == "bf16" else []
         if flags:
@@ -332,6 +333,7 @@ def failures_section(page: Page, frame: pd.DataFrame) -> str:
             {
                 "model": model_link(page, r.model),
                 "machine": machine_link(page, r.machine),
+                "inputs": Md(_inputs_text(page, r.model)),
                 "status": r.status,
                 "reason": Md(escape_plain(r.reason)) if isinstance(r.reason, str) else None,
             }
@@ -342,12 +344,79 @@ def failures_section(page: Page, frame: pd.DataFrame) -> str:
             [
                 Column("model", "Model"),
                 Column("machine", "Machine"),
+                Column("inputs", "Inputs"),
                 Column("status", "Status"),
                 Column("reason", "Reason"),
             ],
         )
         parts.append(table.to_markdown())
-    return "\n\n".join(parts)
+        parts.append(bullet_list(what_sets_them_apart(page, frame, runtime, models)))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _input_ranks(page: Page, model_id: str) -> set[int]:
+    model = page.kb.models.get(model_id)
+    return {len(shape) for shape in model.onnx.inputs.values()} if model and model.onnx else set()
+
+
+def _inputs_text(page: Page, model_id: str) -> str:
+    model = page.kb.models.get(model_id)
+    if model is None or model.onnx is None:
+        return ""
+    return ", ".join(
+        f"`{escape_inline(name)}` {'×'.join(map(str, shape))} ({len(shape)}-D)"
+        for name, shape in model.onnx.inputs.items()
+    )
+
+
+def what_sets_them_apart(
+    page: Page, frame: pd.DataFrame, runtime: str, failed_models: list[str]
+) -> list[str]:
+    """What a model the runtime could not run has that every model it did run lacks.
+
+    Written from the KB and the results: an input rank no model that ran has (a video clip's
+    5-D tensor among images), and, when the ONNX files are in the local cache, operator types
+    none of the models that ran use. A hint where to look, next to the runtime's message.
+    """
+    ran = sorted(
+        frame.loc[
+            (frame["runtime"] == runtime) & (frame["status"] == analysis.OK), "model"
+        ].unique()
+    )
+    if not ran:
+        return []
+    ran_ranks = set().union(*(_input_ranks(page, m) for m in ran))
+    ran_ops = [_operators(page, m) for m in ran]
+    known_ops = set().union(*ran_ops) if all(o is not None for o in ran_ops) else None
+    sentences = []
+    for model_id in failed_models:
+        hints = []
+        ranks = _input_ranks(page, model_id) - ran_ranks
+        if ranks:
+            shown = ", ".join(f"{r}-D" for r in sorted(ranks))
+            seen = ", ".join(f"{r}-D" for r in sorted(ran_ranks))
+            hints.append(f"a {shown} input, where every model it ran has {seen} inputs")
+        ops = _operators(page, model_id)
+        if ops is not None and known_ops is not None and ops - known_ops:
+            names = ", ".join(f"`{escape_inline(o)}`" for o in sorted(ops - known_ops))
+            hints.append(f"operators no model it ran uses: {names}")
+        if hints:
+            sentences.append(
+                f"{model_link(page, model_id)} has {' and '.join(hints)} "
+                f"({runtime_link(page, runtime)} ran {len(ran)} model(s) ok)."
+            )
+    return sentences
+
+
+def _operators(page: Page, model_id: str) -> set[str] | None:
+    from .specs import existing_model_file, onnx_structure
+
+    model = page.kb.models.get(model_id)
+    if model is None:
+        return None
+    path = existing_model_file(model, page.kb.root, set())
+    structure = onnx_structure(path) if path else None
+    return set(structure.op_histogram) if structure else None
 
 
 def runtimes_page(site: SiteContext) -> str:

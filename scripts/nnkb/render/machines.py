@@ -20,9 +20,13 @@ from .measured import (
     measured_span,
     model_link,
     percent_cell,
+    precision_cell,
     precision_name,
     provenance,
+    raw_settings,
     runtime_link,
+    settings_by_runtime,
+    settings_difference,
 )
 from .page import (
     MACHINES_INDEX,
@@ -114,31 +118,49 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     frame = page.site.frame
     if not (frame["machine"] == machine_id).any():
         return "## Achieved compute\n\n*This results file has no rows yet.*"
-    efficiency = analysis.machine_efficiency(frame, machine_id)
-    records = [
-        {
-            "model_id": r.model,
-            "runtime_id": r.runtime,
-            "model": model_link(page, r.model),
-            "runtime": runtime_link(page, r.runtime),
-            "p50": latency_cell(r.p50),
-            "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
-            "achieved": analysis.format_flops(r.achieved_flops)
-            if not pd.isna(r.achieved_flops)
-            else None,
-            "peak": percent_cell(r.peak_fraction),
-            "intensity": f"{r.flops_per_weight_byte:.3g}"
-            if not pd.isna(r.flops_per_weight_byte)
-            else None,
-        }
-        for r in efficiency.itertuples()
-    ]
+    # A runtime measured with several settings (OpenVINO's precision) gets a row per setting:
+    # machine_efficiency keeps the fastest row per "runtime", so each variant is named apart.
+    rows = frame[frame["machine"] == machine_id]
+    raw = raw_settings(page)
+    usual = settings_by_runtime(page.site.results_files)
+    variants: dict[str, tuple[str, str]] = {}
+    labels = []
+    for r in rows.itertuples():
+        settings = raw.get((r.machine, r.model, r.runtime, r.settings), {})
+        difference = settings_difference(settings, usual.get(r.runtime, {}))
+        label = r.runtime + (f" ({difference})" if difference else "")
+        variants[label] = (r.runtime, difference)
+        labels.append(label)
+    efficiency = analysis.machine_efficiency(rows.assign(runtime=labels), machine_id)
+    records = []
+    for r in efficiency.itertuples():
+        runtime, difference = variants[r.runtime]
+        note = f" (`{escape_inline(difference)}`)" if difference else ""
+        records.append(
+            {
+                "model_id": r.model,
+                "runtime_id": r.runtime,
+                "model": model_link(page, r.model),
+                "runtime": Md(runtime_link(page, runtime) + note),
+                "p50": latency_cell(r.p50),
+                "precision": precision_cell(_precision(rows, r.model, runtime, r.settings)),
+                "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
+                "achieved": None
+                if pd.isna(r.achieved_flops)
+                else analysis.format_flops(r.achieved_flops),
+                "peak": percent_cell(r.peak_fraction),
+                "intensity": None
+                if pd.isna(r.flops_per_weight_byte)
+                else f"{r.flops_per_weight_byte:.3g}",
+            }
+        )
     table = Table.from_records(
         records,
         [
             Column("model", "Model"),
-            Column("runtime", "Runtime"),
+            Column("runtime", "Runtime (settings)"),
             Column("p50", "Median (p50)", align="right"),
+            Column("precision", "Precision"),
             Column("macs", "Multiply-accumulates", align="right"),
             Column("achieved", "Achieved", align="right"),
             Column("peak", "Of measured peak", align="right"),
@@ -146,14 +168,29 @@ def efficiency_section(page: Page, machine_id: str) -> str:
         ],
     ).sort(["model_id", "runtime_id"])
     text = (
-        "Each model's fastest settings per runtime. Small networks reach a small share of the "
-        "peak: at batch 1 there is too little work per layer to keep every core busy, and "
-        "depthwise convolutions do few operations per byte they read. The chart plots the "
-        "achieved rate against FLOPs per byte of weights (activations are not counted, so "
-        "the real arithmetic intensity is lower) under the measured peak as a ceiling."
+        "Each model on each runtime and setting (the fastest row where settings repeat): the "
+        "rate it computed at, 2 × multiply-accumulates / median latency, and that rate as a "
+        "share of the measured peak. The chart plots the achieved rate against FLOPs per byte "
+        "of weights (activations are not counted, so the real arithmetic intensity is lower) "
+        "under the measured peak as a ceiling."
     )
     chart = charts.roofline(efficiency, float(efficiency.attrs["peak_flops"]))
-    rows = frame[frame["machine"] == machine_id]
+    fp32_above = [
+        r
+        for r in efficiency.itertuples()
+        if r.peak_fraction > 1.0 and not _reduced(rows, r.model, variants[r.runtime][0], r.settings)
+    ]
+    if fp32_above:
+        names = ", ".join(
+            f"{runtime_link(page, variants[r.runtime][0])} on {model_link(page, r.model)} "
+            f"({percent_cell(r.peak_fraction)})"
+            for r in fp32_above
+        )
+        text += (
+            f" Some FP32 rows exceed the measured peak ({names}): the peak is what one "
+            "matrix multiplication reaches through numpy's BLAS, and a runtime's own kernels "
+            "can be faster on some layers, so read it as a reference point rather than a limit."
+        )
     reduced = rows[(rows["status"] == analysis.OK) & rows["precision"].map(is_reduced_precision)]
     if len(reduced):
         # A bf16 row does its arithmetic in bf16, so against an FP32 peak it may exceed 100 %.
@@ -187,6 +224,17 @@ def _summary(page: Page, machine_id: str) -> str:
         + (f", measured {span}" if span else "")
         + f". Raw results: [{machine_id}.json]({page.href(machine_results_path(machine_id))})."
     )
+
+
+def _precision(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> Any:
+    hit = rows[
+        (rows["model"] == model) & (rows["runtime"] == runtime) & (rows["settings"] == settings)
+    ]
+    return hit["precision"].iloc[0] if len(hit) else None
+
+
+def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> bool:
+    return is_reduced_precision(_precision(rows, model, runtime, settings))
 
 
 def machine_page(site: SiteContext, machine_id: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..kb import KBError, Model
-from .analysis import format_bytes, format_latency, format_percent
+from .analysis import _sig, format_bytes, format_latency, format_percent
 from .page import (
     METHODOLOGY_PATH,
     RESULTS_CSV,
@@ -264,8 +264,16 @@ def bytes_cell(n: Any) -> str | None:
     return None if _missing(n) else format_bytes(float(n))
 
 
+def error_text(value: float) -> str:
+    """An error with two significant figures: '0', '1.5e-05', '0.0068', '4.0', '9.4'."""
+    value = float(value)
+    if value == 0 or value < 1e-3:
+        return f"{value:.2g}"
+    return _sig(value, 2)
+
+
 def error_cell(value: Any) -> str | None:
-    return None if _missing(value) else f"{float(value):.2g}"
+    return None if _missing(value) else error_text(value)
 
 
 def yes_no(value: Any) -> str | None:
@@ -382,7 +390,7 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
         if not _missing(row.max_rel_error):
             text += (
                 f", so its outputs differ from the FP32 reference by up to "
-                f"{float(row.max_rel_error):.2g} (relative) / {float(row.max_abs_error):.2g} "
+                f"{error_text(row.max_rel_error)} (relative) / {error_text(row.max_abs_error)} "
                 "(absolute)"
             )
         if not _missing(row.top1_agree):

@@ -13,6 +13,7 @@ from ..kb import UseCase
 from . import analysis, charts
 from .measured import (
     ci_cell,
+    error_text,
     hardware_of,
     is_reduced_precision,
     latency_cell,
@@ -23,7 +24,9 @@ from .measured import (
     provenance,
     runtime_link,
     runtime_name,
+    settings_by_runtime,
     settings_cell,
+    settings_difference,
     short_status,
     throughput_cell,
 )
@@ -109,13 +112,41 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     )
     items = [speed, accuracy]
     if is_reduced_precision(row.precision):
-        # The recommended row's outputs are not FP32's: say so where the choice is made.
+        # The recommended row's outputs are not FP32's: say so where the choice is made, and
+        # give the fastest FP32 way to run the same model, which the cited accuracy is for.
         item = f"computed in **{escape_inline(precision_name(row.precision) or '')}**, not FP32"
         if not pd.isna(row.max_rel_error):
-            item += f": outputs differ from the FP32 reference by up to {row.max_rel_error:.2g}"
-            item += " (relative)"
+            item += (
+                f": outputs differ from the FP32 reference by up to {error_text(row.max_rel_error)}"
+                " (relative)"
+            )
         items.append(item + f" ([why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement))")
+        fp32 = frame[
+            (frame["machine"] == rec.machine)
+            & (frame["model"] == rec.model)
+            & (frame["status"] == analysis.OK)
+            & ~frame["precision"].map(is_reduced_precision)
+        ].sort_values(["p50", "runtime", "settings"])
+        if len(fp32):
+            best = fp32.iloc[0]
+            raw = _settings_of(page, best)
+            items.append(
+                f"fastest in FP32: {runtime_link(page, best.runtime)}"
+                + _settings_note(page, best.runtime, raw)
+                + f" at **{latency_cell(best.p50)}** "
+                + (
+                    "(the same median)"
+                    if best.p50 == row.p50
+                    else f"({analysis.format_ratio(best.p50 / row.p50)} the time)"
+                )
+            )
     return head + "\n\n" + bullet_list(items)
+
+
+def _settings_note(page: Page, runtime: str, settings: dict[str, Any]) -> str:
+    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
+    difference = settings_difference(settings, usual)
+    return f" (`{escape_inline(difference)}`)" if difference else ""
 
 
 def _settings_of(page: Page, row: Any) -> dict[str, Any]:
