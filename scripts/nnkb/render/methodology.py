@@ -22,6 +22,7 @@ from .measured import (
     precision_name,
     runtime_link,
     settings_by_runtime,
+    settings_difference,
 )
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .tables import Column, Md, Table
@@ -149,11 +150,27 @@ def runtime_settings_section(page: Page) -> str:
                 if isinstance(v, str)
             }
         )
+        others = sorted(
+            {
+                settings_difference(row.get("settings") or {}, settings)
+                for results in site.results_files
+                for row in (results.rows if hasattr(results, "rows") else results["rows"])
+                if row["runtime"] == runtime
+            }
+            - {""}
+        )
         parts.append(f"### {runtime_link(page, runtime)}")
         parts.append(
             f"Adapter `{escape_inline(runtime)}`"
             + (f", version {escape_inline(', '.join(versions))}" if versions else "")
             + "."
+            + (
+                " Also measured with: "
+                + ", ".join(f"`{escape_inline(o)}`" for o in others)
+                + " (tables name these settings where they appear)."
+                if others
+                else ""
+            )
         )
         parts.append(
             Table.from_records(
@@ -221,6 +238,7 @@ def precision_section(page: Page) -> str:
                 "runtime": runtime_link(page, r.runtime),
                 "model": model_link(page, r.model),
                 "precision": precision_name(r.precision),
+                "abs": error_cell(r.max_abs_error),
                 "rel": error_cell(r.max_rel_error),
                 "top1": None if pd.isna(r.top1_agree) else ("yes" if r.top1_agree else "no"),
             }
@@ -238,10 +256,19 @@ def precision_section(page: Page) -> str:
                     Column("runtime", "Runtime"),
                     Column("model", "Model"),
                     Column("precision", "Precision"),
+                    Column("abs", "Max abs. error vs FP32", align="right"),
                     Column("rel", "Max rel. error vs FP32", align="right"),
                     Column("top1", "Top-1 agrees", align="center"),
                 ],
             ).to_markdown()
+        )
+    if (ok["max_rel_error"] > 1).any():
+        parts.append(
+            "The relative error divides each difference by the reference value plus 1e-3 of "
+            "the largest reference value, so outputs close to zero (small logits, features "
+            "after a ReLU) can show a relative error above 1 while the absolute error stays "
+            "small. The absolute error and the top-1 agreement say more about what a reader "
+            "would see change."
         )
     return "\n\n".join(parts)
 
