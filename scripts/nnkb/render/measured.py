@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,21 +27,8 @@ from .tables import Column, Md, Table
 from .text import escape_inline, escape_label, escape_plain
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """One benchmark row, flattened for display (kept for callers of the first renderer)."""
-
-    machine: str
-    machine_label: str
-    model: str
-    runtime: str
-    runtime_version: str | None
-    status: str
-    reason: str | None
-    p50_s: float | None
-
-
 def _get(obj: Any, name: str, default: Any = None) -> Any:
+    # Results files come as nnkb.results.ResultsFile objects from the site, dicts in tests.
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
@@ -58,29 +44,6 @@ def load_results_files(kb_root: Path) -> list[Any]:
         return list(load_all(Path(kb_root)))
     except ResultsError as exc:
         raise KBError(str(exc)) from None
-
-
-def measurements_from(results_files: list[Any]) -> list[Measurement]:
-    rows = []
-    for results in results_files:
-        machine = _get(results, "machine") or {}
-        machine_id = _get(machine, "id", "?")
-        label = _get(machine, "label") or machine_id
-        for row in _get(results, "rows") or []:
-            latency = row.get("latency") or {}
-            rows.append(
-                Measurement(
-                    machine=str(machine_id),
-                    machine_label=str(label),
-                    model=row["model"],
-                    runtime=row["runtime"],
-                    runtime_version=row.get("runtime_version"),
-                    status=row["status"],
-                    reason=row.get("reason"),
-                    p50_s=latency.get("p50"),
-                )
-            )
-    return sorted(rows, key=lambda m: (m.model, m.machine, m.runtime))
 
 
 # --- links and words shared by every page with measurements -------------------------------

@@ -63,11 +63,10 @@ def index_path(collection: str) -> str:
 
 @dataclass
 class SiteContext:
-    """Everything a page builder may read: the KB, the repository URL, the measurements."""
+    """Everything a page builder may read: the KB, the repository URL, the results files."""
 
     kb: KB
     repo_url: str = ""
-    measurements: list[Any] = field(default_factory=list)
     results_files: list[Any] = field(default_factory=list)
 
     @cached_property

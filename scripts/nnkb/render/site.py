@@ -18,7 +18,7 @@ from .downloads import api_files, downloads_page
 from .entries import SECTIONS
 from .indexes import INDEX_PAGES, INSTALL_PATH
 from .machines import machine_pages
-from .measured import load_results_files, measurements_from
+from .measured import load_results_files
 from .methodology import methodology_page
 from .page import (
     COLLECTION_TITLES,
@@ -75,7 +75,6 @@ def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
         kb=kb,
         repo_url=repo_url,
         results_files=results_files,
-        measurements=measurements_from(results_files),
     )
 
 
