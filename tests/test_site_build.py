@@ -278,6 +278,7 @@ def test_real_kb_builds_strict(tmp_path):
     # CDN scripts of the notebook template are not.
     notebook = (tmp_path / "site" / "notebooks" / "reproduce" / "index.html").read_text()
     assert re.search(r"median [\d.]+ (?:µs|ms|s) over \d+ runs", notebook), "no timing output"
+    assert f"{ROOT / 'kb'}: " in notebook  # it read the KB the site was built from (NNKB_KB)
     assert "data:image/png;base64," in notebook
     assert "cdnjs" not in notebook and "Traceback" not in notebook
     for page in ("methodology", "comparisons/runtimes", "machines", "downloads"):
