@@ -350,3 +350,12 @@ def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch):
         == "[ONNX Runtime](../frameworks/onnx-runtime.md) on [BigNet](../models/big-net.md) (120 %)"
     )
     assert "share is not comparable with the FP32 rows" in machine  # the bf16 rows
+
+
+def test_use_cases_index_gives_each_recommendation(pages):
+    index = pages["use_cases/index.md"]
+    assert "| Recommended, per measured machine |" in index
+    assert (
+        "[TwinNet](../models/twin-net.md) on ONNX Runtime, 5.00 ms (Intel Xeon (2 cores))" in index
+    )
+    assert "none on Arm Neoverse-N1 (2 cores); [BigNet](../models/big-net.md) on OpenVINO" in index

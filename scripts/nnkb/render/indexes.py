@@ -47,6 +47,8 @@ def use_cases_index(site: SiteContext) -> str:
         }
         for u in site.kb.use_cases.values()
     ]
+    for record, use_case in zip(records, site.kb.use_cases.values()):
+        record["recommended"] = recommended_cell(page, use_case.id)
     table = Table.from_records(
         records,
         [
@@ -54,13 +56,39 @@ def use_cases_index(site: SiteContext) -> str:
             Column("summary", "Summary"),
             Column("metric", "Compared by"),
             Column("models", "Candidate models"),
+            Column("recommended", "Recommended, per measured machine"),
         ],
     ).sort("name")
     intro = (
         "What a reader wants to solve. Each use case names the metric its candidate models "
-        "are compared by and links to the models that can do it."
+        "are compared by and links to the models that can do it. The recommendation is the "
+        "fastest measured model whose cited accuracy meets the use case's floor; its page "
+        "says why."
     )
     return _page(site, page.path, ["# Use cases", intro, table.to_markdown(), page.footnotes()])
+
+
+def recommended_cell(page: Page, use_case_id: str) -> Md | None:
+    """'Model on Runtime, 7.75 ms (machine)' for each measured machine, or None."""
+    from .analysis import format_latency, recommend
+
+    frame = page.site.frame
+    if frame.empty:
+        return None
+    parts = []
+    for rec in recommend(page.kb, frame, use_case_id):
+        if rec.model is None:
+            parts.append(f"none on {escape_inline(rec.machine_label)}")
+            continue
+        runtime = next(
+            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == rec.runtime),
+            rec.runtime or "",
+        )
+        parts.append(
+            f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
+            f"{format_latency(rec.p50)} ({escape_inline(rec.machine_label)})"
+        )
+    return Md("; ".join(parts))
 
 
 def models_table(page: Page) -> Table:
