@@ -102,6 +102,7 @@ def models_table(page: Page) -> Table:
             "parameters": cited_value(page, m.published_parameters),
             "macs": cited_value(page, m.published_macs),
             "benchmarked": _yes(m.onnx is not None),
+            "fastest": fastest_cell(page, m.id),
         }
         for m in page.kb.models.values()
     ]
@@ -115,8 +116,26 @@ def models_table(page: Page) -> Table:
             Column("parameters", "Parameters", align="right"),
             Column("macs", "Multiply-accumulates", align="right"),
             Column("benchmarked", "Benchmarked", align="center"),
+            Column("fastest", "Fastest measured median", align="right"),
         ],
     ).sort("name")
+
+
+def fastest_cell(page: Page, model_id: str) -> str | None:
+    """'2.40 ms (OpenVINO, AMD EPYC, 2 cores)' per machine; the model page has every row."""
+    from .analysis import format_latency
+
+    frame = page.site.frame
+    ok = frame[(frame["model"] == model_id) & (frame["status"] == "ok") & frame["p50"].notna()]
+    parts = []
+    for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
+        best = rows.iloc[0]
+        runtime = next(
+            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == best.runtime),
+            best.runtime,
+        )
+        parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")
+    return "; ".join(parts) or None
 
 
 def models_index(site: SiteContext) -> str:
