@@ -13,6 +13,7 @@ from .entries import (
     cited_value,
     install_tabs,
 )
+from .measured import all_provenance
 from .page import Page, SiteContext, index_path
 from .tables import Column, Md, Table
 from .text import escape_inline
@@ -65,7 +66,8 @@ def use_cases_index(site: SiteContext) -> str:
         "fastest measured model whose cited accuracy meets the use case's floor; its page "
         "says why."
     )
-    return _page(site, page.path, ["# Use cases", intro, table.to_markdown(), page.footnotes()])
+    parts = ["# Use cases", intro, all_provenance(page), table.to_markdown(), page.footnotes()]
+    return _page(site, page.path, parts)
 
 
 def recommended_cell(page: Page, use_case_id: str) -> Md | None:
@@ -145,9 +147,8 @@ def models_index(site: SiteContext) -> str:
         "each with its source; a model with an ONNX file is measured by `nnkb bench` and its "
         "page shows the results."
     )
-    return _page(
-        site, page.path, ["# Models", intro, models_table(page).to_markdown(), page.footnotes()]
-    )
+    parts = ["# Models", intro, all_provenance(page), models_table(page).to_markdown()]
+    return _page(site, page.path, [*parts, page.footnotes()])
 
 
 def frameworks_table(page: Page) -> Table:

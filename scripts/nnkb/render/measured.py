@@ -139,6 +139,21 @@ def provenance(page: Page, machine_id: str, rows: pd.DataFrame) -> str:
     )
 
 
+def all_provenance(page: Page) -> str | None:
+    """Where and when for a table that spans every machine (an index, a side-by-side table)."""
+    frame = page.site.frame
+    if frame.empty:
+        return None
+    machines = ", ".join(
+        machine_link(page, m) + (f" {span}" if (span := measured_span(rows)) else "")
+        for m, rows in frame.groupby("machine", sort=True)
+    )
+    return (
+        f"Measured by `nnkb bench` on {machines}; [how]({page.href(METHODOLOGY_PATH)}) · data: "
+        f"[results.csv]({page.href(RESULTS_CSV)})."
+    )
+
+
 def settings_by_runtime(results_files: list[Any]) -> dict[str, dict[str, Any]]:
     """Each runtime's usual settings: the settings most of its rows were measured with.
 
@@ -381,10 +396,8 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
         Column(m, machine_label(page, m), align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
-    return (
-        "Median latency on every machine (each runtime's fastest settings):\n\n"
-        + table.to_markdown()
-    )
+    intro = "Median latency on every machine (each runtime's fastest settings). "
+    return intro + (all_provenance(page) or "") + "\n\n" + table.to_markdown()
 
 
 def measured_section(page: Page, model: Model) -> str:
