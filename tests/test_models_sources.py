@@ -234,7 +234,27 @@ def test_builtin_written_once_named_by_content(tmp_path):
     mtime = path.stat().st_mtime_ns
     assert materialize(model, tmp_path) == path
     assert path.stat().st_mtime_ns == mtime  # reused, not rewritten
-    assert _files(tmp_path) == [path.name]
+    assert [f for f in _files(tmp_path) if f.endswith(".onnx")] == [path.name]
+
+
+def test_builtin_cached_build_is_not_rebuilt_unless_damaged(tmp_path, monkeypatch):
+    model = _model(_spec(source="builtin", builder="squeezenet1_1", seed=0))
+    built = []
+    original = BUILDERS["squeezenet1_1"]
+
+    def counting(seed: int):
+        built.append(seed)
+        return original(seed)
+
+    monkeypatch.setitem(BUILDERS, "squeezenet1_1", counting)
+    path = materialize(model, tmp_path)
+    assert materialize(model, tmp_path) == path
+    assert built == [0]  # the second call found the recipe and the intact file
+    path.write_bytes(b"truncated")
+    assert materialize(model, tmp_path) == path
+    assert built == [0, 0] and path.read_bytes() == original(0).SerializeToString()
+    other_seed = _model(_spec(source="builtin", builder="squeezenet1_1", seed=1))
+    assert materialize(other_seed, tmp_path) != path and built == [0, 0, 1]
 
 
 def test_builtin_unknown_builder_and_pinned_hash(tmp_path):
