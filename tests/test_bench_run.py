@@ -74,6 +74,9 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         assert ok["session_create_s"] > 0 and ok["first_inference_s"] > 0
         assert ok["peak_rss_bytes"] > 10_000_000
         assert ok["precision"] in ("f32", "bf16", "f16")
+        assert ok["opset"] >= 13 and ok["op_histogram"] == {
+            "Conv": 1, "Flatten": 1, "Gemm": 1, "GlobalAveragePool": 1, "Relu": 1
+        }
         assert ok["macs"] > 0 and ok["achieved_flops"] == pytest.approx(2 * ok["macs"] / lat["p50"])
         assert ok["peak_fraction"] == pytest.approx(ok["achieved_flops"] / PEAK["fp32_flops"])
         assert ok["agreement"]["max_abs_error"] < 0.05

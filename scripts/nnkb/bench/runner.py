@@ -76,24 +76,33 @@ class Run:
             self.references[p.model_sha256] = out if out.exists() else None
         return self.references[p.model_sha256]
 
-    def graph_stats(self, p: PlannedRow) -> tuple[int | None, int | None]:
+    def graph_stats(self, p: PlannedRow) -> dict[str, Any]:
+        """Counts from the graph, the same for every runtime: parameters, macs, opset and
+        operator histogram (the site shows them without opening the model file)."""
+        unknown = {"parameters": None, "macs": None, "opset": None, "op_histogram": None}
         if p.model_path is None or p.model_sha256 is None:
-            return None, None
+            return unknown
         if p.model_sha256 not in self.graph:
             try:
                 from ..models.graphstats import graph_stats
 
                 stats = graph_stats(p.model_path, p.spec.inputs)
-                self.graph[p.model_sha256] = (int(stats.parameters), int(stats.macs))
-            except Exception:  # noqa: BLE001 - not installed yet, or a file it cannot parse
-                self.graph[p.model_sha256] = (None, None)
+                self.graph[p.model_sha256] = {
+                    "parameters": int(stats.parameters),
+                    "macs": int(stats.macs),
+                    "opset": int(stats.opset),
+                    "op_histogram": {k: int(v) for k, v in sorted(stats.op_histogram.items())},
+                }
+            except Exception:  # noqa: BLE001 - a file it cannot parse: the row says why
+                self.graph[p.model_sha256] = unknown
         return self.graph[p.model_sha256]
 
     def execute(self, p: PlannedRow, budget_left: float | None) -> dict[str, Any]:
         row_budget = (
             self.row_budget if budget_left is None else min(self.row_budget, max(budget_left, 0.0))
         )
-        parameters, macs = self.graph_stats(p)
+        graph = self.graph_stats(p)
+        macs = graph["macs"]
         row: dict[str, Any] = {
             "key": p.key,
             "model": p.model_id,
@@ -106,8 +115,7 @@ class Run:
             "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
             "budget_s": row_budget,
             "model_file_bytes": p.model_path.stat().st_size if p.model_path else None,
-            "parameters": parameters,
-            "macs": macs,
+            **graph,
             "status": "ok",
             "reason": None,
             "latency": None,

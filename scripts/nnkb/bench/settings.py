@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HARNESS_VERSION = "1"
+HARNESS_VERSION = "2"
 
 HARNESS: dict[str, Any] = {
     "version": HARNESS_VERSION,

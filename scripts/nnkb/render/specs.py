@@ -1,10 +1,11 @@
 """The model page's "Specifications": counts measured from the ONNX file beside the published
 ones, the opset and operator histogram, and the inputs.
 
-Counts come from the results rows (`nnkb bench` records parameters, MACs and the file size of
-the file it ran). Results rows do not carry the opset and operators, so they are read from the
-model file only when one is already on disk (the model cache `nnkb bench` fills, or a package
-or repository file): the site build never builds, downloads or benchmarks a model.
+Counts come from the results rows (`nnkb bench` records parameters, MACs, opset, operator
+histogram and the file size of the file it ran). Rows written before the harness recorded the
+opset fall back to the model file when one is already on disk (the model cache `nnkb bench`
+fills, or a package or repository file): the site build never builds, downloads or benchmarks
+a model.
 """
 
 from __future__ import annotations
@@ -87,6 +88,18 @@ def onnx_structure(path: Path) -> OnnxStructure | None:
     return _structures[key]
 
 
+def recorded_structure(page: Page, model: Model) -> OnnxStructure | None:
+    """Opset and operator counts as `nnkb bench` recorded them for the model's newest file."""
+    recorded = [
+        r for f in page.site.results_files for r in _rows(f)
+        if r.get("model") == model.id and r.get("opset") and r.get("op_histogram")
+    ]  # fmt: skip
+    if not recorded:
+        return None
+    newest = max(recorded, key=lambda r: (r.get("measured_at") or "", r.get("model_sha256") or ""))
+    return OnnxStructure(int(newest["opset"]), dict(newest["op_histogram"]))
+
+
 def _distinct(rows: pd.DataFrame, column: str) -> list[int]:
     return sorted({int(v) for v in rows[column].dropna()})
 
@@ -108,9 +121,9 @@ def model_specifications(page: Page, model: Model) -> str:
     rows = frame[frame["model"] == model.id]
     sha256s = {r.get("model_sha256") for f in page.site.results_files for r in _rows(f)
                if r.get("model") == model.id}  # fmt: skip
-    structure = None
+    structure = recorded_structure(page, model)
     not_available = "not available"
-    if model.onnx is not None:
+    if structure is None and model.onnx is not None:
         path = existing_model_file(model, page.kb.root, {s for s in sha256s if s})
         structure = onnx_structure(path) if path else None
         not_available = "not available (file not in the local model cache)"
