@@ -32,6 +32,7 @@ def bench_env(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(tinykb.ADAPTERS))
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
+    monkeypatch.setitem(HARNESS, "profile_seconds", 0.05)
     monkeypatch.setattr(runner, "measure_peak", lambda: dict(PEAK))
     return tmp_path
 
@@ -56,9 +57,10 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
     kb = tinykb.make_kb(bench_env, {"tiny": tinykb.conv_net(), "garbage": b"\x00garbage\xff" * 9})
     out = bench_env / "r.json"
     fakes = ["test-segfault", "test-abort", "test-nan", "test-raise", "test-missing"]
+    fakes += ["test-profile-raise", "test-profile-segfault"]
     assert bench(kb, out, "--timeout", "60", "--runtimes", *REAL, *fakes) == 0
     rows = rows_of(out)
-    assert len(rows) == 16
+    assert len(rows) == 20
     f32 = rows_of(out, "f32")
     assert sorted(f32) == [("garbage", "openvino"), ("tiny", "openvino")]
     assert f32[("tiny", "openvino")]["precision"] == "f32"
@@ -81,12 +83,37 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         assert ok["peak_fraction"] == pytest.approx(ok["achieved_flops"] / PEAK["fp32_flops"])
         assert ok["agreement"]["max_abs_error"] < 0.05
         assert ok["agreement"]["reference"].startswith("onnxruntime")
+        # The runtime's own profiler, by its own operator names: the convolution (fused with
+        # the Relu or not) is one of them, and the shares cover all of the kernel time.
+        profile = ok["op_profile"]
+        assert profile, ok["op_profile_source"]
+        assert sum(profile.values()) == pytest.approx(1.0, abs=2e-3)
+        assert all(0 < share <= 1 for share in profile.values())
+        assert any("conv" in op.lower() for op in profile), profile
+        assert ok["op_profile_source"].startswith(runtime)
+        assert ok["op_profile_runs"] >= HARNESS["profile_min_runs"]
         bad = rows[("garbage", runtime)]
         assert bad["status"] == "failed" and bad["reason"].startswith("load: ")
         assert "\n" not in bad["reason"] and bad["latency"] is None
+        assert bad["op_profile"] is None and bad["op_profile_source"] is None
     assert rows[("tiny", "onnxruntime")]["agreement"]["max_abs_error"] < 1e-4
     assert rows[("tiny", "onnxruntime")]["agreement"]["top1_agree"] is True
     assert "PROTOBUF" in rows[("garbage", "onnxruntime")]["reason"]
+    # OpenVINO names the kernel of each operator type, and with it the precision it ran in.
+    kernels = f32[("tiny", "openvino")]["op_profile_kernels"]
+    assert kernels and any(k.endswith("_f32") for k in kernels.values()), kernels
+
+    # A profiler that raises, or kills its process, costs the row its profile only.
+    for behaviour, why in [
+        ("raise", "not profiled: simulated profiler failure second line"),
+        ("segfault", "not profiled: the worker crashed or timed out while profiling"),
+    ]:
+        row = rows[("tiny", f"test-profile-{behaviour}")]
+        assert row["status"] == "ok" and row["latency"]["n"] >= HARNESS["min_repetitions"]
+        assert row["agreement"]["max_abs_error"] < 1e-4
+        assert (row["op_profile"], row["op_profile_runs"]) == (None, None)
+        assert row["op_profile_source"] == why
+    assert rows[("tiny", "test-nan")]["op_profile"] is None
 
     for model in ("tiny", "garbage"):
         assert rows[(model, "test-segfault")]["status"] == "crashed"
@@ -100,7 +127,7 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         )
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
-    assert "ran 18 (failed 12, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
+    assert "ran 22 (failed 14, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
 
 
 def test_a_hang_is_killed_at_the_timeout(bench_env):

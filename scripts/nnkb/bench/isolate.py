@@ -56,16 +56,18 @@ def run_worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
                 if proc.poll() is None:  # interrupted: do not leave the row running
                     _kill_group(proc)
                     proc.wait()
-        if timed_out:
-            return {
-                "status": "timeout",
-                "reason": f"no result after {timeout:g} s; worker process group killed",
-            }
+        # A result on disk is a finished measurement even if the worker then timed out or
+        # crashed (in the operator profile, which comes after it): keep it.
         if result_path.exists():
             try:
                 return json.loads(result_path.read_text())
             except json.JSONDecodeError:
                 pass
+        if timed_out:
+            return {
+                "status": "timeout",
+                "reason": f"no result after {timeout:g} s; worker process group killed",
+            }
         code = proc.returncode
         detail = _last_line(stderr_path)
         if code < 0:

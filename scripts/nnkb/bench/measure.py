@@ -4,6 +4,9 @@ create session (timed) -> bind inputs -> first inference (timed, checked against
 reference) -> warm-up -> repetitions until the median's 95% interval is within ±ci_target
 or the row budget is spent (never fewer than min_repetitions). Only `session.run()` sits
 between the two perf_counter_ns() calls.
+
+Then, outside the timed region, an operator profile from the runtime's own profiler: which
+operator types the inference time goes to. A profile that fails leaves the row ok.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import gc
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ import numpy as np
 
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
-from .runtimes.base import Adapter
+from .runtimes.base import Adapter, ProfileBudget, Session
 from .stats import ci_within, summarize
 
 
@@ -80,8 +84,73 @@ def repeat_until_converged(
     return times[:n] / 1e9, converged
 
 
-def measure_row(adapter: Adapter, job: dict[str, Any]) -> dict[str, Any]:
-    """Result fields of one row; exceptions propagate to the worker, which reports them."""
+def profile_shares(seconds: dict[str, float], top: int) -> dict[str, float] | None:
+    """Each operator type's share of the total kernel time: the `top` largest, the rest summed
+    as "other"; types that took no time (fused away) are left out. None if nothing took time."""
+    spent = {op: t for op, t in seconds.items() if t > 0}
+    total = sum(spent.values())
+    if total <= 0:
+        return None
+    ordered = sorted(spent.items(), key=lambda kv: (-kv[1], kv[0]))
+    shares = {op: round(t / total, 4) for op, t in ordered[:top]}
+    rest = sum(t for _, t in ordered[top:])
+    if rest > 0:
+        shares["other"] = round(rest / total, 4)
+    return shares
+
+
+NOT_PROFILED: dict[str, Any] = {
+    "op_profile": None,
+    "op_profile_source": None,
+    "op_profile_runs": None,
+    "op_profile_kernels": None,
+}
+
+
+def profile_row(
+    adapter: Adapter,
+    session: Session,
+    path: Path,
+    settings: dict[str, Any],
+    shapes: dict[str, tuple[int, ...]],
+    inputs: dict[str, np.ndarray],
+    harness: dict[str, Any],
+) -> dict[str, Any]:
+    """The op_profile fields of an ok row. Never raises: a profiler that fails costs the row
+    its profile, not its measurement; op_profile_source then says why there is none."""
+    budget = ProfileBudget(
+        harness["profile_min_runs"], harness["profile_max_runs"], harness["profile_seconds"]
+    )
+    try:
+        times = adapter.profile(session, path, settings, shapes, inputs, budget)
+    except Exception as exc:  # noqa: BLE001 - any profiler error: no profile, row stays ok
+        return {**NOT_PROFILED, "op_profile_source": f"not profiled: {one_line(exc)}"}
+    if times is None:
+        why = f"not profiled: the {adapter.name} adapter reads no profiler"
+        return {**NOT_PROFILED, "op_profile_source": why}
+    shares = profile_shares(times.seconds, harness["profile_top"])
+    if shares is None:
+        why = f"not profiled: {times.source} reported no kernel time"
+        return {**NOT_PROFILED, "op_profile_source": why}
+    kernels = {op: times.kernels[op] for op in shares if op in times.kernels}
+    return {
+        "op_profile": shares,
+        "op_profile_source": times.source,
+        "op_profile_runs": times.runs,
+        "op_profile_kernels": kernels or None,
+    }
+
+
+def measure_row(
+    adapter: Adapter,
+    job: dict[str, Any],
+    checkpoint: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Result fields of one row; exceptions propagate to the worker, which reports them.
+
+    `checkpoint` receives the measured result before the operator profile runs, so a
+    profiler that crashes the process or hangs until the row timeout loses only the profile.
+    """
     harness = job["harness"]
     path = Path(job["model_path"])
     shapes = {k: tuple(v) for k, v in job["inputs"].items()}
@@ -150,5 +219,10 @@ def measure_row(adapter: Adapter, job: dict[str, Any]) -> dict[str, Any]:
 
     times, converged = repeat_until_converged(session.run, harness, job["row_budget_s"])
     result["latency"] = summarize(times, converged, harness["ci_level"])
+    # Before profiling: a profiled second session must not count as the row's memory.
     result["peak_rss_bytes"] = peak_rss_bytes()
+    if checkpoint is not None:
+        why = "not profiled: the worker crashed or timed out while profiling"
+        checkpoint({**result, **NOT_PROFILED, "op_profile_source": why})
+    result.update(profile_row(adapter, session, path, job["settings"], shapes, inputs, harness))
     return result

@@ -126,6 +126,10 @@ class Run:
             "agreement": None,
             "achieved_flops": None,
             "peak_fraction": None,
+            "op_profile": None,
+            "op_profile_source": None,
+            "op_profile_runs": None,
+            "op_profile_kernels": None,
         }
         if p.problem:
             return {**row, "status": "failed", "reason": f"model file: {p.problem}"}
@@ -158,6 +162,10 @@ class Run:
             "peak_rss_bytes",
             "precision",
             "agreement",
+            "op_profile",
+            "op_profile_source",
+            "op_profile_runs",
+            "op_profile_kernels",
         ):
             if field in result:
                 row[field] = result[field]

@@ -4,7 +4,8 @@
 
 The job is JSON on stdin; the result is JSON written to job["result_path"] (stdout is left
 to the runtimes, which print what they like). A Python exception becomes a `failed` result;
-a crash or hang leaves no result file and the parent turns the exit status into the row.
+a crash or hang leaves no result file and the parent turns the exit status into the row,
+unless it happens in the operator profile: the measured result is written before it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             "reason": f"python module '{adapter.module}' cannot be imported",
             "runtime_version": None,
         }
-    return {**measure_row(adapter, job), "runtime_version": version}
+
+    def checkpoint(result: dict[str, Any]) -> None:
+        write_result(Path(job["result_path"]), {**result, "runtime_version": version})
+
+    return {**measure_row(adapter, job, checkpoint), "runtime_version": version}
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:

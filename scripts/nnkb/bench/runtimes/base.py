@@ -1,15 +1,17 @@
 """What a runtime adapter provides. A new runtime is one module in this folder that defines
 `ADAPTER`, plus one line in `runtimes/__init__.py`.
 
-The parent process only calls `version()` and `settings()` (for cache keys); `load()` and
-everything on the session run in the row's worker subprocess, so an adapter must not import
-its runtime at module level.
+The parent process only calls `version()` and `settings()` (for cache keys); `load()`,
+`profile()` and everything on the session run in the row's worker subprocess, so an adapter
+must not import its runtime at module level.
 """
 
 from __future__ import annotations
 
 import importlib
+import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,42 @@ class Session(ABC):
     @abstractmethod
     def outputs(self) -> list[tuple[str, np.ndarray]]:
         """(name, array) of every output of the last `run`, as numpy copies. Not timed."""
+
+
+@dataclass
+class OpTimes:
+    """What a runtime's profiler says about some inferences: kernel time per operator type.
+
+    Operator types are the runtime's own names (its fused or inserted operators included),
+    so they differ between runtimes. `kernels` names, per operator type, the implementation
+    that took most of its time where the profiler reports one (OpenVINO's exec_type, e.g.
+    "brgconv_avx512_1x1_bf16", which shows the precision each operator ran in).
+    """
+
+    seconds: dict[str, float]
+    runs: int
+    source: str
+    kernels: dict[str, str] = field(default_factory=dict)
+
+
+class ProfileBudget:
+    """How many profiled inferences to run: at least `min_runs`, then more while fewer than
+    `seconds` have passed since the first, never more than `max_runs`."""
+
+    def __init__(self, min_runs: int, max_runs: int, seconds: float):
+        self.min_runs = min_runs
+        self.max_runs = max_runs
+        self.seconds = seconds
+        self.started: float | None = None
+
+    def more(self, runs: int) -> bool:
+        """Whether to run another profiled inference after `runs` of them."""
+        now = time.perf_counter()
+        if self.started is None:
+            self.started = now
+        if runs >= self.max_runs:
+            return False
+        return runs < self.min_runs or now - self.started < self.seconds
 
 
 class Adapter(ABC):
@@ -73,3 +111,20 @@ class Adapter(ABC):
     @abstractmethod
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         """Create a session for the ONNX file at `path` (timed as session creation)."""
+
+    def profile(
+        self,
+        session: Session,
+        path: Path,
+        settings: dict[str, Any],
+        shapes: Shapes,
+        inputs: dict[str, np.ndarray],
+        budget: ProfileBudget,
+    ) -> OpTimes | None:
+        """Kernel time by operator type over extra inferences, after the timed repetitions.
+
+        The adapter may profile `session` itself or a second session created from `path`
+        with the same `settings` plus its profiler switched on; it runs inferences while
+        `budget.more(runs)` says so, leaving out a first one of a new session (allocations).
+        None when the runtime has no profiler this adapter can read (the default)."""
+        return None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .base import Adapter, Session, Shapes, physical_cores
+from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes, physical_cores
+
+PROFILE_SOURCE = "onnxruntime profiler (kernel time by op type)"
 
 
 class OrtSession(Session):
@@ -32,10 +37,15 @@ class OrtSession(Session):
         return [(n, np.array(a, copy=True)) for n, a in zip(self.names, self.last)]
 
 
-def create_session(path: Path, settings: dict[str, Any]) -> OrtSession:
+def create_session(
+    path: Path, settings: dict[str, Any], profile_prefix: str | None = None
+) -> OrtSession:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if profile_prefix is not None:
+        options.enable_profiling = True
+        options.profile_file_prefix = profile_prefix
     options.graph_optimization_level = getattr(
         ort.GraphOptimizationLevel, settings["graph_optimization_level"]
     )
@@ -44,6 +54,30 @@ def create_session(path: Path, settings: dict[str, Any]) -> OrtSession:
     options.execution_mode = getattr(ort.ExecutionMode, settings["execution_mode"])
     session = ort.InferenceSession(str(path), options, providers=[settings["execution_provider"]])
     return OrtSession(session)
+
+
+def kernel_times(events: list[dict[str, Any]]) -> dict[str, float]:
+    """Seconds per op type from an ORT profile's trace events, the first run left out.
+
+    Every node execution is a "Node" event named "<node>_kernel_time" with the op type in
+    args.op_name (the fused and layout-conversion nodes the optimiser added included); the
+    first "model_run" holds the session's one-off allocations, so nodes that start before it
+    ends are left out.
+    """
+    runs = sorted(
+        (e for e in events if e.get("cat") == "Session" and e.get("name") == "model_run"),
+        key=lambda e: e["ts"],
+    )
+    after = runs[0]["ts"] + runs[0]["dur"] if len(runs) > 1 else float("-inf")
+    seconds: dict[str, float] = defaultdict(float)
+    for event in events:
+        if (
+            event.get("cat") == "Node"
+            and str(event.get("name", "")).endswith("_kernel_time")
+            and event["ts"] >= after
+        ):
+            seconds[str(event.get("args", {}).get("op_name", "?"))] += event["dur"] / 1e6
+    return dict(seconds)
 
 
 class OnnxRuntime(Adapter):
@@ -61,6 +95,30 @@ class OnnxRuntime(Adapter):
 
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         return create_session(path, settings)
+
+    def profile(
+        self,
+        session: Session,
+        path: Path,
+        settings: dict[str, Any],
+        shapes: Shapes,
+        inputs: dict[str, np.ndarray],
+        budget: ProfileBudget,
+    ) -> OpTimes | None:
+        # A second session with the profiler on: the timed one never ran with it.
+        with tempfile.TemporaryDirectory(prefix="nnkb-ort-profile-") as folder:
+            profiled = create_session(path, settings, profile_prefix=str(Path(folder) / "ort"))
+            profiled.bind(inputs)
+            profiled.run()  # left out of the profile: first-run allocations
+            runs = 0
+            while budget.more(runs):
+                profiled.run()
+                runs += 1
+            trace = Path(profiled.session.end_profiling())
+            if not trace.is_absolute():
+                trace = Path(folder) / trace.name
+            events = json.loads(trace.read_text())
+        return OpTimes(kernel_times(events), runs, PROFILE_SOURCE)
 
 
 ADAPTER = OnnxRuntime()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .base import Adapter, Session, Shapes, physical_cores
+from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes, physical_cores
+
+PROFILE_SOURCE = "opencv Net.getPerfProfile (per-layer time by layer type)"
 
 
 class OpenCvSession(Session):
@@ -50,6 +53,40 @@ class OpenCv(Adapter):
         net.setPreferableBackend(getattr(cv2.dnn, settings["backend"]))
         net.setPreferableTarget(getattr(cv2.dnn, settings["target"]))
         return OpenCvSession(net)
+
+    def profile(
+        self,
+        session: Session,
+        path: Path,
+        settings: dict[str, Any],
+        shapes: Shapes,
+        inputs: dict[str, np.ndarray],
+        budget: ProfileBudget,
+    ) -> OpTimes | None:
+        # The net times every layer of every forward() anyway, so the timed session is
+        # profiled as it is; getPerfProfile holds the last forward's times, in layer order.
+        import cv2
+
+        if not isinstance(session, OpenCvSession):
+            raise TypeError(f"expected an OpenCvSession, got {type(session).__name__}")
+        net = session.net
+        names = list(net.getLayerNames())
+        types = [net.getLayer(name).type for name in names]
+        ticks = cv2.getTickFrequency()
+        seconds: dict[str, float] = defaultdict(float)
+        runs = 0
+        while budget.more(runs):
+            session.run()
+            runs += 1
+            _, timings = net.getPerfProfile()
+            timings = np.asarray(timings, dtype=np.float64).ravel()
+            if len(timings) != len(types):
+                raise RuntimeError(
+                    f"getPerfProfile gave {len(timings)} layer times for {len(types)} layers"
+                )
+            for layer_type, t in zip(types, timings):
+                seconds[layer_type] += float(t) / ticks
+        return OpTimes(dict(seconds), runs, PROFILE_SOURCE)
 
 
 ADAPTER = OpenCv()
