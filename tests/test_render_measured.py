@@ -195,6 +195,75 @@ def test_model_page_shows_precision_and_why(pages):
     assert "| Parameters | 11 M | — |" in page  # counted from the results rows
 
 
+def test_model_page_says_where_the_time_goes(pages):
+    part = section(pages["models/big-net.md"], "Where the time goes")
+    assert "### Kernel time on Intel Xeon (2 cores)" in part
+    assert "](../methodology.md#operator-profiles)" in part
+    # A column per runtime with its timed median; related names sit together.
+    assert (
+        "| Operator type (runtime's own name) | ONNX Runtime, 20.0 ms | OpenCV DNN, 30.0 ms "
+        "| OpenVINO, 20.0 ms |" in part
+    )
+    rows = [line.split(" | ")[0] for line in part.splitlines() if line.startswith("| `")]
+    assert rows[:3] == ["| `Conv`", "| `Convolution`", "| `Conv2`"]
+    assert "| `Relu` | 20% | — | — |" in part
+    assert "| *other* | 1.0% | — | — |" in part
+    # Written from the rows: the graph's Relu nodes, timed by one runtime, folded by the others.
+    assert (
+        "`Relu` takes 20% of ONNX Runtime's kernel time (≈4.00 ms of its 20.0 ms median); "
+        "OpenCV DNN and OpenVINO have no `Relu` entry in their profiles: they fold the graph's "
+        "17 `Relu` nodes into other operators." in part
+    )
+    assert "Largest share: ONNX Runtime `Conv` 55%; OpenCV DNN `Conv2` 86%;" in part
+    assert "OpenVINO: `Convolution` `brgconv_avx512_bf16`" in part  # the precision shows
+    # A model without profiled rows has no such section.
+    assert "## Where the time goes" not in pages["models/mid-net.md"]
+
+
+def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
+    """A runtime over 2x slower than the fastest FP32 one: its largest shares, linked."""
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE, kb)
+    results = kb / "results" / "x86-test.json"
+    data = json.loads(results.read_text())
+    for row in data["rows"]:
+        if (row["model"], row["runtime"]) == ("big-net", "opencv"):
+            row["latency"].update(p50=0.05, ci95_low=0.049, ci95_high=0.051, p90=0.052)
+        if (row["model"], row["runtime"]) == ("tiny-net", "opencv"):
+            row["latency"].update(p50=0.0045, ci95_low=0.0044, ci95_high=0.0046, p90=0.0047)
+        if (row["model"], row["runtime"]) == ("big-net", "openvino"):
+            row.update(op_profile=None, op_profile_runs=None, op_profile_kernels=None)
+            row["op_profile_source"] = "not profiled: simulated profiler failure"
+    results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    pages = render_pages(build_context(kb))
+    slow = section(pages["comparisons/runtimes.md"], "Where slow runtimes spend their time")
+    items = [line for line in slow.splitlines() if line.startswith("- ")]
+    assert items == [
+        (
+            "- [BigNet](../models/big-net.md) on [Intel Xeon (2 cores)](../machines/x86-test.md): "
+            "OpenCV DNN takes 50.0 ms, 2.5x the 20.0 ms of ONNX Runtime, the fastest in FP32. Its "
+            "largest shares of kernel time: `Conv2` 86%, `NaryEltwise` 11%, `Pooling` 2.0%; ONNX "
+            "Runtime's profile has no `NaryEltwise` or `Pooling` entry. "
+            "[Where the time goes](../models/big-net.md#where-the-time-goes)."
+        ),
+        # No profile, no link to a section the model page does not have.
+        (
+            "- [TinyNet](../models/tiny-net.md) on [Intel Xeon (2 cores)](../machines/x86-test.md): "
+            "OpenCV DNN takes 4.50 ms, 2.2x the 2.00 ms of ONNX Runtime, the fastest in FP32. No "
+            "operator profile was recorded for it."
+        ),
+    ]
+    part = section(pages["models/big-net.md"], "Where the time goes")
+    assert "| OpenVINO" not in part
+    assert "Not profiled: OpenVINO (simulated profiler failure)." in part
+    # The slow runtime's own operator types, which the graph does not have.
+    assert (
+        "OpenCV DNN spends 11% of its kernel time in operator types of its own that are not "
+        "ONNX operators of the graph: `NaryEltwise` 11%." in part
+    )
+
+
 def test_machine_page_fingerprint_peak_and_efficiency(pages):
     page = pages["machines/x86-test.md"]
     assert "| Measured FP32 peak | 400 GFLOP/s |" in page
@@ -223,6 +292,12 @@ def test_methodology_is_written_from_the_harness(pages):
     assert "| `performance_hint` | `LATENCY` |" in settings
     precision = section(page, "Precision and agreement")
     assert "2 row(s) that ran reported a precision other than FP32" in precision
+    assert f"at least {HARNESS['profile_min_runs']} inference(s)" in steps
+    assert "so it changes none of the row's other numbers" in steps
+    profiles = section(page, "Operator profiles")
+    assert "the profile gives shares, not absolute times" in profiles
+    assert "operator type names differ between runtimes" in profiles
+    assert "In the current results, 3 of the 15 ok row(s) carry a profile." in profiles
     assert "### [OpenVINO](frameworks/openvino.md)" in settings
 
 

@@ -44,7 +44,8 @@ HARNESS: dict[str, Any] = {
     "profile_top": 10,
     "profile_method": "after the timed repetitions, extra inferences with the runtime's own "
     "profiler on (ONNX Runtime: a second session with enable_profiling; OpenVINO: the model "
-    "compiled again with PERF_COUNT; OpenCV DNN: the net's per-layer times), its first "
-    "inference left out; kernel time summed by the runtime's operator type and recorded as "
-    "shares of the total (the largest profile_top types, the rest as 'other')",
+    "compiled again with PERF_COUNT; OpenCV DNN: the timed net's per-layer times from "
+    "getPerfProfile), the first inference of a new session left out; kernel time summed by "
+    "the runtime's operator type and recorded as shares of the total (the largest "
+    "profile_top types, the rest as 'other')",
 }

@@ -1,5 +1,6 @@
-"""comparisons/runtimes.md: each runtime against ONNX Runtime per model and machine, how far
-their outputs agree, and which models each runtime could not load or run, and why.
+"""comparisons/runtimes.md: each runtime against ONNX Runtime per model and machine, where the
+slow ones spend their time, how far their outputs agree, and which models each runtime could not
+load or run, and why.
 
 Every sentence that explains a surprising number is written from the rows themselves (a
 precision other than FP32, a top-1 class that differs, a load failure), never typed by hand.
@@ -29,9 +30,11 @@ from .measured import (
     settings_by_runtime,
     settings_difference,
     short_status,
+    variant_label,
     yes_no,
 )
 from .page import METHODOLOGY_PATH, RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
+from .profiles import slow_runtimes_section
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain
 
@@ -47,13 +50,6 @@ VARIANT_COLUMNS = [
     "p50", "baseline_p50", "speedup", "precision", "max_abs_error", "max_rel_error", "top1_agree",
 ]
 # fmt: on
-
-
-def variant_label(page: Page, runtime: str, settings: dict[str, Any]) -> str:
-    """A runtime's name, and the settings that differ from its usual ones when some do."""
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
-    return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
 
 
 def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
@@ -435,6 +431,7 @@ def runtimes_page(site: SiteContext) -> str:
     else:
         parts += [
             speedup_section(page, frame),
+            slow_runtimes_section(page, frame),
             agreement_section(page, frame),
             failures_section(page, frame),
         ]

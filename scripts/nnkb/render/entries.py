@@ -21,6 +21,7 @@ from .page import (
     claim_item,
     index_path,
 )
+from .profiles import where_the_time_goes
 from .specs import model_specifications
 from .tables import Column, Md, Table
 from .text import code_block, escape_inline, escape_text, format_number, indent, link
@@ -169,6 +170,7 @@ MODEL_SECTIONS: list[Section[Model]] = [
     model_onnx,
     model_specifications,
     measured_section,
+    where_the_time_goes,
     sources_section,
     edit_section,
 ]

@@ -186,6 +186,13 @@ def settings_difference(settings: dict[str, Any], usual: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def variant_label(page: Page, runtime: str, settings: dict[str, Any]) -> str:
+    """A runtime's name, and the settings that differ from its usual ones when some do."""
+    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
+    difference = settings_difference(settings, usual)
+    return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
+
+
 def settings_cell(page: Page, runtime: str, settings: dict[str, Any]) -> Md:
     usual = settings_by_runtime(page.site.results_files).get(runtime, {})
     difference = settings_difference(settings, usual)

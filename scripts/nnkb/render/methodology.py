@@ -100,6 +100,16 @@ def procedure(h: dict[str, Any]) -> str:
         f"**Relative error.** {escape_inline(get('relative_error'))}.",
         f"**Machine peak.** {escape_inline(get('peak_method'))}.",
     ]
+    if "profile_method" in h:
+        method = str(get("profile_method"))
+        steps.append(
+            f"**Operator profile.** {escape_inline(method[:1].upper() + method[1:])}: at least "
+            f"{get('profile_min_runs')} inference(s), then more until {get('profile_seconds')} s "
+            f"have passed, at most {get('profile_max_runs')}. It runs after the timed "
+            "repetitions and the memory reading, so it changes none of the row's other "
+            "numbers; a profiler that fails leaves the row ok without a profile "
+            "([operator profiles](#operator-profiles))."
+        )
     return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
 
 
@@ -304,6 +314,33 @@ COLUMNS = [
 ]
 
 
+def profiles_section(page: Page) -> str:
+    from .profiles import profiles
+
+    rows = profiles(page)
+    ok = int((page.site.frame["status"] == analysis.OK).sum())
+    text = (
+        "Each ok row records where its inference time goes: after the timed repetitions, the "
+        "runtime's own profiler times each operator over a few extra inferences, and the row "
+        "keeps every operator type's share of the total kernel time (the largest types and "
+        "*other*). Model pages show them under *Where the time goes*; the runtime comparison "
+        "names the largest shares of every runtime that is much slower than the fastest. "
+        "Three caveats. Profiling adds overhead of its own (a timer around every kernel), so "
+        "a profiled inference is slower than the timed ones: the profile gives shares, not "
+        "absolute times, and a share times the median is an estimate. Kernel time leaves out "
+        "what the runtime does between kernels, so the shares describe the kernels only. And "
+        "operator type names differ between runtimes, because each fuses and rewrites the "
+        "graph its own way: ONNX Runtime reports the layout conversions it inserts "
+        "(`ReorderInput`, `ReorderOutput`) and its fused operators (`FusedConv`), OpenVINO "
+        "reports the nodes of its compiled graph, where an activation after a convolution is "
+        "part of the `Convolution` node, and OpenCV DNN reports its layer types; a type "
+        "missing from one runtime's profile was folded into another operator there, not "
+        "skipped."
+    )
+    count = f"In the current results, {len(rows)} of the {ok} ok row(s) carry a profile."
+    return f"## Operator profiles\n\n{text}\n\n{count}"
+
+
 def columns_section() -> str:
     items = [f"*{escape_inline(name)}*: {escape_inline(meaning)}." for name, meaning in COLUMNS]
     return "## What the columns mean\n\n" + bullet_list(items)
@@ -368,6 +405,7 @@ def methodology_page(site: SiteContext) -> str:
         runtime_settings_section(page),
         peaks_section(page),
         precision_section(page),
+        profiles_section(page),
         statuses_section(page),
         "## How a recommendation is made",
         bullet_list(RECOMMENDATION_RULES),

@@ -1,0 +1,469 @@
+"""Where the inference time goes: the operator profiles `nnkb bench` records on ok rows.
+
+Each runtime reports kernel time under its own operator names (ONNX Runtime's ReorderInput
+and FusedConv, OpenVINO's Convolution with the activation fused into it, OpenCV's Conv2), so
+the pages compare shares, not names one-to-one. Every sentence is computed from the rows:
+an ONNX operator of the graph that one runtime times on its own while another has no entry
+of that name, a runtime's own operator types, the largest share of each runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from . import analysis
+from .measured import (
+    _get,
+    latency_cell,
+    machine_label,
+    machine_link,
+    model_link,
+    precision_name,
+    provenance,
+    raw_settings,
+    runtime_name,
+    variant_label,
+)
+from .page import METHODOLOGY_PATH, Page, bullet_list, entry_path
+from .tables import Column, Md, Table
+from .text import escape_inline
+
+SECTION_TITLE = "Where the time goes"
+SECTION_ANCHOR = "where-the-time-goes"
+OTHER = "other"
+# An operator type takes part in a sentence from this share of a runtime's kernel time on.
+NOTABLE_SHARE = 0.10
+# A runtime's own operator types are listed from this share each, when they add up to
+# NOTABLE_SHARE or more.
+OWN_TYPE_SHARE = 0.05
+# Rows of the table: operator types with at least this share in some runtime; the others
+# are added to each runtime's "other".
+SHOWN_SHARE = 0.01
+# The runtime comparison explains runtimes this many times slower than the fastest FP32 one.
+SLOW_FACTOR = 2.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One ok row's operator profile with what a sentence about it needs."""
+
+    machine: str
+    model: str
+    runtime: str
+    settings_key: str
+    label: str
+    runtime_name: str
+    p50: float | None
+    precision: str | None
+    shares: dict[str, float]
+    kernels: dict[str, str] = field(default_factory=dict)
+    runs: int | None = None
+    histogram: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Unprofiled:
+    """An ok row without a profile, and why (op_profile_source), if the row says."""
+
+    machine: str
+    model: str
+    runtime: str
+    label: str
+    why: str | None
+
+
+def _ok_rows(page: Page) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for results in page.site.results_files:
+        machine = _get(results, "machine")["id"]
+        for row in _get(results, "rows") or []:
+            if row.get("status") == analysis.OK:
+                found.append((machine, row))
+    return found
+
+
+def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
+    """The profiled ok rows (of one model, or all), by machine, model, runtime and settings."""
+    found = []
+    for machine, row in _ok_rows(page):
+        shares = row.get("op_profile")
+        if not shares or (model_id is not None and row["model"] != model_id):
+            continue
+        settings = row.get("settings") or {}
+        found.append(
+            Profile(
+                machine=machine,
+                model=row["model"],
+                runtime=row["runtime"],
+                settings_key=analysis.settings_key(settings),
+                label=variant_label(page, row["runtime"], settings),
+                runtime_name=runtime_name(page, row["runtime"]),
+                p50=(row.get("latency") or {}).get("p50"),
+                precision=precision_name(row.get("precision")),
+                shares={str(k): float(v) for k, v in shares.items()},
+                kernels=dict(row.get("op_profile_kernels") or {}),
+                runs=row.get("op_profile_runs"),
+                histogram=dict(row.get("op_histogram") or {}),
+            )
+        )
+    # A runtime's usual settings first, then its variants (their labels name the difference).
+    return sorted(
+        found,
+        key=lambda p: (p.machine, p.model, p.runtime, p.label != p.runtime_name, p.label),
+    )
+
+
+def _why(source: Any) -> str | None:
+    """A row's reason for having no profile, without the "not profiled:" it starts with."""
+    if not isinstance(source, str) or not source.strip():
+        return None
+    text = source.strip()
+    prefix = "not profiled:"
+    return text[len(prefix) :].strip() if text.casefold().startswith(prefix) else text
+
+
+def unprofiled(page: Page, model_id: str) -> list[Unprofiled]:
+    found = [
+        Unprofiled(
+            machine,
+            row["model"],
+            row["runtime"],
+            variant_label(page, row["runtime"], row.get("settings") or {}),
+            _why(row.get("op_profile_source")),
+        )
+        for machine, row in _ok_rows(page)
+        if row["model"] == model_id and not row.get("op_profile")
+    ]
+    return sorted(found, key=lambda u: (u.machine, u.runtime, u.label))
+
+
+# --- words -------------------------------------------------------------------------------
+
+
+def share_text(share: float) -> str:
+    """A share as a percentage: '52%', '6.8%', '0.4%', '<0.1%'."""
+    percent = share * 100
+    if percent >= 9.95:
+        return f"{percent:.0f}%"
+    if percent >= 0.05:
+        return f"{percent:.1f}%"
+    return "<0.1%"
+
+
+def op_name(op: str) -> str:
+    return f"`{escape_inline(op)}`"
+
+
+def _names(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _related(a: str, b: str) -> bool:
+    """Operator names of one family: one starts with the other (case aside)."""
+    a, b = a.casefold(), b.casefold()
+    return a.startswith(b) or b.startswith(a)
+
+
+def _has_entry(op: str, shares: dict[str, float]) -> bool:
+    """Whether a profile has an entry of this operator, under its name or a related one
+    (one name starts with the other: OpenCV's Conv2 and OpenVINO's Convolution for Conv)."""
+    return any(_related(op, k) for k in shares if k != OTHER)
+
+
+def _from_graph(op: str, histogram: dict[str, int]) -> bool:
+    """Whether a runtime's operator type names one of the graph's ONNX operators (or one is a
+    prefix of the other: Conv and Convolution)."""
+    return any(_related(op, g) for g in histogram)
+
+
+def _share_of(op: str, shares: dict[str, float]) -> float | None:
+    """The share of the entry named exactly `op` (case aside), if there is one."""
+    folded = op.casefold()
+    return next((s for k, s in shares.items() if k.casefold() == folded), None)
+
+
+def _missing_names(missing: list[Profile], all_rows: list[Profile]) -> list[str]:
+    """Runtime names where every setting of the runtime lacks the entry, labels otherwise."""
+    names = []
+    for runtime in sorted({p.runtime for p in missing}):
+        mine = [p for p in missing if p.runtime == runtime]
+        every = [p for p in all_rows if p.runtime == runtime]
+        if len(mine) == len(every):
+            names.append(escape_inline(mine[0].runtime_name))
+        else:
+            names += [escape_inline(p.label) for p in mine]
+    return names
+
+
+def _approx_time(profile: Profile, share: float) -> str:
+    if profile.p50 is None:
+        return ""
+    return f" (≈{latency_cell(share * profile.p50)} of its {latency_cell(profile.p50)} median)"
+
+
+def graph_operator_sentences(rows: list[Profile], limit: int = 2) -> list[str]:
+    """ONNX operators of the graph that take a notable share in one runtime while another
+    runtime's profile has no entry of that name: that runtime folded them into others."""
+    histogram: dict[str, int] = {}
+    for profile in rows:
+        histogram.update(profile.histogram)
+    candidates = []
+    for op, count in histogram.items():
+        having = [(p, s) for p in rows if (s := _share_of(op, p.shares)) is not None]
+        if not having:
+            continue
+        top, top_share = max(having, key=lambda ps: ps[1])
+        missing = [p for p in rows if not _has_entry(op, p.shares)]
+        if top_share >= NOTABLE_SHARE and missing:
+            candidates.append((top_share, op, count, having, top, missing))
+    sentences = []
+    for top_share, op, count, having, top, missing in sorted(
+        candidates, key=lambda c: (-c[0], c[1])
+    )[:limit]:
+        shares = [f"{share_text(top_share)} of {escape_inline(top.label)}'s kernel time"]
+        shares[0] += _approx_time(top, top_share)
+        shares += [
+            f"{share_text(s)} of {escape_inline(p.label)}'s"
+            for p, s in sorted(having, key=lambda ps: -ps[1])
+            if p is not top
+        ]
+        names = _missing_names(missing, rows)
+        one = len(names) == 1
+        sentences.append(
+            f"{op_name(op)} takes {_names(shares)}; {_names(names)} "
+            f"{'has' if one else 'have'} no {op_name(op)} entry in "
+            f"{'its profile: it folds' if one else 'their profiles: they fold'} the graph's "
+            f"{count} {op_name(op)} node{'s' if count != 1 else ''} into other operators."
+        )
+    return sentences
+
+
+def own_type_sentences(rows: list[Profile]) -> list[str]:
+    """For each runtime more than SLOW_FACTOR times slower than the fastest here, the share of
+    operator types that are its own, not the graph's (layout conversions, for one)."""
+    medians = [p.p50 for p in rows if p.p50]
+    fastest = min(medians) if medians else None
+    sentences = []
+    for profile in rows:
+        if fastest is None or not profile.p50 or profile.p50 <= SLOW_FACTOR * fastest:
+            continue
+        own = [
+            (op, s)
+            for op, s in sorted(profile.shares.items(), key=lambda kv: (-kv[1], kv[0]))
+            if op != OTHER and s >= OWN_TYPE_SHARE and not _from_graph(op, profile.histogram)
+        ]
+        total = sum(s for _, s in own)
+        if profile.histogram and total >= NOTABLE_SHARE:
+            listed = ", ".join(f"{op_name(op)} {share_text(s)}" for op, s in own)
+            sentences.append(
+                f"{escape_inline(profile.label)} spends {share_text(total)} of its kernel time "
+                f"in operator types of its own that are not ONNX operators of the graph: {listed}."
+            )
+    return sentences
+
+
+def largest_share_sentence(rows: list[Profile]) -> str:
+    parts = []
+    for profile in rows:
+        op, share = max(
+            ((k, s) for k, s in profile.shares.items() if k != OTHER),
+            key=lambda kv: kv[1],
+            default=(OTHER, profile.shares.get(OTHER, 0.0)),
+        )
+        parts.append(f"{escape_inline(profile.label)} {op_name(op)} {share_text(share)}")
+    return "Largest share: " + "; ".join(parts) + "."
+
+
+def kernel_sentence(rows: list[Profile], limit: int = 3) -> str | None:
+    """The kernels a runtime names for its largest operator types (the precision shows)."""
+    parts = []
+    for profile in rows:
+        named = [
+            (op, profile.kernels[op])
+            for op, _ in sorted(profile.shares.items(), key=lambda kv: -kv[1])
+            if op in profile.kernels
+        ][:limit]
+        if named:
+            kernels = ", ".join(f"{op_name(op)} {op_name(k)}" for op, k in named)
+            parts.append(f"{escape_inline(profile.label)}: {kernels}")
+    return "Kernels the profiler names: " + "; ".join(parts) + "." if parts else None
+
+
+# --- the model page's section ----------------------------------------------------------------
+
+
+def row_order(rows: list[Profile], shown: set[str], peak: dict[str, float]) -> list[str]:
+    """Each runtime's operator types by share, runtime after runtime, each followed by the
+    other runtimes' types of a related name (Conv, Conv2, Convolution) so they sit together."""
+    order: list[str] = []
+    for profile in rows:
+        for op, _ in sorted(profile.shares.items(), key=lambda kv: (-kv[1], kv[0])):
+            if op not in shown or op in order:
+                continue
+            order.append(op)
+            order += sorted(
+                (o for o in shown if o not in order and _related(o, op)),
+                key=lambda o: (-peak[o], o),
+            )
+    return order
+
+
+def profile_table(rows: list[Profile]) -> Table:
+    """Operator types × runtime settings, shares of each runtime's kernel time."""
+    peak: dict[str, float] = {}
+    for profile in rows:
+        for op, share in profile.shares.items():
+            if op != OTHER:
+                peak[op] = max(peak.get(op, 0.0), share)
+    shown = row_order(rows, {op for op, s in peak.items() if s >= SHOWN_SHARE}, peak)
+    columns = [Column("op", "Operator type (runtime's own name)")]
+    records: list[dict[str, Any]] = [{"op": Md(op_name(op))} for op in shown]
+    other: dict[str, Any] = {"op": Md(f"*{OTHER}*")}
+    for i, profile in enumerate(rows):
+        key = f"c{i}"
+        median = f", {latency_cell(profile.p50)}" if profile.p50 is not None else ""
+        columns.append(Column(key, f"{profile.label}{median}", align="right"))
+        for record, op in zip(records, shown):
+            share = profile.shares.get(op)
+            record[key] = share_text(share) if share is not None else None
+        rest = sum(s for op, s in profile.shares.items() if op not in shown)
+        other[key] = share_text(rest) if rest > 0 else None
+    if any(k != "op" and v is not None for k, v in other.items()):
+        records.append(other)
+    return Table.from_records(records, columns)
+
+
+def where_the_time_goes(page: Page, model: Any) -> str | None:
+    """The model page's section: per machine, a table of shares and what differs."""
+    rows = profiles(page, model.id)
+    if not rows:
+        return None
+    frame = page.site.frame
+    parts = [
+        f"## {SECTION_TITLE}",
+        (
+            "Share of the kernel time per operator type, from each runtime's own profiler on "
+            "extra inferences after the timed ones (the median in each heading is the timed "
+            "one). Operator names are the runtime's own: each fuses the graph's operators "
+            "differently, so compare where the time goes, not the names one to one; — means "
+            f"the runtime's profile has no entry of that type. [How profiles are taken]"
+            f"({page.href(METHODOLOGY_PATH)}#operator-profiles)."
+        ),
+    ]
+    missing = unprofiled(page, model.id)
+    for machine in sorted({p.machine for p in rows}):
+        mine = [p for p in rows if p.machine == machine]
+        measured = frame[(frame["machine"] == machine) & (frame["model"] == model.id)]
+        parts.append(f"### Kernel time on {escape_inline(machine_label(page, machine))}")
+        parts.append(provenance(page, machine, measured))
+        parts.append(profile_table(mine).to_markdown())
+        sentences = graph_operator_sentences(mine) + own_type_sentences(mine)
+        sentences.append(largest_share_sentence(mine))
+        kernels = kernel_sentence(mine)
+        if kernels:
+            sentences.append(kernels)
+        absent = [u for u in missing if u.machine == machine]
+        if absent:
+            sentences.append(
+                "Not profiled: "
+                + "; ".join(
+                    escape_inline(u.label) + (f" ({escape_inline(u.why)})" if u.why else "")
+                    for u in absent
+                )
+                + "."
+            )
+        parts.append(bullet_list(sentences))
+    return "\n\n".join(parts)
+
+
+# --- the runtime comparison's section --------------------------------------------------------
+
+
+def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
+    """For each model and machine, each ok row more than SLOW_FACTOR times slower than the
+    fastest FP32 row: where its kernel time goes, and what the fastest one has no entry for."""
+    by_key = {(p.machine, p.model, p.runtime, p.settings_key): p for p in profiles(page)}
+    why = {
+        (u.machine, u.model, u.label): u.why
+        for model in sorted(set(frame["model"]))
+        for u in unprofiled(page, model)
+    }
+    ok = frame[(frame["status"] == analysis.OK) & frame["p50"].notna()]
+    sentences = []
+    for (machine, model), rows in ok.groupby(["machine", "model"], sort=True):
+        fp32 = rows[rows["precision"].map(precision_name) == "fp32"]
+        if fp32.empty:
+            continue
+        fastest = fp32.sort_values(["p50", "runtime", "settings"]).iloc[0]
+        fast_profile = by_key.get((machine, model, fastest.runtime, fastest.settings))
+        fast_label = _label(page, machine, model, fastest.runtime, fastest.settings)
+        for slow in rows.sort_values(["p50", "runtime", "settings"]).itertuples():
+            if slow.p50 <= SLOW_FACTOR * fastest.p50:
+                continue
+            label = _label(page, machine, model, slow.runtime, slow.settings)
+            text = (
+                f"{model_link(page, model)} on {machine_link(page, machine)}: "
+                f"{escape_inline(label)} takes {latency_cell(slow.p50)}, "
+                f"{analysis.format_ratio(slow.p50 / fastest.p50)} the "
+                f"{latency_cell(fastest.p50)} of {escape_inline(fast_label)}, the fastest in "
+                "FP32. "
+            )
+            profile = by_key.get((machine, model, slow.runtime, slow.settings))
+            if profile is None:
+                reason = why.get((machine, model, label))
+                text += "No operator profile was recorded for it" + (
+                    f" ({escape_inline(reason)})." if reason else "."
+                )
+            else:
+                top = [
+                    (op, s)
+                    for op, s in sorted(profile.shares.items(), key=lambda kv: (-kv[1], kv[0]))
+                    if op != OTHER
+                ][:3]
+                text += "Its largest shares of kernel time: " + ", ".join(
+                    f"{op_name(op)} {share_text(s)}" for op, s in top
+                )
+                if fast_profile is not None:
+                    absent = [op for op, s in top if not _has_entry(op, fast_profile.shares)]
+                    if absent:
+                        text += (
+                            f"; {escape_inline(fast_label)}'s profile has no "
+                            + " or ".join(op_name(op) for op in absent)
+                            + " entry"
+                        )
+                text += "."
+            if any(p.machine == machine and p.model == model for p in by_key.values()):
+                link = page.href(entry_path("models", model)) + f"#{SECTION_ANCHOR}"
+                text += f" [Where the time goes]({link})."
+            sentences.append(text)
+    return sentences
+
+
+def _label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
+    settings = raw_settings(page).get((machine, model, runtime, settings_key), {})
+    return variant_label(page, runtime, settings)
+
+
+def slow_runtimes_section(page: Page, frame: pd.DataFrame) -> str:
+    sentences = slow_runtime_sentences(page, frame)
+    parts = [
+        "## Where slow runtimes spend their time",
+        (
+            f"Each runtime that is more than {SLOW_FACTOR:g}x slower than the fastest FP32 "
+            "runtime on a model, with the operator types that take the largest share of its "
+            "kernel time in its own profiler (operator names are each runtime's own; "
+            f"[how profiles are taken]({page.href(METHODOLOGY_PATH)}#operator-profiles))."
+        ),
+    ]
+    parts.append(
+        bullet_list(sentences)
+        if sentences
+        else f"No runtime is more than {SLOW_FACTOR:g}x slower than the fastest FP32 runtime "
+        "on any model."
+    )
+    return "\n\n".join(parts)
