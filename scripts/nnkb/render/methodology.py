@@ -333,9 +333,9 @@ def profiles_section(page: Page) -> str:
         "graph its own way: ONNX Runtime reports the layout conversions it inserts "
         "(`ReorderInput`, `ReorderOutput`) and its fused operators (`FusedConv`), OpenVINO "
         "reports the nodes of its compiled graph, where an activation after a convolution is "
-        "part of the `Convolution` node, and OpenCV DNN reports its layer types; a type "
-        "missing from one runtime's profile was folded into another operator there, not "
-        "skipped."
+        "part of the `Convolution` node, and OpenCV DNN reports its layer types; an operator "
+        "of the graph missing from one runtime's profile ran there as part of another "
+        "operator type (fused, or under another name), not skipped."
     )
     count = f"In the current results, {len(rows)} of the {ok} ok row(s) carry a profile."
     return f"## Operator profiles\n\n{text}\n\n{count}"

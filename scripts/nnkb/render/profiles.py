@@ -41,7 +41,7 @@ NOTABLE_SHARE = 0.10
 OWN_TYPE_SHARE = 0.05
 # Rows of the table: operator types with at least this share in some runtime; the others
 # are added to each runtime's "other".
-SHOWN_SHARE = 0.01
+SHOWN_SHARE = 0.02
 # The runtime comparison explains runtimes this many times slower than the fastest FP32 one.
 SLOW_FACTOR = 2.0
 
@@ -157,16 +157,18 @@ def op_name(op: str) -> str:
     return f"`{escape_inline(op)}`"
 
 
-def _names(items: list[str]) -> str:
+def _names(items: list[str], word: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C' (or another conjunction)."""
     if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+        return f" {word} ".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
 def _related(a: str, b: str) -> bool:
-    """Operator names of one family: one starts with the other (case aside)."""
-    a, b = a.casefold(), b.casefold()
-    return a.startswith(b) or b.startswith(a)
+    """Operator names of one family: one starts with the other, case and a version number at
+    the end aside (OpenCV's Conv2, OpenVINO's Convolution and the graph's Conv)."""
+    a, b = a.casefold().rstrip("0123456789"), b.casefold().rstrip("0123456789")
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
 
 
 def _has_entry(op: str, shares: dict[str, float]) -> bool:
@@ -179,6 +181,11 @@ def _from_graph(op: str, histogram: dict[str, int]) -> bool:
     """Whether a runtime's operator type names one of the graph's ONNX operators (or one is a
     prefix of the other: Conv and Convolution)."""
     return any(_related(op, g) for g in histogram)
+
+
+def _in_graph(op: str, histogram: dict[str, int]) -> bool:
+    """Whether `op` is the name of one of the graph's ONNX operators (case aside)."""
+    return op.casefold() in {g.casefold() for g in histogram}
 
 
 def _share_of(op: str, shares: dict[str, float]) -> float | None:
@@ -206,9 +213,18 @@ def _approx_time(profile: Profile, share: float) -> str:
     return f" (≈{latency_cell(share * profile.p50)} of its {latency_cell(profile.p50)} median)"
 
 
+def folded(op: str, count: int, one: bool) -> str:
+    """What a profile without an entry for a graph operator means: it ran inside or under the
+    name of another operator type (fused into a convolution, or a generic element-wise one)."""
+    nodes = f"{count} {op_name(op)} node{'s' if count != 1 else ''}"
+    return (
+        f"the graph's {nodes} run {'there' if one else 'in them'} as part of other operator types"
+    )
+
+
 def graph_operator_sentences(rows: list[Profile], limit: int = 2) -> list[str]:
     """ONNX operators of the graph that take a notable share in one runtime while another
-    runtime's profile has no entry of that name: that runtime folded them into others."""
+    runtime's profile has no entry of that name: that runtime ran them as part of others."""
     histogram: dict[str, int] = {}
     for profile in rows:
         histogram.update(profile.histogram)
@@ -237,8 +253,8 @@ def graph_operator_sentences(rows: list[Profile], limit: int = 2) -> list[str]:
         sentences.append(
             f"{op_name(op)} takes {_names(shares)}; {_names(names)} "
             f"{'has' if one else 'have'} no {op_name(op)} entry in "
-            f"{'its profile: it folds' if one else 'their profiles: they fold'} the graph's "
-            f"{count} {op_name(op)} node{'s' if count != 1 else ''} into other operators."
+            f"{'its profile' if one else 'their profiles'}: "
+            f"{folded(op, count, one)}."
         )
     return sentences
 
@@ -327,6 +343,8 @@ def profile_table(rows: list[Profile]) -> Table:
     for i, profile in enumerate(rows):
         key = f"c{i}"
         median = f", {latency_cell(profile.p50)}" if profile.p50 is not None else ""
+        if profile.precision and profile.precision != "fp32":
+            median += f" ({profile.precision})"
         columns.append(Column(key, f"{profile.label}{median}", align="right"))
         for record, op in zip(records, shown):
             share = profile.shares.get(op)
@@ -426,22 +444,45 @@ def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
                     if op != OTHER
                 ][:3]
                 text += "Its largest shares of kernel time: " + ", ".join(
-                    f"{op_name(op)} {share_text(s)}" for op, s in top
+                    f"{op_name(op)} {share_text(s)} (≈{latency_cell(s * slow.p50)})"
+                    for op, s in top
                 )
-                if fast_profile is not None:
-                    absent = [op for op, s in top if not _has_entry(op, fast_profile.shares)]
-                    if absent:
-                        text += (
-                            f"; {escape_inline(fast_label)}'s profile has no "
-                            + " or ".join(op_name(op) for op in absent)
-                            + " entry"
-                        )
+                text += slow_clauses(top, profile, fast_profile, fast_label)
                 text += "."
             if any(p.machine == machine and p.model == model for p in by_key.values()):
                 link = page.href(entry_path("models", model)) + f"#{SECTION_ANCHOR}"
                 text += f" [Where the time goes]({link})."
             sentences.append(text)
     return sentences
+
+
+def slow_clauses(
+    top: list[tuple[str, float]], slow: Profile, fast: Profile | None, fast_label: str
+) -> str:
+    """What sets the slow runtime's largest operator types apart: ONNX operators of the graph
+    the fastest runtime has no entry for, and operator types of the slow runtime's own."""
+    clauses = []
+    if fast is not None:
+        absent = [
+            op for op, _ in top if _in_graph(op, slow.histogram) and not _has_entry(op, fast.shares)
+        ]
+        if absent:
+            clauses.append(
+                f"{escape_inline(fast_label)} has no "
+                f"{_names([op_name(op) for op in absent], 'or')} entry: the graph's "
+                f"{_names([op_name(op) for op in absent])} nodes run there as part of other "
+                "operator types"
+            )
+    own = [op for op, s in top if s >= NOTABLE_SHARE and not _from_graph(op, slow.histogram)]
+    if own and slow.histogram:
+        who = escape_inline(slow.runtime_name)
+        what = (
+            f"is an operator type of {who}'s own, not an ONNX operator of the graph"
+            if len(own) == 1
+            else f"are operator types of {who}'s own, not ONNX operators of the graph"
+        )
+        clauses.append(f"{_names([op_name(op) for op in own])} {what}")
+    return "".join(f"; {c}" for c in clauses)
 
 
 def _label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
