@@ -17,7 +17,7 @@ README = (ROOT / "README.md").read_text()
 
 def make_targets() -> set[str]:
     text = (ROOT / "Makefile").read_text()
-    return set(re.findall(r"^([a-z][a-z-]*):", text, flags=re.M))
+    return set(re.findall(r"^([a-z][a-z-]*):", text, flags=re.MULTILINE))
 
 
 @pytest.mark.parametrize("target", sorted(set(re.findall(r"`make ([a-z-]+)`", README))))
@@ -26,7 +26,7 @@ def test_readme_make_targets_exist(target):
 
 
 def test_the_two_commands_are_first_and_ci_runs_the_test_one():
-    block = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
+    block = re.search(r"```sh\n(.*?)```", README, flags=re.DOTALL).group(1)
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == [
         "make site",
         "make test",
