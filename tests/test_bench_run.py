@@ -23,6 +23,8 @@ from nnkb.bench.settings import HARNESS
 from nnkb.cli import main
 
 REAL = ["onnxruntime", "openvino", "opencv"]
+# Fields the verification process may change in a row the main pass wrote.
+VERIFIED = ("processes", "process_spread", "latency", "achieved_flops", "peak_fraction")
 PEAK = {"fp32_flops": 1e11, "method": "test", "measured_at": "2025-01-01T00:00:00Z"}
 
 
@@ -70,6 +72,13 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
     for runtime in REAL:
         ok = rows[("tiny", runtime)]
         assert ok["status"] == "ok", ok["reason"]
+        # Two processes, the reported latency the faster one's; the profile from the first.
+        first, second = ok["processes"]
+        assert first["measured_at"] == ok["measured_at"] <= second["measured_at"]
+        assert ok["latency"]["p50"] == min(first["p50"], second["p50"])
+        assert ok["process_spread"] == pytest.approx(
+            max(first["p50"], second["p50"]) / ok["latency"]["p50"] - 1
+        )
         assert ok["latency"]["n"] >= HARNESS["min_repetitions"]
         lat = ok["latency"]
         assert lat["min"] <= lat["ci95_low"] <= lat["p50"] <= lat["ci95_high"] <= lat["p99"]
@@ -127,7 +136,11 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         )
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
-    assert "ran 22 (failed 14, unavailable 2), cached 0, skipped 0" in capsys.readouterr().out
+    assert bad["processes"] is None and bad["process_spread"] is None
+    assert (
+        "ran 22 (failed 14, unavailable 2), cached 0, skipped 0; "
+        "verified 6 (second process failed 0), verification skipped 0"
+    ) in capsys.readouterr().out
 
 
 def test_a_hang_is_killed_at_the_timeout(bench_env):
@@ -242,5 +255,74 @@ def test_kill_9_leaves_a_valid_file_and_resume_completes_it(bench_env, capsys):
     complete = rows_of(out)
     assert len(complete) == 6
     for identity, row in partial.items():
-        assert complete[identity] == row  # finished rows were not redone
+        # Finished rows were not redone; an ok one only gained its missing second process.
+        first = {k: v for k, v in row.items() if k not in VERIFIED}
+        assert {k: v for k, v in complete[identity].items() if k not in VERIFIED} == first
+        if row["status"] == "ok":
+            assert complete[identity]["processes"][0] == row["processes"][0]
+    for row in complete.values():
+        assert len(row["processes"] or []) == (2 if row["status"] == "ok" else 0)
     assert complete[("m1", "test-noisy")]["latency"]["converged"] is False
+
+
+def test_verification_keeps_the_faster_process_and_survives_a_crash(bench_env, capsys):
+    kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0)})
+    out = bench_env / "r.json"
+    assert bench(kb, out, "--runtimes", "test-phased", "test-second-crash", "test-raise") == 0
+    assert "verified 2 (second process failed 1)" in capsys.readouterr().out
+    rows = rows_of(out)
+    phased = rows[("a", "test-phased")]  # 4 ms per inference in its first process, 1 ms next
+    first, second = phased["processes"]
+    assert second["p50"] < first["p50"] and phased["latency"]["p50"] == second["p50"]
+    assert (phased["latency"]["n"], phased["latency"]["ci95_low"]) == (
+        second["n"],
+        second["ci95_low"],
+    )
+    assert phased["process_spread"] == pytest.approx(first["p50"] / second["p50"] - 1)
+    assert phased["process_spread"] > 1.0
+    assert phased["achieved_flops"] == pytest.approx(2 * phased["macs"] / second["p50"])
+    # A crash of the second process is noted; the row stays ok with the first measurement.
+    crash = rows[("a", "test-second-crash")]
+    assert crash["status"] == "ok" and crash["process_spread"] is None
+    assert crash["latency"]["p50"] == crash["processes"][0]["p50"]
+    assert crash["processes"][1]["status"] == "crashed"
+    assert "SIGSEGV" in crash["processes"][1]["reason"]
+    assert rows[("a", "test-raise")]["processes"] is None  # failed rows are not verified
+
+    assert bench(kb, out, "--runtimes", "test-phased", "test-second-crash") == 0
+    assert "ran 0 (failed 0, unavailable 0), cached 2, skipped 0; verified 0" in (
+        capsys.readouterr().out
+    )
+
+
+def test_budget_skips_verification_and_resume_runs_only_it(bench_env, capsys, monkeypatch):
+    kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0)})
+    out = bench_env / "r.json"
+    # The budget clock jumps past --budget once the main pass has measured the row.
+    now = [0.0]
+    execute = runner.Run.execute
+
+    def slow_execute(self, p, budget_left):
+        row = execute(self, p, budget_left)
+        now[0] += 100.0
+        return row
+
+    monkeypatch.setattr(runner, "clock", lambda: now[0])
+    monkeypatch.setattr(runner.Run, "execute", slow_execute)
+    assert bench(kb, out, "--budget", "50", "--runtimes", "test-phased") == 0
+    assert "ran 1 (failed 0, unavailable 0), cached 0, skipped 0; verified 0 " in (
+        capsys.readouterr().out
+    )
+    row = rows_of(out)[("a", "test-phased")]
+    assert row["status"] == "ok" and len(row["processes"]) == 1
+    assert row["verification"].startswith("skipped: the --budget ran out")
+
+    # The next run has budget: it adds the missing process and does not remeasure the row.
+    assert bench(kb, out, "--runtimes", "test-phased") == 0
+    summary = capsys.readouterr().out
+    assert "ran 0 (failed 0, unavailable 0), cached 1, skipped 0; verified 1 " in summary
+    resumed = rows_of(out)[("a", "test-phased")]
+    assert resumed["processes"][0] == row["processes"][0] and len(resumed["processes"]) == 2
+    assert resumed["verification"] is None
+    assert resumed["latency"]["p50"] == resumed["processes"][1]["p50"]
+    assert (bench_env / "cache" / "test-phased.processes").read_text() == "2"

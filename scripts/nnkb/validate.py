@@ -369,6 +369,19 @@ class Checker:
                         ("rows", i, "latency", where),
                         f"{low} ({a:g}) must be <= {high} ({b:g}); the statistics are inconsistent",
                     )
+            processes = row.get("processes")
+            medians = [
+                e["p50"]
+                for e in processes or []
+                if isinstance(e, dict) and isinstance(e.get("p50"), (int, float))
+            ]
+            p50 = number("p50")
+            if medians and p50 is not None and p50 != min(medians):
+                add(
+                    ("rows", i, "latency", "p50"),
+                    f"p50 ({p50:g}) must equal the lowest p50 of the row's processes "
+                    f"({min(medians):g}); the latency is the faster process's",
+                )
 
     # -- references ---------------------------------------------------------------------------
     def _check_references(self) -> None:

@@ -5,7 +5,8 @@ reference) -> warm-up -> repetitions until the median's 95% interval is within Â
 or the row budget is spent (never fewer than min_repetitions). Only `session.run()` sits
 between the two perf_counter_ns() calls.
 
-Then, outside the timed region, an operator profile from the runtime's own profiler: which
+Then (unless the job says `"profile": false`, as a row's verification process does),
+outside the timed region, an operator profile from the runtime's own profiler: which
 operator types the inference time goes to. A profile that fails leaves the row ok.
 """
 
@@ -221,6 +222,8 @@ def measure_row(
     result["latency"] = summarize(times, converged, harness["ci_level"])
     # Before profiling: a profiled second session must not count as the row's memory.
     result["peak_rss_bytes"] = peak_rss_bytes()
+    if not job.get("profile", True):  # a verification process: the latency is all it adds
+        return {**result, **NOT_PROFILED}
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
         checkpoint({**result, **NOT_PROFILED, "op_profile_source": why})
