@@ -189,7 +189,7 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
 def test_model_page_shows_precision_and_why(pages):
     page = pages["models/big-net.md"]
     x86 = page.split("### Intel Xeon (2 cores)")[1]
-    assert "| **bf16** | 0.013 / 0.021 | yes | ok |" in x86
+    assert "| **bf16** | 0.013 / 0.021 | yes | +1.2 % | ok |" in x86
     assert "reported **bf16** inference here, not FP32" in x86
     assert "](../methodology.md#precision-and-agreement)" in x86
     assert "| Parameters | 11 M | — |" in page  # counted from the results rows
@@ -276,6 +276,27 @@ def test_machine_page_fingerprint_peak_and_efficiency(pages):
     assert 'id="chart-roofline-x86-test"' in page
     index = pages["machines/index.md"]
     assert "| [Intel Xeon (2 cores)](x86-test.md) | [x86-64 CPU](../hardware/x86-cpu.md) |" in index
+
+
+def test_process_spread_unstable_rows_and_machine_stability(pages):
+    # big-net × ONNX Runtime: its second process was 25 % slower than the reported one.
+    model = pages["models/big-net.md"]
+    assert "| Process spread | Status |" in model
+    assert "| +25 % | ok, [**unstable**](../methodology.md#two-processes-per-row) |" in model
+    assert "| +1.2 % | ok |" in model  # OpenVINO: within 10 %
+    stability = section(pages["machines/x86-test.md"], "Stability")
+    assert (
+        "Of the 9 ok rows measured twice here, 2 differed by more than 10 % between their two "
+        "processes (median spread +2.0 %, largest +25 %)"
+    ) in stability
+    assert "2 ok row(s) were measured in one process only" in stability
+    assert "## Stability" not in pages["machines/arm-test.md"]  # no row has two processes
+    methodology = section(pages["methodology.md"], "Two processes per row")
+    assert "like `timeit`'s best of several runs" in methodology
+    x86 = next(line for line in methodology.splitlines() if "(machines/x86-test.md)" in line)
+    assert "| 9 of 11 | +2.0 % | +25 % | 2: [BigNet](models/big-net.md) × " in x86
+    steps = section(pages["methodology.md"], "How a row is measured")
+    assert f"**{HARNESS['processes_per_row']} processes per row.** After all rows" in steps
 
 
 # --- methodology -----------------------------------------------------------------------------

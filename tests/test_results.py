@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
 from nnkb import results
+from nnkb.validate import check_kb
 
 
 def _row(model="m", runtime="onnxruntime", key="a" * 64, **extra):
@@ -109,3 +112,34 @@ def test_read_reports_file_and_position(tmp_path):
     path.write_text(json.dumps({"format_version": 1}))
     with pytest.raises(results.ResultsError, match="is a required property"):
         results.read(path)
+
+
+def test_validate_accepts_rows_measured_in_several_processes(tmp_path):
+    """A row with its processes (one failed) and the faster one's latency is valid."""
+    kb = tmp_path / "kb"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "valid_kb", kb)
+    path = kb / "results" / "example-machine.json"
+    data = json.loads(path.read_text())
+    row = data["rows"][0]
+    first = {k: row["latency"][k] for k in ("p50", "ci95_low", "ci95_high", "n")}
+    row["processes"] = [
+        {**first, "measured_at": row["measured_at"]},
+        {**first, "p50": 0.0025, "ci95_high": 0.0026, "measured_at": "2026-11-25T08:05:00Z"},
+        {
+            "status": "crashed",
+            "reason": "worker killed by SIGSEGV",
+            "measured_at": "2026-11-25T08:09:00Z",
+        },
+    ]
+    row["process_spread"] = 0.0025 / 0.0021 - 1
+    row["verification"] = None
+    path.write_text(json.dumps(data, indent=2))
+    assert results.check(data) == []
+    assert check_kb(kb).problems == []
+
+    row["processes"][1]["p50"] = 0.002  # faster than the reported latency
+    path.write_text(json.dumps(data, indent=2))
+    [problem] = check_kb(kb).problems
+    assert "must equal the lowest p50 of the row's processes (0.002)" in problem.message
+    row["processes"][2] = {"status": "crashed", "measured_at": "2026-11-25T08:09:00Z"}
+    assert any("reason" in p or "valid under" in p for p in results.check(data))

@@ -326,7 +326,7 @@ def _run(args: argparse.Namespace) -> int:
     # Cached rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(row_of(rows, p))]
     if args.dry_run:
-        return print_plan(plan, path)
+        return print_plan(plan, path, {p.key for p in unverified})
 
     peak = None
     if existing and existing.machine.get("fingerprint") == fp:
@@ -342,9 +342,7 @@ def _run(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(to_run), unit="row", file=sys.stderr, disable=not tty, dynamic_ncols=True)
     try:
         for index, p in enumerate(to_run, 1):
-            budget_left = (
-                None if args.budget is None else args.budget - (clock() - started)
-            )
+            budget_left = None if args.budget is None else args.budget - (clock() - started)
             if budget_left is not None and budget_left <= 0:
                 skipped = len(to_run) - index + 1
                 break
@@ -430,10 +428,12 @@ def verify_all(
     return verified, failed, len(skipped)
 
 
-def print_plan(plan: list[PlannedRow], path: Path) -> int:
+def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
     print(f"results file: {path}")
     for p in plan:
-        if p.cached:
+        if p.cached and p.key in unverified:
+            state = "cached (verification process to run)"
+        elif p.cached:
             state = "cached"
         elif p.problem:
             state = f"run (model file: {p.problem})"

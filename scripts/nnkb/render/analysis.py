@@ -35,15 +35,15 @@ RESULT_COLUMNS = [
     "status", "reason", "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged",
     "throughput", "peak_fraction", "achieved_flops", "peak_flops", "session_create_s",
     "first_inference_s", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "precision",
-    "max_abs_error", "max_rel_error", "top1_agree", "measured_at",
+    "max_abs_error", "max_rel_error", "top1_agree", "measured_at", "processes", "process_spread",
 ]
 _FLOAT_COLUMNS = [
     "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",
     "achieved_flops", "peak_flops", "session_create_s", "first_inference_s", "max_abs_error",
-    "max_rel_error",
+    "max_rel_error", "process_spread",
 ]
 # fmt: on
-_INT_COLUMNS = ["n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs"]
+_INT_COLUMNS = ["n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "processes"]
 _BOOL_COLUMNS = ["converged", "top1_agree"]
 
 # fmt: off
@@ -136,6 +136,9 @@ def results_frame(results: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
                     "max_rel_error": agree.get("max_rel_error"),
                     "top1_agree": agree.get("top1_agree"),
                     "measured_at": row.get("measured_at"),
+                    # Worker processes that measured the row (the latency is the faster's).
+                    "processes": sum("p50" in e for e in row.get("processes") or []) or None,
+                    "process_spread": row.get("process_spread"),
                 }
             )
     frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)

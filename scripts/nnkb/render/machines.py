@@ -13,6 +13,8 @@ import pandas as pd
 
 from . import analysis, charts
 from .measured import (
+    STABILITY_ANCHOR,
+    UNSTABLE_SPREAD,
     hardware_of,
     is_reduced_precision,
     latency_cell,
@@ -27,6 +29,8 @@ from .measured import (
     runtime_link,
     settings_by_runtime,
     settings_difference,
+    spread_text,
+    stability_counts,
 )
 from .page import (
     MACHINES_INDEX,
@@ -226,6 +230,34 @@ def _summary(page: Page, machine_id: str) -> str:
     )
 
 
+def stability_section(page: Page, machine_id: str) -> str | None:
+    """How far the two processes of each row disagreed on this machine."""
+    rows = page.site.frame[page.site.frame["machine"] == machine_id]
+    ok, verified, unstable = stability_counts(rows)
+    if not verified:
+        return None
+    spreads = rows.loc[rows["status"] == analysis.OK, "process_spread"].dropna()
+    how = f"[two processes]({page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR})"
+    text = (
+        f"Each row ran in {how} minutes apart and reports the faster. Of the {verified} ok "
+        f"rows measured twice here, {unstable} differed by more than {UNSTABLE_SPREAD * 100:g} % "
+        f"between their two processes (median spread {spread_text(spreads.median())}, "
+        f"largest {spread_text(spreads.max())})"
+    )
+    if unstable:
+        text += (
+            ": this machine's speed drifts over minutes, and a comparison closer than a "
+            "row's spread is not settled"
+        )
+    text += "."
+    if verified < ok:
+        text += (
+            f" {ok - verified} ok row(s) were measured in one process only (their second "
+            "process failed, or the verification was skipped; the results file says which)."
+        )
+    return f"## Stability\n\n{text}"
+
+
 def _precision(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> Any:
     hit = rows[
         (rows["model"] == model) & (rows["runtime"] == runtime) & (rows["settings"] == settings)
@@ -246,6 +278,7 @@ def machine_page(site: SiteContext, machine_id: str) -> str:
         _summary(page, machine_id),
         fingerprint_section(page, machine),
         peak_section(page, machine),
+        stability_section(page, machine_id),
         efficiency_section(page, machine_id),
         f"---\n\n[All machines]({page.href(MACHINES_INDEX)})",
         page.footnotes(),

@@ -278,6 +278,41 @@ def short_status(status: str) -> Md:
     return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
 
 
+# A row whose two worker processes' medians differ by more than this measured the machine's
+# phases more than the runtime: the site flags it.
+UNSTABLE_SPREAD = 0.10
+STABILITY_ANCHOR = "two-processes-per-row"
+
+
+def is_unstable(spread: Any) -> bool:
+    return not _missing(spread) and float(spread) > UNSTABLE_SPREAD
+
+
+def spread_text(spread: float) -> str:
+    """A process spread as '+23 %', '+0.4 %': how much slower the slower process was."""
+    percent = float(spread) * 100
+    return f"+{_sig(percent, 2) if percent < 10 else f'{percent:.0f}'} %"
+
+
+def spread_cell(spread: Any) -> str | None:
+    return None if _missing(spread) else spread_text(spread)
+
+
+def status_cell(page: Page, status: str, spread: Any) -> Md:
+    """The status, with 'unstable' linked to the methodology when the processes disagreed."""
+    if status == "ok" and is_unstable(spread):
+        href = f"{page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR}"
+        return Md(f"ok, [**unstable**]({href})")
+    return short_status(status)
+
+
+def stability_counts(rows: pd.DataFrame) -> tuple[int, int, int]:
+    """(ok rows, ok rows measured in two or more processes, of those the unstable ones)."""
+    ok = rows[rows["status"] == "ok"]
+    spreads = ok["process_spread"].dropna()
+    return len(ok), len(spreads), int((spreads > UNSTABLE_SPREAD).sum())
+
+
 def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
     """The rows that are not ok, each with its runtime and the runtime's own message."""
     items = []
@@ -311,6 +346,7 @@ MEASURED_COLUMNS = [
     Column("precision", "Precision"),
     Column("errors", "Max error abs. / rel.", align="right"),
     Column("top1", "Top-1 agrees", align="center"),
+    Column("spread", "Process spread", align="right"),
     Column("status", "Status"),
 ]
 
@@ -353,12 +389,18 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "precision": precision_cell(row.precision),
                 "errors": errors_cell(row.max_abs_error, row.max_rel_error),
                 "top1": yes_no(row.top1_agree),
-                "status": short_status(row.status),
+                "spread": spread_cell(row.process_spread),
+                "status": status_cell(page, row.status, row.process_spread),
             }
         )
     table = Table.from_records(records, MEASURED_COLUMNS).sort(["runtime_name", "settings_key"])
+    dropped = set()
     if all(str(cell).startswith("[usual]") for cell in table.frame["settings_cell"]):
-        table = table.with_columns([c for c in MEASURED_COLUMNS if c.key != "settings_cell"])
+        dropped.add("settings_cell")
+    if rows["process_spread"].isna().all():  # results from before the verification pass
+        dropped.add("spread")
+    if dropped:
+        table = table.with_columns([c for c in MEASURED_COLUMNS if c.key not in dropped])
     return table
 
 
@@ -417,6 +459,13 @@ def measured_section(page: Page, model: Model) -> str:
         "the time to create the session; the errors compare the outputs with the FP32 "
         "reference run of ONNX Runtime."
     )
+    if rows["process_spread"].notna().any():
+        intro += (
+            " Each row ran in two worker processes minutes apart and shows the faster one; "
+            "*Process spread* is how much slower the other was, and a row whose spread is over "
+            f"{UNSTABLE_SPREAD * 100:g} % is marked "
+            f"[unstable]({page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR})."
+        )
     if rows.empty:
         empty = "*Not measured yet: run `nnkb bench` to add this model's rows.*"
         return f"## Measured\n\n{intro}\n\n{empty}"

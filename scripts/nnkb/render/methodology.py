@@ -14,6 +14,8 @@ import pandas as pd
 
 from . import analysis
 from .measured import (
+    STABILITY_ANCHOR,
+    UNSTABLE_SPREAD,
     error_cell,
     format_when,
     is_reduced_precision,
@@ -23,6 +25,8 @@ from .measured import (
     runtime_link,
     settings_by_runtime,
     settings_difference,
+    spread_text,
+    stability_counts,
 )
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .tables import Column, Md, Table
@@ -109,6 +113,12 @@ def procedure(h: dict[str, Any]) -> str:
             "repetitions and the memory reading, so it changes none of the row's other "
             "numbers; a profiler that fails leaves the row ok without a profile "
             "([operator profiles](#operator-profiles))."
+        )
+    if "processes_per_row" in h:
+        steps.append(
+            f"**{get('processes_per_row')} processes per row.** "
+            f"{escape_inline(str(get('process_rule'))[:1].upper() + str(get('process_rule'))[1:])} "
+            f"([two processes per row](#{STABILITY_ANCHOR}))."
         )
     return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
 
@@ -284,7 +294,20 @@ def precision_section(page: Page) -> str:
 
 
 COLUMNS = [
-    ("Median (p50)", "the median of the timed repetitions: the headline latency everywhere"),
+    (
+        "Median (p50)",
+        (
+            "the median of the timed repetitions of the faster of the row's worker processes: "
+            "the headline latency everywhere"
+        ),
+    ),
+    (
+        "Process spread",
+        (
+            "how much higher the slower process's median was than the reported one; over "
+            f"{UNSTABLE_SPREAD * 100:g} % the row is marked unstable"
+        ),
+    ),
     ("p90", "the 90th percentile: what one inference in ten exceeds"),
     (
         "95% CI of median",
@@ -339,6 +362,61 @@ def profiles_section(page: Page) -> str:
     )
     count = f"In the current results, {len(rows)} of the {ok} ok row(s) carry a profile."
     return f"## Operator profiles\n\n{text}\n\n{count}"
+
+
+def stability_section(page: Page) -> str:
+    """Why every row runs in two processes, and how far they disagreed on each machine."""
+    text = (
+        "A shared virtual machine runs in phases: for minutes at a time it is faster or slower "
+        "than its usual speed. The same row measured in two processes a minute apart has "
+        "differed by up to 1.7×, while each process's own 95% interval of the median was "
+        "about ±1%: the interval says how well one process measured its own phase, not the "
+        "machine. Two runtimes measured in different phases would then be compared unfairly. "
+        "So `nnkb bench` measures each row twice: once in the main pass and once more in a "
+        "fresh worker process after every other row has run, so the row's two processes are "
+        "a whole matrix apart. The row reports the faster process (the lower median), like "
+        "`timeit`'s best of several runs: every runtime gets the same two chances at the "
+        "machine's fast phase. The other process is kept in the results file "
+        "(`processes`), and its distance from the reported median is the row's *process "
+        f"spread*; a row whose spread is over {UNSTABLE_SPREAD * 100:g} % is marked *unstable*: "
+        "treat differences between runtimes smaller than its spread as unsettled."
+    )
+    frame = page.site.frame
+    records = []
+    for machine_id in sorted(frame["machine"].unique()):
+        rows = frame[frame["machine"] == machine_id]
+        ok, verified, unstable = stability_counts(rows)
+        spreads = rows.loc[rows["status"] == analysis.OK, "process_spread"].dropna()
+        worst = rows.loc[rows["process_spread"] > UNSTABLE_SPREAD].sort_values(
+            "process_spread", ascending=False
+        )
+        names = ", ".join(
+            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)} "
+            f"({spread_text(r.process_spread)})"
+            for r in worst.itertuples()
+        )
+        records.append(
+            {
+                "machine": machine_link(page, machine_id),
+                "rows": f"{verified} of {ok}",
+                "median": spread_text(spreads.median()) if verified else None,
+                "max": spread_text(spreads.max()) if verified else None,
+                "unstable": Md(f"{unstable}: {names}" if unstable else "0"),
+            }
+        )
+    table = Table.from_records(
+        records,
+        [
+            Column("machine", "Machine"),
+            Column("rows", "Ok rows with two processes", align="right"),
+            Column("median", "Median spread", align="right"),
+            Column("max", "Largest spread", align="right"),
+            Column("unstable", f"Over {UNSTABLE_SPREAD * 100:g} % (unstable)"),
+        ],
+    )
+    return "\n\n".join(
+        ["## Two processes per row", text, table.to_markdown("No machine measured yet.")]
+    )
 
 
 def columns_section() -> str:
@@ -405,6 +483,7 @@ def methodology_page(site: SiteContext) -> str:
         runtime_settings_section(page),
         peaks_section(page),
         precision_section(page),
+        stability_section(page),
         profiles_section(page),
         statuses_section(page),
         "## How a recommendation is made",
