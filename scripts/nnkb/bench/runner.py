@@ -192,12 +192,16 @@ class Run:
             row["achieved_flops"] = 2.0 * row["macs"] / row["latency"]["p50"]
             row["peak_fraction"] = row["achieved_flops"] / self.machine["peak"]["fp32_flops"]
 
-    def verify(self, p: PlannedRow, row: dict[str, Any], budget_left: float | None) -> dict:
+    def verify(
+        self, p: PlannedRow, row: dict[str, Any], budget_left: float | None
+    ) -> dict[str, Any]:
         """The row with one more process: the same job in a fresh worker, latency only (the
         first process already checked the outputs and profiled the operators)."""
         row_budget = (
             self.row_budget if budget_left is None else min(self.row_budget, max(budget_left, 0.0))
         )
+        # A row stored without its first process (written by hand) gets it from its latency.
+        earlier = row.get("processes") or [process_entry(row["latency"], row["measured_at"])]
         started_at = now_iso()
         result = run_worker({**self.job(p, row_budget, None), "profile": False}, self.timeout)
         row = {**row, "verification": None}
@@ -215,7 +219,7 @@ class Run:
                 "reason": result.get("reason") or "no latency measured",
                 "measured_at": started_at,
             }
-        row["processes"] = [*row["processes"], entry]
+        row["processes"] = [*earlier, entry]
         row["process_spread"] = process_spread(row["processes"])
         return row
 
