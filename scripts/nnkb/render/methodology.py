@@ -22,6 +22,7 @@ from .measured import (
     machine_link,
     model_link,
     precision_name,
+    raw_settings,
     runtime_link,
     settings_by_runtime,
     settings_difference,
@@ -390,8 +391,16 @@ def stability_section(page: Page) -> str:
         worst = rows.loc[rows["process_spread"] > UNSTABLE_SPREAD].sort_values(
             "process_spread", ascending=False
         )
+        recorded = raw_settings(page)
+        usual = settings_by_runtime(page.site.results_files)
+
+        def variant(r: Any) -> str:
+            settings = recorded.get((machine_id, r.model, r.runtime, r.settings), {})
+            difference = settings_difference(settings, usual.get(r.runtime, {}))
+            return f" (`{escape_inline(difference)}`)" if difference else ""
+
         names = ", ".join(
-            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)} "
+            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}{variant(r)} "
             f"({spread_text(r.process_spread)})"
             for r in worst.itertuples()
         )
