@@ -458,3 +458,22 @@ def test_use_cases_index_gives_each_recommendation(pages):
         "[TwinNet](../models/twin-net.md) on ONNX Runtime, 5.00 ms (Intel Xeon (2 cores))" in index
     )
     assert "none on Arm Neoverse-N1 (2 cores); [BigNet](../models/big-net.md) on OpenVINO" in index
+
+
+def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch):
+    """The use case ranking shows when the row it ranks by disagreed with its second process."""
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = tmp_path / "kb"
+    shutil.copytree(FIXTURE, kb)
+    results = kb / "results" / "x86-test.json"
+    data = json.loads(results.read_text())
+    for row in data["rows"]:
+        if (row["model"], row["runtime"]) == ("big-net", "openvino"):
+            row["process_spread"] = 0.3
+    results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    pages = render_pages(build_context(kb))
+    ranking = section(pages["use_cases/image-classification.md"], "Measured candidates")
+    big = next(line for line in ranking.splitlines() if "[BigNet]" in line and "OpenVINO" in line)
+    assert big.endswith("| ok, [**unstable**](../methodology.md#two-processes-per-row) |")
+    twin = next(line for line in ranking.splitlines() if "[TwinNet]" in line)
+    assert twin.endswith("| ok |")

@@ -49,8 +49,8 @@ _BOOL_COLUMNS = ["converged", "top1_agree"]
 # fmt: off
 RANKING_COLUMNS = [
     "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
-    "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "accuracy",
-    "accuracy_unit", "meets_floor",
+    "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "process_spread",
+    "accuracy", "accuracy_unit", "meets_floor",
 ]
 # fmt: on
 
@@ -261,6 +261,7 @@ def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFr
                             "p90",
                             "ci95_low",
                             "ci95_high",
+                            "process_spread",
                         )
                     }
                 )
@@ -270,7 +271,7 @@ def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFr
             records.append(record)
 
     ranking = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS)
-    for col in ("p50", "p90", "ci95_low", "ci95_high", "accuracy"):
+    for col in ("p50", "p90", "ci95_low", "ci95_high", "process_spread", "accuracy"):
         ranking[col] = pd.to_numeric(ranking[col], errors="coerce").astype("float64")
     ranking["meets_floor"] = pd.array(ranking["meets_floor"].tolist(), dtype="boolean")
     ranking = _sort_ranking(ranking, higher)

@@ -27,7 +27,7 @@ from .measured import (
     settings_by_runtime,
     settings_cell,
     settings_difference,
-    short_status,
+    status_cell,
     throughput_cell,
 )
 from .page import METHODOLOGY_PATH, Page, bullet_list, claim_item
@@ -199,7 +199,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
                 "throughput": throughput_cell(1.0 / row.p50) if ok and row.p50 else None,
                 "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
                 "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
-                "status": short_status(row.status),
+                "status": status_cell(page, row.status, row.process_spread),
             }
         )
     return Table.from_records(
