@@ -220,13 +220,18 @@ def test_model_page_says_where_the_time_goes(pages):
     assert "## Where the time goes" not in pages["models/mid-net.md"]
 
 
-def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
-    """A runtime over 2x slower than the fastest FP32 one: its largest shares, linked."""
+def fixture_copy(tmp_path: Path, monkeypatch) -> tuple[Path, Path, dict]:
+    """A copy of the two-machine fixture KB to edit: (kb folder, x86 results file, its data)."""
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
     kb = tmp_path / "kb"
     shutil.copytree(FIXTURE, kb)
     results = kb / "results" / "x86-test.json"
-    data = json.loads(results.read_text())
+    return kb, results, json.loads(results.read_text())
+
+
+def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
+    """A runtime over 2x slower than the fastest FP32 one: its largest shares, linked."""
+    kb, results, data = fixture_copy(tmp_path, monkeypatch)
     for row in data["rows"]:
         if (row["model"], row["runtime"]) == ("big-net", "onnxruntime"):
             row["latency"].update(p50=0.07, ci95_low=0.069, ci95_high=0.071, p90=0.072)
@@ -425,13 +430,9 @@ def test_rows_with_other_settings_show_what_differs(pages):
 
 def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch):
     """A 5-D model a runtime could not run, and FP32 rows above the measured peak."""
-    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(FIXTURE, kb)
+    kb, results, data = fixture_copy(tmp_path, monkeypatch)
     model = kb / "models" / "mid-net.yaml"
     model.write_text(model.read_text().replace("[1, 3, 224, 224]", "[1, 3, 8, 112, 112]"))
-    results = kb / "results" / "x86-test.json"
-    data = json.loads(results.read_text())
     data["machine"]["peak"]["fp32_flops"] = 150e9  # below big-net's 180 GFLOP/s on ORT
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     pages = render_pages(build_context(kb))
@@ -462,11 +463,7 @@ def test_use_cases_index_gives_each_recommendation(pages):
 
 def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch):
     """The use case ranking shows when the row it ranks by disagreed with its second process."""
-    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
-    kb = tmp_path / "kb"
-    shutil.copytree(FIXTURE, kb)
-    results = kb / "results" / "x86-test.json"
-    data = json.loads(results.read_text())
+    kb, results, data = fixture_copy(tmp_path, monkeypatch)
     for row in data["rows"]:
         if (row["model"], row["runtime"]) == ("big-net", "openvino"):
             row["process_spread"] = 0.3

@@ -7,12 +7,12 @@ false, times every registered adapter. `--models` may name a model with benchmar
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..kb import KB, Model, OnnxSpec
+from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
 from .keys import file_sha256, row_key
 from .runtimes import Adapter
@@ -44,9 +44,8 @@ class PlannedRow:
 
 def cache_root(kb_root: Path) -> Path:
     """Generated files (model files, reference outputs): NNKB_CACHE, else .cache/nnkb beside
-    the KB folder (the repository root for kb/, a tmp dir for a test KB)."""
-    env = os.environ.get("NNKB_CACHE")
-    return Path(env) if env else Path(kb_root).resolve().parent / ".cache" / "nnkb"
+    the KB folder. One rule with the model sources, so `nnkb model` and the bench share files."""
+    return default_cache_dir(kb_root).parent
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> PlanError:
