@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkb import cli, report
+from nnkb import cli
+from nnkb.validate.report import Problem
+from nnkb.validate.schemas import Schemas
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -136,7 +138,7 @@ def test_github_actions_annotations(tmp_path):
 
 
 def test_annotation_escapes_workflow_command_characters():
-    problem = report.Problem("kb/a,b:c.yaml", 3, 4, "a", "x", "50% off\nnext line")
+    problem = Problem("kb/a,b:c.yaml", 3, 4, "a", "x", "50% off\nnext line")
     assert problem.github_annotation() == (
         "::error file=kb/a%2Cb%3Ac.yaml,line=3,col=4::a.x: 50%25 off%0Anext line"
     )
@@ -168,7 +170,7 @@ def test_unexpected_internal_error_is_a_problem_not_a_traceback(tmp_path, monkey
     def broken(self, error, name):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(report.Schemas, "explain", broken)
+    monkeypatch.setattr(Schemas, "explain", broken)
     (tmp_path / "kb" / "hardware" / "x86-cpu.yaml").write_text(
         (VALID_KB / "hardware" / "x86-cpu.yaml").read_text().replace("category: cpu", "category: 7")
     )
