@@ -1,7 +1,7 @@
 """The knowledge base as typed data: kb/<collection>/<id>.yaml parsed once into dataclasses.
 
 Everything downstream (bench, render) works on these objects. Validation lives in
-validate.py; `load_kb` assumes a KB that validates and raises KBError otherwise.
+the validate package; `load_kb` assumes a KB that validates and raises KBError otherwise.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .yamlsafe import LoadedYaml, YamlProblem, load_yaml
+from .yamlsafe import YamlProblem, load_yaml
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -233,10 +233,6 @@ def entry_files(root: Path, collection: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
-
-
-def load_entry_file(path: Path) -> LoadedYaml:
-    return load_yaml(path)
 
 
 def load_kb(root: Path) -> KB:
