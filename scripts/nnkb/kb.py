@@ -190,8 +190,9 @@ class Framework(Entry):
         return list(self.data["hardware"]["values"])
 
     @property
-    def benchmark_adapter(self) -> str | None:
-        return self.data.get("benchmark_adapter")
+    def benchmark_adapters(self) -> list[str]:
+        """Names of the bench adapters that measure this runtime; empty if nnkb does not."""
+        return list(self.data.get("benchmark_adapters", []))
 
 
 @dataclass

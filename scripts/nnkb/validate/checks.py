@@ -12,6 +12,7 @@ ending in the right file name is accepted, since the KB can be a copy somewhere 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_json, load_yaml
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
-from .references import ID_RE, check_references
+from .references import ID_RE, check_adapters, check_references
 from .report import Problem, field_path
 from .schemas import Schemas
 from .urls import url_fields, url_problem
@@ -36,6 +37,13 @@ class Report:
     results_files: int = 0
 
 
+def _bench_adapters() -> list[str]:
+    # Imported here: the adapter modules pull in numpy, which only this check needs.
+    from ..bench.runtimes import load_adapters
+
+    return list(load_adapters())
+
+
 def _slug(stem: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", stem.lower())) or "my-entry"
 
@@ -43,10 +51,17 @@ def _slug(stem: str) -> str:
 class Checker:
     """Runs every check on one KB folder and collects the problems."""
 
-    def __init__(self, root: Path, display: str, schemas: Schemas | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        display: str,
+        schemas: Schemas | None = None,
+        adapters: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.root = root
         self.display = display
         self.schemas = schemas or Schemas()
+        self.adapters = adapters or _bench_adapters
         self.report = Report()
         self.ids: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
         self.loaded: list[tuple[str, Path, LoadedYaml]] = []  # (collection or RESULTS, path, data)
@@ -86,6 +101,7 @@ class Checker:
         for path in files.results:
             self._guarded(self._check_results_file, path)
         check_references(self.loaded, self.ids, self.add)
+        check_adapters(self.loaded, self.adapters, self.add)
         return self.report
 
     def _guarded(self, check: Any, path: Path, *args: Any) -> None:
@@ -270,6 +286,12 @@ class Checker:
                 )
 
 
-def check_kb(root: Path, display: str | None = None) -> Report:
-    """Every problem of the KB at `root`; paths in problems start with `display` (default: root)."""
-    return Checker(Path(root), display if display is not None else str(root)).run()
+def check_kb(
+    root: Path, display: str | None = None, adapters: Callable[[], list[str]] | None = None
+) -> Report:
+    """Every problem of the KB at `root`; paths in problems start with `display` (default: root).
+
+    `adapters` lists the bench adapter names (default: those `nnkb bench` loads).
+    """
+    shown = display if display is not None else str(root)
+    return Checker(Path(root), shown, adapters=adapters).run()

@@ -1,4 +1,5 @@
-"""Cross-file checks of `nnkb validate`: ids that name other entries must exist.
+"""Cross-file checks of `nnkb validate`: ids that name other entries must exist, and the
+benchmark adapters a framework lists must be adapters of `nnkb bench`.
 
 Runs after every file is loaded, on the files that loaded as a mapping.
 """
@@ -6,13 +7,13 @@ Runs after every file is loaded, on the files that loaded as a mapping.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ..yamlsafe import LoadedYaml, Pointer
 from .parse import RESULTS, Add
-from .wording import suggest
+from .wording import show, suggest
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -75,3 +76,40 @@ def unknown_id(value: str, target: str, ids: dict[str, set[str]]) -> str:
     if known:
         return f"{message}; valid ids: {', '.join(known)}"
     return f"{message}; {target}/ has no entries yet"
+
+
+def check_adapters(loaded: list[Loaded], known: Callable[[], list[str]], add: Add) -> None:
+    """Report every name in a framework's `benchmark_adapters` that no bench adapter has.
+
+    `known` lists the adapter names; it is called only if some framework lists adapters,
+    since it imports the adapter modules.
+    """
+    names: list[str] | None = None
+    for collection, path, file in loaded:
+        if collection != "frameworks":
+            continue
+        for pointer, value in select(file.data, ("benchmark_adapters", "*")):
+            if not isinstance(value, str) or not value:
+                continue  # the schema says what is wrong with it
+            if names is None:
+                try:
+                    names = sorted(known())
+                except Exception as exc:  # noqa: BLE001 - a broken adapter module is a problem
+                    add(
+                        path,
+                        file.mark_for(pointer),
+                        pointer,
+                        f"cannot check adapter names: loading the bench adapters failed "
+                        f"({type(exc).__name__}: {exc})",
+                    )
+                    return
+            if value not in names:
+                add(path, file.mark_for(pointer), pointer, unknown_adapter(value, names))
+
+
+def unknown_adapter(value: str, names: list[str]) -> str:
+    message = f"unknown benchmark adapter {show(value)} (none in scripts/nnkb/bench/runtimes/)"
+    hint = suggest(value, names)
+    if hint:
+        return message + hint
+    return f"{message}; known adapters: {', '.join(names) or 'none'}"
