@@ -258,9 +258,11 @@ def test_unknown_adapter_without_close_match_lists_the_known_adapters(tmp_path):
     kb = _framework_with_adapters(tmp_path, "benchmark_adapters: [tensorflow-lite]")
     report = check_kb(kb, "kb", adapters=lambda: ["onnxruntime", "openvino"])
     assert [p.line_text() for p in report.problems] == [
-        "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: unknown benchmark "
-        "adapter 'tensorflow-lite' (none in scripts/nnkb/bench/runtimes/); "
-        "known adapters: onnxruntime, openvino"
+        (
+            "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: unknown benchmark "
+            "adapter 'tensorflow-lite' (none in scripts/nnkb/bench/runtimes/); "
+            "known adapters: onnxruntime, openvino"
+        )
     ]
 
 
@@ -278,9 +280,11 @@ def test_adapter_modules_that_fail_to_load_are_a_problem_not_a_traceback(tmp_pat
     kb = _framework_with_adapters(tmp_path, "benchmark_adapters: [onnxruntime]")
     report = check_kb(kb, "kb", adapters=broken)
     assert [p.line_text() for p in report.problems] == [
-        "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: cannot check adapter "
-        "names: loading the bench adapters failed (ImportError: no module named "
-        "'nnkb_extra_broken')"
+        (
+            "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: cannot check adapter "
+            "names: loading the bench adapters failed (ImportError: no module named "
+            "'nnkb_extra_broken')"
+        )
     ]
 
 
@@ -288,6 +292,8 @@ def test_old_single_adapter_field_suggests_the_list(tmp_path):
     kb = _framework_with_adapters(tmp_path, "benchmark_adapter: onnxruntime")
     report = check_kb(kb, "kb")
     assert [p.line_text() for p in report.problems] == [
-        "kb/frameworks/pytorch.yaml:21:1: pytorch.benchmark_adapter: unknown field "
-        "'benchmark_adapter'; did you mean 'benchmark_adapters'?"
+        (
+            "kb/frameworks/pytorch.yaml:21:1: pytorch.benchmark_adapter: unknown field "
+            "'benchmark_adapter'; did you mean 'benchmark_adapters'?"
+        )
     ]
