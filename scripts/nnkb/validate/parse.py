@@ -7,6 +7,9 @@ Layout rules:
   which belong in a collection or in results/.
 - A collection folder holds only `<id>.yaml` files; results/ holds only `<machine-id>.json`.
 - Names starting with "." (.gitkeep, .DS_Store) are ignored everywhere.
+- Only regular files inside the KB are read: a collection folder that is a symlink is not
+  entered, and yamlsafe refuses an entry or results file that is a symlink, a folder, a FIFO
+  or a device without opening it.
 
 Files are read by yamlsafe, which refuses anything that is not clean data with its position;
 a file that cannot be loaded is one problem, and the checks skip it.
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..kb import COLLECTIONS
-from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem
+from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, symlinked_folder
 from .wording import suggest
 
 RESULTS = "results"
@@ -51,7 +54,7 @@ def find_files(root: Path, add: Add) -> KBFiles:
                 f"unknown folder '{child.name}/' in the KB{hint}; "
                 f"expected only {', '.join(f'{f}/' for f in KB_FOLDERS)}",
             )
-        elif child.is_file() and child.suffix in (".yaml", ".yml", ".json"):
+        elif not child.is_dir() and child.suffix in (".yaml", ".yml", ".json"):
             add(
                 child,
                 Mark(1, 1),
@@ -72,13 +75,18 @@ def _folder_files(
     root: Path, folder: str, suffixes: tuple[str, ...], form: str, add: Add
 ) -> list[Path]:
     base = root / folder
+    problem = symlinked_folder(base)
+    if problem:
+        add(base, Mark(1, 1), (), problem)
+        return []
     if not base.is_dir():
         return []
     files = []
     for child in sorted(base.iterdir()):
         if child.name.startswith("."):
             continue
-        if child.is_dir():
+        # A folder named like a file (`x.yaml/`) is a file's problem: the loader names it.
+        if child.suffix not in suffixes and child.is_dir():
             add(
                 child,
                 Mark(1, 1),
