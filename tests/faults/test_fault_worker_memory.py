@@ -58,7 +58,10 @@ def test_model_needing_more_memory_than_the_cap_becomes_a_failed_row_naming_the_
     monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
     monkeypatch.setattr(runner, "measure_peak", lambda: dict(PEAK))
     kb = tinykb.make_kb(
-        tmp_path, {"huge": expand_to(NEEDED), "tiny": tinykb.conv_net(size=1)}, size=1, classifier=False
+        tmp_path,
+        {"huge": expand_to(NEEDED), "tiny": tinykb.conv_net(size=1)},
+        size=1,
+        classifier=False,
     )
     out = tmp_path / "r.json"
     runtimes = ["onnxruntime", "openvino", "opencv"]
@@ -75,8 +78,7 @@ def test_model_needing_more_memory_than_the_cap_becomes_a_failed_row_naming_the_
         huge = rows[("huge", runtime)]
         assert huge["status"] == "failed"
         assert huge["reason"].startswith(
-            f"out of memory under the worker memory cap (1.5 GiB, {fraction:g} of the "
-            "machine's"
+            f"out of memory under the worker memory cap (1.5 GiB, {fraction:g} of the machine's"
         )
         # The runtime's own words stay, after the cap.
         assert "allocate" in huge["reason"].lower() or "memory" in huge["reason"].split(": ")[-1]
