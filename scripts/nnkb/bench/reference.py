@@ -67,8 +67,9 @@ def compute_reference(model_path: Path, shapes: Shapes, seed: int, out: Path) ->
     outputs = session.outputs()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
-    arrays = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
-    np.savez(tmp, names=np.array([n for n, _ in outputs]), **arrays)
+    arrays: dict[str, Any] = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
+    arrays["names"] = np.array([n for n, _ in outputs])
+    np.savez(tmp, **arrays)
     os.replace(tmp, out)
 
 
