@@ -181,11 +181,6 @@ def test_bench_measures_the_new_runtime_against_the_fp32_reference(benched):
     assert data["machine"]["fingerprint"]["runtimes"][NAME] is not None
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waits for the validation branch: framework field `benchmark_adapters` and its "
-    "check against the discovered adapters",
-)
 def test_validate_accepts_the_framework_naming_the_new_adapter(repo, cache, benched):
     done = run(repo, "-m", "nnkb.cli", "validate", "--kb", "kb", cache=cache)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -242,11 +237,6 @@ def site(repo, cache, benched, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waits for the validation branch: the hook validates the KB first, and the "
-    "framework field `benchmark_adapters` is unknown until then",
-)
 def test_site_builds_strictly_with_the_new_runtimes_rows(site):
     table = (site / "api" / "results.csv").read_text()
     assert f",{NAME}," in table
@@ -270,10 +260,6 @@ def test_methodology_page_says_what_the_new_adapter_says(site):
     assert MARKER in page
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waits for the validation branch: Framework.benchmark_adapters in kb.py and render",
-)
 def test_framework_page_names_the_adapter_it_lists(site):
     page = (site / "frameworks" / "onnx-runtime-basic" / "index.html").read_text()
     assert NAME in page

@@ -20,7 +20,7 @@ from typing import Any
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_json, load_yaml
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
-from .references import ID_RE, check_adapters, check_references
+from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
 from .schemas import Schemas
 from .urls import url_fields, url_problem
@@ -102,6 +102,7 @@ class Checker:
             self._guarded(self._check_results_file, path)
         check_references(self.loaded, self.ids, self.add)
         check_adapters(self.loaded, self.adapters, self.add)
+        check_model_files(self.loaded, self.root, self.add)
         return self.report
 
     def _guarded(self, check: Any, path: Path, *args: Any) -> None:

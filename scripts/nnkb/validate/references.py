@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..models.sources.file import path_problem
 from ..yamlsafe import LoadedYaml, Pointer
 from .parse import RESULTS, Add
 from .wording import show, suggest
@@ -105,6 +106,23 @@ def check_adapters(loaded: list[Loaded], known: Callable[[], list[str]], add: Ad
                     return
             if value not in names:
                 add(path, file.mark_for(pointer), pointer, unknown_adapter(value, names))
+
+
+def check_model_files(loaded: list[Loaded], kb_root: Path, add: Add) -> None:
+    """A `file` model source names a file inside the repository by a relative path."""
+    for collection, path, file in loaded:
+        if collection != "models":
+            continue
+        onnx = file.data.get("onnx") if isinstance(file.data, dict) else None
+        if not isinstance(onnx, dict) or onnx.get("source") != "file":
+            continue
+        value = onnx.get("path")
+        if not isinstance(value, str):
+            continue  # the schema says what is wrong with it
+        problem = path_problem(kb_root, value)
+        if problem:
+            pointer = ("onnx", "path")
+            add(path, file.mark_for(pointer), pointer, problem.removeprefix("onnx.path: "))
 
 
 def unknown_adapter(value: str, names: list[str]) -> str:
