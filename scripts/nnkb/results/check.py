@@ -51,10 +51,11 @@ class _Collector:
 
 
 def check_results_file(
-    path: Path, shown: str | None = None, schemas: Schemas | None = None
+    path: Path, shown: str | None = None, schemas: Schemas | None = None, named: bool = True
 ) -> tuple[list[Problem], LoadedYaml | None]:
     """Every problem of the results file at `path` (shown as `shown`), and its parsed data
-    (None when it could not be parsed or is not a format-2 mapping)."""
+    (None when it could not be parsed or is not a format-2 mapping). `named=False` skips
+    the rule that the file is named after its machine (`nnkb bench --results FILE`)."""
     path = Path(path)
     out = _Collector(path, shown if shown is not None else str(path))
     try:
@@ -81,7 +82,8 @@ def check_results_file(
     for error in schemas.validator(SCHEMA_FILE).iter_errors(data):
         for pointer, message in schemas.explain(error, SCHEMA_FILE):
             out.at(pointer, message)
-    _check_machine(out, data)
+    if named:
+        _check_machine(out, data)
     rows = data.get("rows")
     if isinstance(rows, list):
         first_key: dict[str, int] = {}

@@ -27,11 +27,12 @@ class ResultsError(Exception):
     naming the file."""
 
 
-def read(path: Path) -> ResultsFile:
-    """The results file at `path`, checked as `nnkb validate` checks it.
+def read(path: Path, named: bool = True) -> ResultsFile:
+    """The results file at `path`, checked as `nnkb validate` checks it (`named=False`: a
+    file that need not be named after its machine, as `nnkb bench --results` writes).
     ResultsError carries the first problem as `path:line:col: entry.field: message`."""
     path = Path(path)
-    problems, loaded = check_results_file(path)
+    problems, loaded = check_results_file(path, named=named)
     if problems:
         more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
         raise ResultsError(sorted(problems)[0].line_text() + more)
