@@ -10,6 +10,14 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage error is one line (what is wrong, where to read more) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +37,7 @@ def positive_seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnkb", description=__doc__.splitlines()[0])
+    parser = Parser(prog="nnkb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check every KB file and results file; report all problems")

@@ -231,6 +231,8 @@ def _run(args: argparse.Namespace) -> int:
         plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
         unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
         return print_plan(plan, path, unverified)
+    if args.results and not path.parent.is_dir():
+        raise ResultsError(f"{path}: cannot write: the folder {path.parent} does not exist")
     if not args.results:
         try:  # a new KB has no results folder yet; --results names an existing folder
             default.parent.mkdir(exist_ok=True)
