@@ -19,4 +19,3 @@ def bench_env(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "measure_peak", lambda: PEAK)
     tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
     return tmp_path
-

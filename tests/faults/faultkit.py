@@ -10,10 +10,9 @@ from pathlib import Path
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "bench"
 sys.path.insert(0, str(FIXTURES))
 
-import tinykb  # noqa: E402
 
-from nnkb import results  # noqa: E402
-from nnkb.cli import main  # noqa: E402
+from nnkb import results
+from nnkb.cli import main
 
 PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 

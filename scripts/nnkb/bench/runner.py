@@ -27,8 +27,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..kb import KB, KBError, load_kb
-from ..results import Identity, Machine, ResultsError, ResultsFile, Row, locked, read, write_atomic
+from ..kb import KB, KBError, Model, load_kb
+from ..results import (
+    HardwarePart,
+    Identity,
+    Machine,
+    ResultsError,
+    ResultsFile,
+    Row,
+    locked,
+    read,
+    write_atomic,
+)
 from . import reference as ref
 from .isolate import run_worker
 from .machine import hardware_part, machine_id, machine_of, measure_peak, now_iso, software_part
@@ -44,7 +54,7 @@ from .rows import (
     with_process,
     with_result,
 )
-from .runtimes import load_adapters
+from .runtimes import Adapter, load_adapters
 from .settings import HARNESS
 
 BUDGET_SPENT = 3
@@ -193,7 +203,7 @@ class Run:
             self.written = True
 
 
-def _load(args: argparse.Namespace) -> tuple[KB, dict]:
+def _load(args: argparse.Namespace) -> tuple[KB, dict[str, Adapter]]:
     kb_root = Path(args.kb)
     if not kb_root.is_dir():
         raise PlanError(f"{kb_root}: no such knowledge base folder")
@@ -242,7 +252,15 @@ def _run(args: argparse.Namespace) -> int:
         return _run_locked(args, kb, models, runtimes, versions, hardware, path)
 
 
-def _run_locked(args, kb, models, runtimes, versions, hardware, path: Path) -> int:  # noqa: ANN001
+def _run_locked(
+    args: argparse.Namespace,
+    kb: KB,
+    models: list[Model],
+    runtimes: list[Adapter],
+    versions: dict[str, str | None],
+    hardware: HardwarePart,
+    path: Path,
+) -> int:
     started = clock()
     existing, stored = _stored(path, not args.results)
     # Rows of models deleted from the KB go at the next write; filtered-out models stay.
