@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from faultkit import PEAK, tinykb
+from faultkit import FIXTURES, PEAK, make_kb
 
 from nnkb.bench import runner
 from nnkb.bench.settings import HARNESS
@@ -12,10 +12,10 @@ from nnkb.bench.settings import HARNESS
 @pytest.fixture
 def bench_env(tmp_path, monkeypatch):
     """A KB with models a and b, test adapters registered, cache in tmp, no peak measured."""
-    monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(tinykb.ADAPTERS))
+    monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(FIXTURES / "bench_adapters.py"))
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
     monkeypatch.setitem(HARNESS, "profile_seconds", 0.05)
     monkeypatch.setattr(runner, "measure_peak", lambda: PEAK)
-    tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
+    make_kb(tmp_path)
     return tmp_path

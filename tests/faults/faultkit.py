@@ -14,6 +14,14 @@ sys.path.insert(0, str(FIXTURES))
 from nnkb import results
 from nnkb.cli import main
 
+
+def make_kb(root: Path) -> Path:
+    """A KB at root/kb with two tiny models, a and b."""
+    import tinykb  # from FIXTURES, on the path above
+
+    return tinykb.make_kb(root, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
+
+
 PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 
 
