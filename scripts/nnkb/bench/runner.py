@@ -270,9 +270,13 @@ def _run_locked(
     # Current rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]
 
-    peak = None
-    if existing and existing.machine.hardware.same_hardware(hardware):
-        peak = existing.machine.peak  # measured once per hardware, whatever the runtimes
+    if existing and not existing.machine.hardware.same_hardware(hardware):
+        # Rows measured here would sit beside rows of other hardware under one peak.
+        raise ResultsError(
+            f"{path}: holds results of machine '{existing.machine.id}', and this machine is "
+            f"'{machine_id(hardware)}' (other hardware); write to its own file instead"
+        )
+    peak = existing.machine.peak if existing else None  # measured once per hardware
     if peak is None and (to_run or unverified):
         peak = measure_peak()
     machine = machine_of(replace(hardware, peak=peak), software_part(versions)) if peak else None
