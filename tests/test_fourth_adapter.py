@@ -170,15 +170,15 @@ def test_plan_includes_the_new_runtime_for_every_model(repo, cache):
 
 
 def test_bench_measures_the_new_runtime_against_the_fp32_reference(benched):
+    results.read(benched, named=False)  # every check of nnkb validate
     data = json.loads(benched.read_text())
-    assert results.check(data) == []
     (row,) = [r for r in data["rows"] if r["runtime"] == NAME]
     assert row["status"] == "ok", row["reason"]
     assert row["model"] == "squeezenet-1-1"
     assert row["settings"]["graph_optimization_level"] == "ORT_ENABLE_BASIC"
     assert row["agreement"]["reference"].endswith("CPUExecutionProvider ORT_DISABLE_ALL fp32")
     assert row["agreement"]["max_abs_error"] < 1e-3
-    assert data["machine"]["fingerprint"]["runtimes"][NAME] is not None
+    assert data["machine"]["software"]["runtimes"][NAME] is not None
 
 
 def test_validate_accepts_the_framework_naming_the_new_adapter(repo, cache, benched):

@@ -35,14 +35,6 @@ def reference_of(
     return (adapter, version) if version else None
 
 
-def reference_label(version: str) -> str:
-    """How a row's `agreement.reference` names the reference run of the given version.
-
-    Kept for runner.py until it takes the label from `reference_of` (then delete this)."""
-    adapter = reference_adapter(load_adapters())
-    return adapter.reference_label(version) if adapter else ""
-
-
 def reference_path(
     cache_dir: Path, model_sha: str, shapes: Shapes, seed: int, version: str
 ) -> Path:

@@ -32,7 +32,7 @@ REFERENCES: list[tuple[str, Pointer, str]] = [
     ("frameworks", ("hardware", "values", "*"), "hardware"),
     ("frameworks", ("successor",), "frameworks"),
     ("use_cases", ("hardware_notes", "*", "hardware"), "hardware"),
-    (RESULTS, ("machine", "hardware"), "hardware"),
+    (RESULTS, ("machine", "hardware_class"), "hardware"),
     (RESULTS, ("rows", "*", "model"), "models"),
 ]
 
