@@ -32,7 +32,8 @@ ANCHORS = 6  # DefaultBoxGenerator([[2, 3]] * 6): 2 + 2 * 2 boxes per location
 _EPS = 1e-3
 # torchvision mobilenetv3._mobilenet_v3_conf("mobilenet_v3_large", reduced_tail=True):
 # kernel, expanded channels, output channels, squeeze-excite, hard-swish, stride.
-_BNECK = [
+_Bneck = tuple[int, int, int, bool, bool, int]
+_BNECK: list[_Bneck] = [
     (3, 16, 16, False, False, 1),
     (3, 64, 24, False, False, 2),
     (3, 72, 24, False, False, 1),
@@ -91,7 +92,7 @@ def _squeeze_excite(g: GraphBuilder, x: str, name: str, channels: int) -> str:
 
 
 def _inverted_residual(
-    g: GraphBuilder, x: str, part: Callable[[int], str], cin: int, conf: tuple
+    g: GraphBuilder, x: str, part: Callable[[int], str], cin: int, conf: _Bneck
 ) -> tuple[str, str | None]:
     """One MobileNetV3 block; `part(j)` names its j-th sub-module (`block.j` in torchvision).
 
@@ -131,6 +132,7 @@ def _feature_maps(g: GraphBuilder) -> list[tuple[str, int]]:
     for index, conf in enumerate(_BNECK, start=1):
         x, expanded = _inverted_residual(g, x, _block_names(index), cin, conf)
         if index == _C4:
+            assert expanded is not None  # C4 expands 112 -> 672 channels
             maps.append((expanded, conf[1]))
         cin = conf[2]
     # torchvision: lastconv_output_channels = 6 * lastconv_input_channels (480 here).
