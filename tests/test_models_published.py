@@ -7,8 +7,9 @@ multiply-accumulates must be within 2% (published figures are rounded to two dec
 torchvision's "GFLOPS" column counts multiply-accumulates: it was added in
 https://github.com/pytorch/vision/pull/6936 with a counter that charges a convolution
 batch * prod(weight.shape) * prod(output spatial shape), i.e. one per MAC, and one per
-m*n*k for a matmul. Figures below are the ones in the classification and video tables of
-https://pytorch.org/vision/stable/models.html, also shown on each model's page (linked).
+m*n*k for a matmul. Figures below are the ones in the classification, detection and video
+tables of https://pytorch.org/vision/stable/models.html, also shown on each model's page
+(linked).
 """
 
 from __future__ import annotations
@@ -45,6 +46,12 @@ TORCHVISION = {
     "resnet50": Published(25_557_032, 4.09, TV_PAGE.format("resnet50")),
     # Video table, 16 frames of 112x112 (R2Plus1D_18_Weights.KINETICS400_V1).
     "r2plus1d_18": Published(31_505_325, 40.52, TV_PAGE.format("video.r2plus1d_18")),
+    # Detection table, 320x320 (SSDLite320_MobileNet_V3_Large_Weights.COCO_V1): the whole
+    # model's parameters; its GFLOPS (0.58) come from the same counter, and box decoding and
+    # NMS have no convolutions, so the network alone is what they measure.
+    "ssdlite320_mobilenet_v3_large": Published(
+        3_440_060, 0.58, TV_PAGE.format("detection.ssdlite320_mobilenet_v3_large")
+    ),
 }
 
 # Chen et al. 2018, "MobileFaceNets: Efficient CNNs for Accurate Real-Time Face Verification
@@ -54,6 +61,7 @@ MOBILEFACENET_PAPER = Published(990_000, 0.221, "https://arxiv.org/abs/1804.0757
 INPUTS = {name: (1, 3, 224, 224) for name in BUILDERS}
 INPUTS["mobilefacenet"] = (1, 3, 112, 112)
 INPUTS["r2plus1d_18"] = (1, 3, 16, 112, 112)
+INPUTS["ssdlite320_mobilenet_v3_large"] = (1, 3, 320, 320)
 
 OUTPUTS = {
     "squeezenet1_0": {"logits": (1, 1000)},
@@ -63,6 +71,8 @@ OUTPUTS = {
     "resnet50": {"logits": (1, 1000)},
     "r2plus1d_18": {"logits": (1, 400)},
     "mobilefacenet": {"embedding": (1, 128)},
+    # SSDLiteHead's outputs before decoding: 6 boxes at each of 20^2+10^2+5^2+3^2+2^2+1^2 places.
+    "ssdlite320_mobilenet_v3_large": {"bbox_regression": (1, 3234, 4), "cls_logits": (1, 3234, 91)},
     "padim_resnet18": {
         "layer1": (1, 64, 56, 56),
         "layer2": (1, 128, 28, 28),

@@ -92,9 +92,10 @@ class GraphBuilder:
             group=groups,
         )
 
-    def batchnorm(self, x: str, name: str, channels: int) -> str:
+    def batchnorm(self, x: str, name: str, channels: int, eps: float = 1e-5) -> str:
         """BatchNormalization kept as a node: gamma/beta are parameters, running stats are not.
 
+        `eps` is torch's default unless the architecture sets its own (MobileNetV3: 1e-3).
         Statistics are drawn near (0, 1) rather than exactly so, so that a runtime which folds
         BN into the convolution is exercised with non-trivial numbers.
         """
@@ -102,7 +103,7 @@ class GraphBuilder:
         beta = self.constant(f"{name}.bias", self._normal([channels], 0.05))
         mean = self.constant(f"{name}.running_mean", self._normal([channels], 0.05))
         var = self.constant(f"{name}.running_var", self._uniform([channels], 0.8, 1.2))
-        return self.node("BatchNormalization", [x, gamma, beta, mean, var], name, epsilon=1e-5)
+        return self.node("BatchNormalization", [x, gamma, beta, mean, var], name, epsilon=eps)
 
     def relu(self, x: str, name: str) -> str:
         return self.node("Relu", [x], name)
@@ -111,6 +112,26 @@ class GraphBuilder:
         lo = self.constant(f"{name}.min", np.array(0.0, dtype=np.float32))
         hi = self.constant(f"{name}.max", np.array(6.0, dtype=np.float32))
         return self.node("Clip", [x, lo, hi], name)
+
+    def hardsigmoid(self, x: str, name: str) -> str:
+        """torch's Hardsigmoid, relu6(x + 3) / 6, spelt Add, Clip, Div.
+
+        Not the HardSigmoid op: OpenCV DNN 5.0 rewrites HardSigmoid followed by Mul into a
+        HardSwish without checking that Mul's other operand is the same tensor, so a
+        squeeze-excite gate (sigmoid of a pooled vector times the feature map) comes out with
+        the pooled 1x1 shape there.
+        """
+        shifted = self.node(
+            "Add", [x, self.constant(f"{name}.three", np.array(3.0, np.float32))], f"{name}.add"
+        )
+        clipped = self.relu6(shifted, f"{name}.clip")
+        six = self.constant(f"{name}.six", np.array(6.0, np.float32))
+        return self.node("Div", [clipped, six], name)
+
+    def hardswish(self, x: str, name: str) -> str:
+        # x * relu6(x + 3) / 6 as one HardSwish node (opset 14, inside our opset 17), which
+        # ONNX Runtime, OpenVINO 2026.4 and OpenCV DNN 5.0 all run.
+        return self.node("HardSwish", [x], name)
 
     def prelu(self, x: str, name: str, channels: int) -> str:
         # One slope per channel, broadcast over H and W as torch.nn.PReLU(channels) does.
