@@ -38,6 +38,14 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     ("hardware", "hardware"),
     ("framework", "frameworks"),
 )
+_KIND = {"models": "model", "hardware": "hardware class", "frameworks": "framework"}
+# The schema's either/or rules, worded for a contributor (jsonschema's own text dumps the item).
+_EITHER = {
+    ("model", "model_name"): "a kb/models id in 'model', or the source's name in 'model_name'",
+    ("framework", "runtime_name"): (
+        "a kb/frameworks id in 'framework', or the source's name in 'runtime_name'"
+    ),
+}
 
 
 class CitedError(Exception):
@@ -165,7 +173,11 @@ def table_from_data(path: Path, data: dict[str, Any]) -> CitedTable:
     """Build a CitedTable from data that passed the schema."""
     src = data["source"]
     source = CitedSource(
-        src["title"], src["url"], src["publisher"], src["date"], src["location"],
+        src["title"],
+        src["url"],
+        src["publisher"],
+        src["date"],
+        src["location"],
         src.get("date_note"),
     )
     figures = tuple(_figure(path.stem, i, raw) for i, raw in enumerate(data["figures"]))
@@ -237,7 +249,7 @@ def check_cited(
             continue
         errors = list(schemas.validator(SCHEMA_FILE).iter_errors(loaded.data))
         for error in errors:
-            for pointer, message in schemas.explain(error, SCHEMA_FILE):
+            for pointer, message in _explain(schemas, error):
                 out.add(path, loaded.mark_for(pointer), pointer, message)
         if errors:
             continue  # semantic checks assume the shape the schema guarantees
@@ -262,6 +274,29 @@ def check_cited(
     return out.problems
 
 
+def _explain(schemas: Schemas, error: Any) -> list[tuple[Pointer, str]]:
+    """Schema errors as (field, message); the figure's either/or rules get their own words."""
+    pointer = tuple(error.absolute_path)
+    rule = error.validator_value
+    if error.validator == "not" and isinstance(rule, dict) and "required" in rule:
+        pair = tuple(rule["required"])
+        return [(pointer + (pair[1],), f"give {_EITHER.get(pair, ' or '.join(pair))}, not both")]
+    if error.validator == "anyOf" and all(
+        isinstance(alt, dict) and list(alt) == ["required"] for alt in rule
+    ):
+        pair = tuple(alt["required"][0] for alt in rule)
+        return [(pointer, f"missing {_EITHER.get(pair, ' or '.join(pair))}")]
+    if error.validator == "dependentRequired" and isinstance(error.instance, dict):
+        return [
+            (pointer + (key,), f"'{key}' needs '{dep}' beside it: say how it differs from the KB")
+            for key, deps in rule.items()
+            if key in error.instance
+            for dep in deps
+            if dep not in error.instance
+        ]
+    return list(schemas.explain(error, SCHEMA_FILE))
+
+
 def _load(out: _Collector, path: Path) -> LoadedYaml | None:
     try:
         loaded = load_yaml(path)
@@ -277,7 +312,9 @@ def _load(out: _Collector, path: Path) -> LoadedYaml | None:
         out.add(path, Mark(1, 1), (), f"first line must name the schema for editors: {SCHEMA_LINE}")
     if not isinstance(loaded.data, dict):
         out.add(
-            path, Mark(1, 1), (),
+            path,
+            Mark(1, 1),
+            (),
             f"expected a mapping of fields as described in scripts/nnkb/schemas/{SCHEMA_FILE}",
         )
         return None
@@ -302,7 +339,7 @@ def _check_figure(
             path,
             loaded.mark_for(base + (name,)),
             base + (name,),
-            f"unknown {folder} id '{value}' (no kb/{folder}/{value}.yaml){hint}",
+            f"unknown {_KIND[folder]} id '{value}' (no kb/{folder}/{value}.yaml){hint}",
         )
     if figure.value <= 0:
         what = "a latency" if figure.kind == "latency" else "a throughput"
