@@ -142,3 +142,13 @@ def test_repository_files_are_pinned_to_a_commit(tables: list) -> None:
         if url.startswith("https://github.com/"):
             parts = url.split("/")
             assert parts[5] in ("blob", "tree") and len(parts[6]) == 40, table.id
+
+
+def test_variant_tells_two_figures_apart(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(CASES / "duplicate-figure" / "kb", kb)
+    table = kb / "cited" / "example-table.yaml"
+    text = table.read_text()
+    head, tail = text.rsplit("    value: 2.4\n", 1)
+    table.write_text(head + "    value: 2.4\n    variant: quantization-aware training\n" + tail)
+    assert check_cited(kb, "kb", IDS) == []

@@ -91,6 +91,7 @@ class CitedFigure:
     runtime_name: str | None = None
     runtime_note: str | None = None
     framework_version: str | None = None
+    variant: str | None = None
     accuracy: CitedAccuracy | None = None
     conditions: tuple[str, ...] = ()
     location: str | None = None
@@ -121,6 +122,7 @@ class CitedFigure:
             self.precision,
             self.batch,
             self.scenario,
+            self.variant,
         )
 
 
@@ -158,6 +160,7 @@ def _figure(table: str, index: int, raw: dict[str, Any]) -> CitedFigure:
         runtime_name=raw.get("runtime_name"),
         runtime_note=raw.get("runtime_note"),
         framework_version=raw.get("framework_version"),
+        variant=raw.get("variant"),
         accuracy=CitedAccuracy(
             acc["metric"], acc["dataset"], float(acc["value"]), acc["unit"], acc.get("note")
         )
@@ -265,9 +268,10 @@ def check_cited(
                     path,
                     loaded.mark_for(here),
                     here,
-                    f"duplicate figure: same source, model, device, runtime, precision, batch "
-                    f"and scenario as figures[{first_index}]{where} (line {first_mark.line}); "
-                    "enter each figure once",
+                    f"duplicate figure: same source, model, device, runtime, precision, batch, "
+                    f"scenario and variant as figures[{first_index}]{where} "
+                    f"(line {first_mark.line}); enter each figure once, or name what tells "
+                    "them apart in 'variant'",
                 )
             else:
                 seen[key] = (path, figure.index, loaded.mark_for(here))
