@@ -15,7 +15,7 @@ from nnkb.cited import (
     known_ids,
     load_cited,
 )
-from nnkb.report import url_problem
+from nnkb.validate.urls import url_problem
 
 REPO = Path(__file__).resolve().parents[1]
 KB = REPO / "kb"

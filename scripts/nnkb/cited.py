@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .report import Problem, Schemas, field_path, suggest
+from .validate.report import Problem, field_path
+from .validate.schemas import Schemas
+from .validate.wording import suggest
 from .yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_yaml
 
 FOLDER = "cited"

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_json, load_yaml
-from .parse import KB_FOLDERS, RESULTS, find_files, load_file
+from .parse import CITED, KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
 from .schemas import Schemas
@@ -65,9 +65,6 @@ class Checker:
         self.report = Report()
         self.ids: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
         self.loaded: list[tuple[str, Path, LoadedYaml]] = []  # (collection or RESULTS, path, data)
-        statuses = self.schemas.contents["results.schema.json"]["$defs"]["row"]["properties"]
-        # An unknown status is the schema's problem; asking it for a reason too would be noise.
-        self.failed_statuses = set(statuses["status"]["enum"]) - {"ok"}
 
     # -- output -------------------------------------------------------------------------------
     def shown(self, path: Path) -> str:
@@ -103,6 +100,11 @@ class Checker:
         check_references(self.loaded, self.ids, self.add)
         check_adapters(self.loaded, self.adapters, self.add)
         check_model_files(self.loaded, self.root, self.add)
+        if files.cited:
+            from ..cited import check_cited  # imported here: cited uses this package's wording
+
+            ids = {c: set(v) for c, v in self.ids.items()}
+            self.report.problems += check_cited(self.root, self.display, ids, self.schemas)
         return self.report
 
     def _guarded(self, check: Any, path: Path, *args: Any) -> None:

@@ -26,7 +26,8 @@ from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, symlinked_folder
 from .wording import suggest
 
 RESULTS = "results"
-KB_FOLDERS = (*COLLECTIONS, RESULTS)
+CITED = "cited"  # published figures (nnkb.cited), checked by their own module
+KB_FOLDERS = (*COLLECTIONS, RESULTS, CITED)
 
 #: How a stage records a problem: (file, position, field pointer, message).
 Add = Callable[[Path, Mark, Pointer, str], None]
@@ -38,6 +39,7 @@ class KBFiles:
 
     entries: dict[str, list[Path]] = field(default_factory=dict)
     results: list[Path] = field(default_factory=list)
+    cited: list[Path] = field(default_factory=list)
 
 
 def find_files(root: Path, add: Add) -> KBFiles:
@@ -68,6 +70,8 @@ def find_files(root: Path, add: Add) -> KBFiles:
             root, collection, (".yaml", ".yml"), "<id>.yaml", add
         )
     files.results = _folder_files(root, RESULTS, (".json",), "<machine-id>.json", add)
+    # Only the layout here (a symlinked folder, stray files): nnkb.cited reads the tables.
+    files.cited = _folder_files(root, CITED, (".yaml",), "<id>.yaml", add)
     return files
 
 
