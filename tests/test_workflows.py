@@ -236,3 +236,49 @@ def test_windows_runs_the_readme_powershell_steps():
     ]
     assert len(windows) == 4
     assert set(windows) <= readme_lines
+
+
+# --- contributor templates ---------------------------------------------------------------------
+
+FORMS = sorted((ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml"))
+FORM_TYPES = {"markdown", "input", "textarea", "dropdown", "checkboxes"}
+
+
+def test_issue_forms_for_the_three_contributions():
+    names = {load(p)["name"] for p in FORMS if p.name != "config.yml"}
+    assert names == {"Add a model", "Correct a fact", "Add my machine's results"}
+
+
+@pytest.mark.parametrize("path", [p for p in FORMS if p.name != "config.yml"], ids=lambda p: p.name)
+def test_issue_form_is_well_formed(path):
+    """The parts of GitHub's issue-form syntax a typo breaks (GitHub then hides the form)."""
+    form = load(path)
+    assert form["description"] and form["body"]
+    ids = [item["id"] for item in form["body"] if "id" in item]
+    assert len(ids) == len(set(ids)), "ids must be unique"
+    for item in form["body"]:
+        assert item["type"] in FORM_TYPES, item
+        attributes = item["attributes"]
+        if item["type"] == "markdown":
+            assert attributes["value"].strip()
+            continue
+        assert attributes["label"].strip() and "id" in item
+        if item["type"] in ("dropdown", "checkboxes"):
+            assert attributes["options"]
+
+
+def test_the_model_form_offers_the_schemas_tasks():
+    import json
+
+    schema = json.loads((ROOT / "scripts/nnkb/schemas/model.schema.json").read_text())
+    form = load(ROOT / ".github" / "ISSUE_TEMPLATE" / "add-a-model.yml")
+    task = next(item for item in form["body"] if item.get("id") == "task")
+    assert task["attributes"]["options"] == schema["properties"]["task"]["enum"]
+
+
+def test_the_pull_request_template_has_the_checklist():
+    text = (ROOT / ".github" / "pull_request_template.md").read_text(encoding="utf-8")
+    items = re.findall(r"^- \[ \] (.*(?:\n {6}.*)*)", text, flags=re.MULTILINE)
+    assert len(items) == 4
+    for words, item in zip(["validate", "source", "One entry per file", "make site"], items):
+        assert words in item, item
