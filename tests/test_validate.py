@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nnkb import cli, report
+from nnkb import cli
+from nnkb.validate import check_kb
+from nnkb.validate.report import Problem
+from nnkb.validate.schemas import Schemas
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -136,7 +139,7 @@ def test_github_actions_annotations(tmp_path):
 
 
 def test_annotation_escapes_workflow_command_characters():
-    problem = report.Problem("kb/a,b:c.yaml", 3, 4, "a", "x", "50% off\nnext line")
+    problem = Problem("kb/a,b:c.yaml", 3, 4, "a", "x", "50% off\nnext line")
     assert problem.github_annotation() == (
         "::error file=kb/a%2Cb%3Ac.yaml,line=3,col=4::a.x: 50%25 off%0Anext line"
     )
@@ -168,7 +171,7 @@ def test_unexpected_internal_error_is_a_problem_not_a_traceback(tmp_path, monkey
     def broken(self, error, name):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(report.Schemas, "explain", broken)
+    monkeypatch.setattr(Schemas, "explain", broken)
     (tmp_path / "kb" / "hardware" / "x86-cpu.yaml").write_text(
         (VALID_KB / "hardware" / "x86-cpu.yaml").read_text().replace("category: cpu", "category: 7")
     )
@@ -241,3 +244,56 @@ def test_windows_line_endings_and_byte_order_mark_are_accepted(tmp_path, monkeyp
     entry.write_bytes(b"\xef\xbb\xbf" + entry.read_bytes().replace(b"\n", b"\r\n"))
     status, out, _ = run_inprocess(monkeypatch, capsys, tmp_path)
     assert (status, out.strip()) == (0, "kb/ is valid: 6 entries, 1 results file")
+
+
+def _framework_with_adapters(tmp_path: Path, line: str) -> Path:
+    kb = tmp_path / "kb"
+    shutil.copytree(VALID_KB, kb)
+    entry = kb / "frameworks" / "pytorch.yaml"
+    entry.write_text(entry.read_text().replace("sources:\n", f"{line}\nsources:\n"))
+    return kb
+
+
+def test_unknown_adapter_without_close_match_lists_the_known_adapters(tmp_path):
+    kb = _framework_with_adapters(tmp_path, "benchmark_adapters: [tensorflow-lite]")
+    report = check_kb(kb, "kb", adapters=lambda: ["onnxruntime", "openvino"])
+    assert [p.line_text() for p in report.problems] == [
+        (
+            "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: unknown benchmark "
+            "adapter 'tensorflow-lite' (none in scripts/nnkb/bench/runtimes/); "
+            "known adapters: onnxruntime, openvino"
+        )
+    ]
+
+
+def test_known_adapters_are_listed_only_when_a_framework_names_one(tmp_path):
+    def fail() -> list[str]:
+        raise AssertionError("adapters loaded although no framework lists one")
+
+    assert check_kb(VALID_KB, "kb", adapters=fail).problems == []
+
+
+def test_adapter_modules_that_fail_to_load_are_a_problem_not_a_traceback(tmp_path):
+    def broken() -> list[str]:
+        raise ImportError("no module named 'nnkb_extra_broken'")
+
+    kb = _framework_with_adapters(tmp_path, "benchmark_adapters: [onnxruntime]")
+    report = check_kb(kb, "kb", adapters=broken)
+    assert [p.line_text() for p in report.problems] == [
+        (
+            "kb/frameworks/pytorch.yaml:21:22: pytorch.benchmark_adapters[0]: cannot check adapter "
+            "names: loading the bench adapters failed (ImportError: no module named "
+            "'nnkb_extra_broken')"
+        )
+    ]
+
+
+def test_old_single_adapter_field_suggests_the_list(tmp_path):
+    kb = _framework_with_adapters(tmp_path, "benchmark_adapter: onnxruntime")
+    report = check_kb(kb, "kb")
+    assert [p.line_text() for p in report.problems] == [
+        (
+            "kb/frameworks/pytorch.yaml:21:1: pytorch.benchmark_adapter: unknown field "
+            "'benchmark_adapter'; did you mean 'benchmark_adapters'?"
+        )
+    ]

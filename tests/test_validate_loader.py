@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkb.report import _is_date_time, field_path, url_problem
+from nnkb.validate.report import field_path
+from nnkb.validate.schemas import _is_date_time
+from nnkb.validate.urls import url_problem
 from nnkb.yamlsafe import Mark, YamlProblem, load_json, load_yaml
 
 

@@ -1,16 +1,17 @@
 """The knowledge base as typed data: kb/<collection>/<id>.yaml parsed once into dataclasses.
 
 Everything downstream (bench, render) works on these objects. Validation lives in
-validate.py; `load_kb` assumes a KB that validates and raises KBError otherwise.
+the validate package; `load_kb` assumes a KB that validates and raises KBError otherwise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .yamlsafe import LoadedYaml, YamlProblem, load_yaml
+from .yamlsafe import YamlProblem, load_yaml, symlinked_folder
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -33,8 +34,9 @@ class Source:
     url: str
 
     @classmethod
-    def of(cls, raw: dict[str, Any] | None) -> Source | None:
-        return cls(raw["title"], raw["url"]) if raw else None
+    def of(cls, raw: dict[str, Any]) -> Source:
+        """A source from its YAML mapping; the schemas require one wherever this is called."""
+        return cls(raw["title"], raw["url"])
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,14 @@ class Model(Entry):
     @property
     def accuracy(self) -> list[Accuracy]:
         return [
-            Accuracy(a["metric"], a["dataset"], a["value"], Source.of(a["source"]),
-                     a.get("unit"), a.get("note"))
+            Accuracy(
+                a["metric"],
+                a["dataset"],
+                a["value"],
+                Source.of(a["source"]),
+                a.get("unit"),
+                a.get("note"),
+            )
             for a in self.data["accuracy"]
         ]
 
@@ -167,12 +175,16 @@ class UseCase(Entry):
 
     @property
     def considerations(self) -> list[Claim]:
-        return [Claim(c["text"], Source.of(c["source"])) for c in self.data.get("considerations", [])]
+        return [
+            Claim(c["text"], Source.of(c["source"])) for c in self.data.get("considerations", [])
+        ]
 
     @property
     def hardware_notes(self) -> list[tuple[str, Claim]]:
-        return [(n["hardware"], Claim(n["text"], Source.of(n["source"])))
-                for n in self.data.get("hardware_notes", [])]
+        return [
+            (n["hardware"], Claim(n["text"], Source.of(n["source"])))
+            for n in self.data.get("hardware_notes", [])
+        ]
 
 
 @dataclass
@@ -190,8 +202,9 @@ class Framework(Entry):
         return list(self.data["hardware"]["values"])
 
     @property
-    def benchmark_adapter(self) -> str | None:
-        return self.data.get("benchmark_adapter")
+    def benchmark_adapters(self) -> list[str]:
+        """Names of the bench adapters that measure this runtime; empty if nnkb does not."""
+        return list(self.data.get("benchmark_adapters", []))
 
 
 @dataclass
@@ -220,7 +233,7 @@ class KB:
     def collection(self, name: str) -> dict[str, Entry]:
         return getattr(self, name)
 
-    def entries(self):
+    def entries(self) -> Iterator[Entry]:
         for name in COLLECTIONS:
             yield from self.collection(name).values()
 
@@ -230,13 +243,12 @@ class KB:
 
 def entry_files(root: Path, collection: str) -> list[Path]:
     folder = root / collection
+    problem = symlinked_folder(folder)
+    if problem:
+        raise KBError(f"{folder}:1:1: {collection}: {problem}")
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
-
-
-def load_entry_file(path: Path) -> LoadedYaml:
-    return load_yaml(path)
 
 
 def load_kb(root: Path) -> KB:
@@ -248,9 +260,16 @@ def load_kb(root: Path) -> KB:
             try:
                 loaded = load_yaml(path)
             except YamlProblem as exc:
-                raise KBError(f"{path}:{exc.mark.line}:{exc.mark.col}: {exc.message}") from None
+                mark = exc.mark
+                raise KBError(
+                    f"{path}:{mark.line}:{mark.col}: {path.stem}: {exc.message}"
+                ) from None
+            except OSError as exc:
+                raise KBError(
+                    f"{path}:1:1: {path.stem}: cannot read the file ({exc.strerror or exc})"
+                ) from None
             if not isinstance(loaded.data, dict):
-                raise KBError(f"{path}:1:1: expected a mapping of fields")
+                raise KBError(f"{path}:1:1: {path.stem}: expected a mapping of fields")
             entry = _TYPES[collection](collection, path.stem, path, loaded.data)
             kb.collection(collection)[path.stem] = entry
     return kb

@@ -1,5 +1,8 @@
 """Load one KB YAML file safely, keeping the line and column of every value.
 
+Every KB and results file is read here (`read_regular_file`): only regular files, never
+through a symlink, never more than MAX_FILE_BYTES + 1 bytes.
+
 PyYAML's safe loader accepts duplicate keys silently and expands aliases without
 limit; a KB file is contributor input, so both are refused here with a position.
 Tags other than YAML's plain scalars and collections, recursive aliases and very
@@ -12,7 +15,9 @@ json module (exact JSON semantics), the positions from composing the same text a
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +33,11 @@ _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
     _CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
+
+# Not every platform has these flags; where one is missing the lstat check still applies.
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 Pointer = tuple[str | int, ...]
 
@@ -153,11 +163,72 @@ def _construct_scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is ('a symlink', 'a FIFO'...), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def symlinked_folder(path: Path) -> str | None:
+    """The problem with a KB folder (models/, results/...) that is a symlink, else None.
+
+    Files found through it would come from outside the KB, so the folder is not read.
+    """
+    if path.is_symlink():
+        return f"'{path.name}' is a symlink; KB folders must be real folders inside the KB"
+    return None
+
+
+def _check_regular(path: Path, info: os.stat_result, limit: int) -> None:
+    kind = _not_regular(info.st_mode)
+    if kind is not None:
+        raise YamlProblem(f"'{path.name}' is {kind}; KB files must be regular files")
+    if info.st_size > limit:
+        raise YamlProblem(f"file is {info.st_size} bytes; KB files may be at most {limit} bytes")
+
+
+def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of `path`, which must be a regular file of at most `limit` bytes.
+
+    A symlink, folder, FIFO, device or socket is refused from lstat, before it is opened:
+    a symlink's target may be a secret (whose first line would land in CI logs) or
+    /dev/zero. O_NOFOLLOW and O_NONBLOCK keep a file swapped in after the check from being
+    followed or from blocking, and at most `limit` + 1 bytes are read whatever stat says,
+    so a file that grows while it is read cannot eat memory. Raises YamlProblem (or OSError
+    if the file cannot be opened at all).
+    """
+    _check_regular(path, os.lstat(path), limit)
+    fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
+    try:
+        _check_regular(path, os.fstat(fd), limit)
+        chunks: list[bytes] = []
+        total = 0
+        while total <= limit:
+            chunk = os.read(fd, limit + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise YamlProblem(f"file is more than {limit} bytes; KB files may be at most {limit} bytes")
+    return b"".join(chunks)
+
+
 def _read_text(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise YamlProblem(f"file is {size} bytes; KB files may be at most {MAX_FILE_BYTES} bytes")
-    raw = path.read_bytes()
+    raw = read_regular_file(path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

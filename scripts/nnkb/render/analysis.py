@@ -707,7 +707,7 @@ def hardware_outlook(
                 notes=tuple(notes.get(hardware, [])),
                 runtimes=tuple(runtimes),
                 benchmarked_runtimes=tuple(
-                    r for r in runtimes if kb.frameworks[r].benchmark_adapter
+                    r for r in runtimes if kb.frameworks[r].benchmark_adapters
                 ),
             )
         )

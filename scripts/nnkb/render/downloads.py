@@ -136,7 +136,7 @@ def frameworks_csv(site: SiteContext) -> str:
             "hardware": _join(f.hardware),
             "onnx_exports": bool(f.data["onnx"]["exports"]),
             "onnx_runs": bool(f.data["onnx"]["runs"]),
-            "benchmark_adapter": f.benchmark_adapter,
+            "benchmark_adapters": _join(f.benchmark_adapters),
         }
         for framework_id, f in sorted(site.kb.frameworks.items())
     ]

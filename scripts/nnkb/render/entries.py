@@ -319,8 +319,11 @@ def framework_facts(page: Page, framework: Framework) -> str:
             ),
             (
                 "Measured by nnkb",
-                Md(f"yes, adapter `{escape_inline(framework.benchmark_adapter)}`")
-                if framework.benchmark_adapter
+                Md(
+                    "yes, adapter "
+                    + ", ".join(f"`{escape_inline(a)}`" for a in framework.benchmark_adapters)
+                )
+                if framework.benchmark_adapters
                 else None,
             ),
         ]

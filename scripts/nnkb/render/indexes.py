@@ -83,7 +83,7 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
             parts.append(f"none on {escape_inline(rec.machine_label)}")
             continue
         runtime = next(
-            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == rec.runtime),
+            (f.name for f in page.kb.frameworks.values() if rec.runtime in f.benchmark_adapters),
             rec.runtime or "",
         )
         parts.append(
@@ -133,7 +133,7 @@ def fastest_cell(page: Page, model_id: str) -> str | None:
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
         runtime = next(
-            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == best.runtime),
+            (f.name for f in page.kb.frameworks.values() if best.runtime in f.benchmark_adapters),
             best.runtime,
         )
         parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")

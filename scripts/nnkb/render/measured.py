@@ -52,14 +52,14 @@ def load_results_files(kb_root: Path) -> list[Any]:
 def runtime_link(page: Page, adapter: str) -> Md:
     """The framework page of the runtime a benchmark adapter drives, or the adapter name."""
     for framework in page.kb.frameworks.values():
-        if framework.benchmark_adapter == adapter:
+        if adapter in framework.benchmark_adapters:
             return page.link_entry(framework)
     return Md(escape_inline(adapter))
 
 
 def runtime_name(page: Page, adapter: str) -> str:
     for framework in page.kb.frameworks.values():
-        if framework.benchmark_adapter == adapter:
+        if adapter in framework.benchmark_adapters:
             return framework.name
     return adapter
 

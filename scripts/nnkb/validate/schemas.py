@@ -1,83 +1,30 @@
-"""Problems found by `nnkb validate`: how they are worded and how they are printed.
+"""The collection schemas and the wording of their errors, for `nnkb validate`.
 
-Wording: a JSON Schema error becomes a sentence that says what was expected ("expected a
-number, found the string '1.2 M'", "unknown field 'paramters'; did you mean 'parameters'?").
-Printing: one line per problem, `path:line:col: entry.field: message`, the format compilers
-use, so editors and terminals turn it into a link; on GitHub Actions also a workflow command
-(`::error file=...`) so the problem shows as an annotation on the pull request's diff.
+A JSON Schema error becomes a sentence that says what was expected ("expected a number,
+found the string '1.2 M'", "unknown field 'paramters'; did you mean 'parameters'?").
+`common.schema.json` is resolvable by its file name, so collection schemas refer to its
+definitions as `common.schema.json#/$defs/...`.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-import re
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
-from .kb import SCHEMA_DIR
-from .yamlsafe import Pointer
+from ..kb import SCHEMA_DIR
+from ..yamlsafe import Pointer
+from .urls import url_problem
+from .wording import ID_WORDS, found, show, suggest
 
 if TYPE_CHECKING:
     from referencing._core import Resolver  # not exported by referencing, used for hints only
-
-ID_WORDS = "lowercase letters, digits and single hyphens"
-
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def field_path(pointer: Pointer) -> str:
-    """`("rows", 3, "latency", "p50")` -> `rows[3].latency.p50`; odd keys are quoted."""
-    out = ""
-    for part in pointer:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f'["{part}"]'
-    return out
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong in one file. Field order is the sort order: path, then line."""
-
-    path: str  # as the user would type it, e.g. kb/models/resnet-18.yaml
-    line: int  # 1-based
-    col: int  # 1-based
-    entry: str  # file stem
-    field: str  # dotted field path, "" for the file as a whole
-    message: str
-
-    @property
-    def where(self) -> str:
-        if not self.field:
-            return self.entry
-        joiner = "" if self.field.startswith("[") else "."
-        return f"{self.entry}{joiner}{self.field}"
-
-    def line_text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.where}: {self.message}"
-
-    def github_annotation(self) -> str:
-        # Escaping as in @actions/core: data escapes %, CR, LF; properties also ':' and ','.
-        return (
-            f"::error file={_escape_property(self.path)},line={self.line},col={self.col}"
-            f"::{_escape_data(f'{self.where}: {self.message}')}"
-        )
-
-
-# -- wording -------------------------------------------------------------------------------
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -102,47 +49,6 @@ def _is_date_time(value: object) -> bool:
     except ValueError:
         return False
     return parsed.tzinfo is not None
-
-
-def show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def found(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f"the string {show(value)}"
-    if isinstance(value, (int, float)):
-        return f"the number {show(value)}"
-    return "a list" if isinstance(value, list) else "a mapping"
-
-
-def suggest(word: str, choices: list[str], cutoff: float = 0.6) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def url_problem(url: str) -> str | None:
-    """What is wrong with a source URL, or None if it is a well-formed http(s) URL."""
-    expected = "expected http:// or https://, a host name like example.org, no spaces"
-    if any(ch.isspace() for ch in url):
-        return f"malformed URL {show(url)}: it contains a space; {expected}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return f"malformed URL {show(url)}: {expected}"
-    try:
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        return f"malformed URL {show(url)} ({exc}); {expected}"
-    labels = host.split(".")
-    if host != "localhost" and (len(labels) < 2 or not all(labels)):
-        return f"malformed URL {show(url)}: host {show(host)} is not a domain; {expected}"
-    return None
 
 
 class Schemas:
@@ -206,7 +112,7 @@ class Schemas:
                 return " or ".join(self.expected(s, resolver, depth + 1) for s in schema[key])
         kind = schema.get("type")
         if isinstance(kind, list):
-            return " or ".join(_TYPE_WORDS.get(k, k) for k in kind)
+            return " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kind)
         if kind == "object" and schema.get("required"):
             return "a mapping with " + ", ".join(schema["required"])
         if kind == "array" and isinstance(schema.get("items"), dict):
@@ -344,51 +250,3 @@ class Schemas:
             tuple(error.absolute_path),
             (f"expected {self.expected(error.schema, resolver)}, found {found(error.instance)}"),
         )
-
-
-# -- printing ------------------------------------------------------------------------------
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else plural or word + 's'}"
-
-
-def print_report(
-    problems: list[Problem],
-    kb_display: str,
-    entries: int,
-    results_files: int,
-    *,
-    github: bool = False,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """Print every problem (sorted) and a summary line; return the exit status.
-
-    Problems go to `out`, their count to `err`; on success the summary goes to `out`.
-    """
-    out = out or sys.stdout
-    err = err or sys.stderr
-    ordered = sorted(set(problems))
-    for problem in ordered:
-        print(problem.line_text(), file=out)
-        if github:
-            print(problem.github_annotation(), file=out)
-    if ordered:
-        files = len({p.path for p in ordered})
-        print(f"{_plural(len(ordered), 'problem')} in {_plural(files, 'file')}", file=err)
-        return 1
-    print(
-        f"{kb_display.rstrip('/')}/ is valid: {_plural(entries, 'entry', 'entries')}, "
-        f"{_plural(results_files, 'results file')}",
-        file=out,
-    )
-    return 0

@@ -1,69 +1,33 @@
-"""`nnkb validate`: check every KB file and results file and report every problem in one run.
+"""Collect stage of `nnkb validate`: every check on one KB folder, each problem recorded once.
 
-parse (yamlsafe) -> JSON Schema (iter_errors, one problem per error) -> cross-file checks
-(references between collections, results consistency) -> report (report.py).
+Per file: file name, schema line (entries), JSON Schema errors worded by `schemas.py`,
+URLs (entries), results consistency (results files). Then, across files: references between
+collections (`references.py`).
 
-Layout rules, beyond the schemas:
-- The KB folder holds the four collection folders (use_cases/, models/, frameworks/, hardware/)
-  and results/. Any other folder is a problem: the schemas live in scripts/nnkb/schemas/, not
-  in the KB. Other files at the top (README.md) are allowed, except .yaml/.yml/.json files,
-  which belong in a collection or in results/.
-- A collection folder holds only `<id>.yaml` files; results/ holds only `<machine-id>.json`.
-- Names starting with "." (.gitkeep, .DS_Store) are ignored everywhere.
-- The first line of a KB YAML file names its schema for editors:
-  `# yaml-language-server: $schema=../../scripts/nnkb/schemas/<schema>.schema.json`; any path
-  ending in the right file name is accepted, since the KB can be a copy somewhere else.
+The first line of a KB YAML file names its schema for editors:
+`# yaml-language-server: $schema=../../scripts/nnkb/schemas/<schema>.schema.json`; any path
+ending in the right file name is accepted, since the KB can be a copy somewhere else.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import re
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .kb import COLLECTIONS
-from .report import (
-    ID_WORDS,
-    Problem,
-    Schemas,
-    field_path,
-    found,
-    print_report,
-    show,
-    suggest,
-    url_problem,
-)
-from .yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json, load_yaml
+from ..kb import COLLECTIONS
+from ..yamlsafe import LoadedYaml, Mark, Pointer, load_json, load_yaml
+from .parse import KB_FOLDERS, RESULTS, find_files, load_file
+from .references import ID_RE, check_adapters, check_references
+from .report import Problem, field_path
+from .schemas import Schemas
+from .urls import url_fields, url_problem
+from .wording import ID_WORDS, found, show
 
-RESULTS = "results"
-KB_FOLDERS = (*COLLECTIONS, RESULTS)
-ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 SCHEMA_LINE = "# yaml-language-server: $schema=../../scripts/nnkb/schemas/{}.schema.json"
 _SCHEMA_LINE_RE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=(\S+)\s*$")
-
-_KIND = {
-    "use_cases": "use case",
-    "models": "model",
-    "frameworks": "framework",
-    "hardware": "hardware class",
-}
-
-# Fields holding ids of other entries: (collection of the file, field pattern, target collection).
-# "*" in a pattern stands for every list index.
-REFERENCES: list[tuple[str, Pointer, str]] = [
-    ("models", ("use_cases", "*"), "use_cases"),
-    ("frameworks", ("hardware", "values", "*"), "hardware"),
-    ("frameworks", ("successor",), "frameworks"),
-    ("use_cases", ("hardware_notes", "*", "hardware"), "hardware"),
-    (RESULTS, ("machine", "hardware"), "hardware"),
-    (RESULTS, ("rows", "*", "model"), "models"),
-]
-URL_FIELDS = ("url", "website")
 
 
 @dataclass
@@ -73,30 +37,11 @@ class Report:
     results_files: int = 0
 
 
-def _select(data: Any, pattern: Pointer, prefix: Pointer = ()) -> Iterator[tuple[Pointer, Any]]:
-    """(pointer, value) for every value in `data` at a field pattern with "*" list indexes."""
-    if not pattern:
-        yield prefix, data
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for i, item in enumerate(data):
-                yield from _select(item, rest, prefix + (i,))
-    elif isinstance(data, dict) and head in data:
-        yield from _select(data[head], rest, prefix + (head,))
+def _bench_adapters() -> list[str]:
+    # Imported here: the adapter modules pull in numpy, which only this check needs.
+    from ..bench.runtimes import load_adapters
 
-
-def _urls(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, str]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in URL_FIELDS and isinstance(value, str):
-                yield prefix + (key,), value
-            else:
-                yield from _urls(value, prefix + (key,))
-    elif isinstance(data, list):
-        for i, item in enumerate(data):
-            yield from _urls(item, prefix + (i,))
+    return list(load_adapters())
 
 
 def _slug(stem: str) -> str:
@@ -106,10 +51,17 @@ def _slug(stem: str) -> str:
 class Checker:
     """Runs every check on one KB folder and collects the problems."""
 
-    def __init__(self, root: Path, display: str, schemas: Schemas | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        display: str,
+        schemas: Schemas | None = None,
+        adapters: Callable[[], list[str]] | None = None,
+    ) -> None:
         self.root = root
         self.display = display
         self.schemas = schemas or Schemas()
+        self.adapters = adapters or _bench_adapters
         self.report = Report()
         self.ids: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
         self.loaded: list[tuple[str, Path, LoadedYaml]] = []  # (collection or RESULTS, path, data)
@@ -126,7 +78,7 @@ class Checker:
             Problem(self.shown(path), mark.line, mark.col, path.stem, field_path(pointer), message)
         )
 
-    # -- layout -------------------------------------------------------------------------------
+    # -- stages -------------------------------------------------------------------------------
     def run(self) -> Report:
         if not self.root.is_dir():
             self.report.problems.append(
@@ -141,60 +93,16 @@ class Checker:
                 )
             )
             return self.report
-        for child in sorted(self.root.iterdir()):
-            if child.name.startswith("."):
-                continue
-            if child.is_dir() and child.name not in KB_FOLDERS:
-                hint = suggest(child.name, list(KB_FOLDERS))
-                self.add(
-                    child,
-                    Mark(1, 1),
-                    (),
-                    f"unknown folder '{child.name}/' in the KB{hint}; "
-                    f"expected only {', '.join(f'{f}/' for f in KB_FOLDERS)}",
-                )
-            elif child.is_file() and child.suffix in (".yaml", ".yml", ".json"):
-                self.add(
-                    child,
-                    Mark(1, 1),
-                    (),
-                    f"'{child.name}' is outside the collection folders; "
-                    "entries go in <collection>/<id>.yaml, results in results/<machine-id>.json",
-                )
+        files = find_files(self.root, self.add)
         for collection in COLLECTIONS:
-            for path in self._folder_files(collection, (".yaml", ".yml"), "<id>.yaml"):
+            for path in files.entries[collection]:
                 self.ids[collection].add(path.stem)
                 self._guarded(self._check_entry, path, collection)
-        for path in self._folder_files(RESULTS, (".json",), "<machine-id>.json"):
+        for path in files.results:
             self._guarded(self._check_results_file, path)
-        self._check_references()
+        check_references(self.loaded, self.ids, self.add)
+        check_adapters(self.loaded, self.adapters, self.add)
         return self.report
-
-    def _folder_files(self, folder: str, suffixes: tuple[str, ...], form: str) -> list[Path]:
-        base = self.root / folder
-        if not base.is_dir():
-            return []
-        files = []
-        for child in sorted(base.iterdir()):
-            if child.name.startswith("."):
-                continue
-            if child.is_dir():
-                self.add(
-                    child,
-                    Mark(1, 1),
-                    (),
-                    f"unexpected folder '{child.name}/' in {folder}/; it holds only {form} files",
-                )
-            elif child.suffix in suffixes:
-                files.append(child)
-            else:
-                self.add(
-                    child,
-                    Mark(1, 1),
-                    (),
-                    f"only {form} files belong in {folder}/; found '{child.name}'",
-                )
-        return files
 
     def _guarded(self, check: Any, path: Path, *args: Any) -> None:
         # One file the checks did not foresee must not hide the problems of all the others.
@@ -222,13 +130,7 @@ class Checker:
             )
 
     def _load(self, path: Path, loader: Any) -> LoadedYaml | None:
-        try:
-            return loader(path)
-        except YamlProblem as exc:
-            self.add(path, exc.mark, (), exc.message)
-        except OSError as exc:
-            self.add(path, Mark(1, 1), (), f"cannot read the file ({exc.strerror or exc})")
-        return None
+        return load_file(path, loader, self.add)
 
     def _check_top(self, path: Path, loaded: LoadedYaml, schema_file: str) -> bool:
         if isinstance(loaded.data, dict):
@@ -264,7 +166,7 @@ class Checker:
         if not self._check_top(path, loaded, schema_file):
             return
         self._check_schema(path, loaded, schema_file)
-        for pointer, url in _urls(loaded.data):
+        for pointer, url in url_fields(loaded.data):
             message = url_problem(url)
             if message:
                 self.add(path, loaded.mark_for(pointer), pointer, message)
@@ -383,50 +285,13 @@ class Checker:
                     f"({min(medians):g}); the latency is the faster process's",
                 )
 
-    # -- references ---------------------------------------------------------------------------
-    def _check_references(self) -> None:
-        for collection, path, loaded in self.loaded:
-            for source, pattern, target in REFERENCES:
-                if source != collection:
-                    continue
-                for pointer, value in _select(loaded.data, pattern):
-                    # Values that are not ids at all are reported by the schema already.
-                    if not isinstance(value, str) or not ID_RE.match(value):
-                        continue
-                    if value not in self.ids[target]:
-                        self.add(
-                            path, loaded.mark_for(pointer), pointer, self._unknown_id(value, target)
-                        )
 
-    def _unknown_id(self, value: str, target: str) -> str:
-        known = sorted(self.ids[target])
-        message = f"unknown {_KIND[target]} '{value}' (no {target}/{value}.yaml)"
-        hint = suggest(value, known)
-        if hint:
-            return message + hint
-        if known:
-            return f"{message}; valid ids: {', '.join(known)}"
-        return f"{message}; {target}/ has no entries yet"
+def check_kb(
+    root: Path, display: str | None = None, adapters: Callable[[], list[str]] | None = None
+) -> Report:
+    """Every problem of the KB at `root`; paths in problems start with `display` (default: root).
 
-
-def check_kb(root: Path, display: str | None = None) -> Report:
-    """Every problem of the KB at `root`; paths in problems start with `display` (default: root)."""
-    return Checker(Path(root), display if display is not None else str(root)).run()
-
-
-def run(args: argparse.Namespace) -> int:
-    """`nnkb validate [--kb DIR]`: print every problem; exit status 1 if there is any."""
-    kb_dir = Path(args.kb)
-    try:
-        report = check_kb(kb_dir, str(kb_dir))
-        github = os.environ.get("GITHUB_ACTIONS") == "true"
-        return print_report(
-            report.problems, str(kb_dir), report.entries, report.results_files, github=github
-        )
-    except Exception as exc:  # noqa: BLE001 - the promise is a clean message, never a traceback
-        print(
-            f"nnkb validate: internal error ({type(exc).__name__}: {exc}); "
-            "please report this as a bug",
-            file=sys.stderr,
-        )
-        return 1
+    `adapters` lists the bench adapter names (default: those `nnkb bench` loads).
+    """
+    shown = display if display is not None else str(root)
+    return Checker(Path(root), shown, adapters=adapters).run()

@@ -1,0 +1,104 @@
+"""Report stage of `nnkb validate`: the Problem type and how problems are printed.
+
+One line per problem, `path:line:col: entry.field: message`, the format compilers use, so
+editors and terminals turn it into a link; on GitHub Actions also a workflow command
+(`::error file=...`) so the problem shows as an annotation on the pull request's diff.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from ..yamlsafe import Pointer
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def field_path(pointer: Pointer) -> str:
+    """`("rows", 3, "latency", "p50")` -> `rows[3].latency.p50`; odd keys are quoted."""
+    out = ""
+    for part in pointer:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.match(part):
+            out += f".{part}" if out else part
+        else:
+            out += f'["{part}"]'
+    return out
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in one file. Field order is the sort order: path, then line."""
+
+    path: str  # as the user would type it, e.g. kb/models/resnet-18.yaml
+    line: int  # 1-based
+    col: int  # 1-based
+    entry: str  # file stem
+    field: str  # dotted field path, "" for the file as a whole
+    message: str
+
+    @property
+    def where(self) -> str:
+        if not self.field:
+            return self.entry
+        joiner = "" if self.field.startswith("[") else "."
+        return f"{self.entry}{joiner}{self.field}"
+
+    def line_text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.where}: {self.message}"
+
+    def github_annotation(self) -> str:
+        # Escaping as in @actions/core: data escapes %, CR, LF; properties also ':' and ','.
+        return (
+            f"::error file={_escape_property(self.path)},line={self.line},col={self.col}"
+            f"::{_escape_data(f'{self.where}: {self.message}')}"
+        )
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def print_report(
+    problems: list[Problem],
+    kb_display: str,
+    entries: int,
+    results_files: int,
+    *,
+    github: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Print every problem (sorted) and a summary line; return the exit status.
+
+    Problems go to `out`, their count to `err`; on success the summary goes to `out`.
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    ordered = sorted(set(problems))
+    for problem in ordered:
+        print(problem.line_text(), file=out)
+        if github:
+            print(problem.github_annotation(), file=out)
+    if ordered:
+        files = len({p.path for p in ordered})
+        print(f"{_plural(len(ordered), 'problem')} in {_plural(files, 'file')}", file=err)
+        return 1
+    print(
+        f"{kb_display.rstrip('/')}/ is valid: {_plural(entries, 'entry', 'entries')}, "
+        f"{_plural(results_files, 'results file')}",
+        file=out,
+    )
+    return 0
