@@ -4,7 +4,9 @@ Builds the synthetic text-line corpus (nnkb.accuracy.ocr_corpus), reads it with 
 ppocr-v4-rec ONNX file through ONNX Runtime (FP32), OpenVINO with the f32 precision hint,
 and OpenVINO at its default precision (bf16 or f16 on CPUs with such units, otherwise f32;
 the precision the plugin reports is printed), and prints per variant the character error
-rate, the same without spaces, the line accuracy and the wall time of the pass. With
+rate, the same without spaces, the line accuracy, and the wall and CPU time of the pass
+(CPU time summed over the process's threads: on a busy machine it shows what the pass would
+take alone, about CPU time / 2 on 2 idle cores). With
 --mistakes N it also prints the first N lines each variant read wrongly.
 
 Not a test: its wall times move with whatever else the CPU does.
@@ -40,6 +42,10 @@ def variants(path: Path) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]
     ]
 
 
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kb", type=Path, default=Path("kb"))
@@ -65,21 +71,23 @@ def main() -> int:
         f"{corpus.chars} characters, sha256 {corpus.sha256[:16]}…, {corpus.renderer}, "
         f"built in {built:.1f} s"
     )
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"batch size {args.batch}; load average at start: {load_average()}")
     print()
-    print(f"| variant | CER | CER without spaces | line accuracy | pass (s), batch {args.batch} |")
-    print("|---|---:|---:|---:|---:|")
+    print("| variant | CER | CER without spaces | line accuracy | pass, wall (s) | pass, CPU (s) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for label, run in variants(path):
+        cpu = time.process_time()
         result = ocr.evaluate(run, corpus, charset, args.batch)
+        cpu = time.process_time() - cpu
         print(
             f"| {label} | {100 * result.cer:.2f} % | {100 * result.cer_without_spaces:.2f} % "
             f"| {100 * result.line_accuracy:.1f} % ({result.exact}/{result.lines}) "
-            f"| {result.elapsed_s:.1f} |",
+            f"| {result.elapsed_s:.1f} | {cpu:.1f} |",
             flush=True,
         )
         for drawn, read in result.mistakes(corpus.texts)[: args.mistakes]:
             print(f"    {drawn!r} -> {read!r}")
-    print(f"\nload average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"\nload average at end: {load_average()}")
     return 0
 
 

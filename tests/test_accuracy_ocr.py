@@ -260,3 +260,14 @@ def test_onnxruntime_reads_the_full_corpus(recogniser):
     assert result.lines == 500
     assert result.cer < 0.055 and result.cer_without_spaces < 0.025
     assert result.line_accuracy > 0.63
+
+
+def test_method_text_describes_this_corpus():
+    text = ocr.METHOD_TEXT
+    assert "synthetic" in text and f"{ocr_corpus.DEFAULT_LINES} single text" in text
+    # The shares the text states are the ones the corpus cycles through.
+    shares = {kind: ocr_corpus.KINDS.count(kind) for kind in set(ocr_corpus.KINDS)}
+    assert len(ocr_corpus.KINDS) == 10
+    assert shares == {"words": 4, "figures": 2, "mixed": 2, "codes": 2}
+    assert "(four lines in ten)" in text and text.count("(two in ten)") == 3
+    assert "**character error rate**" in text.lower() and "**line accuracy**" in text.lower()

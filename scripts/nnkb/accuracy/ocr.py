@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from .ocr_corpus import DEFAULT_LINES, Corpus, recogniser_batches
+from .ocr_corpus import (
+    BLUR_SIGMA,
+    DEFAULT_LINES,
+    FONT_SIZES,
+    FONTS,
+    NOISE_SIGMA,
+    Corpus,
+    recogniser_batches,
+)
 
 # rapidocr's CTCLabelDecode: class 0 is the CTC blank, the dictionary follows, and a space
 # is appended as the last class (PaddleOCR's use_space_char).
@@ -25,28 +33,32 @@ DEFAULT_BATCH = 8
 METHOD_TEXT = f"""\
 **Text-recognition accuracy.** The PP-OCR recogniser's accuracy is measured on a synthetic
 corpus that nnkb builds itself, not on a published data set: {DEFAULT_LINES} single text
-lines, drawn by Pillow in four DejaVu fonts (the ones matplotlib ships: Sans, Sans Bold,
-Serif and Sans Mono) at five sizes from 16 to 40 pixels, dark on light grey, then lightly
-blurred (Gaussian, 0.3 to 1 pixel) and noised (Gaussian, 2 to 8 grey levels), all from one
-fixed random seed. The texts are a fixed mix: phrases of one to five common English words in
-lower, title, upper or sentence case, some ending in punctuation (four lines in ten);
-figures such as dates, prices, times and phone numbers (two in ten); references such as
-addresses, order numbers and e-mail-like strings (two in ten); and random codes over all
-printable ASCII characters (two in ten), which give the recogniser no words to lean on. Each
-line is cropped as a text detector would crop it and prepared exactly as the
-rapidocr-onnxruntime package prepares it (height 48 pixels, width from the aspect ratio,
-values scaled to -1..1); the network's output is read by greedy CTC decoding (the most likely
-symbol in each column, repeats merged, blanks dropped). The **character error rate** (CER)
-counts the single-character insertions, deletions and substitutions needed to turn what was
-read into what was drawn (the Levenshtein distance), summed over the corpus and divided by
-the number of characters drawn: lower is better, and 1 % is about one wrong character in a
-hundred. **Line accuracy** is the share of lines read exactly right, spaces included. The
-PP-OCRv4 recogniser was trained mostly on Chinese text and often runs Latin words together,
-a known limit of the model (PaddlePaddle/PaddleX issue 3519); most of its errors here are
-missing spaces, so the CER with spaces removed from both sides is given beside it. Rendered
-text is cleaner than photographs, so these figures are not the model's published accuracy:
-they show what a runtime or a reduced precision changes, since every variant reads the same
-images. Each figure is stored with the corpus's hash, which covers every text and pixel.
+lines, drawn by Pillow in {len(FONTS)} DejaVu fonts (the ones matplotlib ships: Sans, Sans
+Bold, Serif and Sans Mono) at {len(FONT_SIZES)} sizes from {min(FONT_SIZES)} to \
+{max(FONT_SIZES)} pixels, dark on light grey, then lightly blurred (Gaussian,
+{BLUR_SIGMA[0]:g} to {BLUR_SIGMA[1]:g} pixel) and noised (Gaussian, {NOISE_SIGMA[0]:g} to \
+{NOISE_SIGMA[1]:g} grey levels), all from one fixed random seed.
+The texts are a fixed mix: phrases of one to five common English words in lower, title,
+upper or sentence case, some ending in punctuation (four lines in ten); figures such as
+dates, prices, times and phone numbers (two in ten); references such as addresses, order
+numbers and e-mail-like strings (two in ten); and random codes over all printable ASCII
+characters (two in ten), which give the recogniser no words to lean on. Each line is cropped
+as a text detector would crop it and prepared exactly as the rapidocr-onnxruntime package
+prepares it (height 48 pixels, width from the aspect ratio, values scaled to -1..1); the
+network's output is read by greedy CTC decoding (the most likely symbol in each column,
+repeats merged, blanks dropped). The **character error rate** (CER) counts the
+single-character insertions, deletions and substitutions needed to turn what was read into
+what was drawn (the Levenshtein distance), summed over the corpus and divided by the number
+of characters drawn: lower is better, and 1 % is about one wrong character in a hundred.
+**Line accuracy** is the share of lines read exactly right, spaces included. This
+recogniser, PaddleOCR's Chinese-and-English model, often runs Latin words together, a limit
+of the model that its maintainers acknowledge
+([PaddleX issue 3519](https://github.com/PaddlePaddle/PaddleX/issues/3519)); most of its
+errors here are missing spaces, so the CER with spaces removed from both sides is given
+beside it. Rendered text is cleaner than photographs, so these figures are not the model's
+published accuracy: they show what a runtime or a reduced precision changes, since every
+variant reads the same images. Each figure is stored with the hash of the corpus, which
+covers every text and pixel.
 """
 
 
