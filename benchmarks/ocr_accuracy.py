@@ -2,8 +2,8 @@
 
 Builds the synthetic text-line corpus (nnkb.accuracy.ocr_corpus), reads it with the KB's
 ppocr-v4-rec ONNX file through ONNX Runtime (FP32), OpenVINO with the f32 precision hint,
-and OpenVINO at its default precision (bf16 or f16 on CPUs with such units, otherwise f32;
-the precision the plugin reports is printed), and prints per variant the character error
+OpenVINO at its default precision (bf16 or f16 on CPUs with such units, otherwise f32; the
+precision the plugin reports is printed) and OpenCV DNN (FP32), and prints per variant the character error
 rate, the same without spaces, the line accuracy, and the wall and CPU time of the pass
 (CPU time summed over the process's threads: on a busy machine it shows what the pass would
 take alone, about CPU time / 2 on 2 idle cores). With
@@ -39,6 +39,7 @@ def variants(path: Path) -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]
         ("ONNX Runtime · FP32", runners.onnxruntime_run(path)),
         (f"OpenVINO · {f32_precision} (hint f32)", ov_f32),
         (f"OpenVINO · {default_precision} (default)", ov_default),
+        ("OpenCV DNN · FP32", runners.opencv_run(path)),
     ]
 
 

@@ -12,7 +12,7 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from nnkb.accuracy import ocr, ocr_corpus
+from nnkb.accuracy import ocr, ocr_corpus, runners
 from nnkb.accuracy.ocr_corpus import REC_HEIGHT, REC_MIN_WIDTH, build_corpus, recogniser_batches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -230,7 +230,8 @@ def test_recogniser_dictionary_covers_the_corpus(recogniser):
 
 
 # Read with ONNX Runtime FP32, the full corpus gives CER 4.56 % (1.63 % without spaces) and
-# line accuracy 68.2 %; its first 60 lines 3.3 % and 78.3 %. The bounds leave about ten
+# line accuracy 68.2 %, its first 60 lines 3.3 % and 78.3 %; OpenVINO f32 and OpenCV DNN
+# read every line the same. The bounds leave about ten
 # characters of room on the subset, and the rendering is pinned with Pillow. What they catch,
 # measured on the same 60 lines: pixels left in 0..255 instead of -1..1 give CER 103 %, a
 # dictionary shifted by one class 99.9 %, pixels in 0..1 instead of -1..1 5.0 % and line
@@ -239,24 +240,35 @@ def test_recogniser_dictionary_covers_the_corpus(recogniser):
 SUBSET_LINES, SUBSET_MAX_CER, SUBSET_MIN_LINE_ACCURACY = 60, 0.045, 0.70
 
 
-@needs_rapidocr
-def test_onnxruntime_reads_a_subset(recogniser):
-    from nnkb.accuracy.runners import onnxruntime_run
+RUNNERS = {
+    "onnxruntime": lambda path: runners.onnxruntime_run(path),
+    "openvino-f32": lambda path: runners.openvino_run(path, "f32")[0],
+    "opencv": lambda path: runners.opencv_run(path),
+}
 
+
+@needs_rapidocr
+@pytest.mark.parametrize("runtime", sorted(RUNNERS))
+def test_runtimes_read_a_subset(recogniser, runtime):
     corpus = build_corpus(ocr_corpus.DEFAULT_SEED, SUBSET_LINES)
-    result = ocr.evaluate(onnxruntime_run(recogniser), corpus, ocr.load_charset(recogniser))
+    run = RUNNERS[runtime](recogniser)
+    result = ocr.evaluate(run, corpus, ocr.load_charset(recogniser))
     assert result.lines == SUBSET_LINES
     assert result.cer < SUBSET_MAX_CER, result.mistakes(corpus.texts)
     assert result.line_accuracy > SUBSET_MIN_LINE_ACCURACY
 
 
+@needs_rapidocr
+def test_openvino_reports_the_precision_it_chose(recogniser):
+    _, precision = runners.openvino_run(recogniser, "f32")
+    assert precision == "f32"
+
+
 @pytest.mark.slow
 @needs_rapidocr
 def test_onnxruntime_reads_the_full_corpus(recogniser):
-    from nnkb.accuracy.runners import onnxruntime_run
-
     corpus = build_corpus()
-    result = ocr.evaluate(onnxruntime_run(recogniser), corpus, ocr.load_charset(recogniser))
+    result = ocr.evaluate(runners.onnxruntime_run(recogniser), corpus, ocr.load_charset(recogniser))
     assert result.lines == 500
     assert result.cer < 0.055 and result.cer_without_spaces < 0.025
     assert result.line_accuracy > 0.63

@@ -3,5 +3,5 @@
 - `ocr_corpus`: the synthetic, seeded corpus of rendered text lines and the recogniser's
   preprocessing;
 - `ocr`: CTC decoding, character error rate and line accuracy, `evaluate(run, corpus, ...)`;
-- `runners`: `run(batch) -> logits` callables over ONNX Runtime and OpenVINO.
+- `runners`: `run(batch) -> logits` callables over ONNX Runtime, OpenVINO and OpenCV DNN.
 """

@@ -1,4 +1,4 @@
-"""Plain `run(batch) -> logits` callables over ONNX Runtime and OpenVINO.
+"""Plain `run(batch) -> logits` callables over ONNX Runtime, OpenVINO and OpenCV DNN.
 
 The benchmark adapters fix input shapes for timing; an accuracy pass instead feeds batches
 whose width changes with the text, so these sessions keep the model's dynamic dimensions.
@@ -54,3 +54,20 @@ def openvino_run(model_path: Path | str, precision_hint: str | None = None) -> t
         return np.array(request.infer([batch])[0], copy=True)
 
     return run, precision
+
+
+def opencv_run(model_path: Path | str, threads: int = 2) -> Run:
+    """OpenCV DNN as the benchmark rows run it: readNetFromONNX with ENGINE_AUTO, the OpenCV
+    backend and the CPU target, which compute in FP32."""
+    import cv2
+
+    cv2.setNumThreads(threads)
+    net = cv2.dnn.readNetFromONNX(str(model_path), cv2.dnn.ENGINE_AUTO)
+    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
+    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
+
+    def run(batch: np.ndarray) -> np.ndarray:
+        net.setInput(np.ascontiguousarray(batch))
+        return np.array(net.forward(), copy=True)
+
+    return run
