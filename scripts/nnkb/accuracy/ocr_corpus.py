@@ -88,7 +88,8 @@ KINDS = (
 )
 
 
-@dataclass(frozen=True)
+# eq=False: the images are arrays, which neither compare to one bool nor hash.
+@dataclass(frozen=True, eq=False)
 class Line:
     text: str
     image: np.ndarray  # uint8, H x W x 3, BGR as OpenCV reads images (grey, so order is moot)
@@ -97,14 +98,14 @@ class Line:
     size: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Corpus:
     id: str
     version: int
     seed: int
     lines: tuple[Line, ...]
     sha256: str  # over version, seed, texts and pixels
-    renderer: str  # e.g. "Pillow 13.0.0 (FreeType 2.13.3)"
+    renderer: str  # e.g. "Pillow 13.0.0 (FreeType 2.14.3)"
 
     @property
     def texts(self) -> list[str]:
