@@ -7,17 +7,19 @@ Two quantisers, one per runtime that runs the result:
   ORT's own pre-processing (BatchNormalization folded into Conv, shapes inferred; without it
   a Q/DQ pair between Conv and BN stops the fusion and the BN runs in float). U8S8 because
   it is the pairing x86 int8 kernels are built for: VNNI's VPDPBUSD and AVX2's VPMADDUBSW
-  both multiply unsigned by signed bytes. Int8 activations (S8S8) need AVX-VNNI-INT8 for
-  the same speed; on an AVX2 CPU without VNNI they ran no faster than FP32 (ResNet-18:
-  S8S8 273 ms, U8S8 146 ms, FP32 260 ms, while writing this module), and the two gave the
-  same agreement. Weights are not range-reduced to 7 bits: that avoids VPMADDUBSW's int16
+  both multiply unsigned by signed bytes; signed-by-signed has no such instruction before
+  AVX-VNNI-INT8, on few CPUs yet. ORT's guide suggests S8S8 QDQ first, but on an AVX2 CPU
+  without VNNI it ran no faster than FP32 (ResNet-18: S8S8 273 ms, U8S8 146 ms, FP32
+  260 ms, while writing this module), with the same agreement. Weights are not range-reduced to 7 bits: that avoids VPMADDUBSW's int16
   saturation on non-VNNI CPUs but costs precision on every CPU; the agreement measured on
   the machine that runs the row shows whether saturation hurt.
 - `nncf`: NNCF post-training quantisation of the OpenVINO model read from the ONNX file
-  (CPU target, performance preset, fast bias correction), saved as OpenVINO IR
-  (model.xml + model.bin). The OpenVINO backend is NNCF's main one and the IR is what the
-  CPU plugin runs without converting Q/DQ nodes from ONNX on every load; ONNX Runtime
-  cannot read it, which is as it should be for a variant of the OpenVINO adapter.
+  (CPU target, performance preset, fast bias correction, NNCF's default ranges: the mean
+  over calibration inputs of each input's activation range, where ORT takes the extremes),
+  saved as OpenVINO IR (model.xml + model.bin). The OpenVINO backend is NNCF's main one and
+  the IR is what the CPU plugin runs without converting Q/DQ nodes from ONNX on every
+  load; ONNX Runtime cannot read it, which is as it should be for a variant of the
+  OpenVINO adapter.
 
 A derived file is cached under `<cache>/quantized/<quantizer>/<key>/` by a key made of the
 source file's sha256, the quantiser's name, version and settings, and the calibration
