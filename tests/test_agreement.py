@@ -59,7 +59,7 @@ def test_embedding_cosine_mean_and_minimum():
 
 
 def test_anomaly_map_rank_correlation_ignores_scale_and_sees_reversal():
-    base = np.arange(16, dtype=np.float64).reshape(4, 4)
+    base = np.arange(16, dtype=np.float64).reshape(1, 4, 4)
     ref = [base, base + 100.0]
     monotone = [np.exp(base / 4), base + 100.0]  # same order within each map
     result = agreement("anomaly_map", ref, monotone)
@@ -69,6 +69,13 @@ def test_anomaly_map_rank_correlation_ignores_scale_and_sees_reversal():
     assert reversed_.spearman_min == pytest.approx(-1.0)
     # The second map has the higher maximum in the reference, the first in the candidate.
     assert reversed_.image_spearman == pytest.approx(-1.0)
+
+
+def test_anomaly_map_is_ranked_as_a_whole_not_row_by_row():
+    ref = np.arange(16, dtype=np.float64).reshape(1, 4, 4)
+    rows_swapped = ref[:, ::-1, :].copy()  # each row keeps its order, the rows do not
+    result = agreement("anomaly_map", [ref], [rows_swapped])
+    assert result.spearman_min < -0.5
 
 
 def test_snr_in_decibels_and_max_relative_error():
@@ -142,7 +149,7 @@ def test_padim_maps_equal_for_equal_features_and_change_with_them():
         for _ in range(6)
     ]
     ref_maps, out_maps = padim_anomaly_maps(features, features, channels=10)
-    assert ref_maps[0].shape == (8, 8)
+    assert ref_maps[0].shape == (1, 8, 8)
     assert all(np.array_equal(r, o) for r, o in zip(ref_maps, out_maps))
     noisy = [[f + rng.normal(0, 0.3, f.shape) for f in per_input] for per_input in features]
     _, noisy_maps = padim_anomaly_maps(features, noisy, channels=10)

@@ -158,7 +158,9 @@ def agreement(kind: str, reference: Sequence[Output], candidate: Sequence[Output
     `reference[i]` and `candidate[i]` are the outputs for input i: an array (for a
     classifier the logits, for an embedding the vector, for an anomaly map the scores) or a
     sequence of arrays (every output of the model; the kind's metric then reads the first,
-    SNR all). A batch dimension counts as that many inputs for the kind's metric.
+    SNR all). Arrays have a batch dimension first, as model outputs do; for the kind's
+    metric each batch element is one input (a (1, H, W) anomaly map is one map of H*W
+    scores). Non-finite values make the SNR NaN: the benchmark rejects such rows first.
     """
     if kind not in OUTPUT_KINDS:
         raise AgreementError(f"unknown output kind {kind!r}; known: {', '.join(OUTPUT_KINDS)}")
@@ -228,7 +230,7 @@ def padim_anomaly_maps(
     def score(x: np.ndarray) -> list[np.ndarray]:
         d = x - mean
         distance = np.sqrt(np.maximum(np.sum((d @ precision) * d, axis=-1), 0.0))
-        return [m.reshape(h, w) for m in distance]
+        return [m.reshape(1, h, w) for m in distance]  # batch first, as model outputs
 
     return score(ref_x), score(out_x)
 
