@@ -262,7 +262,10 @@ The INT8 models are calibrated on {CALIBRATION_COUNT} further inputs of the same
 different seed. For generated weights, synthetic calibration inputs are enough: the model
 has never seen a natural image, so no input distribution is more natural to it than another,
 and calibrating on the kinds it is then checked on sets its activation ranges the way real
-calibration data does for a trained model.
+calibration data does for a trained model. The two quantisers set those ranges differently:
+ONNX Runtime takes the extremes seen over the calibration inputs, so the quietest inputs get
+the coarsest steps; NNCF takes the average of each input's range, so the loudest inputs are
+clipped. Agreement is therefore also worth reading per kind of input, not only on average.
 
 What is compared depends on what the output is:
 
