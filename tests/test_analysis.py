@@ -1,4 +1,4 @@
-"""Tables computed by nnkb.render.analysis, checked on tests/fixtures/analysis_kb.
+"""Tables computed by nnkb.analysis, checked on tests/fixtures/analysis_kb.
 
 Generated tables are compared with tests/golden/analysis/*; after an intended change, rerun
 with NNKB_UPDATE_GOLDEN=1 and review the diff of the golden files.
@@ -18,8 +18,9 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
-from nnkb.render import analysis
+from nnkb.render import numbers
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 GOLDEN = Path(__file__).parent / "golden" / "analysis"
@@ -74,6 +75,7 @@ def results_file(machine: str, rows: list[dict], peak: float = 1e11) -> dict:
                 "macs": r.get("macs"),
                 "parameters": r.get("parameters"),
                 "achieved_flops": r.get("achieved_flops"),
+                "peak_fraction": r.get("peak_fraction"),
             }
             for r in rows
         ],
@@ -169,7 +171,6 @@ def test_settings_key_is_stable_and_readable():
 def test_ranking_golden(kb, frame, use_case):
     ranking = analysis.use_case_ranking(kb, frame, use_case)
     check_golden(f"ranking-{use_case}.csv", csv(ranking))
-    check_golden(f"ranking-{use_case}-formatted.csv", csv(analysis.format_ranking(ranking)))
 
 
 def test_ranking_takes_each_models_best_ok_runtime(kb, frame):
@@ -285,9 +286,8 @@ def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame):
 
 
 def test_runtime_speedups_arithmetic(frame):
-    speedups = analysis.runtime_speedups(frame)
+    speedups = analysis.runtime_speedups(frame, "onnxruntime")
     check_golden("speedups.csv", csv(speedups))
-    check_golden("speedups-formatted.csv", csv(analysis.format_speedups(speedups)))
     s = speedups.set_index(["machine", "model", "runtime"])["speedup"]
     assert s[("x86-test", "mid-net", "openvino")] == pytest.approx(0.006 / 0.005)
     # Baseline is onnxruntime's best settings (2 threads, 2.0 ms), not the 1-thread row.
@@ -314,7 +314,7 @@ def test_runtime_speedup_is_nan_without_an_ok_baseline():
             )
         ]
     )
-    s = analysis.runtime_speedups(frame).set_index(["model", "runtime"])["speedup"]
+    s = analysis.runtime_speedups(frame, "onnxruntime").set_index(["model", "runtime"])["speedup"]
     assert math.isnan(s[("x", "openvino")])
     assert s[("y", "openvino")] == pytest.approx(3.0)
     assert ("x", "onnxruntime") not in s.index
@@ -335,7 +335,6 @@ def test_load_failures_lists_every_row_that_is_not_ok(frame):
 def test_machine_efficiency(frame):
     eff = analysis.machine_efficiency(frame, "x86-test")
     check_golden("efficiency-x86-test.csv", csv(eff))
-    check_golden("efficiency-x86-test-formatted.csv", csv(analysis.format_efficiency(eff)))
     assert eff.attrs == {"machine": "x86-test", "peak_flops": 4e11}
     tiny = eff.set_index(["model", "runtime"]).loc[("tiny-net", "openvino")]
     assert tiny["flops"] == 1e8
@@ -346,7 +345,7 @@ def test_machine_efficiency(frame):
     assert len(eff) == 10
 
 
-def test_machine_efficiency_computes_missing_achieved_flops():
+def test_efficiency_is_computed_from_macs_latency_and_peak_not_read_from_the_row():
     frame = analysis.results_frame(
         [
             results_file(
@@ -358,6 +357,8 @@ def test_machine_efficiency_computes_missing_achieved_flops():
                         "p50": 0.5,
                         "macs": 10**9,
                         "parameters": 10**6,
+                        # A stale stored figure (from before a peak was re-measured) is ignored.
+                        "achieved_flops": 1.0,
                     }
                 ],
                 peak=1e10,
@@ -370,6 +371,44 @@ def test_machine_efficiency_computes_missing_achieved_flops():
     assert row["flops_per_weight_byte"] == pytest.approx(500.0)
 
 
+def test_zero_latency_and_peak_give_no_derived_figures_and_no_error():
+    frame = analysis.results_frame(
+        [
+            results_file(
+                "m1",
+                [{"model": "x", "runtime": "onnxruntime", "p50": 0.0, "macs": 10**9}],
+                peak=0.0,
+            ),
+            results_file(
+                "m2",
+                [{"model": "x", "runtime": "onnxruntime", "p50": 1e-300, "macs": 10**9}],
+                peak=1e-300,
+            ),
+        ]
+    )
+    assert frame["throughput"].isna().iloc[0] and frame["peak_fraction"].isna().all()
+    assert frame["achieved_flops"].isna().iloc[1]  # 2e9 / 1e-300 is not a finite number
+    assert analysis.machine_efficiency(frame, "m1").attrs["peak_flops"] is None
+    assert analysis.runtime_speedups(frame, "onnxruntime")["speedup"].isna().iloc[0]
+
+
+def test_settings_difference_against_the_usual_settings():
+    files = [
+        results_file(
+            "m1",
+            [
+                {"model": "a", "runtime": "openvino", "p50": 0.01, "settings": {"hint": "f32"}},
+                {"model": "a", "runtime": "openvino", "p50": 0.01, "settings": {}},
+                {"model": "b", "runtime": "openvino", "p50": 0.01, "settings": {}},
+            ],
+        )
+    ]
+    assert analysis.usual_settings(files) == {"openvino": {}}
+    frame = analysis.results_frame(files)
+    assert sorted(frame["settings_difference"]) == ["", "", "hint=f32"]
+    assert analysis.settings_difference({}, {"hint": "f32"}) == "hint=unset"
+
+
 def test_machine_efficiency_unknown_machine(frame):
     with pytest.raises(KeyError, match="arm-test, x86-test"):
         analysis.machine_efficiency(frame, "nope")
@@ -379,7 +418,7 @@ def test_empty_frame_gives_empty_tables(kb):
     empty = analysis.results_frame([])
     assert analysis.use_case_ranking(kb, empty, "anomaly-detection").empty
     assert analysis.pareto_front(analysis.use_case_ranking(kb, empty, "anomaly-detection")).empty
-    assert analysis.runtime_speedups(empty).empty
+    assert analysis.runtime_speedups(empty, "onnxruntime").empty
     assert analysis.load_failures(empty).empty
     assert analysis.recommend(kb, empty, "anomaly-detection") == []
 
@@ -397,18 +436,19 @@ def test_empty_frame_gives_empty_tables(kb):
         (1.2, "1.20 s"),
         (None, "–"),
         (float("nan"), "–"),
+        (float("inf"), "–"),
     ],
 )
 def test_format_latency(seconds, text):
-    assert analysis.format_latency(seconds) == text
+    assert numbers.format_latency(seconds) == text
 
 
 def test_other_formatters():
-    assert analysis.format_ratio(1.8333) == "1.8x" and analysis.format_ratio(12.4) == "12x"
-    assert analysis.format_ratio(0.75) == "0.75x"
-    assert analysis.format_accuracy(76.1, "%") == "76.1 %"
-    assert analysis.format_accuracy(0.92, "ratio") == "0.92"
-    assert analysis.format_accuracy(None) == "not cited"
-    assert analysis.format_flops(1.234e10) == "12.3 GFLOP/s"
-    assert analysis.format_percent(0.1667) == "16.7 %"
-    assert analysis.format_bytes(44_002_048) == "44.0 MB" and analysis.format_bytes(12) == "12 B"
+    assert numbers.format_ratio(1.8333) == "1.8x" and numbers.format_ratio(12.4) == "12x"
+    assert numbers.format_ratio(0.75) == "0.75x"
+    assert numbers.format_accuracy(76.1, "%") == "76.1 %"
+    assert numbers.format_accuracy(0.92, "ratio") == "0.92"
+    assert numbers.format_accuracy(None) == "not cited"
+    assert numbers.format_flops(1.234e10) == "12.3 GFLOP/s"
+    assert numbers.format_percent(0.1667) == "16.7 %"
+    assert numbers.format_bytes(44_002_048) == "44.0 MB" and numbers.format_bytes(12) == "12 B"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nnkb import analysis
 from nnkb.kb import load_kb
-from nnkb.render import analysis, charts
+from nnkb.render import charts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -88,7 +89,7 @@ def test_charts_are_deterministic(kb):
         eff = analysis.machine_efficiency(frame, "arm-test")
         return [
             charts.latency_vs_accuracy(ranking, kb.use_cases["image-classification"]),
-            charts.runtime_comparison(analysis.runtime_speedups(frame)),
+            charts.runtime_comparison(analysis.runtime_speedups(frame, "onnxruntime")),
             charts.roofline(eff, eff.attrs["peak_flops"]),
         ]
 
@@ -96,7 +97,7 @@ def test_charts_are_deterministic(kb):
 
 
 def test_runtime_comparison(frame):
-    fragment = charts.runtime_comparison(analysis.runtime_speedups(frame))
+    fragment = charts.runtime_comparison(analysis.runtime_speedups(frame, "onnxruntime"))
     data, layout = check_fragment(fragment, "chart-runtime-speedups")
     t = traces(data)
     assert sorted(t) == ["onnxruntime", "opencv", "openvino"]
@@ -147,7 +148,8 @@ def test_empty_inputs_still_give_a_chart(kb):
     data, layout = check_fragment(fragment, "c1")
     assert data == [] and "No measured candidate" in layout["annotations"][0]["text"]
     data, layout = check_fragment(
-        charts.runtime_comparison(analysis.runtime_speedups(empty)), "chart-runtime-speedups"
+        charts.runtime_comparison(analysis.runtime_speedups(empty, "onnxruntime")),
+        "chart-runtime-speedups",
     )
     assert data == [] and "No model ran ok" in layout["annotations"][0]["text"]
 

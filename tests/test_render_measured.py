@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 from onnx import TensorProto, helper
 
+from nnkb import analysis
 from nnkb.bench.settings import HARNESS
 from nnkb.kb import load_kb
-from nnkb.render import analysis
+from nnkb.render.numbers import format_latency
 from nnkb.render.site import build_context, offline_html, render_files, render_pages
 from nnkb.render.specs import existing_model_file, histogram_text, onnx_structure
 from test_render_pages import check_golden
@@ -106,7 +107,7 @@ def test_recommendation_matches_analysis_for_every_machine(site, pages):
                 assert "nothing recommended" in page
             else:
                 name = site.kb.models[rec.model].name
-                assert f"{name} on " in page and analysis.format_latency(rec.p50) in page
+                assert f"{name} on " in page and format_latency(rec.p50) in page
 
 
 def test_no_qualifying_model_is_a_warning_with_the_reason(pages):

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from nnkb.kb import UseCase
 
-from .analysis import BASELINE_RUNTIME, pareto_front
+from ..analysis import pareto_front
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 # Okabe-Ito colours: distinguishable with colour-vision deficiencies, and fixed so that the
@@ -48,7 +48,7 @@ def _esc(text: Any) -> str:
 
 def _num(value: float, digits: int = 6) -> float | None:
     """A float rounded to `digits` significant figures (None for missing), for stable JSON."""
-    if value is None or pd.isna(value):
+    if value is None or pd.isna(value) or not math.isfinite(float(value)):
         return None
     return float(f"{float(value):.{digits}g}")
 
@@ -59,7 +59,10 @@ def _slug(text: str) -> str:
 
 def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
     """A log axis with 1-2-5 ticks labelled in full (plotly abbreviates 20 to "2" otherwise)."""
-    data = [float(v) for v in values if v is not None and not pd.isna(v) and v > 0]
+    # Far outside any real latency or rate, a log axis's ticks would not fit in a float.
+    data = [
+        float(v) for v in values if v is not None and not pd.isna(v) and 1e-250 < float(v) < 1e250
+    ]
     if include is not None:
         data.append(include)
     axis: dict[str, Any] = {"title": {"text": title}, "type": "log"}
@@ -168,7 +171,7 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     `speedups` is `analysis.runtime_speedups(...)` (optionally filtered). Bars above the dashed
     line at 1 are faster than the baseline; hover text carries the agreement with it.
     """
-    baseline = speedups.attrs.get("baseline", BASELINE_RUNTIME)
+    baseline = speedups.attrs["baseline"]
     fig = go.Figure(layout=_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
     groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
@@ -221,7 +224,7 @@ def _agreement(row: Any) -> str:
     return ", ".join(parts)
 
 
-def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = None) -> str:
+def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | None = None) -> str:
     """Achieved GFLOP/s against FLOPs per FP32 weight byte, with the measured peak as a ceiling.
 
     `efficiency` is `analysis.machine_efficiency(...)`; `peak_flops` the machine's measured FP32
@@ -254,21 +257,24 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = N
                 ),
             )
         )
-    peak_gflops = _num(peak_flops / 1e9, 4)
-    fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
-    # Placed by hand: on a log axis an annotation's y is log10 of the value, which add_hline's
-    # own annotation does not account for.
-    fig.add_annotation(
-        text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
-        x=0,
-        xref="x domain",
-        xanchor="left",
-        y=_num(math.log10(peak_gflops)),
-        yref="y",
-        yanchor="bottom",
-        showarrow=False,
-        font={"color": "#D55E00"},
-    )
+    peak_gflops = _num(peak_flops / 1e9, 4) if peak_flops else None
+    if peak_gflops is not None and 1e-250 < peak_gflops < 1e250:
+        fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
+        # Placed by hand: on a log axis an annotation's y is log10 of the value, which
+        # add_hline's own annotation does not account for.
+        fig.add_annotation(
+            text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
+            x=0,
+            xref="x domain",
+            xanchor="left",
+            y=_num(math.log10(peak_gflops)),
+            yref="y",
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": "#D55E00"},
+        )
+    else:
+        peak_gflops = None
     fig.update_layout(
         title={"text": "Achieved compute against the measured peak"},
         xaxis=_log_axis(

@@ -72,7 +72,8 @@ def use_cases_index(site: SiteContext) -> str:
 
 def recommended_cell(page: Page, use_case_id: str) -> Md | None:
     """'Model on Runtime, 7.75 ms (machine)' for each measured machine, or None."""
-    from .analysis import format_latency, recommend
+    from ..analysis import recommend
+    from .numbers import format_latency
 
     frame = page.site.frame
     if frame.empty:
@@ -125,7 +126,7 @@ def models_table(page: Page) -> Table:
 
 def fastest_cell(page: Page, model_id: str) -> str | None:
     """'2.40 ms (OpenVINO, AMD EPYC, 2 cores)' per machine; the model page has every row."""
-    from .analysis import format_latency
+    from .numbers import format_latency
 
     frame = page.site.frame
     ok = frame[(frame["model"] == model_id) & (frame["status"] == "ok") & frame["p50"].notna()]

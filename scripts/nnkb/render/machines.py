@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, charts
+from .. import analysis
+from . import charts
 from .measured import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
@@ -25,13 +26,11 @@ from .measured import (
     precision_cell,
     precision_name,
     provenance,
-    raw_settings,
     runtime_link,
-    settings_by_runtime,
-    settings_difference,
     spread_text,
     stability_counts,
 )
+from .numbers import format_flops
 from .page import (
     MACHINES_INDEX,
     METHODOLOGY_PATH,
@@ -104,7 +103,7 @@ def peak_section(page: Page, machine: dict[str, Any]) -> str:
     from .measured import format_when
 
     rows = [
-        ("Measured FP32 peak", analysis.format_flops(flops) if flops else None),
+        ("Measured FP32 peak", format_flops(flops) if flops else None),
         ("Method", peak.get("method")),
         ("Measured at", format_when(when) if when else None),
     ]
@@ -125,13 +124,10 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     # A runtime measured with several settings (OpenVINO's precision) gets a row per setting:
     # machine_efficiency keeps the fastest row per "runtime", so each variant is named apart.
     rows = frame[frame["machine"] == machine_id]
-    raw = raw_settings(page)
-    usual = settings_by_runtime(page.site.results_files)
     variants: dict[str, tuple[str, str]] = {}
     labels = []
     for r in rows.itertuples():
-        settings = raw.get((r.machine, r.model, r.runtime, r.settings), {})
-        difference = settings_difference(settings, usual.get(r.runtime, {}))
+        difference = r.settings_difference
         label = r.runtime + (f" ({difference})" if difference else "")
         variants[label] = (r.runtime, difference)
         labels.append(label)
@@ -149,9 +145,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
                 "p50": latency_cell(r.p50),
                 "precision": precision_cell(_precision(rows, r.model, runtime, r.settings)),
                 "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
-                "achieved": None
-                if pd.isna(r.achieved_flops)
-                else analysis.format_flops(r.achieved_flops),
+                "achieved": None if pd.isna(r.achieved_flops) else format_flops(r.achieved_flops),
                 "peak": percent_cell(r.peak_fraction),
                 "intensity": None
                 if pd.isna(r.flops_per_weight_byte)
@@ -300,7 +294,7 @@ def machines_index(site: SiteContext) -> str:
                 "hardware": hardware_of(page, machine_id),
                 "cpu": fp.get("cpu_model"),
                 "cores": f"{fp.get('physical_cores', '?')} / {fp.get('logical_cpus', '?')}",
-                "peak": analysis.format_flops((machine.get("peak") or {}).get("fp32_flops")),
+                "peak": format_flops((machine.get("peak") or {}).get("fp32_flops")),
                 "rows": f"{int((rows['status'] == analysis.OK).sum())} / {len(rows)}",
                 "when": measured_span(rows),
             }

@@ -7,15 +7,12 @@ Results are produced by `nnkb bench`; rendering only reads them (analysis.result
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..kb import KBError, Model
-from .analysis import _sig, format_bytes, format_latency, format_percent
+from ..kb import Model
+from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
     METHODOLOGY_PATH,
     RESULTS_CSV,
@@ -26,26 +23,6 @@ from .page import (
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_label, escape_plain
 
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    # Results files come as nnkb.results.ResultsFile objects from the site, dicts in tests.
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def load_results_files(kb_root: Path) -> list[Any]:
-    """Every machine's results file, or [] when the results stage is not installed."""
-    try:
-        from ..results import ResultsError, load_all
-    except ImportError:
-        return []
-    try:
-        return list(load_all(Path(kb_root)))
-    except ResultsError as exc:
-        raise KBError(str(exc)) from None
-
-
 # --- links and words shared by every page with measurements -------------------------------
 
 
@@ -55,6 +32,14 @@ def runtime_link(page: Page, adapter: str) -> Md:
         if framework.benchmark_adapter == adapter:
             return page.link_entry(framework)
     return Md(escape_inline(adapter))
+
+
+# The runtime whose FP32 run is the reference for speed-ups and output agreement.
+REFERENCE_RUNTIME = "onnxruntime"
+
+
+def reference_runtime(page: Page) -> str:
+    return REFERENCE_RUNTIME
 
 
 def runtime_name(page: Page, adapter: str) -> str:
@@ -154,71 +139,27 @@ def all_provenance(page: Page) -> str | None:
     )
 
 
-def settings_by_runtime(results_files: list[Any]) -> dict[str, dict[str, Any]]:
-    """Each runtime's usual settings: the settings most of its rows were measured with.
-
-    Tables show a row's settings as its difference from these; the methodology page lists
-    them in full.
-    """
-    counts: dict[str, Counter[str]] = {}
-    for results in results_files:
-        for row in _get(results, "rows") or []:
-            text = json.dumps(row.get("settings") or {}, sort_keys=True)
-            counts.setdefault(row["runtime"], Counter())[text] += 1
-    # Ties (a runtime measured once per variant) go to the variant with the fewest settings:
-    # adapters add keys to their default settings to make a variant.
-    return {
-        runtime: json.loads(
-            min(c.items(), key=lambda kv: (-kv[1], len(json.loads(kv[0])), kv[0]))[0]
-        )
-        for runtime, c in sorted(counts.items())
-    }
+def settings_note(difference: str) -> str:
+    """' (`k=v`)' after a runtime's name when a row's settings differ from its usual ones."""
+    return f" (`{escape_inline(difference)}`)" if difference else ""
 
 
-def settings_difference(settings: dict[str, Any], usual: dict[str, Any]) -> str:
-    """`k=v` for each setting that differs from the runtime's usual ones; '' if none."""
-    keys = sorted(set(settings) | set(usual))
-    parts = []
-    for key in keys:
-        if settings.get(key) != usual.get(key):
-            value = settings.get(key, "unset")
-            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
-    return ", ".join(parts)
-
-
-def variant_label(page: Page, runtime: str, settings: dict[str, Any]) -> str:
+def variant_label(page: Page, runtime: str, difference: str) -> str:
     """A runtime's name, and the settings that differ from its usual ones when some do."""
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
     return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
 
 
-def settings_cell(page: Page, runtime: str, settings: dict[str, Any]) -> Md:
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
+def settings_cell(page: Page, difference: str) -> Md:
     if not difference:
         return Md(f"[usual]({page.href(METHODOLOGY_PATH)}#runtime-settings)")
     return Md(f"`{escape_inline(difference)}`")
-
-
-def raw_settings(page: Page) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    """(machine, model, runtime, settings key) -> the row's settings as recorded."""
-    from .analysis import settings_key
-
-    found = {}
-    for results in page.site.results_files:
-        machine = _get(results, "machine")["id"]
-        for row in _get(results, "rows") or []:
-            settings = row.get("settings") or {}
-            found[(machine, row["model"], row["runtime"], settings_key(settings))] = settings
-    return found
 
 
 # --- cells ---------------------------------------------------------------------------------
 
 
 def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+    return missing(value)
 
 
 def latency_cell(seconds: Any) -> str | None:
@@ -254,7 +195,7 @@ def error_text(value: float) -> str:
     value = float(value)
     if value == 0 or value < 1e-3:
         return f"{value:.2g}"
-    return _sig(value, 2)
+    return sig(value, 2)
 
 
 def error_cell(value: Any) -> str | None:
@@ -291,7 +232,7 @@ def is_unstable(spread: Any) -> bool:
 def spread_text(spread: float) -> str:
     """A process spread as '+23 %', '+0.4 %': how much slower the slower process was."""
     percent = float(spread) * 100
-    return f"+{_sig(percent, 2) if percent < 10 else f'{percent:.0f}'} %"
+    return f"+{sig(percent, 2) if percent < 10 else f'{percent:.0f}'} %"
 
 
 def spread_cell(spread: Any) -> str | None:
@@ -363,7 +304,6 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
     The settings column is there only when a row's settings differ from its runtime's usual
     ones; otherwise the section says that every row used them.
     """
-    settings = raw_settings(page)
     records = []
     for row in rows.itertuples():
         version = (
@@ -374,11 +314,7 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "runtime_name": row.runtime,
                 "settings_key": row.settings,
                 "runtime": Md(runtime_link(page, row.runtime) + version),
-                "settings_cell": settings_cell(
-                    page,
-                    row.runtime,
-                    settings.get((row.machine, row.model, row.runtime, row.settings), {}),
-                ),
+                "settings_cell": settings_cell(page, row.settings_difference),
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis
+from .. import analysis
 from .measured import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
@@ -22,13 +22,12 @@ from .measured import (
     machine_link,
     model_link,
     precision_name,
-    raw_settings,
     runtime_link,
-    settings_by_runtime,
-    settings_difference,
+    settings_note,
     spread_text,
     stability_counts,
 )
+from .numbers import format_flops
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .tables import Column, Md, Table
 from .text import escape_inline, link
@@ -148,7 +147,7 @@ def harness_table(site: SiteContext, current: dict[str, Any]) -> str:
 
 def runtime_settings_section(page: Page) -> str:
     site = page.site
-    usual = settings_by_runtime(site.results_files)
+    usual = site.usual_settings
     parts = [
         "## Runtime settings",
         (
@@ -172,13 +171,7 @@ def runtime_settings_section(page: Page) -> str:
             }
         )
         others = sorted(
-            {
-                settings_difference(row.get("settings") or {}, settings)
-                for results in site.results_files
-                for row in (results.rows if hasattr(results, "rows") else results["rows"])
-                if row["runtime"] == runtime
-            }
-            - {""}
+            set(site.frame.loc[site.frame["runtime"] == runtime, "settings_difference"]) - {""}
         )
         parts.append(f"### {runtime_link(page, runtime)}")
         parts.append(
@@ -208,7 +201,7 @@ def peaks_section(page: Page) -> str:
         records.append(
             {
                 "machine": machine_link(page, machine_id),
-                "peak": analysis.format_flops(peak.get("fp32_flops")),
+                "peak": format_flops(peak.get("fp32_flops")),
                 "method": peak.get("method"),
                 "when": format_when(peak["measured_at"]) if peak.get("measured_at") else None,
             }
@@ -391,16 +384,9 @@ def stability_section(page: Page) -> str:
         worst = rows.loc[rows["process_spread"] > UNSTABLE_SPREAD].sort_values(
             "process_spread", ascending=False
         )
-        recorded = raw_settings(page)
-        usual = settings_by_runtime(page.site.results_files)
-
-        def variant(r: Any) -> str:
-            settings = recorded.get((machine_id, r.model, r.runtime, r.settings), {})
-            difference = settings_difference(settings, usual.get(r.runtime, {}))
-            return f" (`{escape_inline(difference)}`)" if difference else ""
-
         names = ", ".join(
-            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}{variant(r)} "
+            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}"
+            f"{settings_note(r.settings_difference)} "
             f"({spread_text(r.process_spread)})"
             for r in worst.itertuples()
         )

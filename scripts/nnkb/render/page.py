@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from ..analysis import results_frame, usual_settings
 from ..kb import KB, Cited, Claim, Entry, Source
 from .tables import Md
 from .text import escape_inline, escape_label, format_number, safe_url
@@ -33,7 +34,6 @@ DOWNLOADS_PATH = "downloads.md"
 RUNTIMES_PATH = "comparisons/runtimes.md"
 MACHINES_INDEX = "machines/index.md"
 RESULTS_CSV = "api/results.csv"
-RESULTS_JSON = "api/results.json"
 
 
 # Pages with wide measured tables give the content the left sidebar's width (material's
@@ -72,9 +72,21 @@ class SiteContext:
     @cached_property
     def frame(self) -> pd.DataFrame:
         """Every result row of every machine (analysis.results_frame), computed once."""
-        from .analysis import results_frame
-
         return results_frame(self.results_files)
+
+    @cached_property
+    def usual_settings(self) -> dict[str, dict[str, Any]]:
+        """Each runtime's usual settings (analysis.usual_settings)."""
+        return usual_settings(self.results_files)
+
+    @cached_property
+    def _differences(self) -> dict[tuple[str, str, str, str], str]:
+        columns = ["machine", "model", "runtime", "settings", "settings_difference"]
+        return {(a, b, c, d): e for a, b, c, d, e in self.frame[columns].itertuples(index=False)}
+
+    def difference(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
+        """A row's settings where they differ from its runtime's usual ones ('' if usual)."""
+        return self._differences.get((machine, model, runtime, settings_key), "")
 
     @cached_property
     def machines(self) -> dict[str, dict[str, Any]]:

@@ -14,19 +14,18 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis
+from .. import analysis
 from .measured import (
-    _get,
     latency_cell,
     machine_label,
     machine_link,
     model_link,
     precision_name,
     provenance,
-    raw_settings,
     runtime_name,
     variant_label,
 )
+from .numbers import format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list, entry_path
 from .tables import Column, Md, Table
 from .text import escape_inline
@@ -78,8 +77,8 @@ class Unprofiled:
 def _ok_rows(page: Page) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for results in page.site.results_files:
-        machine = _get(results, "machine")["id"]
-        for row in _get(results, "rows") or []:
+        machine = results.machine["id"]
+        for row in results.rows:
             if row.get("status") == analysis.OK:
                 found.append((machine, row))
     return found
@@ -92,14 +91,14 @@ def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
         shares = row.get("op_profile")
         if not shares or (model_id is not None and row["model"] != model_id):
             continue
-        settings = row.get("settings") or {}
+        key = analysis.settings_key(row.get("settings") or {})
         found.append(
             Profile(
                 machine=machine,
                 model=row["model"],
                 runtime=row["runtime"],
-                settings_key=analysis.settings_key(settings),
-                label=variant_label(page, row["runtime"], settings),
+                settings_key=key,
+                label=_label(page, machine, row["model"], row["runtime"], key),
                 runtime_name=runtime_name(page, row["runtime"]),
                 p50=(row.get("latency") or {}).get("p50"),
                 precision=precision_name(row.get("precision")),
@@ -131,7 +130,13 @@ def unprofiled(page: Page, model_id: str) -> list[Unprofiled]:
             machine,
             row["model"],
             row["runtime"],
-            variant_label(page, row["runtime"], row.get("settings") or {}),
+            _label(
+                page,
+                machine,
+                row["model"],
+                row["runtime"],
+                analysis.settings_key(row.get("settings")),
+            ),
             _why(row.get("op_profile_source")),
         )
         for machine, row in _ok_rows(page)
@@ -427,7 +432,7 @@ def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
             text = (
                 f"{model_link(page, model)} on {machine_link(page, machine)}: "
                 f"{escape_inline(label)} takes {latency_cell(slow.p50)}, "
-                f"{analysis.format_ratio(slow.p50 / fastest.p50)} the "
+                f"{format_ratio(slow.p50 / fastest.p50)} the "
                 f"{latency_cell(fastest.p50)} of {escape_inline(fast_label)}, the fastest in "
                 "FP32. "
             )
@@ -486,8 +491,7 @@ def slow_clauses(
 
 
 def _label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
-    settings = raw_settings(page).get((machine, model, runtime, settings_key), {})
-    return variant_label(page, runtime, settings)
+    return variant_label(page, runtime, page.site.difference(machine, model, runtime, settings_key))
 
 
 def slow_runtimes_section(page: Page, frame: pd.DataFrame) -> str:

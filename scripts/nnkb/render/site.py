@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import COLLECTIONS, KB, KBError, load_kb
+from ..results import ResultsError, load_all
 from .comparisons import runtimes_page
 from .downloads import api_files, downloads_page
 from .entries import SECTIONS
 from .indexes import INDEX_PAGES, INSTALL_PATH
 from .machines import machine_pages
-from .measured import load_results_files
 from .methodology import methodology_page
 from .page import (
     COLLECTION_TITLES,
@@ -70,7 +70,10 @@ def check_valid(kb_root: Path) -> None:
 
 def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
     kb = load_kb(Path(kb_root))
-    results_files = load_results_files(Path(kb_root))
+    try:
+        results_files = load_all(Path(kb_root))
+    except ResultsError as exc:
+        raise KBError(str(exc)) from None
     return SiteContext(
         kb=kb,
         repo_url=repo_url,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..kb import Model
-from .analysis import format_bytes
+from .numbers import format_bytes
 from .page import Page, cited_value
 from .tables import Column, Md, Table
 from .text import escape_inline, format_number
