@@ -38,6 +38,7 @@ from .report import (
     suggest,
     url_problem,
 )
+from .results.check import check_results_file
 from .yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json, load_yaml
 
 RESULTS = "results"
@@ -60,7 +61,7 @@ REFERENCES: list[tuple[str, Pointer, str]] = [
     ("frameworks", ("hardware", "values", "*"), "hardware"),
     ("frameworks", ("successor",), "frameworks"),
     ("use_cases", ("hardware_notes", "*", "hardware"), "hardware"),
-    (RESULTS, ("machine", "hardware"), "hardware"),
+    (RESULTS, ("machine", "hardware_class"), "hardware"),
     (RESULTS, ("rows", "*", "model"), "models"),
 ]
 URL_FIELDS = ("url", "website")
@@ -295,93 +296,13 @@ class Checker:
 
     # -- results ------------------------------------------------------------------------------
     def _check_results_file(self, path: Path) -> None:
+        # The reader's own checks (nnkb.results.check), so the reader and validate agree.
         self.report.results_files += 1
         self._check_name(path, "<machine-id>.json")
-        loaded = self._load(path, load_json)
-        if loaded is None or not self._check_top(path, loaded, "results.schema.json"):
-            return
-        self._check_schema(path, loaded, "results.schema.json")
-        data = loaded.data
-        machine = data.get("machine")
-        machine_id = machine.get("id") if isinstance(machine, dict) else None
-        if isinstance(machine_id, str) and machine_id != path.stem:
-            self.add(
-                path,
-                loaded.mark_for(("machine", "id")),
-                ("machine", "id"),
-                f"machine id {show(machine_id)} must equal the file name "
-                f"'{path.stem}' (results/<machine-id>.json)",
-            )
-        rows = data.get("rows")
-        if isinstance(rows, list):
-            first_key: dict[str, int] = {}
-            for i, row in enumerate(rows):
-                if isinstance(row, dict):
-                    self._check_row(path, loaded, i, row, first_key)
-        self.loaded.append((RESULTS, path, loaded))
-
-    def _check_row(
-        self, path: Path, loaded: LoadedYaml, i: int, row: dict[str, Any], first_key: dict[str, int]
-    ) -> None:
-        def add(pointer: Pointer, message: str) -> None:
-            self.add(path, loaded.mark_for(pointer), pointer, message)
-
-        key = row.get("key")
-        if isinstance(key, str):
-            if key in first_key:
-                j = first_key[key]
-                add(
-                    ("rows", i, "key"),
-                    f"duplicate row key '{key[:12]}...' (first used by rows[{j}] "
-                    f"on line {loaded.mark_for(('rows', j, 'key')).line}); each row key must be unique",
-                )
-            else:
-                first_key[key] = i
-        status, latency = row.get("status"), row.get("latency")
-        if status == "ok" and latency is None:
-            add(
-                ("rows", i, "latency"),
-                "status is 'ok' but latency is missing; an ok row must carry latency statistics",
-            )
-        if status in self.failed_statuses and not row.get("reason"):
-            add(
-                ("rows", i, "reason"),
-                f"status is '{status}' but reason is missing; a row that is not ok must say why",
-            )
-        if isinstance(latency, dict):
-
-            def number(name: str) -> float | None:
-                value = latency.get(name)
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-                return value if ok else None
-
-            for low, high in (
-                ("min", "p50"),
-                ("p50", "p90"),
-                ("p90", "p99"),
-                ("ci95_low", "p50"),
-                ("p50", "ci95_high"),
-            ):
-                a, b = number(low), number(high)
-                if a is not None and b is not None and a > b:
-                    where = low if high == "p50" else high  # the value that is out of place
-                    add(
-                        ("rows", i, "latency", where),
-                        f"{low} ({a:g}) must be <= {high} ({b:g}); the statistics are inconsistent",
-                    )
-            processes = row.get("processes")
-            medians = [
-                e["p50"]
-                for e in processes or []
-                if isinstance(e, dict) and isinstance(e.get("p50"), (int, float))
-            ]
-            p50 = number("p50")
-            if medians and p50 is not None and p50 != min(medians):
-                add(
-                    ("rows", i, "latency", "p50"),
-                    f"p50 ({p50:g}) must equal the lowest p50 of the row's processes "
-                    f"({min(medians):g}); the latency is the faster process's",
-                )
+        problems, loaded = check_results_file(path, self.shown(path), self.schemas)
+        self.report.problems.extend(problems)
+        if loaded is not None:
+            self.loaded.append((RESULTS, path, loaded))
 
     # -- references ---------------------------------------------------------------------------
     def _check_references(self) -> None:

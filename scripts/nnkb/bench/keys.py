@@ -1,30 +1,38 @@
-"""Row cache keys: a row is rerun exactly when something that can change its numbers does.
+"""Row cache keys, and the one rule that says whether a stored row is current.
 
-In the key: the model file's bytes (its sha256), the runtime and its version, the runtime
-settings, the input shapes and seed, and the harness version. Not in it: anything in the
-KB's prose, the machine (each machine has its own results file), the time budget.
+A row is rerun exactly when something that can change its numbers does. In the key: the
+model id and its file's bytes (sha256), the runtime and its version, the runtime settings,
+the input shapes and seed, and the harness version. Not in it: anything in the KB's prose,
+the machine (each machine has its own results file), the time budget.
+
+The model id is in the key so that two models with the same file bytes, or two models whose
+file could not be had (no sha256), each keep their own row.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..results import Identity, Row
 from .settings import HARNESS_VERSION
 
 
 def row_key(
+    model_id: str,
     model_sha256: str | None,
     runtime: str,
     runtime_version: str | None,
     settings: dict[str, Any],
-    inputs: dict[str, tuple[int, ...] | list[int]],
+    inputs: Mapping[str, tuple[int, ...] | list[int]],
     seed: int,
-    harness_version: str = HARNESS_VERSION,
+    harness_version: str | None = HARNESS_VERSION,
 ) -> str:
     payload = {
+        "model": model_id,
         "model_sha256": model_sha256,
         "runtime": runtime,
         "runtime_version": runtime_version,
@@ -34,6 +42,21 @@ def row_key(
         "harness_version": harness_version,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def current_row(
+    stored: Mapping[Identity, Row], identity: Identity, key: str, model_sha256: str | None
+) -> Row | None:
+    """The stored row at `identity` if it is current: same key, and the model file was had.
+
+    The one rule the planner (cached or not) and the runner (which row to verify) share. A
+    row whose model file could not be had is never current: the cause (a download, a
+    missing package) may be gone next time.
+    """
+    row = stored.get(identity)
+    if row is None or model_sha256 is None or row.key != key:
+        return None
+    return row
 
 
 def file_sha256(path: Path) -> str:

@@ -1,8 +1,10 @@
 """This machine: fingerprint, id, and measured FP32 peak.
 
-The id names the hardware only (CPU model, core count, short hash of the hardware part of
-the fingerprint), so upgrading a runtime keeps the same results file; runtime versions go
-into each row's cache key instead.
+The fingerprint has two parts. The hardware part (CPU model, cores, instruction sets,
+memory) names the machine: the id is made from it, and the FP32 peak belongs to it, so
+upgrading or adding a runtime keeps the same results file and the same peak. The software
+part (OS, Python, runtime versions) is recorded; runtime versions go into each row's cache
+key instead.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import hashlib
 import json
 import platform
 import re
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import psutil
 
+from ..results import HardwarePart, Machine, Peak, SoftwarePart
 from .settings import HARNESS
 
 # ISA extensions that decide which inference kernels a runtime can use.
@@ -48,14 +51,6 @@ ISA_FEATURES = (
     "i8mm",
     "sve",
     "sve2",
-)
-HARDWARE_FIELDS = (
-    "cpu_model",
-    "arch",
-    "physical_cores",
-    "logical_cpus",
-    "isa_features",
-    "memory_bytes",
 )
 
 
@@ -95,23 +90,31 @@ def hardware_class(arch: str) -> str:
     return "arm-cpu" if arch.startswith(("arm", "aarch")) else "x86-cpu"
 
 
-def fingerprint(runtimes: dict[str, str | None] | None = None) -> dict[str, Any]:
+def hardware_part(peak: Peak | None = None) -> HardwarePart:
+    """What this machine is: CPU, cores, instruction sets, memory (and its peak, if given)."""
+    model, flags = _cpu_model_and_flags()
+    return HardwarePart(
+        cpu_model=model,
+        arch=_arch(),
+        physical_cores=psutil.cpu_count(logical=False) or psutil.cpu_count() or 1,
+        logical_cpus=psutil.cpu_count() or 1,
+        isa_features=tuple(sorted(f for f in ISA_FEATURES if f in flags)),
+        memory_bytes=int(psutil.virtual_memory().total),
+        peak=peak,
+    )
+
+
+def software_part(runtimes: dict[str, str | None] | None = None) -> SoftwarePart:
+    """What runs on it: the OS, Python and every adapter's runtime version."""
     if runtimes is None:
         from .runtimes import load_adapters
 
         runtimes = {name: a.version() for name, a in sorted(load_adapters().items())}
-    model, flags = _cpu_model_and_flags()
-    return {
-        "cpu_model": model,
-        "arch": _arch(),
-        "physical_cores": psutil.cpu_count(logical=False) or psutil.cpu_count() or 1,
-        "logical_cpus": psutil.cpu_count() or 1,
-        "isa_features": sorted(f for f in ISA_FEATURES if f in flags),
-        "memory_bytes": int(psutil.virtual_memory().total),
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "runtimes": dict(runtimes),
-    }
+    return SoftwarePart(
+        os=f"{platform.system()} {platform.release()}",
+        python=platform.python_version(),
+        runtimes=dict(runtimes),
+    )
 
 
 def _slug(text: str) -> str:
@@ -121,17 +124,26 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:40].strip("-") or "cpu"
 
 
-def machine_id(fp: dict[str, Any]) -> str:
-    hardware = {k: fp[k] for k in HARDWARE_FIELDS}
-    # Memory rounded to GiB: the kernel's reserved share moves MemTotal between boots.
-    hardware["memory_bytes"] = round(fp["memory_bytes"] / 2**30)
-    digest = hashlib.sha256(json.dumps(hardware, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{_slug(fp['cpu_model'])}-{fp['physical_cores']}c-{digest}"
+def machine_id(hardware: HardwarePart) -> str:
+    """`<cpu slug>-<cores>c-<hash>`: from the hardware part only, so a runtime upgrade or a
+    new adapter keeps the same results file (and its peak)."""
+    digest = hashlib.sha256(json.dumps(hardware.identity(), sort_keys=True).encode()).hexdigest()
+    return f"{_slug(hardware.cpu_model)}-{hardware.physical_cores}c-{digest[:8]}"
 
 
-def label(fp: dict[str, Any]) -> str:
-    cores = fp["physical_cores"]
-    return f"{fp['cpu_model']}, {cores} core{'s' if cores != 1 else ''}"
+def label(hardware: HardwarePart) -> str:
+    cores = hardware.physical_cores
+    return f"{hardware.cpu_model}, {cores} core{'s' if cores != 1 else ''}"
+
+
+def machine_of(hardware: HardwarePart, software: SoftwarePart) -> Machine:
+    return Machine(
+        id=machine_id(hardware),
+        label=label(hardware),
+        hardware_class=hardware_class(hardware.arch),
+        hardware=hardware,
+        software=software,
+    )
 
 
 def _blas_name() -> str:
@@ -141,7 +153,7 @@ def _blas_name() -> str:
         return "unknown BLAS"
 
 
-def measure_peak(size: int = 2048, repeats: int = 5) -> dict[str, Any]:
+def measure_peak(size: int = 2048, repeats: int = 5) -> Peak:
     """Best-of-`repeats` FP32 matmul rate on all cores, FLOP/s: the roofline the rows'
     achieved FLOP/s are compared with."""
     rng = np.random.default_rng(0)
@@ -153,42 +165,35 @@ def measure_peak(size: int = 2048, repeats: int = 5) -> dict[str, Any]:
         start = time.perf_counter_ns()
         np.matmul(a, b)
         best = min(best, (time.perf_counter_ns() - start) / 1e9)
-    return {
-        "fp32_flops": 2.0 * size**3 / best,
-        "method": f"numpy {np.__version__} ({_blas_name()}) float32 matmul {size}x{size}, "
+    return Peak(
+        fp32_flops=2.0 * size**3 / best,
+        method=f"numpy {np.__version__} ({_blas_name()}) float32 matmul {size}x{size}, "
         f"best of {repeats}, all cores",
-        "measured_at": now_iso(),
-    }
+        measured_at=now_iso(),
+    )
 
 
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def machine_section(fp: dict[str, Any], peak: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": machine_id(fp),
-        "label": label(fp),
-        "hardware": hardware_class(fp["arch"]),
-        "fingerprint": fp,
-        "peak": peak,
-    }
-
-
 def run(args: argparse.Namespace) -> int:
-    """`nnkb machine`: print the fingerprint and the id."""
-    fp = fingerprint()
-    print(
-        json.dumps(
-            {
-                "id": machine_id(fp),
-                "label": label(fp),
-                "hardware": hardware_class(fp["arch"]),
-                "fingerprint": fp,
-                "peak_method": HARNESS["peak_method"],
-            },
-            indent=2,
-            sort_keys=True,
-        )
-    )
+    """`nnkb machine [--kb DIR]`: print this machine's fingerprint, id and results file."""
+    machine = machine_of(hardware_part(), software_part())
+    path = Path(args.kb) / "results" / f"{machine.id}.json"
+    shown = machine.to_json()
+    shown["results_file"] = str(path)
+    shown["peak_method"] = HARNESS["peak_method"]
+    if path.is_file():
+        from ..results import ResultsError, read
+
+        try:
+            stored = read(path)
+        except ResultsError as exc:
+            print(f"nnkb machine: {exc}", file=sys.stderr)
+            return 1
+        if stored.machine.hardware.same_hardware(machine.hardware):
+            # The peak is measured once per hardware; show the one the bench will use.
+            shown["hardware"]["peak"] = None if stored.machine.peak is None else stored.machine.peak.to_json()
+    print(json.dumps(shown, indent=2, sort_keys=True))
     return 0

@@ -1,0 +1,46 @@
+"""Results files, kb/results/<machine-id>.json: typed rows (model.py), the one reader and the
+atomic, locked writer (io.py), the checks `nnkb validate` shares (check.py), and the one-off
+migration of format-1 files (`python -m nnkb.results.migrate FILE...`)."""
+
+from .check import check_results_file
+from .io import ResultsError, load_all, lock_path, locked, read, write_atomic
+from .model import (
+    FORMAT_VERSION,
+    GENERATED_BY,
+    Agreement,
+    HardwarePart,
+    Identity,
+    Machine,
+    Peak,
+    ProcessSummary,
+    ResultsFile,
+    Row,
+    SoftwarePart,
+    Stats,
+    Verification,
+    canonical_json,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "GENERATED_BY",
+    "Agreement",
+    "HardwarePart",
+    "Identity",
+    "Machine",
+    "Peak",
+    "ProcessSummary",
+    "ResultsError",
+    "ResultsFile",
+    "Row",
+    "SoftwarePart",
+    "Stats",
+    "Verification",
+    "canonical_json",
+    "check_results_file",
+    "load_all",
+    "lock_path",
+    "locked",
+    "read",
+    "write_atomic",
+]

@@ -1,0 +1,205 @@
+"""The checks of one results file: the reader and `nnkb validate` run exactly these.
+
+parse (yamlsafe.load_json: strict JSON with positions) -> format version -> finite numbers ->
+JSON Schema -> consistency (machine id and file name, unique keys and identities, an ok row
+has latency statistics in order, a failed row says why, the latency is the faster
+process's). Every problem is a `Problem` with path:line:col.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..report import Problem, Schemas, field_path, found, show
+from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json
+from .model import FORMAT_VERSION, canonical_json
+
+SCHEMA_FILE = "results.schema.json"
+
+
+@cache
+def _schemas() -> Schemas:
+    return Schemas()
+
+
+def migrate_hint(path: Path | str) -> str:
+    return (
+        f"results format 1 is no longer read; run `python -m nnkb.results.migrate {path}` "
+        f"to convert the file to format {FORMAT_VERSION} in place (every measurement is kept)"
+    )
+
+
+class _Collector:
+    def __init__(self, path: Path, shown: str) -> None:
+        self.path = path
+        self.shown = shown
+        self.problems: list[Problem] = []
+        self.loaded: LoadedYaml | None = None
+
+    def add(self, mark: Mark, pointer: Pointer, message: str) -> None:
+        self.problems.append(
+            Problem(self.shown, mark.line, mark.col, self.path.stem, field_path(pointer), message)
+        )
+
+    def at(self, pointer: Pointer, message: str) -> None:
+        assert self.loaded is not None
+        self.add(self.loaded.mark_for(pointer), pointer, message)
+
+
+def check_results_file(
+    path: Path, shown: str | None = None, schemas: Schemas | None = None
+) -> tuple[list[Problem], LoadedYaml | None]:
+    """Every problem of the results file at `path` (shown as `shown`), and its parsed data
+    (None when it could not be parsed or is not a format-2 mapping)."""
+    path = Path(path)
+    out = _Collector(path, shown if shown is not None else str(path))
+    try:
+        loaded = load_json(path)
+    except YamlProblem as exc:
+        out.add(exc.mark, (), exc.message)
+        return out.problems, None
+    except OSError as exc:
+        out.add(Mark(1, 1), (), f"cannot read the file ({exc.strerror or exc})")
+        return out.problems, None
+    out.loaded = loaded
+    data = loaded.data
+    if not isinstance(data, dict):
+        what = "file is empty" if data is None else f"top level is {found(data)}"
+        out.at((), f"{what}; expected a mapping of fields as described in "
+                    f"scripts/nnkb/schemas/{SCHEMA_FILE}")  # fmt: skip
+        return out.problems, None
+    if data.get("format_version") == 1:
+        out.at(("format_version",), migrate_hint(out.shown))
+        return out.problems, None
+    for pointer, value in _non_finite(data):
+        out.at(pointer, f"{value} is not a finite number; write null for a missing value")
+    schemas = schemas or _schemas()
+    for error in schemas.validator(SCHEMA_FILE).iter_errors(data):
+        for pointer, message in schemas.explain(error, SCHEMA_FILE):
+            out.at(pointer, message)
+    _check_machine(out, data)
+    rows = data.get("rows")
+    if isinstance(rows, list):
+        first_key: dict[str, int] = {}
+        first_identity: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            if isinstance(row, dict):
+                _check_row(out, i, row, first_key, first_identity)
+    return out.problems, loaded
+
+
+def _non_finite(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, float]]:
+    # Python's json reads 1e999 as inf; the file is not JSON any other parser accepts.
+    if isinstance(data, float) and not math.isfinite(data):
+        yield prefix, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _non_finite(value, prefix + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _non_finite(value, prefix + (i,))
+
+
+def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
+    machine = data.get("machine")
+    machine_id = machine.get("id") if isinstance(machine, dict) else None
+    if isinstance(machine_id, str) and machine_id != out.path.stem:
+        out.at(
+            ("machine", "id"),
+            f"machine id {show(machine_id)} must equal the file name "
+            f"'{out.path.stem}' (results/<machine-id>.json)",
+        )
+
+
+def _number(obj: dict[str, Any], name: str) -> float | None:
+    value = obj.get(name)
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return value if ok and math.isfinite(value) else None
+
+
+def _check_row(
+    out: _Collector,
+    i: int,
+    row: dict[str, Any],
+    first_key: dict[str, int],
+    first_identity: dict[str, int],
+) -> None:
+    assert out.loaded is not None
+    key = row.get("key")
+    if isinstance(key, str):
+        if key in first_key:
+            j = first_key[key]
+            out.at(
+                ("rows", i, "key"),
+                f"duplicate row key '{key[:12]}...' (first used by rows[{j}] on line "
+                f"{out.loaded.mark_for(('rows', j, 'key')).line}); each row key must be unique",
+            )
+        else:
+            first_key[key] = i
+    parts = (row.get("model"), row.get("runtime"), row.get("settings"))
+    if isinstance(parts[0], str) and isinstance(parts[1], str) and isinstance(parts[2], dict):
+        identity = canonical_json(parts)
+        if identity in first_identity:
+            j = first_identity[identity]
+            out.at(
+                ("rows", i, "model"),
+                f"a second row of model '{parts[0]}', runtime '{parts[1]}' and the same settings "
+                f"(first: rows[{j}] on line {out.loaded.mark_for(('rows', j)).line}); "
+                "a file holds one row per model, runtime and settings",
+            )
+        else:
+            first_identity[identity] = i
+    status, latency = row.get("status"), row.get("latency")
+    if status == "ok" and latency is None:
+        out.at(
+            ("rows", i, "latency"),
+            "status is 'ok' but latency is missing; an ok row must carry latency statistics",
+        )
+    if status in _failed_statuses() and not row.get("reason"):
+        out.at(
+            ("rows", i, "reason"),
+            f"status is '{status}' but reason is missing; a row that is not ok must say why",
+        )
+    if isinstance(latency, dict):
+        _check_latency(out, i, row, latency)
+
+
+@cache
+def _failed_statuses() -> frozenset[str]:
+    statuses = _schemas().contents[SCHEMA_FILE]["$defs"]["row"]["properties"]["status"]["enum"]
+    # An unknown status is the schema's problem; asking it for a reason too would be noise.
+    return frozenset(statuses) - {"ok"}
+
+
+def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]) -> None:
+    for low, high in (
+        ("min", "p50"),
+        ("p50", "p90"),
+        ("p90", "p99"),
+        ("ci95_low", "p50"),
+        ("p50", "ci95_high"),
+    ):
+        a, b = _number(latency, low), _number(latency, high)
+        if a is not None and b is not None and a > b:
+            where = low if high == "p50" else high  # the value that is out of place
+            out.at(
+                ("rows", i, "latency", where),
+                f"{low} ({a:g}) must be <= {high} ({b:g}); the statistics are inconsistent",
+            )
+    processes = row.get("processes")
+    medians = [
+        m
+        for e in processes or []
+        if isinstance(e, dict) and (m := _number(e, "p50")) is not None
+    ]
+    p50 = _number(latency, "p50")
+    if medians and p50 is not None and p50 != min(medians):
+        out.at(
+            ("rows", i, "latency", "p50"),
+            f"p50 ({p50:g}) must equal the lowest p50 of the row's processes "
+            f"({min(medians):g}); the latency is the faster process's",
+        )

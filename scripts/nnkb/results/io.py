@@ -1,0 +1,106 @@
+"""Reading, writing and locking results files: kb/results/<machine-id>.json.
+
+One reader: `read` runs the checks `nnkb validate` runs (check.py) and returns typed objects.
+Writes are deterministic (`ResultsFile.dumps`), atomic (temporary file in the same folder +
+os.replace, so a killed run or a full disk leaves the old file or the new one, never half
+of one) and skipped when nothing changed, so a no-op bench leaves git clean. `locked` makes
+one writer at a time: `nnkb bench` holds it while it reads, measures and writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .check import check_results_file
+from .model import ResultsFile
+
+
+class ResultsError(Exception):
+    """A results file that cannot be read, checked or written; the message is one line
+    naming the file."""
+
+
+def read(path: Path) -> ResultsFile:
+    """The results file at `path`, checked as `nnkb validate` checks it.
+    ResultsError carries the first problem as `path:line:col: entry.field: message`."""
+    path = Path(path)
+    problems, loaded = check_results_file(path)
+    if problems:
+        more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
+        raise ResultsError(sorted(problems)[0].line_text() + more)
+    assert loaded is not None
+    return ResultsFile.from_json(loaded.data, path)
+
+
+def load_all(kb_root: Path) -> list[ResultsFile]:
+    """Every machine's results file under kb_root/results, by file name."""
+    folder = Path(kb_root) / "results"
+    if not folder.is_dir():
+        return []
+    return [read(p) for p in sorted(folder.glob("*.json")) if not p.name.startswith(".")]
+
+
+def write_atomic(path: Path, results: ResultsFile) -> bool:
+    """Write `results` to `path` unless the file already holds exactly that; True if written.
+    The folder must exist. ResultsError names the file and the cause (a read-only folder, a
+    full disk); the previous file is then untouched."""
+    path = Path(path)
+    text = results.dumps()
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
+def lock_path(path: Path) -> Path:
+    # A dot file: `nnkb validate` ignores it, and it never looks like a results file.
+    return Path(path).parent / f".{Path(path).name}.lock"
+
+
+@contextmanager
+def locked(path: Path, waiting: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the results file's lock; when another process holds it, say so through
+    `waiting` (default: a line on stderr) and wait for it. ResultsError when the lock file
+    cannot be made (missing or read-only folder)."""
+    lock = FileLock(lock_path(path))
+    try:
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            message = (
+                f"{path} is being written by another `nnkb bench` (lock {lock_path(path)}); "
+                "waiting for it to finish"
+            )
+            (waiting or (lambda m: print(f"nnkb bench: {m}", file=sys.stderr)))(message)
+            lock.acquire()
+    except OSError as exc:
+        raise ResultsError(f"{path}: cannot lock: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,455 @@
+"""The results file as types: one dataclass per object of results.schema.json (format 2).
+
+Each type reads its JSON object (`from_json`, on data the schema has accepted) and writes it
+back (`to_json`) with every field present, so that a file written by `ResultsFile.dumps` and
+read again gives the same bytes. Integers stay integers and floats stay floats: nothing is
+coerced, because a coerced `8` -> `8.0` would change the bytes.
+
+Only measurements and what identifies them are stored; derived figures (achieved FLOP/s,
+percent of peak, speed-ups) are computed by the analysis stage from these.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 2
+GENERATED_BY = "nnkb bench"
+
+Json = dict[str, Any]
+Identity = tuple[str, str, str]
+
+
+def canonical_json(value: Any) -> str:
+    """The one spelling of a JSON value used in identities and keys."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Latency statistics of one process's repetitions, seconds."""
+
+    n: int
+    p50: float
+    p90: float
+    p99: float
+    mean: float
+    min: float
+    stdev: float
+    ci95_low: float
+    ci95_high: float
+    converged: bool | None  # whether the interval reached ±ci_target within the row budget
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Stats:
+        return cls(
+            n=obj["n"],
+            p50=obj["p50"],
+            p90=obj["p90"],
+            p99=obj["p99"],
+            mean=obj["mean"],
+            min=obj["min"],
+            stdev=obj["stdev"],
+            ci95_low=obj["ci95_low"],
+            ci95_high=obj["ci95_high"],
+            converged=obj.get("converged"),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "n": self.n,
+            "p50": self.p50,
+            "p90": self.p90,
+            "p99": self.p99,
+            "mean": self.mean,
+            "min": self.min,
+            "stdev": self.stdev,
+            "ci95_low": self.ci95_low,
+            "ci95_high": self.ci95_high,
+            "converged": self.converged,
+        }
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    """One worker process that measured a row: its median and interval, or why it failed."""
+
+    measured_at: str
+    p50: float | None = None
+    ci95_low: float | None = None
+    ci95_high: float | None = None
+    n: int | None = None
+    status: str | None = None  # set only for a process that failed
+    reason: str | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.p50 is not None
+
+    @classmethod
+    def of(cls, latency: Stats, measured_at: str) -> ProcessSummary:
+        return cls(measured_at, latency.p50, latency.ci95_low, latency.ci95_high, latency.n)
+
+    @classmethod
+    def failure(cls, status: str, reason: str, measured_at: str) -> ProcessSummary:
+        return cls(measured_at, status=status, reason=reason)
+
+    @classmethod
+    def from_json(cls, obj: Json) -> ProcessSummary:
+        if "p50" in obj:
+            return cls(obj["measured_at"], obj["p50"], obj["ci95_low"], obj["ci95_high"], obj["n"])
+        return cls(obj["measured_at"], status=obj["status"], reason=obj["reason"])
+
+    def to_json(self) -> Json:
+        if self.measured:
+            return {
+                "p50": self.p50,
+                "ci95_low": self.ci95_low,
+                "ci95_high": self.ci95_high,
+                "n": self.n,
+                "measured_at": self.measured_at,
+            }
+        return {"status": self.status, "reason": self.reason, "measured_at": self.measured_at}
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How the row's outputs compare with the FP32 reference run."""
+
+    reference: str | None
+    max_abs_error: float | None
+    max_rel_error: float | None
+    top1_agree: bool | None
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Agreement:
+        return cls(
+            obj.get("reference"),
+            obj.get("max_abs_error"),
+            obj.get("max_rel_error"),
+            obj.get("top1_agree"),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "reference": self.reference,
+            "max_abs_error": self.max_abs_error,
+            "max_rel_error": self.max_rel_error,
+            "top1_agree": self.top1_agree,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A row's processes: the first from the main pass, the later ones from the verification
+    pass; `spread` = max p50 / min p50 - 1 of the measured ones; `note` says why there are
+    fewer processes than the harness asks for. Stored flat in the row (`processes`,
+    `process_spread`, `verification`)."""
+
+    processes: tuple[ProcessSummary, ...] | None
+    spread: float | None
+    note: str | None
+
+    @staticmethod
+    def spread_of(processes: tuple[ProcessSummary, ...]) -> float | None:
+        medians = [p.p50 for p in processes if p.p50 is not None]
+        return max(medians) / min(medians) - 1.0 if len(medians) >= 2 else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One (model, runtime, settings) measurement on one machine."""
+
+    key: str
+    model: str
+    model_sha256: str | None
+    runtime: str
+    runtime_version: str | None
+    settings: Json
+    harness_version: str | None
+    budget_s: float | None
+    status: str  # ok, failed, unavailable, crashed, timeout, mismatch
+    reason: str | None
+    measured_at: str
+    inputs: dict[str, tuple[int, ...]] | None
+    latency: Stats | None
+    session_create_s: float | None
+    first_inference_s: float | None
+    peak_rss_bytes: int | None
+    model_file_bytes: int | None
+    parameters: int | None
+    macs: int | None
+    opset: int | None
+    op_histogram: dict[str, int] | None
+    precision: str | None
+    op_profile: dict[str, float] | None
+    op_profile_source: str | None
+    op_profile_runs: int | None
+    op_profile_kernels: dict[str, str] | None
+    agreement: Agreement | None
+    processes: tuple[ProcessSummary, ...] | None
+    process_spread: float | None
+    verification: str | None
+
+    @property
+    def identity(self) -> Identity:
+        """(model, runtime, settings as canonical JSON): one row per identity in a file, and
+        the order of rows in it."""
+        return self.model, self.runtime, canonical_json(self.settings)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok" and self.latency is not None
+
+    @property
+    def verification_state(self) -> Verification:
+        return Verification(self.processes, self.process_spread, self.verification)
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Row:
+        latency = obj.get("latency")
+        agreement = obj.get("agreement")
+        processes = obj.get("processes")
+        inputs = obj.get("inputs")
+        return cls(
+            key=obj["key"],
+            model=obj["model"],
+            model_sha256=obj.get("model_sha256"),
+            runtime=obj["runtime"],
+            runtime_version=obj.get("runtime_version"),
+            settings=dict(obj["settings"]),
+            harness_version=obj.get("harness_version"),
+            budget_s=obj.get("budget_s"),
+            status=obj["status"],
+            reason=obj.get("reason"),
+            measured_at=obj["measured_at"],
+            inputs=None if inputs is None else {k: tuple(v) for k, v in inputs.items()},
+            latency=None if latency is None else Stats.from_json(latency),
+            session_create_s=obj.get("session_create_s"),
+            first_inference_s=obj.get("first_inference_s"),
+            peak_rss_bytes=obj.get("peak_rss_bytes"),
+            model_file_bytes=obj.get("model_file_bytes"),
+            parameters=obj.get("parameters"),
+            macs=obj.get("macs"),
+            opset=obj.get("opset"),
+            op_histogram=obj.get("op_histogram"),
+            precision=obj.get("precision"),
+            op_profile=obj.get("op_profile"),
+            op_profile_source=obj.get("op_profile_source"),
+            op_profile_runs=obj.get("op_profile_runs"),
+            op_profile_kernels=obj.get("op_profile_kernels"),
+            agreement=None if agreement is None else Agreement.from_json(agreement),
+            processes=None
+            if processes is None
+            else tuple(ProcessSummary.from_json(p) for p in processes),
+            process_spread=obj.get("process_spread"),
+            verification=obj.get("verification"),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "key": self.key,
+            "model": self.model,
+            "model_sha256": self.model_sha256,
+            "runtime": self.runtime,
+            "runtime_version": self.runtime_version,
+            "settings": self.settings,
+            "harness_version": self.harness_version,
+            "budget_s": self.budget_s,
+            "status": self.status,
+            "reason": self.reason,
+            "measured_at": self.measured_at,
+            "inputs": None
+            if self.inputs is None
+            else {k: list(v) for k, v in self.inputs.items()},
+            "latency": None if self.latency is None else self.latency.to_json(),
+            "session_create_s": self.session_create_s,
+            "first_inference_s": self.first_inference_s,
+            "peak_rss_bytes": self.peak_rss_bytes,
+            "model_file_bytes": self.model_file_bytes,
+            "parameters": self.parameters,
+            "macs": self.macs,
+            "opset": self.opset,
+            "op_histogram": self.op_histogram,
+            "precision": self.precision,
+            "op_profile": self.op_profile,
+            "op_profile_source": self.op_profile_source,
+            "op_profile_runs": self.op_profile_runs,
+            "op_profile_kernels": self.op_profile_kernels,
+            "agreement": None if self.agreement is None else self.agreement.to_json(),
+            "processes": None
+            if self.processes is None
+            else [p.to_json() for p in self.processes],
+            "process_spread": self.process_spread,
+            "verification": self.verification,
+        }
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The machine's measured FP32 matrix-multiply rate, FLOP/s."""
+
+    fp32_flops: float
+    method: str
+    measured_at: str
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Peak:
+        return cls(obj["fp32_flops"], obj["method"], obj["measured_at"])
+
+    def to_json(self) -> Json:
+        return {"fp32_flops": self.fp32_flops, "method": self.method, "measured_at": self.measured_at}
+
+
+@dataclass(frozen=True)
+class HardwarePart:
+    """What the machine is: decides the machine id, and the peak belongs to it."""
+
+    cpu_model: str
+    arch: str
+    physical_cores: int
+    logical_cpus: int
+    isa_features: tuple[str, ...]
+    memory_bytes: int
+    peak: Peak | None = None
+
+    def identity(self) -> Json:
+        """The fields that name the hardware (no peak). Memory is rounded to GiB: the
+        kernel's reserved share moves MemTotal between boots."""
+        return {
+            "cpu_model": self.cpu_model,
+            "arch": self.arch,
+            "physical_cores": self.physical_cores,
+            "logical_cpus": self.logical_cpus,
+            "isa_features": sorted(self.isa_features),
+            "memory_bytes": round(self.memory_bytes / 2**30),
+        }
+
+    def same_hardware(self, other: HardwarePart) -> bool:
+        return self.identity() == other.identity()
+
+    @classmethod
+    def from_json(cls, obj: Json) -> HardwarePart:
+        peak = obj.get("peak")
+        return cls(
+            obj["cpu_model"],
+            obj["arch"],
+            obj["physical_cores"],
+            obj["logical_cpus"],
+            tuple(obj["isa_features"]),
+            obj["memory_bytes"],
+            None if peak is None else Peak.from_json(peak),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "cpu_model": self.cpu_model,
+            "arch": self.arch,
+            "physical_cores": self.physical_cores,
+            "logical_cpus": self.logical_cpus,
+            "isa_features": list(self.isa_features),
+            "memory_bytes": self.memory_bytes,
+            "peak": None if self.peak is None else self.peak.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class SoftwarePart:
+    """What ran on the machine when the file was last written; runtime versions are also in
+    each row (and its key), so a change here reruns rows, never the peak."""
+
+    os: str
+    python: str
+    runtimes: dict[str, str | None]
+
+    @classmethod
+    def from_json(cls, obj: Json) -> SoftwarePart:
+        return cls(obj["os"], obj["python"], dict(obj["runtimes"]))
+
+    def to_json(self) -> Json:
+        return {"os": self.os, "python": self.python, "runtimes": dict(self.runtimes)}
+
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    label: str | None
+    hardware_class: str | None  # kb/hardware id (JSON: "hardware_class")
+    hardware: HardwarePart
+    software: SoftwarePart
+
+    @property
+    def peak(self) -> Peak | None:
+        return self.hardware.peak
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Machine:
+        return cls(
+            obj["id"],
+            obj.get("label"),
+            obj.get("hardware_class"),
+            HardwarePart.from_json(obj["hardware"]),
+            SoftwarePart.from_json(obj["software"]),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "hardware_class": self.hardware_class,
+            "hardware": self.hardware.to_json(),
+            "software": self.software.to_json(),
+        }
+
+
+@dataclass
+class ResultsFile:
+    """One machine's results file, kb/results/<machine-id>.json."""
+
+    machine: Machine
+    rows: list[Row] = field(default_factory=list)
+    harness: Json | None = None
+    format_version: int = FORMAT_VERSION
+    generated_by: str = GENERATED_BY
+    path: Path | None = None
+
+    @property
+    def machine_id(self) -> str:
+        return self.machine.id
+
+    def sorted_rows(self) -> list[Row]:
+        return sorted(self.rows, key=lambda r: r.identity)
+
+    def by_identity(self) -> dict[Identity, Row]:
+        return {row.identity: row for row in self.rows}
+
+    @classmethod
+    def from_json(cls, obj: Json, path: Path | None = None) -> ResultsFile:
+        return cls(
+            machine=Machine.from_json(obj["machine"]),
+            rows=[Row.from_json(r) for r in obj["rows"]],
+            harness=obj.get("harness"),
+            format_version=obj["format_version"],
+            generated_by=obj["generated_by"],
+            path=path,
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "format_version": self.format_version,
+            "generated_by": self.generated_by,
+            "harness": self.harness,
+            "machine": self.machine.to_json(),
+            "rows": [r.to_json() for r in self.sorted_rows()],
+        }
+
+    def dumps(self) -> str:
+        """The file's text: sorted keys, rows in identity order, indent 1, trailing newline.
+        allow_nan=False: a non-finite number is not JSON and is refused, never written."""
+        return (
+            json.dumps(self.to_json(), indent=1, sort_keys=True, ensure_ascii=False, allow_nan=False)
+            + "\n"
+        )
