@@ -21,13 +21,15 @@ from referencing import Registry, Resource
 from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
 from nnkb.render import numbers
+from nnkb.results import ResultsFile, load_all
+from results_builder import results_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 GOLDEN = Path(__file__).parent / "golden" / "analysis"
 
 
-def load_results() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((FIXTURE / "results").glob("*.json"))]
+def load_results() -> list[ResultsFile]:
+    return load_all(FIXTURE)
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +60,6 @@ def check_golden(name: str, text: str) -> None:
         )
     )
     assert text == expected, f"{name} differs from its golden file:\n{diff}"
-
-
-def results_file(machine: str, rows: list[dict], peak: float = 1e11) -> dict:
-    """A minimal results file for hand-made cases."""
-    return {
-        "machine": {"id": machine, "label": machine.upper(), "peak": {"fp32_flops": peak}},
-        "rows": [
-            {
-                "model": r["model"],
-                "runtime": r["runtime"],
-                "settings": r.get("settings", {}),
-                "status": r.get("status", "ok"),
-                "reason": r.get("reason"),
-                "latency": None if "p50" not in r else {"p50": r["p50"], "p90": r["p50"]},
-                "macs": r.get("macs"),
-                "parameters": r.get("parameters"),
-                "achieved_flops": r.get("achieved_flops"),
-                "peak_fraction": r.get("peak_fraction"),
-            }
-            for r in rows
-        ],
-    }
 
 
 # --- the fixture itself ------------------------------------------------------------------------
@@ -132,7 +112,7 @@ def test_fixture_loads_as_typed_kb(kb):
 
 def test_results_frame_has_one_row_per_result_row(frame):
     assert list(frame.columns) == analysis.RESULT_COLUMNS
-    assert len(frame) == sum(len(r["rows"]) for r in load_results())
+    assert len(frame) == sum(len(r.rows) for r in load_results())
     assert sorted(frame["machine"].unique()) == ["arm-test", "x86-test"]
     row = frame[
         (frame["machine"] == "x86-test")
@@ -345,7 +325,7 @@ def test_machine_efficiency(frame):
     assert len(eff) == 10
 
 
-def test_efficiency_is_computed_from_macs_latency_and_peak_not_read_from_the_row():
+def test_efficiency_is_computed_from_macs_latency_and_peak():
     frame = analysis.results_frame(
         [
             results_file(
@@ -357,8 +337,6 @@ def test_efficiency_is_computed_from_macs_latency_and_peak_not_read_from_the_row
                         "p50": 0.5,
                         "macs": 10**9,
                         "parameters": 10**6,
-                        # A stale stored figure (from before a peak was re-measured) is ignored.
-                        "achieved_flops": 1.0,
                     }
                 ],
                 peak=1e10,

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import os
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import pytest
 from nnkb import analysis
 from nnkb.kb import UseCase, load_kb
 from nnkb.render.reasoning import alternative_note, reasoning
+from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 GOLDEN = Path(__file__).parent / "golden" / "analysis"
@@ -36,7 +36,7 @@ def kb():
 @pytest.fixture(scope="module")
 def frame():
     files = sorted((FIXTURE / "results").glob("*.json"))
-    return analysis.results_frame([json.loads(p.read_text()) for p in files])
+    return analysis.results_frame(read(p) for p in files)
 
 
 def check_golden(name: str, text: str) -> None:

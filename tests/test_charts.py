@@ -12,6 +12,7 @@ import pytest
 from nnkb import analysis
 from nnkb.kb import load_kb
 from nnkb.render import charts
+from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -24,7 +25,7 @@ def kb():
 
 def fixture_frame() -> pd.DataFrame:
     files = sorted((FIXTURE / "results").glob("*.json"))
-    return analysis.results_frame([json.loads(p.read_text()) for p in files])
+    return analysis.results_frame(read(p) for p in files)
 
 
 @pytest.fixture(scope="module")

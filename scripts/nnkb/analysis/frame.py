@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
+
+from nnkb.results import ResultsFile, Row
 
 OK = "ok"
 
@@ -45,15 +47,7 @@ _ROW_KEYS = (
     "macs",
     "precision",
 )
-
-
-def _files(results: Iterable[Any]) -> Iterator[tuple[Mapping[str, Any], list[Mapping[str, Any]]]]:
-    """(machine, rows) of each results file; parsed dicts and nnkb.results.ResultsFile alike."""
-    for data in results:
-        if isinstance(data, Mapping):
-            yield data["machine"], list(data.get("rows") or [])
-        else:
-            yield data.machine, list(data.rows)
+_AGREEMENT_KEYS = ("max_abs_error", "max_rel_error", "top1_agree")
 
 
 def positive(value: Any) -> float | None:
@@ -90,7 +84,7 @@ def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def usual_settings(results: Iterable[Any]) -> dict[str, dict[str, Any]]:
+def usual_settings(results: Iterable[ResultsFile]) -> dict[str, dict[str, Any]]:
     """Each runtime's usual settings: the settings most of its rows were measured with.
 
     Pages show a row's settings as its difference from these (`settings_difference`); the
@@ -98,10 +92,10 @@ def usual_settings(results: Iterable[Any]) -> dict[str, dict[str, Any]]:
     variant with the fewest settings: adapters add keys to their default settings to make one.
     """
     counts: dict[str, Counter[str]] = {}
-    for _machine, rows in _files(results):
-        for row in rows:
-            text = json.dumps(row.get("settings") or {}, sort_keys=True)
-            counts.setdefault(row["runtime"], Counter())[text] += 1
+    for results_file in results:
+        for row in results_file.rows:
+            text = json.dumps(row.settings, sort_keys=True)
+            counts.setdefault(row.runtime, Counter())[text] += 1
     return {
         runtime: json.loads(
             min(c.items(), key=lambda kv: (-kv[1], len(json.loads(kv[0])), kv[0]))[0]
@@ -119,56 +113,22 @@ def settings_difference(settings: Mapping[str, Any], usual: Mapping[str, Any]) -
     return ", ".join(parts)
 
 
-def results_frame(results: Iterable[Any]) -> pd.DataFrame:
+def results_frame(results: Iterable[ResultsFile]) -> pd.DataFrame:
     """One row per result row of every results file, sorted by machine, model, runtime, settings.
 
-    `results` are results files (nnkb.results.ResultsFile or parsed dicts). Columns are
-    RESULT_COLUMNS: `throughput` is 1 / p50 (single-stream inferences per second),
+    Columns are RESULT_COLUMNS: `throughput` is 1 / p50 (single-stream inferences per second),
     `achieved_flops` 2 x MACs / p50, `peak_flops` the machine's measured FP32 peak and
     `peak_fraction` achieved / peak; `settings_difference` is the row's settings where they
     differ from its runtime's usual ones. Missing numbers are NaN/NA.
     """
-    files = list(_files(results))
-    usual = usual_settings({"machine": m, "rows": r} for m, r in files)
+    files = list(results)
+    usual = usual_settings(files)
     records = []
-    for machine, rows in files:
-        peak = positive((machine.get("peak") or {}).get("fp32_flops"))
-        for row in rows:
-            lat = row.get("latency") or {}
-            agree = row.get("agreement") or {}
-            p50 = lat.get("p50")
-            macs = row.get("macs")
-            achieved = ratio(2.0 * macs, p50) if positive(macs) else None
-            settings = row.get("settings") or {}
-            records.append(
-                {
-                    "machine": machine["id"],
-                    "machine_label": machine.get("label") or machine["id"],
-                    "hardware": machine.get("hardware"),
-                    "model": row["model"],
-                    "runtime": row["runtime"],
-                    "runtime_version": row.get("runtime_version"),
-                    "settings": settings_key(settings),
-                    "status": row["status"],
-                    "reason": row.get("reason"),
-                    **{k: lat.get(k) for k in _LATENCY_KEYS},
-                    "throughput": ratio(1.0, p50),
-                    "peak_fraction": ratio(achieved, peak),
-                    "achieved_flops": achieved,
-                    "peak_flops": peak,
-                    **{k: row.get(k) for k in _ROW_KEYS},
-                    "max_abs_error": agree.get("max_abs_error"),
-                    "max_rel_error": agree.get("max_rel_error"),
-                    "top1_agree": agree.get("top1_agree"),
-                    "measured_at": row.get("measured_at"),
-                    # Worker processes that measured the row (the latency is the faster's).
-                    "processes": sum("p50" in e for e in row.get("processes") or []) or None,
-                    "process_spread": row.get("process_spread"),
-                    "settings_difference": settings_difference(
-                        settings, usual.get(row["runtime"], {})
-                    ),
-                }
-            )
+    for results_file in files:
+        machine = results_file.machine
+        peak = positive(machine.peak.fp32_flops if machine.peak else None)
+        for row in results_file.rows:
+            records.append(_record(results_file, row, peak, usual.get(row.runtime, {})))
     frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
     for col in _FLOAT_COLUMNS:
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -178,6 +138,39 @@ def results_frame(results: Iterable[Any]) -> pd.DataFrame:
         frame[col] = pd.array(frame[col].tolist(), dtype="boolean")
     frame = frame.sort_values(["machine", "model", "runtime", "settings"], kind="stable")
     return frame.reset_index(drop=True)
+
+
+def _record(
+    results_file: ResultsFile, row: Row, peak: float | None, usual: Mapping[str, Any]
+) -> dict[str, Any]:
+    machine = results_file.machine
+    latency = row.latency
+    p50 = latency.p50 if latency else None
+    macs = positive(row.macs)
+    achieved = ratio(2.0 * macs, p50) if macs else None
+    return {
+        "machine": machine.id,
+        "machine_label": machine.label or machine.id,
+        "hardware": machine.hardware_class,
+        "model": row.model,
+        "runtime": row.runtime,
+        "runtime_version": row.runtime_version,
+        "settings": settings_key(row.settings),
+        "status": row.status,
+        "reason": row.reason,
+        **{k: getattr(latency, k) if latency else None for k in _LATENCY_KEYS},
+        "throughput": ratio(1.0, p50),
+        "peak_fraction": ratio(achieved, peak),
+        "achieved_flops": achieved,
+        "peak_flops": peak,
+        **{k: getattr(row, k) for k in _ROW_KEYS},
+        **{k: getattr(row.agreement, k) if row.agreement else None for k in _AGREEMENT_KEYS},
+        "measured_at": row.measured_at,
+        # Worker processes that measured the row (the latency is the faster's).
+        "processes": sum(p.measured for p in row.processes or ()) or None,
+        "process_spread": row.process_spread,
+        "settings_difference": settings_difference(row.settings, usual),
+    }
 
 
 def machines(frame: pd.DataFrame) -> list[tuple[str, str]]:

@@ -228,8 +228,8 @@ def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
 
 
 def _bf16_flags(page: Page, machine: str) -> list[str]:
-    fingerprint = (page.site.machines.get(machine) or {}).get("fingerprint") or {}
-    flags = [str(f) for f in fingerprint.get("isa_features") or []]
+    found = page.site.machines.get(machine)
+    flags = [str(f) for f in found.hardware.isa_features] if found else []
     return sorted(f for f in flags if "bf16" in f.lower())
 
 

@@ -12,10 +12,12 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
+from ..results import Machine
 from . import charts
 from .measured import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
+    format_when,
     hardware_of,
     is_reduced_precision,
     latency_cell,
@@ -52,11 +54,11 @@ def _facts(rows: list[tuple[str, Any]]) -> str:
     ).to_markdown()
 
 
-def _flags(page: Page, machine: dict[str, Any]) -> Md | None:
-    flags = sorted(str(f) for f in (machine.get("fingerprint") or {}).get("isa_features") or [])
+def _flags(page: Page, machine: Machine) -> Md | None:
+    flags = sorted(str(f) for f in machine.hardware.isa_features)
     if not flags:
         return None
-    hardware = page.kb.hardware.get(machine.get("hardware") or "")
+    hardware = page.kb.hardware.get(machine.hardware_class or "")
     # The features the KB's hardware class names as the ones that matter are shown in bold.
     wanted = (
         {str(f).lower() for f in (hardware.data.get("isa_features") or [])} if hardware else set()
@@ -69,24 +71,22 @@ def _flags(page: Page, machine: dict[str, Any]) -> Md | None:
     )
 
 
-def fingerprint_section(page: Page, machine: dict[str, Any]) -> str:
-    fp = machine.get("fingerprint") or {}
-    runtimes = fp.get("runtimes") or {}
+def fingerprint_section(page: Page, machine: Machine) -> str:
+    hw, sw = machine.hardware, machine.software
     versions = ", ".join(
         f"{runtime_link(page, name)} {escape_inline(version or 'not installed')}"
-        for name, version in sorted(runtimes.items())
+        for name, version in sorted(sw.runtimes.items())
     )
-    memory = fp.get("memory_bytes")
     rows: list[tuple[str, Any]] = [
-        ("Hardware class", hardware_of(page, machine["id"])),
-        ("CPU", fp.get("cpu_model")),
-        ("Architecture", fp.get("arch")),
-        ("Physical cores", fp.get("physical_cores")),
-        ("Logical CPUs", fp.get("logical_cpus")),
-        ("Memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, int | float) else None),
+        ("Hardware class", hardware_of(page, machine.id)),
+        ("CPU", hw.cpu_model),
+        ("Architecture", hw.arch),
+        ("Physical cores", hw.physical_cores),
+        ("Logical CPUs", hw.logical_cpus),
+        ("Memory", f"{hw.memory_bytes / 2**30:.1f} GiB"),
         ("Instruction-set features", _flags(page, machine)),
-        ("Operating system", fp.get("os")),
-        ("Python", fp.get("python")),
+        ("Operating system", sw.os),
+        ("Python", sw.python),
         ("Runtimes", Md(versions) if versions else None),
     ]
     intro = (
@@ -96,16 +96,12 @@ def fingerprint_section(page: Page, machine: dict[str, Any]) -> str:
     return f"## Fingerprint\n\n{intro}\n\n{_facts(rows)}"
 
 
-def peak_section(page: Page, machine: dict[str, Any]) -> str:
-    peak = machine.get("peak") or {}
-    flops = peak.get("fp32_flops")
-    when = peak.get("measured_at")
-    from .measured import format_when
-
+def peak_section(page: Page, machine: Machine) -> str:
+    peak = machine.peak
     rows = [
-        ("Measured FP32 peak", format_flops(flops) if flops else None),
-        ("Method", peak.get("method")),
-        ("Measured at", format_when(when) if when else None),
+        ("Measured FP32 peak", format_flops(peak.fp32_flops) if peak else None),
+        ("Method", peak.method if peak else None),
+        ("Measured at", format_when(peak.measured_at) if peak else None),
     ]
     text = (
         "The rate a large single-precision matrix multiplication reaches on all cores: an "
@@ -266,7 +262,7 @@ def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> boo
 def machine_page(site: SiteContext, machine_id: str) -> str:
     page = Page(site, machine_path(machine_id))
     machine = site.machines[machine_id]
-    label = machine.get("label") or machine_id
+    label = machine.label or machine_id
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
@@ -286,15 +282,15 @@ def machines_index(site: SiteContext) -> str:
     records = []
     for machine_id, machine in site.machines.items():
         rows = frame[frame["machine"] == machine_id]
-        fp = machine.get("fingerprint") or {}
+        hw = machine.hardware
         records.append(
             {
-                "label": machine.get("label") or machine_id,
+                "label": machine.label or machine_id,
                 "machine": machine_link(page, machine_id),
                 "hardware": hardware_of(page, machine_id),
-                "cpu": fp.get("cpu_model"),
-                "cores": f"{fp.get('physical_cores', '?')} / {fp.get('logical_cpus', '?')}",
-                "peak": format_flops((machine.get("peak") or {}).get("fp32_flops")),
+                "cpu": hw.cpu_model,
+                "cores": f"{hw.physical_cores} / {hw.logical_cpus}",
+                "peak": format_flops(machine.peak.fp32_flops if machine.peak else None),
                 "rows": f"{int((rows['status'] == analysis.OK).sum())} / {len(rows)}",
                 "when": measured_span(rows),
             }

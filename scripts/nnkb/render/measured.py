@@ -54,8 +54,8 @@ def model_link(page: Page, model_id: str) -> Md:
 
 
 def machine_label(page: Page, machine_id: str) -> str:
-    machine = page.site.machines.get(machine_id) or {}
-    return str(machine.get("label") or machine_id)
+    machine = page.site.machines.get(machine_id)
+    return (machine.label if machine else None) or machine_id
 
 
 def machine_link(page: Page, machine_id: str) -> Md:
@@ -65,7 +65,8 @@ def machine_link(page: Page, machine_id: str) -> Md:
 
 def hardware_of(page: Page, machine_id: str) -> Md | None:
     """A link to the hardware class the machine belongs to, if its results file names one."""
-    hardware = (page.site.machines.get(machine_id) or {}).get("hardware")
+    machine = page.site.machines.get(machine_id)
+    hardware = machine.hardware_class if machine else None
     return page.link_id("hardware", hardware) if hardware else None
 
 

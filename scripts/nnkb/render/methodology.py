@@ -60,12 +60,7 @@ def _value(value: Any) -> str:
 
 
 def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
-    found = {}
-    for results in site.results_files:
-        data = results if isinstance(results, dict) else {"machine": results.machine,
-                                                           "harness": results.harness}  # fmt: skip
-        found[data["machine"]["id"]] = data.get("harness")
-    return dict(sorted(found.items()))
+    return dict(sorted((r.machine.id, r.harness) for r in site.results_files))
 
 
 def procedure(h: dict[str, Any]) -> str:
@@ -197,13 +192,13 @@ def runtime_settings_section(page: Page) -> str:
 def peaks_section(page: Page) -> str:
     records = []
     for machine_id, machine in page.site.machines.items():
-        peak = machine.get("peak") or {}
+        peak = machine.peak
         records.append(
             {
                 "machine": machine_link(page, machine_id),
-                "peak": format_flops(peak.get("fp32_flops")),
-                "method": peak.get("method"),
-                "when": format_when(peak["measured_at"]) if peak.get("measured_at") else None,
+                "peak": format_flops(peak.fp32_flops if peak else None),
+                "method": peak.method if peak else None,
+                "when": format_when(peak.measured_at) if peak else None,
             }
         )
     table = Table.from_records(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..analysis import results_frame, usual_settings
 from ..kb import KB, Cited, Claim, Entry, Source
+from ..results import Machine, ResultsFile
 from .tables import Md
 from .text import escape_inline, escape_label, format_number, safe_url
 
@@ -67,7 +68,7 @@ class SiteContext:
 
     kb: KB
     repo_url: str = ""
-    results_files: list[Any] = field(default_factory=list)
+    results_files: list[ResultsFile] = field(default_factory=list)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
@@ -89,13 +90,9 @@ class SiteContext:
         return self._differences.get((machine, model, runtime, settings_key), "")
 
     @cached_property
-    def machines(self) -> dict[str, dict[str, Any]]:
-        """The `machine` object of each results file, by machine id, sorted by id."""
-        found = {}
-        for results in self.results_files:
-            machine = results.machine if hasattr(results, "machine") else results["machine"]
-            found[machine["id"]] = machine
-        return dict(sorted(found.items()))
+    def machines(self) -> dict[str, Machine]:
+        """The machine of each results file, by machine id, sorted by id."""
+        return dict(sorted((r.machine.id, r.machine) for r in self.results_files))
 
     def edit_url(self, entry: Entry) -> str | None:
         """URL of the web editor for an entry's YAML file (the KB folder is kb/ in the repo)."""

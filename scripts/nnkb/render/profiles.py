@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
+from ..results import Row
 from .measured import (
     latency_cell,
     machine_label,
@@ -74,38 +75,32 @@ class Unprofiled:
     why: str | None
 
 
-def _ok_rows(page: Page) -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for results in page.site.results_files:
-        machine = results.machine["id"]
-        for row in results.rows:
-            if row.get("status") == analysis.OK:
-                found.append((machine, row))
-    return found
+def _ok_rows(page: Page) -> list[tuple[str, Row]]:
+    return [(f.machine.id, row) for f in page.site.results_files for row in f.rows if row.ok]
 
 
 def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
     """The profiled ok rows (of one model, or all), by machine, model, runtime and settings."""
     found = []
     for machine, row in _ok_rows(page):
-        shares = row.get("op_profile")
-        if not shares or (model_id is not None and row["model"] != model_id):
+        shares = row.op_profile
+        if not shares or (model_id is not None and row.model != model_id):
             continue
-        key = analysis.settings_key(row.get("settings") or {})
+        key = analysis.settings_key(row.settings)
         found.append(
             Profile(
                 machine=machine,
-                model=row["model"],
-                runtime=row["runtime"],
+                model=row.model,
+                runtime=row.runtime,
                 settings_key=key,
-                label=_label(page, machine, row["model"], row["runtime"], key),
-                runtime_name=runtime_name(page, row["runtime"]),
-                p50=(row.get("latency") or {}).get("p50"),
-                precision=precision_name(row.get("precision")),
+                label=_label(page, machine, row.model, row.runtime, key),
+                runtime_name=runtime_name(page, row.runtime),
+                p50=row.latency.p50 if row.latency else None,
+                precision=precision_name(row.precision),
                 shares={str(k): float(v) for k, v in shares.items()},
-                kernels=dict(row.get("op_profile_kernels") or {}),
-                runs=row.get("op_profile_runs"),
-                histogram=dict(row.get("op_histogram") or {}),
+                kernels=dict(row.op_profile_kernels or {}),
+                runs=row.op_profile_runs,
+                histogram=dict(row.op_histogram or {}),
             )
         )
     # A runtime's usual settings first, then its variants (their labels name the difference).
@@ -128,19 +123,13 @@ def unprofiled(page: Page, model_id: str) -> list[Unprofiled]:
     found = [
         Unprofiled(
             machine,
-            row["model"],
-            row["runtime"],
-            _label(
-                page,
-                machine,
-                row["model"],
-                row["runtime"],
-                analysis.settings_key(row.get("settings")),
-            ),
-            _why(row.get("op_profile_source")),
+            row.model,
+            row.runtime,
+            _label(page, machine, row.model, row.runtime, analysis.settings_key(row.settings)),
+            _why(row.op_profile_source),
         )
         for machine, row in _ok_rows(page)
-        if row["model"] == model_id and not row.get("op_profile")
+        if row.model == model_id and not row.op_profile
     ]
     return sorted(found, key=lambda u: (u.machine, u.runtime, u.label))
 

@@ -70,7 +70,8 @@ def _floor_text(page: Page, use_case: UseCase) -> str:
 
 def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
     where = rec.machine_label
-    hardware = (page.site.machines.get(rec.machine) or {}).get("hardware")
+    machine = page.site.machines.get(rec.machine)
+    hardware = machine.hardware_class if machine else None
     if hardware and hardware in page.kb.hardware:
         where += f", {page.kb.hardware[hardware].name}"
     if rec.model is None:
@@ -340,7 +341,7 @@ def outlook_section(page: Page, use_case: UseCase) -> str | None:
             machines = [
                 machine_link(page, m)
                 for m in sorted(page.site.machines)
-                if page.site.machines[m].get("hardware") == item.hardware
+                if page.site.machines[m].hardware_class == item.hardware
             ]
             lines.append("Measured by nnkb on " + ", ".join(machines) + ".")
         else:
