@@ -64,7 +64,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     """`frame` as CSV with its text cells neutralised; numeric columns stay numbers."""
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise)
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\n")
