@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..kb import Source
-from .entries import (
+from .cells import all_provenance
+from .page import Page, SiteContext, cited_value, index_path
+from .platforms import (
     INSTALL_SYSTEMS,
     KIND_NAMES,
     PLATFORM_NAMES,
     STATUS_NAMES,
-    cited_value,
     install_tabs,
 )
-from .measured import all_provenance
-from .page import Page, SiteContext, index_path
 from .tables import Column, Md, Table
 from .text import escape_inline
 

@@ -14,7 +14,7 @@ import pandas as pd
 from .. import analysis
 from ..results import Machine
 from . import charts
-from .measured import (
+from .cells import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
     format_when,

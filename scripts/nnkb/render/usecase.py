@@ -12,7 +12,7 @@ import pandas as pd
 from .. import analysis
 from ..kb import UseCase
 from . import charts
-from .measured import (
+from .cells import (
     ci_cell,
     error_text,
     hardware_of,
