@@ -1,61 +1,84 @@
-"""Machine fingerprint, id and peak."""
+"""Machine fingerprint, id and peak: the hardware part names the machine and owns the peak."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
 
-import jsonschema
-
-from nnkb import results
 from nnkb.bench import machine
 from nnkb.cli import main
+from nnkb.results import HardwarePart, Peak, SoftwarePart
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_fingerprint_matches_the_schema():
-    fp = machine.fingerprint({"onnxruntime": "1.0", "gone": None})
-    schema = results.schema()["properties"]["machine"]["properties"]["fingerprint"]
-    jsonschema.validate(fp, schema)
-    assert fp["physical_cores"] <= fp["logical_cpus"]
-    assert set(fp["isa_features"]) <= set(machine.ISA_FEATURES)
-    assert fp["runtimes"] == {"onnxruntime": "1.0", "gone": None}
+def test_parts_describe_this_machine():
+    hardware = machine.hardware_part()
+    software = machine.software_part({"onnxruntime": "1.0", "gone": None})
+    assert 1 <= hardware.physical_cores <= hardware.logical_cpus
+    assert set(hardware.isa_features) <= set(machine.ISA_FEATURES)
+    assert hardware.memory_bytes > 0 and hardware.peak is None
+    assert software.runtimes == {"onnxruntime": "1.0", "gone": None}
 
 
-def test_id_names_the_hardware_not_the_runtimes():
-    fp = machine.fingerprint({"onnxruntime": "1.0"})
-    upgraded = {**fp, "runtimes": {"onnxruntime": "2.0"}, "python": "3.99", "os": "Other"}
-    assert machine.machine_id(fp) == machine.machine_id(upgraded)
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-\d+c-[0-9a-f]{8}", machine.machine_id(fp))
-    more_cores = {**fp, "physical_cores": fp["physical_cores"] + 1}
-    assert machine.machine_id(more_cores) != machine.machine_id(fp)
-    fewer_features = {**fp, "isa_features": fp["isa_features"][:-1] or ["x"]}
-    assert machine.machine_id(fewer_features) != machine.machine_id(fp)
+def test_id_and_peak_belong_to_the_hardware_not_the_runtimes():
+    hardware = replace(machine.hardware_part(), peak=Peak(1e11, "test", "2025-01-01T00:00:00Z"))
+    old = machine.machine_of(hardware, SoftwarePart("Linux", "3.11", {"onnxruntime": "1.0"}))
+    new = machine.machine_of(
+        hardware, SoftwarePart("Other", "3.99", {"onnxruntime": "2.0", "fourth": "0.1"})
+    )
+    assert old.id == new.id and old.peak == new.peak
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-\d+c-[0-9a-f]{8}", old.id)
+    more_cores = replace(hardware, physical_cores=hardware.physical_cores + 1)
+    assert machine.machine_id(more_cores) != old.id
+    fewer_features = replace(hardware, isa_features=hardware.isa_features[:-1] or ("x",))
+    assert machine.machine_id(fewer_features) != old.id
+    # The peak is measured data, not part of the name.
+    assert machine.machine_id(replace(hardware, peak=None)) == old.id
+    # MemTotal moves by a few KiB between boots: the same machine.
+    booted = replace(hardware, memory_bytes=24 * 2**30)
+    rebooted = replace(hardware, memory_bytes=24 * 2**30 - 4096)
+    assert machine.machine_id(booted) == machine.machine_id(rebooted)
+    assert booted.same_hardware(rebooted) and not booted.same_hardware(more_cores)
 
 
 def test_slug_and_hardware_class():
-    fp = {
-        "cpu_model": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
-        "arch": "x86_64",
-        "physical_cores": 4,
-        "logical_cpus": 8,
-        "isa_features": [],
-        "memory_bytes": 2**34,
-    }
-    assert machine.machine_id(fp).startswith("intel-xeon-platinum-8375c-4c-")
+    hardware = HardwarePart(
+        "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "x86_64", 4, 8, (), 2**34
+    )
+    assert machine.machine_id(hardware).startswith("intel-xeon-platinum-8375c-4c-")
     assert machine.hardware_class("x86_64") == "x86-cpu"
     assert machine.hardware_class("aarch64") == "arm-cpu"
-    assert machine.label(fp) == "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz, 4 cores"
+    assert machine.label(hardware) == "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz, 4 cores"
 
 
 def test_peak_is_a_positive_rate():
     peak = machine.measure_peak(size=128, repeats=2)
-    assert peak["fp32_flops"] > 1e6
-    assert "128x128" in peak["method"] and peak["measured_at"].endswith("Z")
+    assert peak.fp32_flops > 1e6
+    assert "128x128" in peak.method and peak.measured_at.endswith("Z")
 
 
-def test_machine_command_prints_fingerprint_and_id(capsys):
-    assert main(["machine"]) == 0
+def test_machine_command_prints_fingerprint_id_and_results_file(capsys, tmp_path):
+    assert main(["machine", "--kb", str(tmp_path / "kb")]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed["id"] == machine.machine_id(printed["fingerprint"])
-    assert set(printed["fingerprint"]["runtimes"]) >= {"onnxruntime", "openvino", "opencv"}
-    assert printed["hardware"] in ("x86-cpu", "arm-cpu")
+    hardware = HardwarePart.from_json(printed["hardware"])
+    assert printed["id"] == machine.machine_id(hardware)
+    assert set(printed["software"]["runtimes"]) >= {"onnxruntime", "openvino", "opencv"}
+    assert printed["hardware_class"] in ("x86-cpu", "arm-cpu")
+    assert printed["results_file"] == str(tmp_path / "kb" / "results" / f"{printed['id']}.json")
+
+
+def test_python_dash_m_nnkb_runs_the_command(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "nnkb", "machine", "--kb", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["results_file"].startswith(str(tmp_path))

@@ -13,10 +13,12 @@ from bench_adapters import FakeAdapter
 
 from nnkb.bench import plan as planmod
 from nnkb.bench.keys import row_key
+from nnkb.bench.rows import base_row
 from nnkb.cli import main
 from nnkb.kb import load_kb
 
 BASE = {
+    "model_id": "m",
     "model_sha256": "0" * 64,
     "runtime": "onnxruntime",
     "runtime_version": "1.0",
@@ -29,7 +31,9 @@ BASE = {
 @pytest.mark.parametrize(
     "change",
     [
+        {"model_id": "n"},
         {"model_sha256": "1" * 64},
+        {"model_sha256": None},
         {"runtime": "openvino"},
         {"runtime_version": "1.1"},
         {"settings": {"threads": 1}},
@@ -47,14 +51,20 @@ def test_key_is_stable():
     assert len(row_key(**BASE)) == 64
 
 
-def _plan(kb_root: Path, cached: set[str] = frozenset(), force=False):
+def _plan(kb_root: Path, stored=None, force=False):
     kb = load_kb(kb_root)
     adapters = [FakeAdapter("x"), FakeAdapter("y")]
     versions = {a.name: a.version() for a in adapters}
     models = planmod.select_models(kb, None)
     return planmod.build_plan(
-        models, adapters, versions, kb_root.parent / ".cache", set(cached), force
+        models, adapters, versions, kb_root.parent / ".cache", stored or {}, force
     )
+
+
+def _stored(plan):
+    """The rows a bench would have stored for `plan` (their measurements do not matter)."""
+    rows = [base_row(p, "2025-01-01T00:00:00Z", 1.0, (None, None, None, None)) for p in plan]
+    return {r.identity: r for r in rows}
 
 
 def test_prose_edits_keep_keys_and_model_edits_change_only_that_model(tmp_path):
@@ -74,10 +84,33 @@ def test_prose_edits_keep_keys_and_model_edits_change_only_that_model(tmp_path):
 
 def test_cached_rows_and_force(tmp_path):
     kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0)})
-    keys = {p.key for p in _plan(kb)}
+    stored = _stored(_plan(kb))
     assert not any(p.cached for p in _plan(kb))
-    assert all(p.cached for p in _plan(kb, keys))
-    assert not any(p.cached for p in _plan(kb, keys, force=True))
+    assert all(p.cached for p in _plan(kb, stored))
+    assert not any(p.cached for p in _plan(kb, stored, force=True))
+
+
+def test_a_new_model_with_the_same_file_bytes_gets_its_own_rows(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0)})
+    stored = _stored(_plan(kb))
+    # "twin" points at the very same file as "a": same bytes, same sha256
+    (kb / "models" / "twin.yaml").write_text((kb / "models" / "a.yaml").read_text())
+    plan = _plan(kb, stored)
+    twins = [p for p in plan if p.model_id == "twin"]
+    assert len(twins) == 2 and not any(p.cached for p in twins)
+    assert all(p.cached for p in plan if p.model_id == "a")
+    assert len({p.key for p in plan}) == len(plan) == 4
+
+
+def test_two_models_whose_file_cannot_be_had_do_not_collide(tmp_path):
+    kb = tinykb.make_kb(tmp_path, {"a": tinykb.conv_net(0), "b": tinykb.conv_net(1)})
+    for name in ("a", "b"):
+        (tmp_path / "files" / f"{name}.onnx").unlink()
+    plan = _plan(kb)
+    assert all(p.problem and p.model_sha256 is None for p in plan)
+    assert len({p.key for p in plan}) == len(plan) == 4
+    # ...and neither is ever current: the missing file may be back next time
+    assert not any(p.cached for p in _plan(kb, _stored(plan)))
 
 
 def test_default_matrix_skips_null_and_benchmark_false(tmp_path):
@@ -97,7 +130,7 @@ def test_a_model_file_that_cannot_be_had_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "files" / "a.onnx").write_bytes(b"changed behind the KB's back")
     rows = _plan(kb)
     assert all(p.problem and "sha256" in p.problem for p in rows)
-    assert not any(p.cached for p in _plan(kb, {p.key for p in rows}))
+    assert not any(p.cached for p in _plan(kb, _stored(rows)))
 
 
 def test_unknown_model_or_runtime_is_a_clear_error(tmp_path, capsys):

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -24,8 +25,8 @@ from nnkb.cli import main
 
 REAL = ["onnxruntime", "openvino", "opencv"]
 # Fields the verification process may change in a row the main pass wrote.
-VERIFIED = ("processes", "process_spread", "latency", "achieved_flops", "peak_fraction")
-PEAK = {"fp32_flops": 1e11, "method": "test", "measured_at": "2025-01-01T00:00:00Z"}
+VERIFIED = ("processes", "process_spread", "latency")
+PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def bench_env(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
     monkeypatch.setitem(HARNESS, "profile_seconds", 0.05)
-    monkeypatch.setattr(runner, "measure_peak", lambda: dict(PEAK))
+    monkeypatch.setattr(runner, "measure_peak", lambda: PEAK)
     return tmp_path
 
 
@@ -46,8 +47,8 @@ def bench(kb: Path, out: Path, *extra: str) -> int:
 def rows_of(out: Path, variant: str | None = None) -> dict[tuple[str, str], dict]:
     """Rows by (model, runtime) of one variant: the default settings, or OpenVINO's
     `inference_precision_hint` variant when `variant` names the hint."""
+    results.read(out, named=False)  # passes every check `nnkb validate` runs
     data = json.loads(out.read_text())
-    assert results.check(data) == []
     return {
         (r["model"], r["runtime"]): r
         for r in data["rows"]
@@ -88,8 +89,7 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         assert ok["opset"] >= 13 and ok["op_histogram"] == {
             "Conv": 1, "Flatten": 1, "Gemm": 1, "GlobalAveragePool": 1, "Relu": 1
         }
-        assert ok["macs"] > 0 and ok["achieved_flops"] == pytest.approx(2 * ok["macs"] / lat["p50"])
-        assert ok["peak_fraction"] == pytest.approx(ok["achieved_flops"] / PEAK["fp32_flops"])
+        assert ok["macs"] > 0 and "achieved_flops" not in ok and "peak_fraction" not in ok
         assert ok["agreement"]["max_abs_error"] < 0.05
         assert ok["agreement"]["reference"].startswith("onnxruntime")
         # The runtime's own profiler, by its own operator names: the convolution (fused with
@@ -184,12 +184,10 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     assert "ran 1 (failed 1, unavailable 0), cached 0" in capsys.readouterr().out
 
     # A row whose settings the adapter no longer measures is stale and dropped.
-    data = json.loads(out.read_text())
-    stale = dict(next(r for r in data["rows"] if r["runtime"] == "test-raise"))
-    stale["settings"] = {"behaviour": "an older default"}
-    stale["key"] = "0" * 64
-    data["rows"].append(stale)
-    results.write_atomic(out, data)
+    stored = results.read(out, named=False)
+    stale = next(r for r in stored.rows if r.runtime == "test-raise")
+    stored.rows.append(replace(stale, settings={"behaviour": "an older default"}, key="0" * 64))
+    results.write_atomic(out, stored)
     assert bench(kb, out, *runtimes) == 0
     assert "ran 0" in capsys.readouterr().out
     assert len(json.loads(out.read_text())["rows"]) == 4
@@ -200,11 +198,16 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     assert sorted(rows_of(out)) == [("a", "onnxruntime"), ("a", "test-raise")]
 
 
-def test_budget_skips_rows_without_writing_them(bench_env, capsys):
+def test_budget_skips_rows_without_writing_them(bench_env, capsys, monkeypatch):
     kb = tinykb.make_kb(bench_env, {"a": tinykb.conv_net(0)})
     out = bench_env / "r.json"
-    assert bench(kb, out, "--budget", "0", "--runtimes", "test-raise", "test-nan") == 0
-    assert "ran 0 (failed 0, unavailable 0), cached 0, skipped 2" in capsys.readouterr().out
+    now = iter([0.0] + [100.0] * 10)  # the budget is spent before the first row
+    monkeypatch.setattr(runner, "clock", lambda: next(now))
+    status = bench(kb, out, "--budget", "50", "--runtimes", "test-raise", "test-nan")
+    assert status == runner.BUDGET_SPENT
+    captured = capsys.readouterr()
+    assert "ran 0 (failed 0, unavailable 0), cached 0, skipped 2" in captured.out
+    assert "--budget ran out with 2 row(s) not run; run again" in captured.err
     assert not out.exists()
 
 
@@ -280,7 +283,6 @@ def test_verification_keeps_the_faster_process_and_survives_a_crash(bench_env, c
     )
     assert phased["process_spread"] == pytest.approx(first["p50"] / second["p50"] - 1)
     assert phased["process_spread"] > 1.0
-    assert phased["achieved_flops"] == pytest.approx(2 * phased["macs"] / second["p50"])
     # A crash of the second process is noted; the row stays ok with the first measurement.
     crash = rows[("a", "test-second-crash")]
     assert crash["status"] == "ok" and crash["process_spread"] is None

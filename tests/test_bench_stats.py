@@ -71,12 +71,12 @@ def test_interval_covers_the_true_median_about_95_percent_of_the_time():
 def test_summarize_fields():
     values = np.arange(1.0, 101.0) / 1000
     stats = summarize(values, converged=True)
-    assert stats["n"] == 100
-    assert stats["p50"] == pytest.approx(0.0505)
-    assert stats["min"] == 0.001
-    assert stats["p90"] == pytest.approx(np.percentile(values, 90))
-    assert stats["p99"] == pytest.approx(0.09901)
-    assert stats["mean"] == pytest.approx(0.0505)
-    assert stats["stdev"] == pytest.approx(np.std(values, ddof=1))
-    assert (stats["ci95_low"], stats["ci95_high"]) == (0.040, 0.061)
-    assert stats["converged"] is True
+    assert stats.n == 100
+    assert stats.p50 == pytest.approx(0.0505)
+    assert stats.min == 0.001
+    assert stats.p90 == pytest.approx(np.percentile(values, 90))
+    assert stats.p99 == pytest.approx(0.09901)
+    assert stats.mean == pytest.approx(0.0505)
+    assert stats.stdev == pytest.approx(np.std(values, ddof=1))
+    assert (stats.ci95_low, stats.ci95_high) == (0.040, 0.061)
+    assert stats.converged is True

@@ -7,6 +7,7 @@ kb/ -> validate -> bench -> results -> render (mkdocs hook). Each subcommand tak
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -14,6 +15,17 @@ from pathlib import Path
 def _add_kb(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kb", type=Path, default=Path("kb"),
                         help="knowledge base folder (default: kb)")
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds > 0 and finite: a timeout of -5 or a budget of nan is a typo."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be a positive, finite number of seconds")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,11 +40,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", metavar="ID", help="only these kb/models ids")
     p.add_argument("--runtimes", nargs="+", metavar="NAME", help="only these runtime adapters")
     p.add_argument("--force", action="store_true", help="rerun rows even if their key is cached")
-    p.add_argument("--budget", type=float, metavar="SECONDS",
+    p.add_argument("--budget", type=positive_seconds, metavar="SECONDS",
                    help="stop starting new rows after this many seconds")
-    p.add_argument("--row-budget", type=float, metavar="SECONDS",
+    p.add_argument("--row-budget", type=positive_seconds, metavar="SECONDS",
                    help="time budget for the repetitions of one row")
-    p.add_argument("--timeout", type=float, metavar="SECONDS",
+    p.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
                    help="kill a row's subprocess after this many seconds")
     p.add_argument("--results", type=Path, metavar="FILE",
                    help="results file to write (default: KB/results/<machine-id>.json)")
@@ -43,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="kb/models id")
     p.add_argument("--out", type=Path, help="write the ONNX file here")
 
-    p = sub.add_parser("machine", help="print this machine's fingerprint and id")
+    p = sub.add_parser(
+        "machine", help="print this machine's fingerprint, id and results file in the KB"
+    )
+    _add_kb(p)
     return parser
 
 

@@ -17,11 +17,13 @@ import resource
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..results import Agreement, Stats
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .runtimes.base import Adapter, ProfileBudget, Session
@@ -100,12 +102,70 @@ def profile_shares(seconds: dict[str, float], top: int) -> dict[str, float] | No
     return shares
 
 
-NOT_PROFILED: dict[str, Any] = {
-    "op_profile": None,
-    "op_profile_source": None,
-    "op_profile_runs": None,
-    "op_profile_kernels": None,
-}
+@dataclass(frozen=True)
+class OpProfile:
+    """Where a row's kernel time goes, from the runtime's own profiler; `source` says which
+    profiler, or why there is no profile."""
+
+    shares: dict[str, float] | None = None
+    source: str | None = None
+    runs: int | None = None
+    kernels: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """What a worker process reports about one row. It crosses the process boundary as JSON
+    (`to_json` in the worker, `from_json` in the parent); the parent turns it into a Row."""
+
+    status: str
+    reason: str | None = None
+    latency: Stats | None = None
+    session_create_s: float | None = None
+    first_inference_s: float | None = None
+    peak_rss_bytes: int | None = None
+    precision: str | None = None
+    agreement: Agreement | None = None
+    profile: OpProfile = OpProfile()
+    runtime_version: str | None = None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
+        latency, agreement = obj.get("latency"), obj.get("agreement")
+        return cls(
+            status=obj.get("status") or "failed",
+            reason=obj.get("reason"),
+            latency=Stats.from_json(latency) if latency else None,
+            session_create_s=obj.get("session_create_s"),
+            first_inference_s=obj.get("first_inference_s"),
+            peak_rss_bytes=obj.get("peak_rss_bytes"),
+            precision=obj.get("precision"),
+            agreement=Agreement.from_json(agreement) if agreement else None,
+            profile=OpProfile(
+                obj.get("op_profile"),
+                obj.get("op_profile_source"),
+                obj.get("op_profile_runs"),
+                obj.get("op_profile_kernels"),
+            ),
+            runtime_version=obj.get("runtime_version"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "latency": self.latency.to_json() if self.latency else None,
+            "session_create_s": self.session_create_s,
+            "first_inference_s": self.first_inference_s,
+            "peak_rss_bytes": self.peak_rss_bytes,
+            "precision": self.precision,
+            "agreement": self.agreement.to_json() if self.agreement else None,
+            "op_profile": self.profile.shares,
+            "op_profile_source": self.profile.source,
+            "op_profile_runs": self.profile.runs,
+            "op_profile_kernels": self.profile.kernels,
+            "runtime_version": self.runtime_version,
+        }
 
 
 def profile_row(
@@ -116,38 +176,31 @@ def profile_row(
     shapes: dict[str, tuple[int, ...]],
     inputs: dict[str, np.ndarray],
     harness: dict[str, Any],
-) -> dict[str, Any]:
-    """The op_profile fields of an ok row. Never raises: a profiler that fails costs the row
-    its profile, not its measurement; op_profile_source then says why there is none."""
+) -> OpProfile:
+    """The operator profile of an ok row. Never raises: a profiler that fails costs the row
+    its profile, not its measurement; the profile's source then says why there is none."""
     budget = ProfileBudget(
         harness["profile_min_runs"], harness["profile_max_runs"], harness["profile_seconds"]
     )
     try:
         times = adapter.profile(session, path, settings, shapes, inputs, budget)
     except Exception as exc:  # noqa: BLE001 - any profiler error: no profile, row stays ok
-        return {**NOT_PROFILED, "op_profile_source": f"not profiled: {one_line(exc)}"}
+        return OpProfile(source=f"not profiled: {one_line(exc)}")
     if times is None:
-        why = f"not profiled: the {adapter.name} adapter reads no profiler"
-        return {**NOT_PROFILED, "op_profile_source": why}
+        return OpProfile(source=f"not profiled: the {adapter.name} adapter reads no profiler")
     shares = profile_shares(times.seconds, harness["profile_top"])
     if shares is None:
-        why = f"not profiled: {times.source} reported no kernel time"
-        return {**NOT_PROFILED, "op_profile_source": why}
+        return OpProfile(source=f"not profiled: {times.source} reported no kernel time")
     kernels = {op: times.kernels[op] for op in shares if op in times.kernels}
-    return {
-        "op_profile": shares,
-        "op_profile_source": times.source,
-        "op_profile_runs": times.runs,
-        "op_profile_kernels": kernels or None,
-    }
+    return OpProfile(shares, times.source, times.runs, kernels or None)
 
 
 def measure_row(
     adapter: Adapter,
     job: dict[str, Any],
-    checkpoint: Callable[[dict[str, Any]], None] | None = None,
-) -> dict[str, Any]:
-    """Result fields of one row; exceptions propagate to the worker, which reports them.
+    checkpoint: Callable[[WorkerResult], None] | None = None,
+) -> WorkerResult:
+    """The result of one row; exceptions propagate to the worker, which reports them.
 
     `checkpoint` receives the measured result before the operator profile runs, so a
     profiler that crashes the process or hangs until the row timeout loses only the profile.
@@ -155,62 +208,46 @@ def measure_row(
     harness = job["harness"]
     path = Path(job["model_path"])
     shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-    result: dict[str, Any] = {
-        "status": "ok",
-        "reason": None,
-        "latency": None,
-        "precision": None,
-        "agreement": None,
-    }
     inputs = make_inputs(shapes, harness["input_seed"], input_dtypes(path))
 
     start = time.perf_counter_ns()
     try:
         session = adapter.load(path, job["settings"], shapes)
     except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
-        return {
-            **result,
-            "status": "failed",
-            "reason": f"load: {one_line(exc)}",
-            "peak_rss_bytes": peak_rss_bytes(),
-        }
-    result["session_create_s"] = (time.perf_counter_ns() - start) / 1e9
-    result["precision"] = session.precision
+        return WorkerResult("failed", f"load: {one_line(exc)}", peak_rss_bytes=peak_rss_bytes())
+    result = WorkerResult(
+        "ok",
+        session_create_s=(time.perf_counter_ns() - start) / 1e9,
+        precision=session.precision,
+    )
     try:
         session.bind(inputs)
         start = time.perf_counter_ns()
         session.run()
-        result["first_inference_s"] = (time.perf_counter_ns() - start) / 1e9
+        result = replace(result, first_inference_s=(time.perf_counter_ns() - start) / 1e9)
         outputs = session.outputs()
     except Exception as exc:  # noqa: BLE001 - e.g. an operator the runtime cannot execute
-        return {
-            **result,
-            "status": "failed",
-            "reason": f"inference: {one_line(exc)}",
-            "peak_rss_bytes": peak_rss_bytes(),
-        }
+        return replace(
+            result,
+            status="failed",
+            reason=f"inference: {one_line(exc)}",
+            peak_rss_bytes=peak_rss_bytes(),
+        )
 
     reference = None
     if job.get("reference") and Path(job["reference"]).exists():
         reference = ref.load_reference(Path(job["reference"]))
-        result["agreement"], reason = ref.compare(
+        agreement, reason = ref.compare(
             outputs, reference, job.get("classifier", False), job["reference_label"]
         )
+        result = replace(result, agreement=Agreement.from_json(agreement))
         if reason:
-            return {
-                **result,
-                "status": "mismatch",
-                "reason": reason,
-                "peak_rss_bytes": peak_rss_bytes(),
-            }
+            return replace(
+                result, status="mismatch", reason=reason, peak_rss_bytes=peak_rss_bytes()
+            )
     reason = ref.non_finite(outputs, reference)
     if reason:  # timings of garbage outputs would be misleading: stop here
-        return {
-            **result,
-            "status": "mismatch",
-            "reason": reason,
-            "peak_rss_bytes": peak_rss_bytes(),
-        }
+        return replace(result, status="mismatch", reason=reason, peak_rss_bytes=peak_rss_bytes())
 
     warm_end = time.perf_counter_ns() + int(harness["warmup_seconds"] * 1e9)
     runs = 0
@@ -219,13 +256,16 @@ def measure_row(
         runs += 1
 
     times, converged = repeat_until_converged(session.run, harness, job["row_budget_s"])
-    result["latency"] = summarize(times, converged, harness["ci_level"])
-    # Before profiling: a profiled second session must not count as the row's memory.
-    result["peak_rss_bytes"] = peak_rss_bytes()
+    # Memory before profiling: a profiled second session must not count as the row's memory.
+    result = replace(
+        result,
+        latency=summarize(times, converged, harness["ci_level"]),
+        peak_rss_bytes=peak_rss_bytes(),
+    )
     if not job.get("profile", True):  # a verification process: the latency is all it adds
-        return {**result, **NOT_PROFILED}
+        return result
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
-        checkpoint({**result, **NOT_PROFILED, "op_profile_source": why})
-    result.update(profile_row(adapter, session, path, job["settings"], shapes, inputs, harness))
-    return result
+        checkpoint(replace(result, profile=OpProfile(source=why)))
+    profile = profile_row(adapter, session, path, job["settings"], shapes, inputs, harness)
+    return replace(result, profile=profile)

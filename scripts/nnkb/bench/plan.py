@@ -1,4 +1,5 @@
-"""The benchmark matrix: which (model, runtime) rows exist, their keys, which are cached.
+"""The benchmark matrix: which (model, runtime, settings) rows exist, their keys, and which
+are current in the results file (keys.current_row, the rule the runner uses too).
 
 Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is not
 false, times every registered adapter. `--models` may name a model with benchmark: false.
@@ -7,6 +8,7 @@ false, times every registered adapter. `--models` may name a model with benchmar
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,8 @@ from typing import Any
 from ..kb import KB, Model, OnnxSpec
 from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
-from .keys import file_sha256, row_key
+from ..results import Identity, Row, canonical_json
+from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
 
@@ -35,6 +38,15 @@ class PlannedRow:
     problem: str | None  # why no model file could be had (the row is then `failed`)
     key: str
     cached: bool = False
+
+    @property
+    def identity(self) -> Identity:
+        """The identity of the row this plans (Row.identity)."""
+        return self.model_id, self.runtime, canonical_json(self.settings)
+
+    def current(self, stored: Mapping[Identity, Row]) -> Row | None:
+        """The stored row this planned row would produce, if it is current."""
+        return current_row(stored, self.identity, self.key, self.model_sha256)
 
     @property
     def label(self) -> str:
@@ -106,9 +118,11 @@ def build_plan(
     adapters: list[Adapter],
     versions: dict[str, str | None],
     cache_dir: Path,
-    cached_keys: set[str],
+    stored: Mapping[Identity, Row],
     force: bool,
 ) -> list[PlannedRow]:
+    """Every row of models x adapters x settings variants; `cached` when the stored row at
+    its identity is current (and not --force)."""
     plan = []
     for model in models:
         spec = onnx_spec(model)
@@ -117,15 +131,17 @@ def build_plan(
             version = versions.get(adapter.name)
             for settings in adapter.variants():
                 key = row_key(
-                    sha, adapter.name, version, settings, spec.inputs, HARNESS["input_seed"]
+                    model.id,
+                    sha,
+                    adapter.name,
+                    version,
+                    settings,
+                    spec.inputs,
+                    HARNESS["input_seed"],
                 )
-                # A row whose model file could not be had is never a cache hit: the cause
-                # (a download, a missing package) may be gone next time.
-                cached = not force and sha is not None and key in cached_keys
-                plan.append(
-                    PlannedRow(
-                        model.id, spec, adapter.name, version, settings, path, sha, problem, key,
-                        cached,
-                    )
+                row = PlannedRow(
+                    model.id, spec, adapter.name, version, settings, path, sha, problem, key
                 )
+                row.cached = not force and row.current(stored) is not None
+                plan.append(row)
     return plan

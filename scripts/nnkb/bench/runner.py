@@ -1,38 +1,55 @@
-"""`nnkb bench`: run the rows whose key is missing from this machine's results file.
+"""`nnkb bench`: run the rows whose stored row is not current in this machine's results file.
 
-Plan the matrix (plan.py), then run each missing row in its own worker subprocess
-(isolate.py), writing the results file atomically after every row so a killed run loses at
-most the row in flight. A failing row is a row with a status, never an abort.
+Take the results file's lock (one writer at a time; a second run waits and says so), plan the
+matrix (plan.py), then run each row that is not current in its own worker subprocess
+(isolate.py), storing every finished row at once as a read-modify-write of the file under the
+lock, so a killed run loses at most the row in flight. A failing row is a row with a status,
+never an abort.
 
 Then the verification pass: every ok row gets HARNESS["processes_per_row"] processes in all,
 the later ones after the rest of the matrix, so two processes of a row sit in different
 phases of a machine whose speed drifts over minutes. The row keeps the faster process's
 latency and records each process in `processes`. A row whose verification is missing (an
 interrupted run, a spent --budget) gets only that on the next run.
+
+Exit status: 0 when every planned row has a stored outcome (ok, or not ok with its reason);
+1 when the KB, the plan or the results file is wrong or the results cannot be written;
+3 when --budget stopped the run before every planned row ran; 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
-from ..kb import KBError, load_kb
-from ..results import ResultsError, document, read, row_identity, write_atomic
+from ..kb import KB, KBError, load_kb
+from ..results import Identity, Machine, ResultsError, ResultsFile, Row, locked, read, write_atomic
 from . import reference as ref
 from .isolate import run_worker
-from .machine import fingerprint, machine_id, machine_section, measure_peak, now_iso
+from .machine import hardware_part, machine_id, machine_of, measure_peak, now_iso, software_part
+from .measure import WorkerResult
 from .plan import PlanError, PlannedRow, build_plan, cache_root, select_models, select_runtimes
+from .rows import (
+    NOT_OK,
+    base_row,
+    describe,
+    describe_process,
+    needs_verification,
+    verification_skipped,
+    with_process,
+    with_result,
+)
 from .runtimes import load_adapters
-from .settings import HARNESS, HARNESS_VERSION
+from .settings import HARNESS
 
-NOT_OK = ("failed", "crashed", "timeout", "mismatch")
+BUDGET_SPENT = 3
 clock = time.monotonic  # the --budget clock (a module attribute so tests can move it)
+GraphCounts = tuple[int | None, int | None, int | None, dict[str, int] | None]
 
 
 class Run:
@@ -42,19 +59,24 @@ class Run:
         self,
         args: argparse.Namespace,
         versions: dict[str, str | None],
-        machine: dict[str, Any],
-        rows: dict[tuple, dict[str, Any]],
+        machine: Machine | None,
+        stored: dict[Identity, Row],
         path: Path,
+        kb: KB,
     ):
-        self.row_budget = args.row_budget or HARNESS["row_budget_seconds"]
-        self.timeout = args.timeout or HARNESS["row_timeout_seconds"]
+        self.row_budget: float = args.row_budget or HARNESS["row_budget_seconds"]
+        self.timeout: float = args.timeout or HARNESS["row_timeout_seconds"]
         self.cache_dir = cache_root(args.kb)
         self.versions = versions
         self.machine = machine
-        self.rows = rows
+        self.rows = stored  # the file's rows as this run sees them
+        self.changed: dict[Identity, Row] = {}  # rows this run measured or changed
+        self.dropped: set[Identity] = set()  # rows whose settings are no longer measured
+        self.models = set(kb.models)
         self.path = path
+        self.named = not args.results  # a --results file may have any name
         self.references: dict[str, Path | None] = {}
-        self.graph: dict[str, tuple[int | None, int | None]] = {}
+        self.graph: dict[str, GraphCounts] = {}
         self.written = False
 
     def reference_for(self, p: PlannedRow) -> Path | None:
@@ -83,96 +105,43 @@ class Run:
             self.references[p.model_sha256] = out if out.exists() else None
         return self.references[p.model_sha256]
 
-    def graph_stats(self, p: PlannedRow) -> dict[str, Any]:
+    def graph_stats(self, p: PlannedRow) -> GraphCounts:
         """Counts from the graph, the same for every runtime: parameters, macs, opset and
         operator histogram (the site shows them without opening the model file)."""
-        unknown = {"parameters": None, "macs": None, "opset": None, "op_histogram": None}
         if p.model_path is None or p.model_sha256 is None:
-            return unknown
+            return None, None, None, None
         if p.model_sha256 not in self.graph:
             try:
                 from ..models.graphstats import graph_stats
 
                 stats = graph_stats(p.model_path, p.spec.inputs)
-                self.graph[p.model_sha256] = {
-                    "parameters": int(stats.parameters),
-                    "macs": int(stats.macs),
-                    "opset": int(stats.opset),
-                    "op_histogram": {k: int(v) for k, v in sorted(stats.op_histogram.items())},
-                }
+                histogram = {k: int(v) for k, v in sorted(stats.op_histogram.items())}
+                counts: GraphCounts = (
+                    int(stats.parameters), int(stats.macs), int(stats.opset), histogram
+                )  # fmt: skip
             except Exception:  # noqa: BLE001 - a file it cannot parse: the row says why
-                self.graph[p.model_sha256] = unknown
+                counts = (None, None, None, None)
+            self.graph[p.model_sha256] = counts
         return self.graph[p.model_sha256]
 
-    def execute(self, p: PlannedRow, budget_left: float | None) -> dict[str, Any]:
-        row_budget = (
-            self.row_budget if budget_left is None else min(self.row_budget, max(budget_left, 0.0))
-        )
-        graph = self.graph_stats(p)
-        row: dict[str, Any] = {
-            "key": p.key,
-            "model": p.model_id,
-            "model_sha256": p.model_sha256,
-            "runtime": p.runtime,
-            "runtime_version": p.runtime_version,
-            "settings": p.settings,
-            "harness_version": HARNESS_VERSION,
-            "measured_at": now_iso(),
-            "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
-            "budget_s": row_budget,
-            "model_file_bytes": p.model_path.stat().st_size if p.model_path else None,
-            **graph,
-            "status": "ok",
-            "reason": None,
-            "latency": None,
-            "session_create_s": None,
-            "first_inference_s": None,
-            "peak_rss_bytes": None,
-            "precision": None,
-            "agreement": None,
-            "achieved_flops": None,
-            "peak_fraction": None,
-            "op_profile": None,
-            "op_profile_source": None,
-            "op_profile_runs": None,
-            "op_profile_kernels": None,
-            "processes": None,
-            "process_spread": None,
-            "verification": None,
-        }
-        if p.problem:
-            return {**row, "status": "failed", "reason": f"model file: {p.problem}"}
-        if p.runtime_version is None:
-            return {
-                **row,
-                "status": "unavailable",
-                "reason": f"runtime '{p.runtime}' is not installed (cannot be imported)",
-            }
-        reference = self.reference_for(p)
-        job = self.job(p, row_budget, reference)
-        result = run_worker(job, self.timeout)
-        for field in (
-            "status",
-            "reason",
-            "latency",
-            "session_create_s",
-            "first_inference_s",
-            "peak_rss_bytes",
-            "precision",
-            "agreement",
-            "op_profile",
-            "op_profile_source",
-            "op_profile_runs",
-            "op_profile_kernels",
-        ):
-            if field in result:
-                row[field] = result[field]
-        if row["status"] == "ok" and row["latency"]:
-            row["processes"] = [process_entry(row["latency"], row["measured_at"])]
-        self.rate(row)
-        return row
+    def budget_for(self, budget_left: float | None) -> float:
+        return self.row_budget if budget_left is None else min(self.row_budget, budget_left)
 
-    def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, Any]:
+    def execute(self, p: PlannedRow, budget_left: float | None) -> Row:
+        row_budget = self.budget_for(budget_left)
+        row = base_row(p, now_iso(), row_budget, self.graph_stats(p))
+        if p.problem:
+            return replace(row, status="failed", reason=f"model file: {p.problem}")
+        if p.runtime_version is None:
+            return replace(
+                row,
+                status="unavailable",
+                reason=f"runtime '{p.runtime}' is not installed (cannot be imported)",
+            )
+        job = self.job(p, row_budget, self.reference_for(p))
+        return with_result(row, WorkerResult.from_json(run_worker(job, self.timeout)))
+
+    def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, object]:
         return {
             "kind": "row",
             "runtime": p.runtime,
@@ -186,98 +155,45 @@ class Run:
             "reference_label": ref.reference_label(self.versions.get("onnxruntime") or ""),
         }
 
-    def rate(self, row: dict[str, Any]) -> None:
-        """achieved_flops and peak_fraction of the row's (reported) latency."""
-        if row["latency"] and row.get("macs"):
-            row["achieved_flops"] = 2.0 * row["macs"] / row["latency"]["p50"]
-            row["peak_fraction"] = row["achieved_flops"] / self.machine["peak"]["fp32_flops"]
-
-    def verify(
-        self, p: PlannedRow, row: dict[str, Any], budget_left: float | None
-    ) -> dict[str, Any]:
+    def verify(self, p: PlannedRow, row: Row, budget_left: float | None) -> Row:
         """The row with one more process: the same job in a fresh worker, latency only (the
         first process already checked the outputs and profiled the operators)."""
-        row_budget = (
-            self.row_budget if budget_left is None else min(self.row_budget, max(budget_left, 0.0))
-        )
-        # A row stored without its first process (written by hand) gets it from its latency.
-        earlier = row.get("processes") or [process_entry(row["latency"], row["measured_at"])]
         started_at = now_iso()
-        result = run_worker({**self.job(p, row_budget, None), "profile": False}, self.timeout)
-        row = {**row, "verification": None}
-        latency = result.get("latency")
-        if result.get("status") == "ok" and latency:
-            entry = process_entry(latency, started_at)
-            if latency["p50"] < row["latency"]["p50"]:
-                row["latency"] = latency
-                self.rate(row)
-        else:
-            # The first process measured the row; a crash of the second is recorded, and
-            # the row stays ok with the first measurement.
-            entry = {
-                "status": result.get("status") or "failed",
-                "reason": result.get("reason") or "no latency measured",
-                "measured_at": started_at,
-            }
-        row["processes"] = [*earlier, entry]
-        row["process_spread"] = process_spread(row["processes"])
-        return row
+        job = {**self.job(p, self.budget_for(budget_left), None), "profile": False}
+        return with_process(row, WorkerResult.from_json(run_worker(job, self.timeout)), started_at)
 
-    def store(self, row: dict[str, Any]) -> None:
-        """Replace the row's predecessor (same model, runtime and settings); rewrite the file."""
-        self.rows[row_identity(row)] = row
-        self.flush()
+    def store(self, row: Row, flush: bool = True) -> None:
+        """Replace the row's predecessor (same identity) and write the file."""
+        self.rows[row.identity] = row
+        self.changed[row.identity] = row
+        if flush:
+            self.flush()
+
+    def drop(self, identity: Identity) -> None:
+        self.rows.pop(identity, None)
+        self.dropped.add(identity)
 
     def flush(self) -> None:
-        if self.machine and write_atomic(
-            self.path, document(self.machine, list(self.rows.values()), HARNESS)
-        ):
+        """Read-modify-write under the lock: the file as it is on disk now, with this run's
+        rows put in and the rows of deleted models and dropped settings taken out."""
+        on_disk = read(self.path, self.named) if self.path.exists() else None
+        rows = on_disk.by_identity() if on_disk else {}
+        for identity in self.dropped:
+            rows.pop(identity, None)
+        rows.update(self.changed)
+        rows = {i: r for i, r in rows.items() if r.model in self.models}
+        # The machine section is rewritten only with new measurements: a no-op run after an
+        # OS or Python update leaves the file as it was.
+        machine = self.machine if self.changed or on_disk is None else on_disk.machine
+        if machine is None or machine.peak is None:
+            return
+        harness = dict(HARNESS) if self.changed or on_disk is None else on_disk.harness
+        document = ResultsFile(machine=machine, rows=list(rows.values()), harness=harness)
+        if write_atomic(self.path, document):
             self.written = True
 
 
-def process_entry(latency: dict[str, Any], measured_at: str) -> dict[str, Any]:
-    """One process's summary in a row's `processes` list."""
-    return {
-        "p50": latency["p50"],
-        "ci95_low": latency["ci95_low"],
-        "ci95_high": latency["ci95_high"],
-        "n": latency["n"],
-        "measured_at": measured_at,
-    }
-
-
-def process_spread(processes: list[dict[str, Any]]) -> float | None:
-    """max p50 / min p50 - 1 over the processes that measured; None with fewer than two."""
-    medians = [e["p50"] for e in processes if "p50" in e]
-    return max(medians) / min(medians) - 1.0 if len(medians) >= 2 else None
-
-
-def needs_verification(row: dict[str, Any] | None) -> bool:
-    """An ok row with fewer processes than the harness asks for."""
-    if row is None or row.get("status") != "ok" or not row.get("latency"):
-        return False
-    return len(row.get("processes") or []) < HARNESS["processes_per_row"]
-
-
-def describe(row: dict[str, Any]) -> str:
-    if row["status"] != "ok":
-        return f"{row['status']}: {row['reason']}"
-    lat = row["latency"]
-    half_width = (lat["ci95_high"] - lat["ci95_low"]) / 2 / lat["p50"] * 100
-    budget_note = "" if lat["converged"] else " (budget ran out)"
-    return f"ok  p50 {lat['p50'] * 1e3:.3f} ms  ±{half_width:.2g}%  n={lat['n']}{budget_note}"
-
-
-def describe_process(row: dict[str, Any]) -> str:
-    last = row["processes"][-1]
-    if "p50" not in last:
-        return f"second process {last['status']}: {last['reason']} (the row keeps the first)"
-    spread = row["process_spread"]
-    spread_note = f"  spread {spread * 100:+.1f}%" if spread is not None else ""
-    return f"process p50 {last['p50'] * 1e3:.3f} ms{spread_note}"
-
-
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> tuple[KB, dict]:
     kb_root = Path(args.kb)
     if not kb_root.is_dir():
         raise PlanError(f"{kb_root}: no such knowledge base folder")
@@ -297,53 +213,60 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def _stored(path: Path, named: bool) -> tuple[ResultsFile | None, dict[Identity, Row]]:
+    existing = read(path, named) if path.exists() else None
+    return existing, existing.by_identity() if existing else {}
+
+
 def _run(args: argparse.Namespace) -> int:
-    started = clock()
     kb, adapters = _load(args)
     models = select_models(kb, args.models)
     runtimes = select_runtimes(adapters, args.runtimes)
     versions = {name: adapter.version() for name, adapter in sorted(adapters.items())}
-    fp = fingerprint(versions)
-    path = (
-        Path(args.results) if args.results else Path(args.kb) / "results" / f"{machine_id(fp)}.json"
-    )
-    existing = read(path) if path.exists() else None
-    # Rows of models deleted from the KB go at the next write; filtered-out models stay.
-    rows = {
-        row_identity(r): r for r in (existing.rows if existing else []) if r["model"] in kb.models
-    }
-    plan = build_plan(
-        models,
-        runtimes,
-        versions,
-        cache_root(args.kb),
-        {r["key"] for r in rows.values()},
-        args.force,
-    )
-    # Rows of a selected model and runtime whose settings the adapter no longer measures
-    # (a changed default, a dropped variant) are stale: they go at the next write.
-    planned = {(p.model_id, p.runtime, json.dumps(p.settings, sort_keys=True)) for p in plan}
-    selected = {(p.model_id, p.runtime) for p in plan}
-    for identity in [i for i in rows if i[:2] in selected and i not in planned]:
-        del rows[identity]
-    to_run = [p for p in plan if not p.cached]
-    # Cached rows whose verification an interrupted run or a spent budget left missing.
-    unverified = [p for p in plan if p.cached and needs_verification(row_of(rows, p))]
+    hardware = hardware_part()
+    default = Path(args.kb) / "results" / f"{machine_id(hardware)}.json"
+    path = Path(args.results) if args.results else default
     if args.dry_run:
-        return print_plan(plan, path, {p.key for p in unverified})
+        _, stored = _stored(path, not args.results)
+        plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
+        unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
+        return print_plan(plan, path, unverified)
+    if not args.results:
+        try:  # a new KB has no results folder yet; --results names an existing folder
+            default.parent.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise ResultsError(f"{default.parent}: cannot create: {exc.strerror or exc}") from None
+    with locked(path):
+        return _run_locked(args, kb, models, runtimes, versions, hardware, path)
+
+
+def _run_locked(args, kb, models, runtimes, versions, hardware, path: Path) -> int:  # noqa: ANN001
+    started = clock()
+    existing, stored = _stored(path, not args.results)
+    # Rows of models deleted from the KB go at the next write; filtered-out models stay.
+    stored = {i: r for i, r in stored.items() if r.model in kb.models}
+    plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
+    to_run = [p for p in plan if not p.cached]
+    # Current rows whose verification an interrupted run or a spent budget left missing.
+    unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]
 
     peak = None
-    if existing and existing.machine.get("fingerprint") == fp:
-        peak = existing.machine.get("peak")  # measured once per fingerprint
+    if existing and existing.machine.hardware.same_hardware(hardware):
+        peak = existing.machine.peak  # measured once per hardware, whatever the runtimes
     if peak is None and (to_run or unverified):
         peak = measure_peak()
-    machine = machine_section(fp, peak) if peak else (existing.machine if existing else {})
-    state = Run(args, versions, machine, rows, path)
+    machine = machine_of(replace(hardware, peak=peak), software_part(versions)) if peak else None
+    state = Run(args, versions, machine, stored, path, kb)
+    # Rows of a selected model and runtime whose settings the adapter no longer measures
+    # (a changed default, a dropped variant) are stale: they go at the next write.
+    planned = {p.identity for p in plan}
+    selected = {(p.model_id, p.runtime) for p in plan}
+    for identity in [i for i in stored if i[:2] in selected and i not in planned]:
+        state.drop(identity)
 
-    done: list[dict[str, Any]] = []
+    done: list[Row] = []
     skipped = 0
-    tty = sys.stderr.isatty()
-    bar = tqdm(total=len(to_run), unit="row", file=sys.stderr, disable=not tty, dynamic_ncols=True)
+    bar = tqdm(total=len(to_run), unit="row", file=sys.stderr, disable=not sys.stderr.isatty())
     try:
         for index, p in enumerate(to_run, 1):
             budget_left = None if args.budget is None else args.budget - (clock() - started)
@@ -351,8 +274,6 @@ def _run(args: argparse.Namespace) -> int:
                 skipped = len(to_run) - index + 1
                 break
             bar.set_description(p.label)
-            if budget_left is not None:
-                bar.set_postfix_str(f"budget left {budget_left:.0f} s")
             row = state.execute(p, budget_left)
             state.store(row)
             done.append(row)
@@ -362,10 +283,10 @@ def _run(args: argparse.Namespace) -> int:
         bar.close()
     verified, verify_failed, verify_skipped = verify_all(state, plan, args.budget, started)
     if existing is not None:
-        state.flush()  # drops rows of deleted models even when no row ran
+        state.flush()  # drops rows of deleted models and stale settings even when no row ran
 
-    failed = sum(r["status"] in NOT_OK for r in done)
-    unavailable = sum(r["status"] == "unavailable" for r in done)
+    failed = sum(r.status in NOT_OK for r in done)
+    unavailable = sum(r.status == "unavailable" for r in done)
     print(
         f"nnkb bench: ran {len(done)} (failed {failed}, unavailable {unavailable}), "
         f"cached {len(plan) - len(to_run)}, skipped {skipped}; "
@@ -374,17 +295,14 @@ def _run(args: argparse.Namespace) -> int:
         f"wall {clock() - started:.1f} s; "
         f"{path} {'written' if state.written else 'unchanged'}"
     )
+    if skipped:
+        print(
+            f"nnkb bench: --budget ran out with {skipped} row(s) not run; "
+            "run again to measure them",
+            file=sys.stderr,
+        )
+        return BUDGET_SPENT
     return 0
-
-
-def identity_of(p: PlannedRow) -> tuple[str, str, str]:
-    return row_identity({"model": p.model_id, "runtime": p.runtime, "settings": p.settings})
-
-
-def row_of(rows: dict[tuple, dict[str, Any]], p: PlannedRow) -> dict[str, Any] | None:
-    """The stored row of the planned one, if it is current (same cache key)."""
-    row = rows.get(identity_of(p))
-    return row if row is not None and row["key"] == p.key else None
 
 
 def verify_all(
@@ -398,22 +316,17 @@ def verify_all(
     skipped: set[str] = set()
     tty = sys.stderr.isatty()
     for _ in range(HARNESS["processes_per_row"] - 1):
-        todo = [p for p in todo if needs_verification(row_of(state.rows, p))]
+        todo = [p for p in todo if needs_verification(p.current(state.rows))]
         bar = tqdm(total=len(todo), unit="row", file=sys.stderr, disable=not tty)
         try:
             for index, p in enumerate(todo, 1):
-                row = state.rows[identity_of(p)]
+                row = state.rows[p.identity]
                 budget_left = None if budget is None else budget - (clock() - started)
                 if budget_left is not None and budget_left <= 0:
                     # The row stays valid with the processes it has, and says so; the next
                     # run without a spent budget adds the missing ones.
                     for q in todo[index - 1 :]:
-                        identity = identity_of(q)
-                        state.rows[identity] = {
-                            **state.rows[identity],
-                            "verification": "skipped: the --budget ran out before this "
-                            "row's verification process",
-                        }
+                        state.store(verification_skipped(state.rows[q.identity]), flush=False)
                         skipped.add(q.key)
                     state.flush()
                     return verified, failed, len(skipped)
@@ -421,7 +334,7 @@ def verify_all(
                 row = state.verify(p, row, budget_left)
                 state.store(row)
                 verified += 1
-                failed += "p50" not in row["processes"][-1]
+                failed += row.processes is not None and not row.processes[-1].measured
                 bar.update(1)
                 tqdm.write(
                     f"[verify {index}/{len(todo)}] {p.label}: {describe_process(row)}",

@@ -9,9 +9,10 @@ interval that assumes normality would be wrong; this one assumes only independen
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
+
+from ..results import Stats
 
 
 def median_ci_ranks(n: int, level: float = 0.95) -> tuple[int, int] | None:
@@ -53,23 +54,23 @@ def ci_within(values: np.ndarray, target: float, level: float = 0.95) -> bool:
     return (median - ci[0]) <= target * median and (ci[1] - median) <= target * median
 
 
-def summarize(values: np.ndarray, converged: bool, level: float = 0.95) -> dict[str, Any]:
-    """The `stats` object of the results schema for latencies in seconds."""
+def summarize(values: np.ndarray, converged: bool, level: float = 0.95) -> Stats:
+    """The latency statistics of a row's repetitions, seconds."""
     values = np.asarray(values, dtype=np.float64)
     n = len(values)
     ci = median_ci(values, level)
     if ci is None:  # too few samples for an interval: report the full range instead
         ci = (float(values.min()), float(values.max()))
     p90, p99 = np.percentile(values, [90, 99])
-    return {
-        "n": n,
-        "p50": float(np.median(values)),
-        "p90": float(p90),
-        "p99": float(p99),
-        "mean": float(values.mean()),
-        "min": float(values.min()),
-        "stdev": float(values.std(ddof=1)) if n > 1 else 0.0,
-        "ci95_low": ci[0],
-        "ci95_high": ci[1],
-        "converged": bool(converged),
-    }
+    return Stats(
+        n=n,
+        p50=float(np.median(values)),
+        p90=float(p90),
+        p99=float(p99),
+        mean=float(values.mean()),
+        min=float(values.min()),
+        stdev=float(values.std(ddof=1)) if n > 1 else 0.0,
+        ci95_low=ci[0],
+        ci95_high=ci[1],
+        converged=bool(converged),
+    )

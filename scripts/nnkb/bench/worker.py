@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .measure import measure_row, one_line
+from .measure import WorkerResult, measure_row, one_line
 from .runtimes import load_adapters
 
 
@@ -51,10 +51,10 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             "runtime_version": None,
         }
 
-    def checkpoint(result: dict[str, Any]) -> None:
-        write_result(Path(job["result_path"]), {**result, "runtime_version": version})
+    def checkpoint(result: WorkerResult) -> None:
+        write_result(Path(job["result_path"]), {**result.to_json(), "runtime_version": version})
 
-    return {**measure_row(adapter, job, checkpoint), "runtime_version": version}
+    return {**measure_row(adapter, job, checkpoint).to_json(), "runtime_version": version}
 
 
 def write_result(path: Path, result: dict[str, Any]) -> None:

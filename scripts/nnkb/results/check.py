@@ -51,10 +51,11 @@ class _Collector:
 
 
 def check_results_file(
-    path: Path, shown: str | None = None, schemas: Schemas | None = None
+    path: Path, shown: str | None = None, schemas: Schemas | None = None, named: bool = True
 ) -> tuple[list[Problem], LoadedYaml | None]:
     """Every problem of the results file at `path` (shown as `shown`), and its parsed data
-    (None when it could not be parsed or is not a format-2 mapping)."""
+    (None when it could not be parsed or is not a format-2 mapping). `named=False` skips
+    the rule that the file is named after its machine (`nnkb bench --results FILE`)."""
     path = Path(path)
     out = _Collector(path, shown if shown is not None else str(path))
     try:
@@ -75,13 +76,17 @@ def check_results_file(
     if data.get("format_version") == 1:
         out.at(("format_version",), migrate_hint(out.shown))
         return out.problems, None
+    non_finite = set()
     for pointer, value in _non_finite(data):
+        non_finite.add(pointer)
         out.at(pointer, f"{value} is not a finite number; write null for a missing value")
     schemas = schemas or _schemas()
     for error in schemas.validator(SCHEMA_FILE).iter_errors(data):
         for pointer, message in schemas.explain(error, SCHEMA_FILE):
-            out.at(pointer, message)
-    _check_machine(out, data)
+            if pointer not in non_finite:  # said once, above
+                out.at(pointer, message)
+    if named:
+        _check_machine(out, data)
     rows = data.get("rows")
     if isinstance(rows, list):
         first_key: dict[str, int] = {}
@@ -116,9 +121,10 @@ def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
 
 
 def _number(obj: dict[str, Any], name: str) -> float | None:
+    """A positive finite time, else None: the schema reports the others, once."""
     value = obj.get(name)
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return value if ok and math.isfinite(value) else None
+    return value if ok and math.isfinite(value) and value > 0 else None
 
 
 def _check_row(

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..report import Problem, field_path, suggest
+from ..yamlsafe import LoadedYaml
 from .check import check_results_file
 from .model import ResultsFile
 
@@ -27,24 +29,58 @@ class ResultsError(Exception):
     naming the file."""
 
 
-def read(path: Path) -> ResultsFile:
-    """The results file at `path`, checked as `nnkb validate` checks it.
+def read(path: Path, named: bool = True) -> ResultsFile:
+    """The results file at `path`, checked as `nnkb validate` checks it (`named=False`: a
+    file that need not be named after its machine, as `nnkb bench --results` writes).
     ResultsError carries the first problem as `path:line:col: entry.field: message`."""
-    path = Path(path)
-    problems, loaded = check_results_file(path)
+    return _read(Path(path), named)[0]
+
+
+def _read(path: Path, named: bool = True) -> tuple[ResultsFile, LoadedYaml]:
+    problems, loaded = check_results_file(path, named=named)
+    _raise_first(problems)
+    assert loaded is not None
+    return ResultsFile.from_json(loaded.data, path), loaded
+
+
+def _raise_first(problems: list[Problem]) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
         raise ResultsError(sorted(problems)[0].line_text() + more)
-    assert loaded is not None
-    return ResultsFile.from_json(loaded.data, path)
 
 
 def load_all(kb_root: Path) -> list[ResultsFile]:
-    """Every machine's results file under kb_root/results, by file name."""
-    folder = Path(kb_root) / "results"
+    """Every machine's results file under kb_root/results, by file name, each checked as
+    `nnkb validate` checks it, including that its models and hardware class are in the KB."""
+    root = Path(kb_root)
+    folder = root / "results"
     if not folder.is_dir():
         return []
-    return [read(p) for p in sorted(folder.glob("*.json")) if not p.name.startswith(".")]
+    known = {c: {p.stem for p in (root / c).glob("*.yaml")} for c in ("models", "hardware")}
+    loaded_files = []
+    for path in sorted(folder.glob("*.json")):
+        if path.name.startswith("."):
+            continue
+        results, loaded = _read(path)
+        problems = []
+
+        def unknown(pointer: tuple[str | int, ...], kind: str, value: str, folder: str) -> None:
+            mark = loaded.mark_for(pointer)
+            problems.append(
+                Problem(str(path), mark.line, mark.col, path.stem, field_path(pointer),
+                        f"unknown {kind} '{value}' (no {folder}/{value}.yaml)"
+                        + suggest(value, sorted(known[folder])))  # fmt: skip
+            )
+
+        hardware_class = results.machine.hardware_class
+        if hardware_class is not None and hardware_class not in known["hardware"]:
+            unknown(("machine", "hardware_class"), "hardware class", hardware_class, "hardware")
+        for i, row in enumerate(results.rows):
+            if row.model not in known["models"]:
+                unknown(("rows", i, "model"), "model", row.model, "models")
+        _raise_first(problems)
+        loaded_files.append(results)
+    return loaded_files
 
 
 def write_atomic(path: Path, results: ResultsFile) -> bool:
