@@ -1,9 +1,12 @@
-"""Reference outputs: ONNX Runtime FP32 with graph optimisations off, on the row's inputs.
+"""Reference outputs: the reference runtime's FP32 run on the row's inputs.
 
-Computed once per (model sha256, input shapes, input seed, onnxruntime version) in its own
-worker subprocess (a model that crashes ONNX Runtime must not take the run down) and cached
-as .npz, so the three runtimes' rows of a model share one reference and a rerun of one row
-does not recompute it. Each row's worker compares its first inference against the file.
+Which runtime that is, and with which settings, is the adapters' declaration
+(`reference = True`, `reference_settings()`: ONNX Runtime with graph optimisations off), not a
+name written here. Computed once per (model sha256, input shapes, input seed, reference
+runtime version) in its own worker subprocess (a model that crashes the runtime must not
+take the run down) and cached as .npz, so every runtime's rows of a model share one
+reference and a rerun of one row does not recompute it. Each row's worker compares its
+first inference against the file.
 """
 
 from __future__ import annotations
@@ -17,26 +20,36 @@ from typing import Any
 import numpy as np
 
 from .inputs import Shapes, input_dtypes, make_inputs
-from .runtimes.base import physical_cores
-
-SETTINGS: dict[str, Any] = {
-    "execution_provider": "CPUExecutionProvider",
-    "graph_optimization_level": "ORT_DISABLE_ALL",
-    "intra_op_num_threads": physical_cores(),
-    "inter_op_num_threads": 1,
-    "execution_mode": "ORT_SEQUENTIAL",
-}
+from .runtimes import Adapter, AdapterError, load_adapters, reference_adapter
 
 
-def reference_label(ort_version: str) -> str:
-    return f"onnxruntime {ort_version} CPUExecutionProvider ORT_DISABLE_ALL fp32"
+def reference_of(
+    adapters: dict[str, Adapter], versions: dict[str, str | None]
+) -> tuple[Adapter, str] | None:
+    """The reference adapter and its installed version; None when no adapter declares the
+    role or its runtime is not installed (rows then carry no agreement)."""
+    adapter = reference_adapter(adapters)
+    if adapter is None:
+        return None
+    version = versions.get(adapter.name)
+    return (adapter, version) if version else None
+
+
+def reference_label(version: str) -> str:
+    """How a row's `agreement.reference` names the reference run of the given version.
+
+    Kept for runner.py until it takes the label from `reference_of` (then delete this)."""
+    adapter = reference_adapter(load_adapters())
+    return adapter.reference_label(version) if adapter else ""
 
 
 def reference_path(
-    cache_dir: Path, model_sha: str, shapes: Shapes, seed: int, ort_version: str
+    cache_dir: Path, model_sha: str, shapes: Shapes, seed: int, version: str
 ) -> Path:
+    """Where the reference outputs for a model, inputs and reference runtime version live."""
+    # "ort": the key of the first reference runtime, kept so cached files stay valid.
     spec = json.dumps(
-        {"shapes": {k: list(v) for k, v in shapes.items()}, "seed": seed, "ort": ort_version},
+        {"shapes": {k: list(v) for k, v in shapes.items()}, "seed": seed, "ort": version},
         sort_keys=True,
     )
     tag = hashlib.sha256(spec.encode()).hexdigest()[:12]
@@ -44,16 +57,19 @@ def reference_path(
 
 
 def compute_reference(model_path: Path, shapes: Shapes, seed: int, out: Path) -> None:
-    from .runtimes.onnxruntime import create_session
-
-    session = create_session(model_path, SETTINGS)
+    """Run the reference adapter once on the row's inputs and keep its outputs at `out`."""
+    adapter = reference_adapter(load_adapters())
+    if adapter is None:
+        raise AdapterError("no runtime adapter declares reference = True")
+    session = adapter.load(model_path, adapter.reference_settings(), shapes)
     session.bind(make_inputs(shapes, seed, input_dtypes(model_path)))
     session.run()
     outputs = session.outputs()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
-    arrays = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
-    np.savez(tmp, names=np.array([n for n, _ in outputs]), **arrays)
+    arrays: dict[str, Any] = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
+    arrays["names"] = np.array([n for n, _ in outputs])
+    np.savez(tmp, **arrays)
     os.replace(tmp, out)
 
 

@@ -12,6 +12,12 @@ from typing import Any
 
 HARNESS_VERSION = "4"
 
+# Each row's worker process may use at most this fraction of the machine's memory as address
+# space (RLIMIT_AS), so one huge model fails its own row instead of taking the machine down;
+# the environment variable NNKB_WORKER_MEMORY_FRACTION overrides it (a number in (0, 1]).
+# Not in HARNESS: it decides whether a row can run at all, never what it measures.
+WORKER_MEMORY_FRACTION = 0.5
+
 HARNESS: dict[str, Any] = {
     "version": HARNESS_VERSION,
     "timer": "time.perf_counter_ns",

@@ -3,7 +3,8 @@
     python -m nnkb.bench.worker < job.json
 
 The job is JSON on stdin; the result is JSON written to job["result_path"] (stdout is left
-to the runtimes, which print what they like). A Python exception becomes a `failed` result;
+to the runtimes, which print what they like). The worker first caps its own address space
+at job["memory_cap_bytes"] (isolate.py). A Python exception becomes a `failed` result;
 a crash or hang leaves no result file and the parent turns the exit status into the row,
 unless it happens in the operator profile: the measured result is written before it.
 """
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .isolate import apply_memory_cap
 from .measure import WorkerResult, measure_row, one_line
 from .runtimes import load_adapters
 
@@ -66,8 +68,12 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
 def main() -> int:
     job = json.load(sys.stdin)
     die_with_parent(job.get("parent_pid"))
+    # Before any runtime is imported: a model too big for the cap fails its own row.
+    apply_memory_cap(job.get("memory_cap_bytes"))
     try:
         result = run_job(job)
+    except MemoryError as exc:  # the parent adds the cap to the reason
+        result = {"status": "failed", "reason": f"MemoryError: {one_line(exc)}"}
     except Exception as exc:  # noqa: BLE001 - every failure is a row, not a traceback
         result = {"status": "failed", "reason": one_line(exc)}
     write_result(Path(job["result_path"]), result)

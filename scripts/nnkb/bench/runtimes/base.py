@@ -1,14 +1,20 @@
 """What a runtime adapter provides. A new runtime is one module in this folder that defines
-`ADAPTER`, plus one line in `runtimes/__init__.py`.
+`ADAPTER` (found by `runtimes.load_adapters`, no registration line).
 
-The parent process only calls `version()` and `settings()` (for cache keys); `load()`,
-`profile()` and everything on the session run in the row's worker subprocess, so an adapter
-must not import its runtime at module level.
+An adapter carries everything the rest of nnkb knows about its runtime: its name in results
+rows, its display name and the labels of its settings variants (for pages), what the
+methodology page says about it, and whether it computes the FP32 reference outputs.
+
+The parent process only calls `version()`, `settings()`, `variants()` and the labelling
+methods; `load()`, `profile()` and everything on the session run in the row's worker
+subprocess, so an adapter must not import its runtime at module level (the parent imports
+every adapter module to discover them).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -81,10 +87,23 @@ class ProfileBudget:
 
 
 class Adapter(ABC):
-    #: adapter name used in results rows and on the command line
+    #: adapter name used in results rows, on the command line and in framework entries'
+    #: `benchmark_adapters`
     name: str
     #: importable module of the runtime; `version()` is None when it cannot be imported
     module: str
+    #: how pages name the runtime ("ONNX Runtime"); the adapter name when empty
+    display_name: str = ""
+    #: what the methodology page says about this runtime: Markdown sentences (settings,
+    #: precision, what its profiler's operator names mean)
+    methodology: str = ""
+    #: True for the one runtime whose FP32 run with `reference_settings()` gives the outputs
+    #: every row is compared with (`runtimes.reference_adapter`). Subclassing the reference
+    #: adapter inherits the role: a subclass that is another runtime sets it back to False.
+    reference: bool = False
+    #: settings that follow the machine rather than choose a variant (thread counts): a
+    #: variant label leaves them out
+    machine_settings: tuple[str, ...] = ()
 
     def version(self) -> str | None:
         try:
@@ -107,6 +126,35 @@ class Adapter(ABC):
         The first is the runtime's default configuration; an adapter adds more when a
         setting changes results enough that readers need both (OpenVINO's precision)."""
         return [self.settings()]
+
+    def variant_label(self, settings: dict[str, Any]) -> str:
+        """The short label of a settings variant; "" for the default configuration.
+
+        By default the settings that differ from `settings()` as `key=value` (machine
+        settings left out); an adapter with variants names them better."""
+        default = self.settings()
+        parts = []
+        for key in sorted(set(settings) | set(default)):
+            if key in self.machine_settings or settings.get(key) == default.get(key):
+                continue
+            value = settings.get(key, "unset")
+            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
+        return ", ".join(parts)
+
+    def label(self, settings: dict[str, Any]) -> str:
+        """The display name, with the variant label in brackets when there is one."""
+        name = self.display_name or self.name
+        variant = self.variant_label(settings)
+        return f"{name} ({variant})" if variant else name
+
+    def reference_settings(self) -> dict[str, Any]:
+        """The settings of the FP32 reference run (used only when `reference` is True)."""
+        return self.settings()
+
+    def reference_label(self, version: str) -> str:
+        """How a row's `agreement.reference` names the reference run."""
+        settings = " ".join(str(v) for v in self.reference_settings().values())
+        return f"{self.name} {version} {settings}"
 
     @abstractmethod
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:

@@ -83,6 +83,19 @@ def kernel_times(events: list[dict[str, Any]]) -> dict[str, float]:
 class OnnxRuntime(Adapter):
     name = "onnxruntime"
     module = "onnxruntime"
+    display_name = "ONNX Runtime"
+    reference = True
+    machine_settings = ("intra_op_num_threads",)
+    methodology = (
+        "**ONNX Runtime** (adapter `onnxruntime`) runs the model on its CPU execution provider "
+        "with every graph optimisation on (`ORT_ENABLE_ALL`), one intra-op thread per physical "
+        "core and sequential execution. The CPU provider computes in the model's own element "
+        "types, so every benchmarked model, all FP32, runs in FP32. ONNX Runtime also gives "
+        "the reference outputs every row is compared with: the same provider with graph "
+        "optimisations off (`ORT_DISABLE_ALL`), in FP32. Its profiler reports the layout "
+        "conversions it inserts (`ReorderInput`, `ReorderOutput`) and its fused operators "
+        "(`FusedConv`) beside the graph's own operator types."
+    )
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -92,6 +105,13 @@ class OnnxRuntime(Adapter):
             "inter_op_num_threads": 1,
             "execution_mode": "ORT_SEQUENTIAL",
         }
+
+    def reference_settings(self) -> dict[str, Any]:
+        # Graph optimisations off: the reference is the graph as written, not a rewrite of it.
+        return {**self.settings(), "graph_optimization_level": "ORT_DISABLE_ALL"}
+
+    def reference_label(self, version: str) -> str:
+        return f"onnxruntime {version} CPUExecutionProvider ORT_DISABLE_ALL fp32"
 
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         return create_session(path, settings)

@@ -36,6 +36,14 @@ class OpenCvSession(Session):
 class OpenCv(Adapter):
     name = "opencv"
     module = "cv2"
+    display_name = "OpenCV DNN"
+    machine_settings = ("threads",)
+    methodology = (
+        "**OpenCV DNN** (adapter `opencv`) reads the model with `readNetFromONNX` and runs it "
+        "on the OpenCV backend and CPU target (`DNN_BACKEND_OPENCV`, `DNN_TARGET_CPU`), one "
+        "thread per physical core; the CPU target computes in FP32. Its per-layer timings "
+        "(`getPerfProfile`) are reported under OpenCV's own layer types."
+    )
 
     def settings(self) -> dict[str, Any]:
         return {

@@ -46,9 +46,30 @@ class OpenVinoSession(Session):
         ]
 
 
+OPENVINO_CPU_DOCS = (
+    "https://docs.openvino.ai/2024/openvino-workflow/running-inference/"
+    "inference-devices-and-modes/cpu-device.html"
+)
+PRECISION_HINT = "inference_precision_hint"
+
+
 class OpenVino(Adapter):
     name = "openvino"
     module = "openvino"
+    display_name = "OpenVINO"
+    methodology = (
+        "**OpenVINO** (adapter `openvino`) compiles the model for its CPU device with the "
+        "latency performance hint, the input shapes fixed to the row's. It chooses its "
+        "inference precision itself: on CPUs with native bf16 instructions (AVX512_BF16 or "
+        "AMX) its CPU plugin computes in bf16 instead of FP32 unless told otherwise "
+        f"([OpenVINO documentation: CPU device, floating-point data types]({OPENVINO_CPU_DOCS})). "
+        "bf16 keeps FP32's range but only 8 bits of mantissa, so the outputs move by an "
+        "amount the agreement columns show; in exchange the arithmetic is faster. OpenVINO is "
+        "therefore measured twice: as it behaves by default, and with "
+        "`inference_precision_hint=f32` (labelled *f32 hint*), which holds it to FP32. Its "
+        "profiler reports the nodes of its compiled graph, where an activation after a "
+        "convolution is part of the `Convolution` node."
+    )
 
     def version_of(self, runtime: Any) -> str | None:
         # "2026.4.1-22982-e213a147257-releases/2026/4" -> "2026.4.1"
@@ -60,7 +81,13 @@ class OpenVino(Adapter):
     def variants(self) -> list[dict[str, Any]]:
         # On CPUs with bf16 or fp16 units the plugin lowers FP32 models by default; the f32
         # variant shows how much of the speed comes from that and what it costs in accuracy.
-        return [self.settings(), {**self.settings(), "inference_precision_hint": "f32"}]
+        return [self.settings(), {**self.settings(), PRECISION_HINT: "f32"}]
+
+    def variant_label(self, settings: dict[str, Any]) -> str:
+        # The precision hint is the variant readers compare: "f32 hint", not a settings dump.
+        hint = settings.get(PRECISION_HINT)
+        rest = super().variant_label({k: v for k, v in settings.items() if k != PRECISION_HINT})
+        return ", ".join(part for part in (f"{hint} hint" if hint else "", rest) if part)
 
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         return OpenVinoSession(self.compile(path, settings, shapes))
@@ -83,8 +110,8 @@ class OpenVino(Adapter):
             if dynamic:
                 model.reshape(dynamic)
         config: dict[str, Any] = {"PERFORMANCE_HINT": settings["performance_hint"]}
-        if settings.get("inference_precision_hint"):
-            config["INFERENCE_PRECISION_HINT"] = settings["inference_precision_hint"]
+        if settings.get(PRECISION_HINT):
+            config["INFERENCE_PRECISION_HINT"] = settings[PRECISION_HINT]
         if perf_count:
             config["PERF_COUNT"] = True
         return core.compile_model(model, settings["device"], config)

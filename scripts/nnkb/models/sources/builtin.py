@@ -44,7 +44,7 @@ def _cached(spec: OnnxSpec, cache_dir: Path) -> Path | None:
     return None
 
 
-def load(spec: OnnxSpec, cache_dir: Path) -> Path:
+def load(spec: OnnxSpec, cache_dir: Path, repo_root: Path) -> Path:
     builder = BUILDERS.get(spec.builder or "")
     if builder is None:
         raise ModelSourceError(

@@ -25,7 +25,7 @@ def _package_dirs(import_name: str) -> list[Path]:
     return [Path(location).joinpath(*rest) for location in found.submodule_search_locations]
 
 
-def load(spec: OnnxSpec, cache_dir: Path) -> Path:
+def load(spec: OnnxSpec, cache_dir: Path, repo_root: Path) -> Path:
     dirs = _package_dirs(spec.import_name or "")
     if not dirs:
         raise ModelSourceError(
@@ -38,9 +38,10 @@ def load(spec: OnnxSpec, cache_dir: Path) -> Path:
         if not path.is_relative_to(folder.resolve()):
             raise ModelSourceError(f"onnx.resource: {spec.resource!r} points outside the package")
         if path.is_file():
-            check_sha256(path, spec.sha256 or "")
+            check_sha256(path, spec.sha256 or "", f"file {spec.resource} of package {spec.package}")
             return path
+    # The folders looked in are left out: they are absolute paths of this machine.
     raise ModelSourceError(
         f"onnx.resource: package {spec.import_name!r} has no file {spec.resource!r} "
-        f"(looked in {', '.join(str(d) for d in dirs)})"
+        f"(distribution {spec.package!r}, pinned in requirements-models.txt)"
     )
