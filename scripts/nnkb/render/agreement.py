@@ -19,6 +19,7 @@ from .cells import (
     precision_name,
     provenance,
     reference_runtime,
+    row_variant,
     runtime_link,
     runtime_name,
     settings_note,
@@ -98,7 +99,7 @@ def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
             "runtime_id": r.runtime,
             "settings": r.settings,
             "model": model_link(page, r.model),
-            "runtime": Md(runtime_link(page, r.runtime) + settings_note(r.settings_difference)),
+            "runtime": Md(runtime_link(page, r.runtime) + settings_note(row_variant(page, r))),
             "precision": precision_cell(r.precision),
             "abs": error_cell(r.max_abs_error),
             "rel": error_cell(r.max_rel_error),
@@ -123,8 +124,8 @@ def agreement_section(page: Page, frame: pd.DataFrame) -> str:
     parts = [
         "## Output agreement",
         (
-            "Each runtime's outputs for the same input, compared with a reference run of "
-            f"{escape_inline(runtime_name(page, reference_runtime(page)))} with graph optimisations off in FP32 "
+            "Each runtime's outputs for the same input, compared with the FP32 reference run "
+            f"of {escape_inline(runtime_name(page, reference_runtime(page)))} "
             "(the errors are the largest over all output elements; *Top-1 agrees* is checked "
             "for classifiers). A runtime that computes in lower precision, or fuses operations "
             f"differently, gives slightly different numbers: [how it is measured]"

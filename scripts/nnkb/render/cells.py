@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..bench.runtimes import reference_adapter
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
     METHODOLOGY_PATH,
@@ -31,15 +32,21 @@ def runtime_link(page: Page, adapter: str) -> Md:
     return Md(escape_inline(adapter))
 
 
-# The runtime whose FP32 run is the reference for speed-ups and output agreement.
-REFERENCE_RUNTIME = "onnxruntime"
-
-
 def reference_runtime(page: Page) -> str:
-    return REFERENCE_RUNTIME
+    """The runtime speed-ups are measured against and outputs compared with: the adapter whose
+    role is the FP32 reference; without one, the first runtime in the results."""
+    reference = reference_adapter(page.site.adapters)
+    if reference is not None:
+        return reference.name
+    runtimes = sorted(page.site.frame["runtime"].unique())
+    return str(runtimes[0]) if runtimes else ""
 
 
 def runtime_name(page: Page, adapter: str) -> str:
+    """How pages name a runtime: its adapter's display name, else its framework entry's name."""
+    known = page.site.adapters.get(adapter)
+    if known is not None and known.display_name:
+        return known.display_name
     for framework in page.kb.frameworks.values():
         if framework.benchmark_adapter == adapter:
             return framework.name
@@ -137,14 +144,19 @@ def all_provenance(page: Page) -> str | None:
     )
 
 
-def settings_note(difference: str) -> str:
-    """' (`k=v`)' after a runtime's name when a row's settings differ from its usual ones."""
-    return f" (`{escape_inline(difference)}`)" if difference else ""
+def settings_note(variant: str) -> str:
+    """' (`f32 hint`)' after a runtime's name when a row is a settings variant (page.variant)."""
+    return f" (`{escape_inline(variant)}`)" if variant else ""
 
 
-def variant_label(page: Page, runtime: str, difference: str) -> str:
-    """A runtime's name, and the settings that differ from its usual ones when some do."""
-    return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
+def variant_label(page: Page, runtime: str, variant: str) -> str:
+    """A runtime's name, and its settings variant when the row is one (page.variant)."""
+    return runtime_name(page, runtime) + (f" ({variant})" if variant else "")
+
+
+def row_variant(page: Page, row: Any) -> str:
+    """The settings variant of a results-frame row, as pages name it ('' if usual)."""
+    return page.site.variant(row.machine, row.model, row.runtime, row.settings)
 
 
 def settings_cell(page: Page, difference: str) -> Md:

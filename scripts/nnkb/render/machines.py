@@ -28,6 +28,7 @@ from .cells import (
     precision_cell,
     precision_name,
     provenance,
+    row_variant,
     runtime_link,
     spread_text,
     stability_counts,
@@ -123,7 +124,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     variants: dict[str, tuple[str, str]] = {}
     labels = []
     for r in rows.itertuples():
-        difference = r.settings_difference
+        difference = row_variant(page, r)
         label = r.runtime + (f" ({difference})" if difference else "")
         variants[label] = (r.runtime, difference)
         labels.append(label)

@@ -26,7 +26,9 @@ from .cells import (
     precision_cell,
     precision_name,
     provenance,
+    reference_runtime,
     runtime_link,
+    runtime_name,
     settings_cell,
     short_status,
     spread_cell,
@@ -160,7 +162,7 @@ def measured_section(page: Page, model: Model) -> str:
         "setting `nnkb bench` ran. Throughput is 1 / median (one stream); *Of peak* is "
         "2 × multiply-accumulates / median against the machine's measured FP32 peak; *Load* is "
         "the time to create the session; the errors compare the outputs with the FP32 "
-        "reference run of ONNX Runtime."
+        f"reference run of {escape_inline(runtime_name(page, reference_runtime(page)))}."
     )
     if rows["process_spread"].notna().any():
         intro += (

@@ -22,33 +22,23 @@ from .cells import (
 )
 from .page import Page
 from .tables import Column, Md, Table
-from .text import link
-
-OPENVINO_CPU_DOCS = (
-    "OpenVINO documentation: CPU device, floating-point data types",
-    (
-        "https://docs.openvino.ai/2024/openvino-workflow/running-inference/"
-        "inference-devices-and-modes/cpu-device.html"
-    ),
-)
 
 
 def precision_section(page: Page) -> str:
     frame = page.site.frame
     ok = frame[frame["status"] == analysis.OK]
     reduced = ok[ok["precision"].map(is_reduced_precision)]
-    title, url = OPENVINO_CPU_DOCS
     parts = [
         "## Precision and agreement",
         (
-            "Each row records the precision the runtime reports it computed in. ONNX Runtime's "
-            "CPU provider and OpenCV's CPU target compute in FP32. OpenVINO chooses its "
-            "inference precision itself: on CPUs with native bf16 instructions (AVX512_BF16 or "
-            "AMX) its CPU plugin computes in bf16 instead of FP32 unless told otherwise "
-            f"({link(title, url)}). bf16 keeps FP32's range but only 8 bits of mantissa, so "
-            "the outputs move by an amount the agreement columns show; in exchange the "
-            "arithmetic is faster. nnkb measures each runtime as it behaves "
-            "by default and reports the precision and the agreement beside the speed."
+            "Each row records the precision the runtime reports it computed in, and how far "
+            "its outputs are from the FP32 reference run for the same inputs. A runtime may "
+            "choose a lower precision itself (bf16 on CPUs with native bf16 instructions): "
+            "bf16 keeps FP32's range but only 8 bits of mantissa, so the outputs move by an "
+            "amount the agreement columns show; in exchange the arithmetic is faster. nnkb "
+            "measures each runtime as it behaves by default and reports the precision and the "
+            "agreement beside the speed; what each runtime does is under "
+            "[Runtime settings](#runtime-settings)."
         ),
     ]
     if reduced.empty:
@@ -111,12 +101,10 @@ def profiles_section(page: Page) -> str:
         "absolute times, and a share times the median is an estimate. Kernel time leaves out "
         "what the runtime does between kernels, so the shares describe the kernels only. And "
         "operator type names differ between runtimes, because each fuses and rewrites the "
-        "graph its own way: ONNX Runtime reports the layout conversions it inserts "
-        "(`ReorderInput`, `ReorderOutput`) and its fused operators (`FusedConv`), OpenVINO "
-        "reports the nodes of its compiled graph, where an activation after a convolution is "
-        "part of the `Convolution` node, and OpenCV DNN reports its layer types; an operator "
-        "of the graph missing from one runtime's profile ran there as part of another "
-        "operator type (fused, or under another name), not skipped."
+        "graph its own way (each runtime's names are described under "
+        "[Runtime settings](#runtime-settings)); an operator of the graph missing from one "
+        "runtime's profile ran there as part of another operator type (fused, or under "
+        "another name), not skipped."
     )
     count = f"In the current results, {len(rows)} of the {ok} ok row(s) carry a profile."
     return f"## Operator profiles\n\n{text}\n\n{count}"
@@ -150,7 +138,7 @@ def stability_section(page: Page) -> str:
         )
         names = ", ".join(
             f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}"
-            f"{settings_note(r.settings_difference)} "
+            f"{settings_note(page.site.variant(machine_id, r.model, r.runtime, r.settings))} "
             f"({spread_text(r.process_spread)})"
             for r in worst.itertuples()
         )

@@ -15,6 +15,7 @@ from .cells import (
     UNSTABLE_SPREAD,
     format_when,
     machine_link,
+    row_variant,
     runtime_link,
 )
 from .method_notes import precision_section, profiles_section, stability_section
@@ -130,9 +131,9 @@ def runtime_settings_section(page: Page) -> str:
     parts = [
         "## Runtime settings",
         (
-            "Each runtime's settings as the results record them. Tables on the site show a "
-            "row's settings as *usual* when they are these, and otherwise only the settings "
-            "that differ."
+            "What each runtime's adapter says about how it runs a model, and its settings as "
+            "the results record them. Tables on the site show a row's settings as *usual* "
+            "when they are these, and otherwise name the variant."
         ),
     ]
     if not usual:
@@ -149,10 +150,13 @@ def runtime_settings_section(page: Page) -> str:
                 if isinstance(v, str)
             }
         )
-        others = sorted(
-            set(site.frame.loc[site.frame["runtime"] == runtime, "settings_difference"]) - {""}
-        )
+        rows = site.frame[site.frame["runtime"] == runtime]
+        others = sorted({row_variant(page, r) for r in rows.itertuples()} - {""})
         parts.append(f"### {runtime_link(page, runtime)}")
+        adapter = site.adapters.get(runtime)
+        if adapter is not None and adapter.methodology:
+            # The adapter's own sentences: Markdown written by nnkb, not KB text.
+            parts.append(adapter.methodology)
         parts.append(
             f"Adapter `{escape_inline(runtime)}`"
             + (f", version {escape_inline(', '.join(versions))}" if versions else "")

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from ..analysis import results_frame, usual_settings
+from ..analysis import results_frame, settings_difference, settings_key, usual_settings
+from ..bench.runtimes import Adapter, load_adapters
 from ..kb import KB, Cited, Claim, Entry, Source
 from ..results import Machine, ResultsFile
 from .tables import Md
@@ -42,6 +43,22 @@ RESULTS_CSV = "api/results.csv"
 WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
 # Model pages' measured tables have a dozen columns: the table of contents goes too.
 WIDEST_PAGE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
+
+
+def variant_text(adapter: Adapter | None, settings: dict[str, Any], usual: dict[str, Any]) -> str:
+    """A settings variant as pages name it; '' when the settings are the runtime's usual ones.
+
+    Whether a row is a variant is decided by the results (its settings against the usual ones);
+    its name comes from the runtime's adapter (OpenVINO's "f32 hint"). Settings the adapter
+    does not know (rows of an older adapter) are named by their difference, `key=value`.
+    """
+    difference = settings_difference(settings, usual)
+    if not difference or adapter is None:
+        return difference
+    known = {key for variant in adapter.variants() for key in variant}
+    if not set(settings) <= known:
+        return difference
+    return adapter.variant_label(settings) or difference
 
 
 def machine_path(machine_id: str) -> str:
@@ -81,13 +98,23 @@ class SiteContext:
         return usual_settings(self.results_files)
 
     @cached_property
-    def _differences(self) -> dict[tuple[str, str, str, str], str]:
-        columns = ["machine", "model", "runtime", "settings", "settings_difference"]
-        return {(a, b, c, d): e for a, b, c, d, e in self.frame[columns].itertuples(index=False)}
+    def adapters(self) -> dict[str, Adapter]:
+        """The benchmark adapters nnkb has (bench/runtimes/), by name: labels and prose."""
+        return load_adapters()
 
-    def difference(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
-        """A row's settings where they differ from its runtime's usual ones ('' if usual)."""
-        return self._differences.get((machine, model, runtime, settings_key), "")
+    @cached_property
+    def _variants(self) -> dict[tuple[str, str, str, str], str]:
+        found = {}
+        for results in self.results_files:
+            for row in results.rows:
+                key = (results.machine.id, row.model, row.runtime, settings_key(row.settings))
+                usual = self.usual_settings.get(row.runtime, {})
+                found[key] = variant_text(self.adapters.get(row.runtime), row.settings, usual)
+        return found
+
+    def variant(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
+        """How pages name a row's settings variant ('' for its runtime's usual settings)."""
+        return self._variants.get((machine, model, runtime, settings_key), "")
 
     @cached_property
     def machines(self) -> dict[str, Machine]:

@@ -391,4 +391,4 @@ def where_the_time_goes(page: Page, model: Any) -> str | None:
 
 def row_label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
     """The runtime's name, with the row's settings where they differ from its usual ones."""
-    return variant_label(page, runtime, page.site.difference(machine, model, runtime, settings_key))
+    return variant_label(page, runtime, page.site.variant(machine, model, runtime, settings_key))

@@ -23,6 +23,7 @@ from .cells import (
     model_link,
     precision_name,
     provenance,
+    row_variant,
     runtime_link,
     runtime_name,
     settings_cell,
@@ -134,7 +135,7 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
             best = fp32.iloc[0]
             items.append(
                 f"fastest in FP32: {runtime_link(page, best.runtime)}"
-                + settings_note(best.settings_difference)
+                + settings_note(row_variant(page, best))
                 + f" at **{latency_cell(best.p50)}** "
                 + (
                     "(the same median)"
