@@ -38,9 +38,10 @@ def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
     """Explanations driven by the rows: reduced precision, top-1 disagreement, large errors."""
     ok = frame[frame["status"] == analysis.OK]
     sentences = []
-    reduced = ok[ok["precision"].map(is_reduced_precision)]
+    reduced = ok[ok["precision"].map(is_reduced_precision).astype(bool)]
+    reduced = reduced.assign(precision_name=[precision_name(p) for p in reduced["precision"]])
     for (machine, runtime, precision), rows in reduced.groupby(
-        ["machine", "runtime", reduced["precision"].map(precision_name)], sort=True
+        ["machine", "runtime", "precision_name"], sort=True
     ):
         errors = rows["max_rel_error"].dropna()
         models = ", ".join(model_link(page, m) for m in sorted(rows["model"].unique()))
