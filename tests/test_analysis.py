@@ -6,10 +6,8 @@ with NNKB_UPDATE_GOLDEN=1 and review the diff of the golden files.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +16,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from conftest import check_golden as golden_file
 from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
 from nnkb.render import numbers
@@ -25,7 +24,6 @@ from nnkb.results import ResultsFile, load_all
 from results_builder import results_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
-GOLDEN = Path(__file__).parent / "golden" / "analysis"
 
 
 def load_results() -> list[ResultsFile]:
@@ -47,19 +45,7 @@ def csv(df: pd.DataFrame) -> str:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NNKB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing; run the tests with NNKB_UPDATE_GOLDEN=1"
-    expected = path.read_text(encoding="utf-8")
-    diff = "".join(
-        difflib.unified_diff(
-            expected.splitlines(True), text.splitlines(True), str(path), "generated"
-        )
-    )
-    assert text == expected, f"{name} differs from its golden file:\n{diff}"
+    golden_file(f"analysis/{name}", text)
 
 
 # --- the fixture itself ------------------------------------------------------------------------

@@ -12,19 +12,17 @@ Image classification (top-1 on ImageNet-1k, floor 70 %):
 from __future__ import annotations
 
 import copy
-import difflib
-import os
 from pathlib import Path
 
 import pytest
 
+from conftest import check_golden as golden_file
 from nnkb import analysis
 from nnkb.kb import UseCase, load_kb
 from nnkb.render.reasoning import alternative_note, reasoning
 from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
-GOLDEN = Path(__file__).parent / "golden" / "analysis"
 
 
 @pytest.fixture
@@ -40,15 +38,7 @@ def frame():
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NNKB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing; run the tests with NNKB_UPDATE_GOLDEN=1"
-    expected = path.read_text(encoding="utf-8")
-    diff = difflib.unified_diff(expected.splitlines(True), text.splitlines(True), str(path), "new")
-    assert text == expected, f"{name} differs from its golden file:\n{''.join(diff)}"
+    golden_file(f"analysis/{name}", text)
 
 
 def by_machine(recs: list[analysis.Recommendation]) -> dict[str, analysis.Recommendation]:

@@ -6,7 +6,6 @@ output, rerun with --update-golden (or NNKB_UPDATE_GOLDEN=1) and review their di
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil
@@ -14,28 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from conftest import check_golden as golden_file
 from nnkb.render import entries
 from nnkb.render import site as site_module
 from nnkb.render.site import build_context, expand_nav, render_files, render_pages, render_site
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
-GOLDEN = Path(__file__).parent / "golden" / "render"
 REPO = "https://github.com/nnkb/nnkb"
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NNKB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing; run pytest with --update-golden"
-    expected = path.read_text(encoding="utf-8")
-    diff = "".join(
-        difflib.unified_diff(
-            expected.splitlines(True), text.splitlines(True), str(path), "generated"
-        )
-    )
-    assert text == expected, f"{name} differs from its golden file:\n{diff}"
+    golden_file(f"render/{name}", text)
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -32,6 +32,7 @@ from .cells import (
     runtime_link,
     spread_text,
     stability_counts,
+    variant_label,
 )
 from .numbers import format_flops
 from .page import (
@@ -125,7 +126,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     labels = []
     for r in rows.itertuples():
         difference = row_variant(page, r)
-        label = r.runtime + (f" ({difference})" if difference else "")
+        label = variant_label(page, r.runtime, difference)
         variants[label] = (r.runtime, difference)
         labels.append(label)
     efficiency = analysis.machine_efficiency(rows.assign(runtime=labels), machine_id)
