@@ -479,3 +479,13 @@ def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch):
     assert big.endswith("| ok, [**unstable**](../methodology.md#two-processes-per-row) |")
     twin = next(line for line in ranking.splitlines() if "[TwinNet]" in line)
     assert twin.endswith("| ok |")
+
+
+def test_a_package_model_file_is_located_without_building(tmp_path, monkeypatch):
+    """`package` and `file` sources are only located (with the repository root), never built."""
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = load_kb(Path(__file__).parent.parent / "kb")
+    model = kb.models["ppocr-mobile-v2-cls"]
+    found = existing_model_file(model, kb.root, set())
+    assert found is None or found.is_file()
+    assert not (tmp_path / "cache").exists()

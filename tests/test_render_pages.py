@@ -16,7 +16,7 @@ import pytest
 from conftest import check_golden as golden_file
 from nnkb.render import entries
 from nnkb.render import site as site_module
-from nnkb.render.site import build_context, expand_nav, render_files, render_pages, render_site
+from nnkb.render.site import build_context, expand_nav, render_files, render_pages
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
 REPO = "https://github.com/nnkb/nnkb"
@@ -36,7 +36,7 @@ def empty_model_cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pages() -> dict[str, str]:
-    return render_site(FIXTURE_KB, repo_url=REPO)
+    return render_pages(build_context(FIXTURE_KB, repo_url=REPO))
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_measured_section_without_results(tmp_path):
     kb = tmp_path / "kb"
     shutil.copytree(FIXTURE_KB, kb)
     shutil.rmtree(kb / "results")
-    page = render_site(kb)["models/resnet-18.md"]
+    page = render_pages(build_context(kb))["models/resnet-18.md"]
     assert "## Measured" in page and "Not measured yet" in page
 
 

@@ -1,7 +1,8 @@
 """All generated pages of the site as {docs path: Markdown}, and their place in the nav.
 
-The mkdocs hook (hook.py) calls `render_site` and adds the pages as virtual files; nothing
-here writes to disk, so `mkdocs serve` does not rebuild in a loop.
+The mkdocs hook (hook.py) calls `render_pages` and `render_files` on `build_context(kb)` and
+adds what they return as virtual files; nothing here writes to disk, so `mkdocs serve` does
+not rebuild in a loop.
 """
 
 from __future__ import annotations
@@ -108,11 +109,6 @@ def render_files(site: SiteContext) -> dict[str, str | bytes]:
     for build in FILE_BUILDERS:
         files.update(build(site))
     return files
-
-
-def render_site(kb_root: Path, repo_url: str = "") -> dict[str, str]:
-    """Every generated page of the site for the KB at `kb_root`."""
-    return render_pages(build_context(kb_root, repo_url))
 
 
 # --- navigation --------------------------------------------------------------------------

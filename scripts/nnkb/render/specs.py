@@ -59,9 +59,11 @@ def existing_model_file(model: Model, kb_root: Path, sha256s: set[str]) -> Path 
         return found[0] if found else None
     if spec.source in ("package", "file"):
         from ..models.sources import LOADERS
+        from ..models.sources.file import repository_root
 
         try:
-            return LOADERS[spec.source](spec, cache)  # locates and checks; builds nothing
+            # Locates and checks the file; builds nothing.
+            return LOADERS[spec.source](spec, cache, repository_root(kb_root))
         except (ModelSourceError, OSError, KeyError):
             return None
     return None
