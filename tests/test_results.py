@@ -32,7 +32,9 @@ def _machine(machine_id: str = "test-cpu-2c-00000000") -> results.Machine:
     )
 
 
-def _row(model: str = "m", runtime: str = "onnxruntime", key: str = "a" * 64, **extra) -> results.Row:
+def _row(
+    model: str = "m", runtime: str = "onnxruntime", key: str = "a" * 64, **extra
+) -> results.Row:
     committed = results.read(COMMITTED).rows[0]
     return replace(committed, model=model, runtime=runtime, key=key, **extra)
 

@@ -10,11 +10,20 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import NoReturn
+
+
+class Parser(argparse.ArgumentParser):
+    """A usage error is one line (what is wrong, where to read more) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _add_kb(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kb", type=Path, default=Path("kb"),
-                        help="knowledge base folder (default: kb)")
+    parser.add_argument(
+        "--kb", type=Path, default=Path("kb"), help="knowledge base folder (default: kb)"
+    )
 
 
 def positive_seconds(text: str) -> float:
@@ -29,7 +38,7 @@ def positive_seconds(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nnkb", description=__doc__.splitlines()[0])
+    parser = Parser(prog="nnkb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check every KB file and results file; report all problems")
@@ -40,14 +49,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", nargs="+", metavar="ID", help="only these kb/models ids")
     p.add_argument("--runtimes", nargs="+", metavar="NAME", help="only these runtime adapters")
     p.add_argument("--force", action="store_true", help="rerun rows even if their key is cached")
-    p.add_argument("--budget", type=positive_seconds, metavar="SECONDS",
-                   help="stop starting new rows after this many seconds")
-    p.add_argument("--row-budget", type=positive_seconds, metavar="SECONDS",
-                   help="time budget for the repetitions of one row")
-    p.add_argument("--timeout", type=positive_seconds, metavar="SECONDS",
-                   help="kill a row's subprocess after this many seconds")
-    p.add_argument("--results", type=Path, metavar="FILE",
-                   help="results file to write (default: KB/results/<machine-id>.json)")
+    p.add_argument(
+        "--budget",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="stop starting new rows after this many seconds",
+    )
+    p.add_argument(
+        "--row-budget",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="time budget for the repetitions of one row",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help="kill a row's subprocess after this many seconds",
+    )
+    p.add_argument(
+        "--results",
+        type=Path,
+        metavar="FILE",
+        help="results file to write (default: KB/results/<machine-id>.json)",
+    )
     p.add_argument("--dry-run", action="store_true", help="list the rows that would run")
 
     p = sub.add_parser("model", help="write a model's ONNX file and print its graph statistics")

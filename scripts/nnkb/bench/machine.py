@@ -194,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
             return 1
         if stored.machine.hardware.same_hardware(machine.hardware):
             # The peak is measured once per hardware; show the one the bench will use.
-            shown["hardware"]["peak"] = None if stored.machine.peak is None else stored.machine.peak.to_json()
+            shown["hardware"]["peak"] = (
+                None if stored.machine.peak is None else stored.machine.peak.to_json()
+            )
     print(json.dumps(shown, indent=2, sort_keys=True))
     return 0

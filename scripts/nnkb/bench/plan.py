@@ -126,6 +126,8 @@ def build_plan(
     plan = []
     for model in models:
         spec = onnx_spec(model)
+        if spec is None:  # select_models keeps only models with an ONNX file
+            continue
         path, sha, problem = materialize(model, cache_dir / "models")
         for adapter in adapters:
             version = versions.get(adapter.name)

@@ -27,8 +27,18 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..kb import KB, KBError, load_kb
-from ..results import Identity, Machine, ResultsError, ResultsFile, Row, locked, read, write_atomic
+from ..kb import KB, KBError, Model, load_kb
+from ..results import (
+    HardwarePart,
+    Identity,
+    Machine,
+    ResultsError,
+    ResultsFile,
+    Row,
+    locked,
+    read,
+    write_atomic,
+)
 from . import reference as ref
 from .isolate import run_worker
 from .machine import hardware_part, machine_id, machine_of, measure_peak, now_iso, software_part
@@ -44,7 +54,7 @@ from .rows import (
     with_process,
     with_result,
 )
-from .runtimes import load_adapters
+from .runtimes import Adapter, load_adapters
 from .settings import HARNESS
 
 BUDGET_SPENT = 3
@@ -193,7 +203,7 @@ class Run:
             self.written = True
 
 
-def _load(args: argparse.Namespace) -> tuple[KB, dict]:
+def _load(args: argparse.Namespace) -> tuple[KB, dict[str, Adapter]]:
     kb_root = Path(args.kb)
     if not kb_root.is_dir():
         raise PlanError(f"{kb_root}: no such knowledge base folder")
@@ -231,6 +241,8 @@ def _run(args: argparse.Namespace) -> int:
         plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
         unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
         return print_plan(plan, path, unverified)
+    if args.results and not path.parent.is_dir():
+        raise ResultsError(f"{path}: cannot write: the folder {path.parent} does not exist")
     if not args.results:
         try:  # a new KB has no results folder yet; --results names an existing folder
             default.parent.mkdir(exist_ok=True)
@@ -240,7 +252,15 @@ def _run(args: argparse.Namespace) -> int:
         return _run_locked(args, kb, models, runtimes, versions, hardware, path)
 
 
-def _run_locked(args, kb, models, runtimes, versions, hardware, path: Path) -> int:  # noqa: ANN001
+def _run_locked(
+    args: argparse.Namespace,
+    kb: KB,
+    models: list[Model],
+    runtimes: list[Adapter],
+    versions: dict[str, str | None],
+    hardware: HardwarePart,
+    path: Path,
+) -> int:
     started = clock()
     existing, stored = _stored(path, not args.results)
     # Rows of models deleted from the KB go at the next write; filtered-out models stay.
@@ -250,9 +270,13 @@ def _run_locked(args, kb, models, runtimes, versions, hardware, path: Path) -> i
     # Current rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]
 
-    peak = None
-    if existing and existing.machine.hardware.same_hardware(hardware):
-        peak = existing.machine.peak  # measured once per hardware, whatever the runtimes
+    if existing and not existing.machine.hardware.same_hardware(hardware):
+        # Rows measured here would sit beside rows of other hardware under one peak.
+        raise ResultsError(
+            f"{path}: holds results of machine '{existing.machine.id}', and this machine is "
+            f"'{machine_id(hardware)}' (other hardware); write to its own file instead"
+        )
+    peak = existing.machine.peak if existing else None  # measured once per hardware
     if peak is None and (to_run or unverified):
         peak = measure_peak()
     machine = machine_of(replace(hardware, peak=peak), software_part(versions)) if peak else None

@@ -123,8 +123,9 @@ def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
 def _number(obj: dict[str, Any], name: str) -> float | None:
     """A positive finite time, else None: the schema reports the others, once."""
     value = obj.get(name)
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return value if ok and math.isfinite(value) and value > 0 else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
 
 
 def _check_row(
@@ -198,9 +199,7 @@ def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[s
             )
     processes = row.get("processes")
     medians = [
-        m
-        for e in processes or []
-        if isinstance(e, dict) and (m := _number(e, "p50")) is not None
+        m for e in processes or [] if isinstance(e, dict) and (m := _number(e, "p50")) is not None
     ]
     p50 = _number(latency, "p50")
     if medians and p50 is not None and p50 != min(medians):

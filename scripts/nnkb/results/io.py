@@ -19,7 +19,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..report import Problem, field_path, suggest
-from ..yamlsafe import LoadedYaml
+from ..yamlsafe import LoadedYaml, Pointer
 from .check import check_results_file
 from .model import ResultsFile
 
@@ -46,7 +46,7 @@ def _read(path: Path, named: bool = True) -> tuple[ResultsFile, LoadedYaml]:
 def _raise_first(problems: list[Problem]) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
-        raise ResultsError(sorted(problems)[0].line_text() + more)
+        raise ResultsError(min(problems).line_text() + more)
 
 
 def load_all(kb_root: Path) -> list[ResultsFile]:
@@ -56,31 +56,48 @@ def load_all(kb_root: Path) -> list[ResultsFile]:
     folder = root / "results"
     if not folder.is_dir():
         return []
-    known = {c: {p.stem for p in (root / c).glob("*.yaml")} for c in ("models", "hardware")}
+    known = {c: sorted(p.stem for p in (root / c).glob("*.yaml")) for c in ("models", "hardware")}
     loaded_files = []
     for path in sorted(folder.glob("*.json")):
-        if path.name.startswith("."):
-            continue
-        results, loaded = _read(path)
-        problems = []
-
-        def unknown(pointer: tuple[str | int, ...], kind: str, value: str, folder: str) -> None:
-            mark = loaded.mark_for(pointer)
-            problems.append(
-                Problem(str(path), mark.line, mark.col, path.stem, field_path(pointer),
-                        f"unknown {kind} '{value}' (no {folder}/{value}.yaml)"
-                        + suggest(value, sorted(known[folder])))  # fmt: skip
-            )
-
-        hardware_class = results.machine.hardware_class
-        if hardware_class is not None and hardware_class not in known["hardware"]:
-            unknown(("machine", "hardware_class"), "hardware class", hardware_class, "hardware")
-        for i, row in enumerate(results.rows):
-            if row.model not in known["models"]:
-                unknown(("rows", i, "model"), "model", row.model, "models")
-        _raise_first(problems)
-        loaded_files.append(results)
+        if not path.name.startswith("."):
+            results, loaded = _read(path)
+            _raise_first(_unknown_ids(results, loaded, known))
+            loaded_files.append(results)
     return loaded_files
+
+
+def _unknown_ids(
+    results: ResultsFile, loaded: LoadedYaml, known: dict[str, list[str]]
+) -> list[Problem]:
+    """The reference checks of `nnkb validate` for one results file: models, hardware class."""
+    path = results.path or Path("results.json")
+    references: list[tuple[Pointer, str, str | None, str]] = [
+        (
+            ("machine", "hardware_class"),
+            "hardware class",
+            results.machine.hardware_class,
+            "hardware",
+        )
+    ]
+    references += [
+        (("rows", i, "model"), "model", r.model, "models") for i, r in enumerate(results.rows)
+    ]
+    problems = []
+    for pointer, kind, value, collection in references:
+        if value is not None and value not in known[collection]:
+            mark = loaded.mark_for(pointer)
+            message = f"unknown {kind} '{value}' (no {collection}/{value}.yaml)"
+            problems.append(
+                Problem(
+                    str(path),
+                    mark.line,
+                    mark.col,
+                    path.stem,
+                    field_path(pointer),
+                    message + suggest(value, known[collection]),
+                )
+            )
+    return problems
 
 
 def write_atomic(path: Path, results: ResultsFile) -> bool:

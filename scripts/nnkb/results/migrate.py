@@ -52,7 +52,8 @@ def migrate_row(row: Json, input_seed: int) -> Json:
     agreement = out["agreement"]
     if isinstance(agreement, dict):
         out["agreement"] = {
-            k: agreement.get(k) for k in ("reference", "max_abs_error", "max_rel_error", "top1_agree")
+            k: agreement.get(k)
+            for k in ("reference", "max_abs_error", "max_rel_error", "top1_agree")
         }
     out["key"] = row_key(
         out["model"],
@@ -134,7 +135,7 @@ def _check(tmp: Path, target: Path) -> ResultsFile:
     """The migrated document, checked as `read` checks it (its name is the machine id)."""
     problems, loaded = check_results_file(tmp, str(target), named=False)
     if problems:
-        raise ResultsError(f"migrated {target} would not validate: {sorted(problems)[0].line_text()}")
+        raise ResultsError(f"migrated {target} would not validate: {min(problems).line_text()}")
     assert loaded is not None
     return ResultsFile.from_json(loaded.data, target)
 

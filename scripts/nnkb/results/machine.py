@@ -1,0 +1,130 @@
+"""The machine section of a results file: what the machine is (the hardware part, which
+names it and holds its measured peak) and what ran on it (the software part)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The machine's measured FP32 matrix-multiply rate, FLOP/s."""
+
+    fp32_flops: float
+    method: str
+    measured_at: str
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Peak:
+        return cls(obj["fp32_flops"], obj["method"], obj["measured_at"])
+
+    def to_json(self) -> Json:
+        return {
+            "fp32_flops": self.fp32_flops,
+            "method": self.method,
+            "measured_at": self.measured_at,
+        }
+
+
+@dataclass(frozen=True)
+class HardwarePart:
+    """What the machine is: decides the machine id, and the peak belongs to it."""
+
+    cpu_model: str
+    arch: str
+    physical_cores: int
+    logical_cpus: int
+    isa_features: tuple[str, ...]
+    memory_bytes: int
+    peak: Peak | None = None
+
+    def identity(self) -> Json:
+        """The fields that name the hardware (no peak). Memory is rounded to GiB: the
+        kernel's reserved share moves MemTotal between boots."""
+        return {
+            "cpu_model": self.cpu_model,
+            "arch": self.arch,
+            "physical_cores": self.physical_cores,
+            "logical_cpus": self.logical_cpus,
+            "isa_features": sorted(self.isa_features),
+            "memory_bytes": round(self.memory_bytes / 2**30),
+        }
+
+    def same_hardware(self, other: HardwarePart) -> bool:
+        return self.identity() == other.identity()
+
+    @classmethod
+    def from_json(cls, obj: Json) -> HardwarePart:
+        peak = obj.get("peak")
+        return cls(
+            obj["cpu_model"],
+            obj["arch"],
+            obj["physical_cores"],
+            obj["logical_cpus"],
+            tuple(obj["isa_features"]),
+            obj["memory_bytes"],
+            None if peak is None else Peak.from_json(peak),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "cpu_model": self.cpu_model,
+            "arch": self.arch,
+            "physical_cores": self.physical_cores,
+            "logical_cpus": self.logical_cpus,
+            "isa_features": list(self.isa_features),
+            "memory_bytes": self.memory_bytes,
+            "peak": None if self.peak is None else self.peak.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class SoftwarePart:
+    """What ran on the machine when the file was last written; runtime versions are also in
+    each row (and its key), so a change here reruns rows, never the peak."""
+
+    os: str
+    python: str
+    runtimes: dict[str, str | None]
+
+    @classmethod
+    def from_json(cls, obj: Json) -> SoftwarePart:
+        return cls(obj["os"], obj["python"], dict(obj["runtimes"]))
+
+    def to_json(self) -> Json:
+        return {"os": self.os, "python": self.python, "runtimes": dict(self.runtimes)}
+
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    label: str | None
+    hardware_class: str | None  # kb/hardware id (JSON: "hardware_class")
+    hardware: HardwarePart
+    software: SoftwarePart
+
+    @property
+    def peak(self) -> Peak | None:
+        return self.hardware.peak
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Machine:
+        return cls(
+            obj["id"],
+            obj.get("label"),
+            obj.get("hardware_class"),
+            HardwarePart.from_json(obj["hardware"]),
+            SoftwarePart.from_json(obj["software"]),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "hardware_class": self.hardware_class,
+            "hardware": self.hardware.to_json(),
+            "software": self.software.to_json(),
+        }
