@@ -65,6 +65,13 @@ def test_thread_counts_follow_the_machine_and_are_no_variant():
     assert ort.variant_label(settings) == "execution_mode=unset"
 
 
+def test_rows_of_an_adapter_this_installation_lacks_keep_their_name():
+    adapters = load_adapters()
+    f32 = adapters["openvino"].variants()[1]
+    assert runtimes.label_for(adapters, "openvino", f32) == "OpenVINO (f32 hint)"
+    assert runtimes.label_for(adapters, "tensorrt", {"fp16": True}) == "tensorrt"
+
+
 def test_each_adapter_says_what_the_methodology_page_says_about_it():
     for name, adapter in load_adapters().items():
         assert adapter.methodology.startswith(f"**{REAL[name]}** (adapter `{name}`)")

@@ -114,8 +114,12 @@ def test_memory_fraction_defaults_to_the_setting_and_refuses_bad_values(monkeypa
     assert cap is not None and cap.bytes == int(psutil.virtual_memory().total * 0.25)
     for bad in ("0", "-0.5", "1.5", "nan", "inf", "half"):
         monkeypatch.setenv(isolate.MEMORY_FRACTION_ENV, bad)
-        with pytest.raises(ValueError, match=r"expected a number greater than 0 and at most 1"):
+        with pytest.raises(
+            isolate.WorkerSettingError, match=r"expected a number greater than 0 and at most 1"
+        ):
             isolate.memory_fraction()
+        with pytest.raises(isolate.WorkerSettingError):  # before any worker process starts
+            isolate.run_worker({"kind": "reference"}, timeout=1)
 
 
 def test_no_cap_where_the_platform_has_no_resource_module(monkeypatch):

@@ -46,6 +46,10 @@ ABSOLUTE_PATH = re.compile(
 )
 
 
+class WorkerSettingError(ValueError):
+    """A worker setting from the environment that cannot be used; no row can run with it."""
+
+
 @dataclass(frozen=True)
 class MemoryCap:
     """The address space a worker may use, and where the number comes from."""
@@ -62,7 +66,8 @@ class MemoryCap:
 
 
 def memory_fraction() -> float:
-    """The fraction of the machine's memory a worker may use. ValueError for a bad setting."""
+    """The fraction of the machine's memory a worker may use; WorkerSettingError for a bad
+    NNKB_WORKER_MEMORY_FRACTION (`nnkb bench` checks it before the first row)."""
     text = os.environ.get(MEMORY_FRACTION_ENV, "").strip()
     if not text:
         return WORKER_MEMORY_FRACTION
@@ -71,7 +76,7 @@ def memory_fraction() -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and 0 < value <= 1):
-        raise ValueError(
+        raise WorkerSettingError(
             f"{MEMORY_FRACTION_ENV}={text!r}: expected a number greater than 0 and at most 1 "
             "(the fraction of the machine's memory a benchmark worker may use)"
         )

@@ -15,10 +15,19 @@ import os
 import pkgutil
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from .base import Adapter, Session
 
-__all__ = ["EXTRA_ENV", "Adapter", "AdapterError", "Session", "load_adapters", "reference_adapter"]
+__all__ = [
+    "EXTRA_ENV",
+    "Adapter",
+    "AdapterError",
+    "Session",
+    "label_for",
+    "load_adapters",
+    "reference_adapter",
+]
 
 EXTRA_ENV = "NNKB_EXTRA_ADAPTERS"
 # Modules of this folder that hold shared code, not a runtime.
@@ -91,3 +100,11 @@ def reference_adapter(adapters: dict[str, Adapter]) -> Adapter | None:
             "computes the FP32 reference outputs"
         )
     return chosen[0] if chosen else None
+
+
+def label_for(adapters: dict[str, Adapter], runtime: str, settings: dict[str, Any]) -> str:
+    """How pages name a results row's runtime and settings: its adapter's label, or the
+    adapter name itself for a row measured with an adapter this installation does not have
+    (a results file from another machine)."""
+    adapter = adapters.get(runtime)
+    return adapter.label(settings) if adapter is not None else runtime
