@@ -94,4 +94,5 @@ def check_golden(name: str, text: str) -> None:
 
 @pytest.fixture
 def golden() -> Callable[[str, str], None]:
+    """The golden-file check, `golden("render/models-index.md", text)`."""
     return check_golden

@@ -16,7 +16,6 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from conftest import check_golden as golden_file
 from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
 from nnkb.render import numbers
@@ -42,10 +41,6 @@ def frame():
 
 def csv(df: pd.DataFrame) -> str:
     return df.to_csv(index=False, float_format="%.6g", lineterminator="\n")
-
-
-def check_golden(name: str, text: str) -> None:
-    golden_file(f"analysis/{name}", text)
 
 
 # --- the fixture itself ------------------------------------------------------------------------
@@ -96,7 +91,7 @@ def test_fixture_loads_as_typed_kb(kb):
 # --- results_frame -----------------------------------------------------------------------------
 
 
-def test_results_frame_has_one_row_per_result_row(frame):
+def test_results_frame_has_one_row_per_result_row(frame, golden):
     assert list(frame.columns) == analysis.RESULT_COLUMNS
     assert len(frame) == sum(len(r.rows) for r in load_results())
     assert sorted(frame["machine"].unique()) == ["arm-test", "x86-test"]
@@ -116,7 +111,7 @@ def test_results_frame_has_one_row_per_result_row(frame):
     assert failed["status"] == "failed"
     assert "HardSwish" in failed["reason"]
     assert math.isnan(failed["p50"]) and math.isnan(failed["throughput"])
-    check_golden("results-frame.csv", csv(frame))
+    golden("analysis/results-frame.csv", csv(frame))
 
 
 def test_results_frame_of_nothing_is_empty_with_columns():
@@ -134,9 +129,9 @@ def test_settings_key_is_stable_and_readable():
 
 
 @pytest.mark.parametrize("use_case", ["anomaly-detection", "image-classification"])
-def test_ranking_golden(kb, frame, use_case):
+def test_ranking_golden(kb, frame, use_case, golden):
     ranking = analysis.use_case_ranking(kb, frame, use_case)
-    check_golden(f"ranking-{use_case}.csv", csv(ranking))
+    golden(f"analysis/ranking-{use_case}.csv", csv(ranking))
 
 
 def test_ranking_takes_each_models_best_ok_runtime(kb, frame):
@@ -236,10 +231,10 @@ def test_pareto_front_skips_rows_that_did_not_run():
     assert list(analysis.pareto_front(ranking)["model"]) == ["a"]
 
 
-def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame):
+def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame, golden):
     ranking = analysis.use_case_ranking(kb, frame, "anomaly-detection")
     front = analysis.pareto_front(ranking)
-    check_golden("pareto-anomaly-detection.csv", csv(front))
+    golden("analysis/pareto-anomaly-detection.csv", csv(front))
     by_machine = front.groupby("machine")["model"].apply(list).to_dict()
     # mid-net ties twin-net on latency with a lower AUROC, so it is dominated.
     assert by_machine == {
@@ -251,9 +246,9 @@ def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame):
 # --- runtimes and machines ---------------------------------------------------------------------
 
 
-def test_runtime_speedups_arithmetic(frame):
+def test_runtime_speedups_arithmetic(frame, golden):
     speedups = analysis.runtime_speedups(frame, "onnxruntime")
-    check_golden("speedups.csv", csv(speedups))
+    golden("analysis/speedups.csv", csv(speedups))
     s = speedups.set_index(["machine", "model", "runtime"])["speedup"]
     assert s[("x86-test", "mid-net", "openvino")] == pytest.approx(0.006 / 0.005)
     # Baseline is onnxruntime's best settings (2 threads, 2.0 ms), not the 1-thread row.
@@ -286,9 +281,9 @@ def test_runtime_speedup_is_nan_without_an_ok_baseline():
     assert ("x", "onnxruntime") not in s.index
 
 
-def test_load_failures_lists_every_row_that_is_not_ok(frame):
+def test_load_failures_lists_every_row_that_is_not_ok(frame, golden):
     failures = analysis.load_failures(frame)
-    check_golden("failures.csv", csv(failures))
+    golden("analysis/failures.csv", csv(failures))
     assert len(failures) == int((frame["status"] != "ok").sum()) == 7
     opencv = failures[(failures["runtime"] == "opencv") & (failures["machine"] == "x86-test")]
     assert list(zip(opencv["model"], opencv["status"])) == [
@@ -298,9 +293,9 @@ def test_load_failures_lists_every_row_that_is_not_ok(frame):
     assert "Can't create layer of type 'HardSwish'" in opencv["reason"].iloc[0]
 
 
-def test_machine_efficiency(frame):
+def test_machine_efficiency(frame, golden):
     eff = analysis.machine_efficiency(frame, "x86-test")
-    check_golden("efficiency-x86-test.csv", csv(eff))
+    golden("analysis/efficiency-x86-test.csv", csv(eff))
     assert eff.attrs == {"machine": "x86-test", "peak_flops": 4e11}
     tiny = eff.set_index(["model", "runtime"]).loc[("tiny-net", "openvino")]
     assert tiny["flops"] == 1e8

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_golden as golden_file
 from nnkb import analysis
 from nnkb.kb import UseCase, load_kb
 from nnkb.render.reasoning import alternative_note, reasoning
@@ -37,10 +36,6 @@ def frame():
     return analysis.results_frame(read(p) for p in files)
 
 
-def check_golden(name: str, text: str) -> None:
-    golden_file(f"analysis/{name}", text)
-
-
 def by_machine(recs: list[analysis.Recommendation]) -> dict[str, analysis.Recommendation]:
     return {r.machine: r for r in recs}
 
@@ -50,7 +45,7 @@ def why(kb, rec: analysis.Recommendation) -> str:
     return reasoning(rec, kb.use_cases[rec.use_case])
 
 
-def test_recommendations_golden(kb, frame):
+def test_recommendations_golden(kb, frame, golden):
     """The full reasoning texts, reviewed in tests/golden/analysis/recommendations.md."""
     lines = []
     for use_case in sorted(kb.use_cases):
@@ -58,7 +53,7 @@ def test_recommendations_golden(kb, frame):
             lines += [f"## {use_case} on {rec.machine}: {rec.outcome}", "", why(kb, rec), ""]
             lines += [f"- {a.verdict}: {alternative_note(rec, a)}" for a in rec.alternatives]
             lines += [""]
-    check_golden("recommendations.md", "\n".join(lines))
+    golden("analysis/recommendations.md", "\n".join(lines))
 
 
 def test_fastest_model_meeting_the_floor_wins_and_ties_go_to_accuracy(kb, frame):

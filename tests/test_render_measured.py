@@ -24,7 +24,6 @@ from nnkb.kb import load_kb
 from nnkb.render.numbers import format_latency
 from nnkb.render.site import build_context, offline_html, render_files, render_pages
 from nnkb.render.specs import existing_model_file, histogram_text, onnx_structure
-from test_render_pages import check_golden
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"
@@ -59,7 +58,7 @@ def section(page: str, heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("page", "golden"),
+    ("page", "golden_name"),
     [
         ("use_cases/anomaly-detection.md", "use-case-anomaly-detection.md"),
         ("use_cases/image-classification.md", "use-case-image-classification.md"),
@@ -69,8 +68,8 @@ def section(page: str, heading: str) -> str:
         ("models/big-net.md", "models-big-net.md"),
     ],
 )
-def test_page_matches_golden(pages, page, golden):
-    check_golden(golden, pages[page])
+def test_page_matches_golden(pages, page, golden_name, golden):
+    golden(f"render/{golden_name}", pages[page])
 
 
 # --- use case page ---------------------------------------------------------------------------

@@ -13,17 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import check_golden as golden_file
 from nnkb.render import entries
 from nnkb.render import site as site_module
 from nnkb.render.site import build_context, expand_nav, render_files, render_pages
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
 REPO = "https://github.com/nnkb/nnkb"
-
-
-def check_golden(name: str, text: str) -> None:
-    golden_file(f"render/{name}", text)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -45,7 +40,7 @@ def files() -> dict[str, str | bytes]:
 
 
 @pytest.mark.parametrize(
-    ("page", "golden"),
+    ("page", "golden_name"),
     [
         ("models/resnet-18.md", "models-resnet-18.md"),
         ("models/index.md", "models-index.md"),
@@ -53,8 +48,8 @@ def files() -> dict[str, str | bytes]:
         ("frameworks/install.md", "frameworks-install.md"),
     ],
 )
-def test_page_matches_golden(pages, page, golden):
-    check_golden(golden, pages[page])
+def test_page_matches_golden(pages, page, golden_name, golden):
+    golden(f"render/{golden_name}", pages[page])
 
 
 def test_every_entry_and_collection_has_a_page(pages):
