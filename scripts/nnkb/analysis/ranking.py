@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from nnkb.kb import KB, Accuracy, Claim, Model, UseCase
+from nnkb.kb import KB, Accuracy, Claim, Framework, Model, UseCase
 
 from .frame import OK, best_ok, machines
 
@@ -28,6 +28,19 @@ RANKING_COLUMNS = [
     "accuracy", "accuracy_unit", "meets_floor",
 ]
 # fmt: on
+
+
+def adapters_of(framework: Framework) -> list[str]:
+    """The benchmark adapters that measure a framework entry's runtime (empty: none).
+
+    The KB is moving from one `benchmark_adapter` to a list, `benchmark_adapters`; this is the
+    one place that reads either, so pages and analysis follow whichever the KB has.
+    """
+    names = getattr(framework, "benchmark_adapters", None)
+    if names is not None:
+        return list(names)
+    single = getattr(framework, "benchmark_adapter", None)
+    return [single] if single else []
 
 
 def use_case_of(kb: KB, use_case_id: str) -> UseCase:
@@ -258,9 +271,7 @@ def hardware_outlook(
                 machines=tuple(measured.get(hardware, [])),
                 notes=tuple(notes.get(hardware, [])),
                 runtimes=tuple(runtimes),
-                benchmarked_runtimes=tuple(
-                    r for r in runtimes if kb.frameworks[r].benchmark_adapter
-                ),
+                benchmarked_runtimes=tuple(r for r in runtimes if adapters_of(kb.frameworks[r])),
             )
         )
     return outlook

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
@@ -27,7 +28,7 @@ from .text import escape_inline, escape_label, escape_plain
 def runtime_link(page: Page, adapter: str) -> Md:
     """The framework page of the runtime a benchmark adapter drives, or the adapter name."""
     for framework in page.kb.frameworks.values():
-        if framework.benchmark_adapter == adapter:
+        if adapter in adapters_of(framework):
             return page.link_entry(framework)
     return Md(escape_inline(adapter))
 
@@ -48,7 +49,7 @@ def runtime_name(page: Page, adapter: str) -> str:
     if known is not None and known.display_name:
         return known.display_name
     for framework in page.kb.frameworks.values():
-        if framework.benchmark_adapter == adapter:
+        if adapter in adapters_of(framework):
             return framework.name
     return adapter
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.ranking import adapters_of
 from ..results import ResultsFile
 from .page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
 from .tables import Column, Md, Table
@@ -176,7 +177,7 @@ def frameworks_csv(site: SiteContext) -> str:
             "hardware": _join(f.hardware),
             "onnx_exports": bool(f.data["onnx"]["exports"]),
             "onnx_runs": bool(f.data["onnx"]["runs"]),
-            "benchmark_adapter": f.benchmark_adapter,
+            "benchmark_adapters": _join(adapters_of(f)),
         }
         for framework_id, f in sorted(site.kb.frameworks.items())
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..kb import Source
-from .cells import all_provenance
+from .cells import all_provenance, runtime_name
 from .page import Page, SiteContext, cited_value, index_path
 from .platforms import (
     INSTALL_SYSTEMS,
@@ -82,10 +82,7 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
         if rec.model is None:
             parts.append(f"none on {escape_inline(rec.machine_label)}")
             continue
-        runtime = next(
-            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == rec.runtime),
-            rec.runtime or "",
-        )
+        runtime = runtime_name(page, rec.runtime or "")
         parts.append(
             f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
             f"{format_latency(rec.p50)} ({escape_inline(rec.machine_label)})"
@@ -132,10 +129,7 @@ def fastest_cell(page: Page, model_id: str) -> str | None:
     parts = []
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
-        runtime = next(
-            (f.name for f in page.kb.frameworks.values() if f.benchmark_adapter == best.runtime),
-            best.runtime,
-        )
+        runtime = runtime_name(page, best.runtime)
         parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")
     return "; ".join(parts) or None
 

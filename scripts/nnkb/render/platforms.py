@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..analysis.ranking import adapters_of
 from ..kb import Framework, Hardware, Source
 from .entry_sections import (
     claims,
@@ -94,8 +95,11 @@ def framework_facts(page: Page, framework: Framework) -> str:
             ),
             (
                 "Measured by nnkb",
-                Md(f"yes, adapter `{escape_inline(framework.benchmark_adapter)}`")
-                if framework.benchmark_adapter
+                Md(
+                    "yes, adapter "
+                    + ", ".join(f"`{escape_inline(a)}`" for a in adapters_of(framework))
+                )
+                if adapters_of(framework)
                 else None,
             ),
         ]

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
+from ..analysis.frame import ratio
 from ..kb import UseCase
 from . import charts
 from .cells import (
@@ -107,7 +108,8 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     speed = (
         f"median latency **{latency_cell(row.p50)}** "
         f"(95% CI {ci_cell(row.ci95_low, row.ci95_high)}), p90 {latency_cell(row.p90)}, "
-        f"{float(row.throughput):,.3g} inferences per second on one stream"
+        f"{(throughput_cell(row.throughput) or '–').removesuffix('/s')} inferences per second "
+        "on one stream"
     )
     accuracy = (
         f"cited {escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])}: "
@@ -187,7 +189,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
-                "throughput": throughput_cell(1.0 / row.p50) if ok and row.p50 else None,
+                "throughput": throughput_cell(ratio(1.0, row.p50)) if ok else None,
                 "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
                 "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
                 "status": status_cell(page, row.status, row.process_spread),
