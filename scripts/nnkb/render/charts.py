@@ -28,14 +28,16 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 # An explicit style instead of a named template: plotly embeds the whole template in every
 # figure's JSON (about 6 kB each), and a named one may change between plotly releases.
 _AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#bbbbbb", "zerolinecolor": "#cccccc"}
-_LAYOUT = {
+_MARGIN = {"l": 70, "r": 30, "t": 100, "b": 60}
+_HEIGHT = 460
+_LAYOUT: dict[str, Any] = {
     "template": "none",
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "xaxis": _AXIS,
     "yaxis": _AXIS,
-    "height": 460,
-    "margin": {"l": 70, "r": 30, "t": 100, "b": 60},
+    "height": _HEIGHT,
+    "margin": _MARGIN,
     "title": {"x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     "font": {"size": 13},
@@ -69,9 +71,9 @@ def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str
     if not data:
         return axis
     low, high = min(data) / 1.5, max(data) * 1.5
-    ticks = []
+    ticks: list[float] = []
     for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
-        ticks += [_num(m * 10.0**exponent) for m in (1, 2, 5)]
+        ticks += [float(f"{m * 10.0**exponent:.6g}") for m in (1, 2, 5)]
     ticks = [t for t in ticks if low <= t <= high]
     axis.update(
         range=[_num(math.log10(low)), _num(math.log10(high))],
@@ -207,8 +209,8 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         barmode="group",
         yaxis={"title": {"text": f"{_esc(baseline)} median / runtime median"}},
         xaxis={"tickangle": -45 if turned else 0},
-        margin={**_LAYOUT["margin"], "b": 60 + (7 * longest if turned else 0)},
-        height=_LAYOUT["height"] + (7 * longest if turned else 0),
+        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
+        height=_HEIGHT + (7 * longest if turned else 0),
     )
     if not len(rows):
         _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")

@@ -248,7 +248,9 @@ def what_sets_them_apart(
         return []
     ran_ranks = set().union(*(_input_ranks(page, m) for m in ran))
     ran_ops = [_operators(page, m) for m in ran]
-    known_ops = set().union(*ran_ops) if all(o is not None for o in ran_ops) else None
+    known_ops: set[str] | None = None
+    if all(o is not None for o in ran_ops):
+        known_ops = set().union(*(o for o in ran_ops if o is not None))
     sentences = []
     for model_id in failed_models:
         hints = []

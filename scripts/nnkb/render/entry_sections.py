@@ -21,7 +21,8 @@ from .text import escape_inline, escape_text, link
 
 
 def claims(raw: Sequence[dict[str, Any]] | None) -> list[Claim]:
-    return [Claim(c["text"], Source.of(c["source"])) for c in raw or []]
+    # The schema requires a source on every claim.
+    return [Claim(c["text"], Source(c["source"]["title"], c["source"]["url"])) for c in raw or []]
 
 
 def facts_table(rows: Sequence[tuple[str, str | Md | None]]) -> str:

@@ -64,10 +64,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             _titles[src_uri] = entry.name
     for machine_id, machine in site.machines.items():
         _titles[machine_path(machine_id)] = machine.label or machine_id
-    for path, content in render_files(site).items():
+    for path, data in render_files(site).items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
-        files.append(File.generated(config, path, content=content))
+        files.append(File.generated(config, path, content=data))
     config.nav = expand_nav(config.nav, site.kb, list(site.machines))
     if files.get_file_from_path(PLOTLY_JS) is None:
         files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))

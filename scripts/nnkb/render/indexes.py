@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..kb import Source
 from .cells import all_provenance, runtime_name
@@ -32,7 +33,7 @@ def _page(site: SiteContext, path: str, parts: list[str | None]) -> str:
 
 def use_cases_index(site: SiteContext) -> str:
     page = Page(site, index_path("use_cases"))
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "name": u.name,
             "use_case": page.link_entry(u),

@@ -174,7 +174,7 @@ def measured_section(page: Page, model: Model) -> str:
     if rows.empty:
         empty = "*Not measured yet: run `nnkb bench` to add this model's rows.*"
         return f"## Measured\n\n{intro}\n\n{empty}"
-    parts = [f"## Measured\n\n{intro}"]
+    parts: list[str | None] = [f"## Measured\n\n{intro}"]
     parts.append(machines_side_by_side(page, rows))
     for machine_id in sorted(rows["machine"].unique()):
         mine = rows[rows["machine"] == machine_id]

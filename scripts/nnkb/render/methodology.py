@@ -51,7 +51,7 @@ def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
 def procedure(h: dict[str, Any]) -> str:
     """The measurement procedure in sentences, every number taken from the harness."""
 
-    def get(key: str, default: str = "?") -> Any:
+    def get(key: str, default: Any = "?") -> Any:
         return h.get(key, default)
 
     ci_percent = f"{float(get('ci_target', 0)) * 100:g}" if "ci_target" in h else "?"

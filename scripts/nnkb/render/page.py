@@ -135,7 +135,7 @@ class Page:
     def __init__(self, site: SiteContext, path: str):
         self.site = site
         self.path = path
-        self._notes: dict[tuple[str, str], int] = {}
+        self._notes: dict[tuple[str, str, str], int] = {}
 
     @property
     def kb(self) -> KB:

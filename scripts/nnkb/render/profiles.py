@@ -337,8 +337,8 @@ def profile_table(rows: list[Profile]) -> Table:
             median += f" ({profile.precision})"
         columns.append(Column(key, f"{profile.label}{median}", align="right"))
         for record, op in zip(records, shown):
-            share = profile.shares.get(op)
-            record[key] = share_text(share) if share is not None else None
+            found = profile.shares.get(op)
+            record[key] = share_text(found) if found is not None else None
         rest = sum(s for op, s in profile.shares.items() if op not in shown)
         other[key] = share_text(rest) if rest > 0 else None
     if any(k != "op" and v is not None for k, v in other.items()):

@@ -25,7 +25,7 @@ def _unsafe_target(target: str) -> bool:
     target = _IGNORED_IN_URL.sub("", target)
     target = target.removeprefix("&lt;")
     match = _SCHEME.match(target)
-    return bool(match) and match.group(1).lower() not in SAFE_SCHEMES
+    return match is not None and match.group(1).lower() not in SAFE_SCHEMES
 
 
 def _neutralise_links(text: str) -> str:

@@ -99,6 +99,7 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     )
     settings = settings_cell(page, row.settings_difference)
     metric = use_case.accuracy_metric
+    assert rec.model is not None and rec.runtime is not None  # a summary is of a pick
     hardware = hardware_of(page, rec.machine)
     where = machine_link(page, rec.machine) + (f" ({hardware})" if hardware else "")
     head = (
@@ -262,7 +263,7 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
         "first; models that did not run are listed after them with the reason. Each model's "
         "other runtimes are on its page."
     )
-    parts = ["## Measured candidates", intro]
+    parts: list[str | None] = ["## Measured candidates", intro]
     for machine in sorted(ranking["machine"].unique()):
         rows = ranking[ranking["machine"] == machine]
         parts.append(f"### {escape_inline(machine_label(page, machine))}")
