@@ -1,4 +1,4 @@
-"""Tables computed by nnkb.render.analysis, checked on tests/fixtures/analysis_kb.
+"""Tables computed by nnkb.analysis, checked on tests/fixtures/analysis_kb.
 
 Generated tables are compared with tests/golden/analysis/*; after an intended change, rerun
 with NNKB_UPDATE_GOLDEN=1 and review the diff of the golden files.
@@ -6,10 +6,8 @@ with NNKB_UPDATE_GOLDEN=1 and review the diff of the golden files.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
@@ -18,15 +16,17 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
-from nnkb.render import analysis
+from nnkb.render import numbers
+from nnkb.results import ResultsFile, load_all
+from results_builder import results_file
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
-GOLDEN = Path(__file__).parent / "golden" / "analysis"
 
 
-def load_results() -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted((FIXTURE / "results").glob("*.json"))]
+def load_results() -> list[ResultsFile]:
+    return load_all(FIXTURE)
 
 
 @pytest.fixture(scope="module")
@@ -41,43 +41,6 @@ def frame():
 
 def csv(df: pd.DataFrame) -> str:
     return df.to_csv(index=False, float_format="%.6g", lineterminator="\n")
-
-
-def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NNKB_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        return
-    assert path.exists(), f"{path} is missing; run the tests with NNKB_UPDATE_GOLDEN=1"
-    expected = path.read_text(encoding="utf-8")
-    diff = "".join(
-        difflib.unified_diff(
-            expected.splitlines(True), text.splitlines(True), str(path), "generated"
-        )
-    )
-    assert text == expected, f"{name} differs from its golden file:\n{diff}"
-
-
-def results_file(machine: str, rows: list[dict], peak: float = 1e11) -> dict:
-    """A minimal results file for hand-made cases."""
-    return {
-        "machine": {"id": machine, "label": machine.upper(), "peak": {"fp32_flops": peak}},
-        "rows": [
-            {
-                "model": r["model"],
-                "runtime": r["runtime"],
-                "settings": r.get("settings", {}),
-                "status": r.get("status", "ok"),
-                "reason": r.get("reason"),
-                "latency": None if "p50" not in r else {"p50": r["p50"], "p90": r["p50"]},
-                "macs": r.get("macs"),
-                "parameters": r.get("parameters"),
-                "achieved_flops": r.get("achieved_flops"),
-            }
-            for r in rows
-        ],
-    }
 
 
 # --- the fixture itself ------------------------------------------------------------------------
@@ -128,9 +91,9 @@ def test_fixture_loads_as_typed_kb(kb):
 # --- results_frame -----------------------------------------------------------------------------
 
 
-def test_results_frame_has_one_row_per_result_row(frame):
+def test_results_frame_has_one_row_per_result_row(frame, golden):
     assert list(frame.columns) == analysis.RESULT_COLUMNS
-    assert len(frame) == sum(len(r["rows"]) for r in load_results())
+    assert len(frame) == sum(len(r.rows) for r in load_results())
     assert sorted(frame["machine"].unique()) == ["arm-test", "x86-test"]
     row = frame[
         (frame["machine"] == "x86-test")
@@ -148,7 +111,7 @@ def test_results_frame_has_one_row_per_result_row(frame):
     assert failed["status"] == "failed"
     assert "HardSwish" in failed["reason"]
     assert math.isnan(failed["p50"]) and math.isnan(failed["throughput"])
-    check_golden("results-frame.csv", csv(frame))
+    golden("analysis/results-frame.csv", csv(frame))
 
 
 def test_results_frame_of_nothing_is_empty_with_columns():
@@ -166,10 +129,9 @@ def test_settings_key_is_stable_and_readable():
 
 
 @pytest.mark.parametrize("use_case", ["anomaly-detection", "image-classification"])
-def test_ranking_golden(kb, frame, use_case):
+def test_ranking_golden(kb, frame, use_case, golden):
     ranking = analysis.use_case_ranking(kb, frame, use_case)
-    check_golden(f"ranking-{use_case}.csv", csv(ranking))
-    check_golden(f"ranking-{use_case}-formatted.csv", csv(analysis.format_ranking(ranking)))
+    golden(f"analysis/ranking-{use_case}.csv", csv(ranking))
 
 
 def test_ranking_takes_each_models_best_ok_runtime(kb, frame):
@@ -269,10 +231,10 @@ def test_pareto_front_skips_rows_that_did_not_run():
     assert list(analysis.pareto_front(ranking)["model"]) == ["a"]
 
 
-def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame):
+def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame, golden):
     ranking = analysis.use_case_ranking(kb, frame, "anomaly-detection")
     front = analysis.pareto_front(ranking)
-    check_golden("pareto-anomaly-detection.csv", csv(front))
+    golden("analysis/pareto-anomaly-detection.csv", csv(front))
     by_machine = front.groupby("machine")["model"].apply(list).to_dict()
     # mid-net ties twin-net on latency with a lower AUROC, so it is dominated.
     assert by_machine == {
@@ -284,10 +246,9 @@ def test_pareto_front_of_fixture_follows_the_ranking_attrs(kb, frame):
 # --- runtimes and machines ---------------------------------------------------------------------
 
 
-def test_runtime_speedups_arithmetic(frame):
-    speedups = analysis.runtime_speedups(frame)
-    check_golden("speedups.csv", csv(speedups))
-    check_golden("speedups-formatted.csv", csv(analysis.format_speedups(speedups)))
+def test_runtime_speedups_arithmetic(frame, golden):
+    speedups = analysis.runtime_speedups(frame, "onnxruntime")
+    golden("analysis/speedups.csv", csv(speedups))
     s = speedups.set_index(["machine", "model", "runtime"])["speedup"]
     assert s[("x86-test", "mid-net", "openvino")] == pytest.approx(0.006 / 0.005)
     # Baseline is onnxruntime's best settings (2 threads, 2.0 ms), not the 1-thread row.
@@ -314,15 +275,15 @@ def test_runtime_speedup_is_nan_without_an_ok_baseline():
             )
         ]
     )
-    s = analysis.runtime_speedups(frame).set_index(["model", "runtime"])["speedup"]
+    s = analysis.runtime_speedups(frame, "onnxruntime").set_index(["model", "runtime"])["speedup"]
     assert math.isnan(s[("x", "openvino")])
     assert s[("y", "openvino")] == pytest.approx(3.0)
     assert ("x", "onnxruntime") not in s.index
 
 
-def test_load_failures_lists_every_row_that_is_not_ok(frame):
+def test_load_failures_lists_every_row_that_is_not_ok(frame, golden):
     failures = analysis.load_failures(frame)
-    check_golden("failures.csv", csv(failures))
+    golden("analysis/failures.csv", csv(failures))
     assert len(failures) == int((frame["status"] != "ok").sum()) == 7
     opencv = failures[(failures["runtime"] == "opencv") & (failures["machine"] == "x86-test")]
     assert list(zip(opencv["model"], opencv["status"])) == [
@@ -332,10 +293,9 @@ def test_load_failures_lists_every_row_that_is_not_ok(frame):
     assert "Can't create layer of type 'HardSwish'" in opencv["reason"].iloc[0]
 
 
-def test_machine_efficiency(frame):
+def test_machine_efficiency(frame, golden):
     eff = analysis.machine_efficiency(frame, "x86-test")
-    check_golden("efficiency-x86-test.csv", csv(eff))
-    check_golden("efficiency-x86-test-formatted.csv", csv(analysis.format_efficiency(eff)))
+    golden("analysis/efficiency-x86-test.csv", csv(eff))
     assert eff.attrs == {"machine": "x86-test", "peak_flops": 4e11}
     tiny = eff.set_index(["model", "runtime"]).loc[("tiny-net", "openvino")]
     assert tiny["flops"] == 1e8
@@ -346,7 +306,7 @@ def test_machine_efficiency(frame):
     assert len(eff) == 10
 
 
-def test_machine_efficiency_computes_missing_achieved_flops():
+def test_efficiency_is_computed_from_macs_latency_and_peak():
     frame = analysis.results_frame(
         [
             results_file(
@@ -370,6 +330,44 @@ def test_machine_efficiency_computes_missing_achieved_flops():
     assert row["flops_per_weight_byte"] == pytest.approx(500.0)
 
 
+def test_zero_latency_and_peak_give_no_derived_figures_and_no_error():
+    frame = analysis.results_frame(
+        [
+            results_file(
+                "m1",
+                [{"model": "x", "runtime": "onnxruntime", "p50": 0.0, "macs": 10**9}],
+                peak=0.0,
+            ),
+            results_file(
+                "m2",
+                [{"model": "x", "runtime": "onnxruntime", "p50": 1e-300, "macs": 10**9}],
+                peak=1e-300,
+            ),
+        ]
+    )
+    assert frame["throughput"].isna().iloc[0] and frame["peak_fraction"].isna().all()
+    assert frame["achieved_flops"].isna().iloc[1]  # 2e9 / 1e-300 is not a finite number
+    assert analysis.machine_efficiency(frame, "m1").attrs["peak_flops"] is None
+    assert analysis.runtime_speedups(frame, "onnxruntime")["speedup"].isna().iloc[0]
+
+
+def test_settings_difference_against_the_usual_settings():
+    files = [
+        results_file(
+            "m1",
+            [
+                {"model": "a", "runtime": "openvino", "p50": 0.01, "settings": {"hint": "f32"}},
+                {"model": "a", "runtime": "openvino", "p50": 0.01, "settings": {}},
+                {"model": "b", "runtime": "openvino", "p50": 0.01, "settings": {}},
+            ],
+        )
+    ]
+    assert analysis.usual_settings(files) == {"openvino": {}}
+    frame = analysis.results_frame(files)
+    assert sorted(frame["settings_difference"]) == ["", "", "hint=f32"]
+    assert analysis.settings_difference({}, {"hint": "f32"}) == "hint=unset"
+
+
 def test_machine_efficiency_unknown_machine(frame):
     with pytest.raises(KeyError, match="arm-test, x86-test"):
         analysis.machine_efficiency(frame, "nope")
@@ -379,7 +377,7 @@ def test_empty_frame_gives_empty_tables(kb):
     empty = analysis.results_frame([])
     assert analysis.use_case_ranking(kb, empty, "anomaly-detection").empty
     assert analysis.pareto_front(analysis.use_case_ranking(kb, empty, "anomaly-detection")).empty
-    assert analysis.runtime_speedups(empty).empty
+    assert analysis.runtime_speedups(empty, "onnxruntime").empty
     assert analysis.load_failures(empty).empty
     assert analysis.recommend(kb, empty, "anomaly-detection") == []
 
@@ -397,18 +395,19 @@ def test_empty_frame_gives_empty_tables(kb):
         (1.2, "1.20 s"),
         (None, "–"),
         (float("nan"), "–"),
+        (float("inf"), "–"),
     ],
 )
 def test_format_latency(seconds, text):
-    assert analysis.format_latency(seconds) == text
+    assert numbers.format_latency(seconds) == text
 
 
 def test_other_formatters():
-    assert analysis.format_ratio(1.8333) == "1.8x" and analysis.format_ratio(12.4) == "12x"
-    assert analysis.format_ratio(0.75) == "0.75x"
-    assert analysis.format_accuracy(76.1, "%") == "76.1 %"
-    assert analysis.format_accuracy(0.92, "ratio") == "0.92"
-    assert analysis.format_accuracy(None) == "not cited"
-    assert analysis.format_flops(1.234e10) == "12.3 GFLOP/s"
-    assert analysis.format_percent(0.1667) == "16.7 %"
-    assert analysis.format_bytes(44_002_048) == "44.0 MB" and analysis.format_bytes(12) == "12 B"
+    assert numbers.format_ratio(1.8333) == "1.8x" and numbers.format_ratio(12.4) == "12x"
+    assert numbers.format_ratio(0.75) == "0.75x"
+    assert numbers.format_accuracy(76.1, "%") == "76.1 %"
+    assert numbers.format_accuracy(0.92, "ratio") == "0.92"
+    assert numbers.format_accuracy(None) == "not cited"
+    assert numbers.format_flops(1.234e10) == "12.3 GFLOP/s"
+    assert numbers.format_percent(0.1667) == "16.7 %"
+    assert numbers.format_bytes(44_002_048) == "44.0 MB" and numbers.format_bytes(12) == "12 B"

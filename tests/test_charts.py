@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from nnkb import analysis
 from nnkb.kb import load_kb
-from nnkb.render import analysis, charts
+from nnkb.render import charts
+from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -23,7 +25,7 @@ def kb():
 
 def fixture_frame() -> pd.DataFrame:
     files = sorted((FIXTURE / "results").glob("*.json"))
-    return analysis.results_frame([json.loads(p.read_text()) for p in files])
+    return analysis.results_frame(read(p) for p in files)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,7 @@ def test_charts_are_deterministic(kb):
         eff = analysis.machine_efficiency(frame, "arm-test")
         return [
             charts.latency_vs_accuracy(ranking, kb.use_cases["image-classification"]),
-            charts.runtime_comparison(analysis.runtime_speedups(frame)),
+            charts.runtime_comparison(analysis.runtime_speedups(frame, "onnxruntime")),
             charts.roofline(eff, eff.attrs["peak_flops"]),
         ]
 
@@ -96,7 +98,7 @@ def test_charts_are_deterministic(kb):
 
 
 def test_runtime_comparison(frame):
-    fragment = charts.runtime_comparison(analysis.runtime_speedups(frame))
+    fragment = charts.runtime_comparison(analysis.runtime_speedups(frame, "onnxruntime"))
     data, layout = check_fragment(fragment, "chart-runtime-speedups")
     t = traces(data)
     assert sorted(t) == ["onnxruntime", "opencv", "openvino"]
@@ -147,7 +149,8 @@ def test_empty_inputs_still_give_a_chart(kb):
     data, layout = check_fragment(fragment, "c1")
     assert data == [] and "No measured candidate" in layout["annotations"][0]["text"]
     data, layout = check_fragment(
-        charts.runtime_comparison(analysis.runtime_speedups(empty)), "chart-runtime-speedups"
+        charts.runtime_comparison(analysis.runtime_speedups(empty, "onnxruntime")),
+        "chart-runtime-speedups",
     )
     assert data == [] and "No model ran ok" in layout["annotations"][0]["text"]
 

@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from onnx import TensorProto, helper
 
+from nnkb import analysis
 from nnkb.bench.settings import HARNESS
 from nnkb.kb import load_kb
-from nnkb.render import analysis
+from nnkb.render.numbers import format_latency
 from nnkb.render.site import build_context, offline_html, render_files, render_pages
 from nnkb.render.specs import existing_model_file, histogram_text, onnx_structure
-from test_render_pages import check_golden
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"
@@ -58,7 +58,7 @@ def section(page: str, heading: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("page", "golden"),
+    ("page", "golden_name"),
     [
         ("use_cases/anomaly-detection.md", "use-case-anomaly-detection.md"),
         ("use_cases/image-classification.md", "use-case-image-classification.md"),
@@ -68,8 +68,8 @@ def section(page: str, heading: str) -> str:
         ("models/big-net.md", "models-big-net.md"),
     ],
 )
-def test_page_matches_golden(pages, page, golden):
-    check_golden(golden, pages[page])
+def test_page_matches_golden(pages, page, golden_name, golden):
+    golden(f"render/{golden_name}", pages[page])
 
 
 # --- use case page ---------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_recommendation_matches_analysis_for_every_machine(site, pages):
                 assert "nothing recommended" in page
             else:
                 name = site.kb.models[rec.model].name
-                assert f"{name} on " in page and analysis.format_latency(rec.p50) in page
+                assert f"{name} on " in page and format_latency(rec.p50) in page
 
 
 def test_no_qualifying_model_is_a_warning_with_the_reason(pages):
@@ -234,9 +234,13 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
     kb, results, data = fixture_copy(tmp_path, monkeypatch)
     for row in data["rows"]:
         if (row["model"], row["runtime"]) == ("big-net", "onnxruntime"):
-            row["latency"].update(p50=0.07, ci95_low=0.069, ci95_high=0.071, p90=0.072)
+            row["latency"].update(p50=0.07, ci95_low=0.069, ci95_high=0.071, p90=0.072, p99=0.08)
+            row["latency"].update(mean=0.07, min=0.068)
+            row.update(processes=None, process_spread=None)
         if (row["model"], row["runtime"]) == ("tiny-net", "opencv"):
             row["latency"].update(p50=0.0045, ci95_low=0.0044, ci95_high=0.0046, p90=0.0047)
+            row["latency"].update(p99=0.005, mean=0.0045, min=0.0043)
+            row.update(processes=None, process_spread=None)
         if (row["model"], row["runtime"]) == ("big-net", "openvino"):
             row.update(op_profile=None, op_profile_runs=None, op_profile_kernels=None)
             row["op_profile_source"] = "not profiled: simulated profiler failure"
@@ -433,7 +437,7 @@ def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch):
     kb, results, data = fixture_copy(tmp_path, monkeypatch)
     model = kb / "models" / "mid-net.yaml"
     model.write_text(model.read_text().replace("[1, 3, 224, 224]", "[1, 3, 8, 112, 112]"))
-    data["machine"]["peak"]["fp32_flops"] = 150e9  # below big-net's 180 GFLOP/s on ORT
+    data["machine"]["hardware"]["peak"]["fp32_flops"] = 150e9  # below big-net's 180 GFLOP/s on ORT
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     pages = render_pages(build_context(kb))
     failures = section(pages["comparisons/runtimes.md"], "Could not load or run")
@@ -474,3 +478,13 @@ def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch):
     assert big.endswith("| ok, [**unstable**](../methodology.md#two-processes-per-row) |")
     twin = next(line for line in ranking.splitlines() if "[TwinNet]" in line)
     assert twin.endswith("| ok |")
+
+
+def test_a_package_model_file_is_located_without_building(tmp_path, monkeypatch):
+    """`package` and `file` sources are only located (with the repository root), never built."""
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
+    kb = load_kb(Path(__file__).parent.parent / "kb")
+    model = kb.models["ppocr-mobile-v2-cls"]
+    found = existing_model_file(model, kb.root, set())
+    assert found is None or found.is_file()
+    assert not (tmp_path / "cache").exists()

@@ -143,3 +143,11 @@ def test_table_filter_sort_and_trusted_cells():
     assert lines[4] == "| gamma | — | &lt;i&gt;g&lt;/i&gt; |"
     assert table.sort("n", ascending=False).frame["name"].tolist() == ["Alpha", "beta", "gamma"]
     assert Table.from_records([], [Column("x", "X")]).to_markdown("none") == "*none*"
+
+
+def test_inline_text_keeps_braces_as_braces():
+    """A heading's '#' is escaped, but not the '#' of the entities that stand for braces."""
+    text = escape_inline("C# {{ config }}")
+    assert text == "C\\# &#123;&#123; config &#125;&#125;"
+    html = markdown.markdown(f"# {text}")
+    assert html == "<h1>C# &#123;&#123; config &#125;&#125;</h1>"

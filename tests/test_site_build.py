@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html import escape as html_escape
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,6 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"
 TWO_MACHINE_KB = ROOT / "tests" / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"
+HOSTILE_NAME = (
+    "Hostile</title><script>alert(1)</script>Net <img src=x onerror=alert(2)> {{ config }}"
+)
 
 
 def mkdocs_warnings(stderr: str) -> list[str]:
@@ -207,7 +211,17 @@ def test_hostile_kb_text_is_shown_not_executed(fixture_site, page):
             )
     assert not [s for s in html.scripts if "alert(" in s], "KB text reached a <script>"
     text = "".join(html.text)
-    assert "Hostile</title><script>alert(1)</script>Net <img src=x onerror=alert(2)>" in text
+    assert HOSTILE_NAME in text
+
+
+def test_page_title_is_the_entry_text_escaped_once(fixture_site):
+    page = (fixture_site / "models/hostile-net/index.html").read_text(encoding="utf-8")
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    assert title is not None
+    assert title.group(1) == html_escape(HOSTILE_NAME) + " - nnkb"
+    parsed = parse(fixture_site / "models/hostile-net/index.html")
+    assert f"{HOSTILE_NAME} - nnkb" in parsed.text  # what a browser's tab shows
+    assert "&#123;" not in "".join(parsed.text)
 
 
 def test_search_index_keeps_kb_text_escaped(fixture_site):

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from nnkb.kb import UseCase
 
-from .analysis import BASELINE_RUNTIME, pareto_front
+from ..analysis import pareto_front
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 # Okabe-Ito colours: distinguishable with colour-vision deficiencies, and fixed so that the
@@ -28,14 +28,16 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 # An explicit style instead of a named template: plotly embeds the whole template in every
 # figure's JSON (about 6 kB each), and a named one may change between plotly releases.
 _AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#bbbbbb", "zerolinecolor": "#cccccc"}
-_LAYOUT = {
+_MARGIN = {"l": 70, "r": 30, "t": 100, "b": 60}
+_HEIGHT = 460
+_LAYOUT: dict[str, Any] = {
     "template": "none",
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "xaxis": _AXIS,
     "yaxis": _AXIS,
-    "height": 460,
-    "margin": {"l": 70, "r": 30, "t": 100, "b": 60},
+    "height": _HEIGHT,
+    "margin": _MARGIN,
     "title": {"x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     "font": {"size": 13},
@@ -48,7 +50,7 @@ def _esc(text: Any) -> str:
 
 def _num(value: float, digits: int = 6) -> float | None:
     """A float rounded to `digits` significant figures (None for missing), for stable JSON."""
-    if value is None or pd.isna(value):
+    if value is None or pd.isna(value) or not math.isfinite(float(value)):
         return None
     return float(f"{float(value):.{digits}g}")
 
@@ -59,16 +61,19 @@ def _slug(text: str) -> str:
 
 def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
     """A log axis with 1-2-5 ticks labelled in full (plotly abbreviates 20 to "2" otherwise)."""
-    data = [float(v) for v in values if v is not None and not pd.isna(v) and v > 0]
+    # Far outside any real latency or rate, a log axis's ticks would not fit in a float.
+    data = [
+        float(v) for v in values if v is not None and not pd.isna(v) and 1e-250 < float(v) < 1e250
+    ]
     if include is not None:
         data.append(include)
     axis: dict[str, Any] = {"title": {"text": title}, "type": "log"}
     if not data:
         return axis
     low, high = min(data) / 1.5, max(data) * 1.5
-    ticks = []
+    ticks: list[float] = []
     for exponent in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1):
-        ticks += [_num(m * 10.0**exponent) for m in (1, 2, 5)]
+        ticks += [float(f"{m * 10.0**exponent:.6g}") for m in (1, 2, 5)]
     ticks = [t for t in ticks if low <= t <= high]
     axis.update(
         range=[_num(math.log10(low)), _num(math.log10(high))],
@@ -168,7 +173,7 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     `speedups` is `analysis.runtime_speedups(...)` (optionally filtered). Bars above the dashed
     line at 1 are faster than the baseline; hover text carries the agreement with it.
     """
-    baseline = speedups.attrs.get("baseline", BASELINE_RUNTIME)
+    baseline = speedups.attrs["baseline"]
     fig = go.Figure(layout=_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
     groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
@@ -204,8 +209,8 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         barmode="group",
         yaxis={"title": {"text": f"{_esc(baseline)} median / runtime median"}},
         xaxis={"tickangle": -45 if turned else 0},
-        margin={**_LAYOUT["margin"], "b": 60 + (7 * longest if turned else 0)},
-        height=_LAYOUT["height"] + (7 * longest if turned else 0),
+        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
+        height=_HEIGHT + (7 * longest if turned else 0),
     )
     if not len(rows):
         _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")
@@ -221,7 +226,7 @@ def _agreement(row: Any) -> str:
     return ", ".join(parts)
 
 
-def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = None) -> str:
+def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | None = None) -> str:
     """Achieved GFLOP/s against FLOPs per FP32 weight byte, with the measured peak as a ceiling.
 
     `efficiency` is `analysis.machine_efficiency(...)`; `peak_flops` the machine's measured FP32
@@ -254,21 +259,24 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float, div_id: str | None = N
                 ),
             )
         )
-    peak_gflops = _num(peak_flops / 1e9, 4)
-    fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
-    # Placed by hand: on a log axis an annotation's y is log10 of the value, which add_hline's
-    # own annotation does not account for.
-    fig.add_annotation(
-        text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
-        x=0,
-        xref="x domain",
-        xanchor="left",
-        y=_num(math.log10(peak_gflops)),
-        yref="y",
-        yanchor="bottom",
-        showarrow=False,
-        font={"color": "#D55E00"},
-    )
+    peak_gflops = _num(peak_flops / 1e9, 4) if peak_flops else None
+    if peak_gflops is not None and 1e-250 < peak_gflops < 1e250:
+        fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
+        # Placed by hand: on a log axis an annotation's y is log10 of the value, which
+        # add_hline's own annotation does not account for.
+        fig.add_annotation(
+            text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
+            x=0,
+            xref="x domain",
+            xanchor="left",
+            y=_num(math.log10(peak_gflops)),
+            yref="y",
+            yanchor="bottom",
+            showarrow=False,
+            font={"color": "#D55E00"},
+        )
+    else:
+        peak_gflops = None
     fig.update_layout(
         title={"text": "Achieved compute against the measured peak"},
         xaxis=_log_axis(

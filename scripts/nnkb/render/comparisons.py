@@ -12,37 +12,28 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, charts
-from .measured import (
-    error_cell,
-    error_text,
-    is_reduced_precision,
+from .. import analysis
+from ..analysis.frame import ratio
+from . import charts
+from .agreement import agreement_section
+from .cells import (
     latency_cell,
     machine_label,
     machine_link,
     model_link,
-    precision_cell,
-    precision_name,
     provenance,
-    raw_settings,
+    reference_runtime,
+    row_variant,
     runtime_link,
     runtime_name,
-    settings_by_runtime,
-    settings_difference,
     short_status,
     variant_label,
-    yes_no,
 )
-from .page import METHODOLOGY_PATH, RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
-from .profiles import slow_runtimes_section
+from .numbers import format_ratio
+from .page import RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
+from .slow_runtimes import slow_runtimes_section
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain
-
-BASELINE = analysis.BASELINE_RUNTIME
-# Outputs that differ from the FP32 reference by more than this (relative) are worth a sentence;
-# FP32 runtimes that only reorder sums stay far below it.
-NOTABLE_REL_ERROR = 1e-3
-
 
 # fmt: off
 VARIANT_COLUMNS = [
@@ -60,36 +51,32 @@ def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     per setting here, so a reader sees the speed-up at equal precision too. The baseline's
     fastest row is the reference (speed-up 1); rows that did not run keep their status.
     """
-    best = analysis.runtime_speedups(frame)
-    base = best[best["runtime"] == BASELINE].set_index(["machine", "model"])
-    raw = raw_settings(page)
-    usual_baseline = analysis.settings_key(
-        settings_by_runtime(page.site.results_files).get(BASELINE, {})
-    )
+    baseline = reference_runtime(page)
+    best = analysis.runtime_speedups(frame, baseline)
+    base = best[best["runtime"] == baseline].set_index(["machine", "model"])
     records = []
     for row in frame.itertuples():
         key = (row.machine, row.model)
         base_p50 = float(base.loc[key, "p50"]) if key in base.index else None
-        if row.runtime == BASELINE and (
-            row.settings == usual_baseline
+        if row.runtime == baseline and (
+            row.settings_difference == ""
             or (key in base.index and row.settings == base.loc[key, "settings"])
         ):
             continue  # the reference (or its failure) has its own column
-        settings = raw.get((row.machine, row.model, row.runtime, row.settings), {})
         ok = row.status == analysis.OK and not pd.isna(row.p50)
         records.append(
             {
                 "machine": row.machine,
                 "machine_label": row.machine_label,
                 "model": row.model,
-                "runtime": variant_label(page, row.runtime, settings),
+                "runtime": variant_label(page, row.runtime, row_variant(page, row)),
                 "runtime_id": row.runtime,
                 "settings": row.settings,
                 "variant": (row.runtime, row.settings),
                 "status": row.status,
                 "p50": row.p50 if ok else None,
                 "baseline_p50": base_p50,
-                "speedup": base_p50 / row.p50 if ok and base_p50 else None,
+                "speedup": ratio(base_p50, row.p50) if ok else None,
                 "precision": row.precision,
                 "max_abs_error": row.max_abs_error,
                 "max_rel_error": row.max_rel_error,
@@ -99,14 +86,15 @@ def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=VARIANT_COLUMNS)
     for column in ("p50", "baseline_p50", "speedup"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-    out.attrs["baseline"] = runtime_name(page, BASELINE)
+    out.attrs["baseline"] = runtime_name(page, baseline)
     return out
 
 
 def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str) -> Table:
+    baseline = reference_runtime(page)
     rows = variants[variants["machine"] == machine]
-    base = analysis.runtime_speedups(frame[frame["machine"] == machine])
-    base = base[base["runtime"] == BASELINE].set_index("model")["p50"]
+    base = analysis.runtime_speedups(frame[frame["machine"] == machine], baseline)
+    base = base[base["runtime"] == baseline].set_index("model")["p50"]
     labels = rows.drop_duplicates("runtime").sort_values(["runtime_id", "runtime"])
     labels = labels[["runtime", "runtime_id"]].itertuples(index=False)
     column_of = {label: f"v{i}" for i, (label, _) in enumerate(labels)}
@@ -115,7 +103,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
         baseline_rows = frame[
             (frame["machine"] == machine)
             & (frame["model"] == model)
-            & (frame["runtime"] == BASELINE)
+            & (frame["runtime"] == baseline)
         ]
         record: dict[str, Any] = {
             "model": model_link(page, model),
@@ -126,7 +114,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
         for hit in rows[rows["model"] == model].itertuples():
             column = column_of[hit.runtime]
             if not pd.isna(hit.speedup):
-                record[column] = f"{analysis.format_ratio(hit.speedup)} ({latency_cell(hit.p50)})"
+                record[column] = f"{format_ratio(hit.speedup)} ({latency_cell(hit.p50)})"
             elif not pd.isna(hit.p50):
                 record[column] = f"{latency_cell(hit.p50)} (no baseline)"
             else:
@@ -134,7 +122,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
         records.append(record)
     columns = [
         Column("model", "Model"),
-        Column("baseline", f"{runtime_name(page, BASELINE)} median", align="right"),
+        Column("baseline", f"{runtime_name(page, baseline)} median", align="right"),
     ] + [
         Column(key, f"{label}: speed-up (median)", align="right")
         for label, key in column_of.items()
@@ -148,12 +136,13 @@ def _status(statuses: pd.Series) -> Md | None:
 
 def speedup_section(page: Page, frame: pd.DataFrame) -> str:
     variants = variant_speedups(page, frame)
+    baseline = reference_runtime(page)
+    name = escape_inline(runtime_name(page, baseline))
     parts = [
-        f"## Speed-up over {escape_inline(runtime_name(page, BASELINE))}",
+        f"## Speed-up over {name}",
         (
-            f"Speed-up = {escape_inline(runtime_name(page, BASELINE))} median / runtime median "
-            f"for the same model on the same machine ({escape_inline(runtime_name(page, BASELINE))}"
-            " with its fastest settings): above 1x the runtime is faster. A runtime measured with "
+            f"Speed-up = {name} median / runtime median for the same model on the same machine "
+            f"({name} with its fastest settings): above 1x the runtime is faster. A runtime measured with "
             "other settings than its usual ones gets a column per setting. A cell without a "
             "number names the status of the row ([why below](#could-not-load-or-run)); an empty "
             "cell means the row was not measured."
@@ -164,137 +153,13 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
         parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
         parts.append(_pivot(page, frame, variants, machine).to_markdown())
     chart_rows = variants[variants["speedup"].notna()]
-    baseline_rows = analysis.runtime_speedups(frame)
-    baseline_rows = baseline_rows[baseline_rows["runtime"] == BASELINE].assign(
-        runtime=runtime_name(page, BASELINE)
+    baseline_rows = analysis.runtime_speedups(frame, baseline)
+    baseline_rows = baseline_rows[baseline_rows["runtime"] == baseline].assign(
+        runtime=runtime_name(page, baseline)
     )
     chart_frame = pd.concat([baseline_rows, chart_rows], ignore_index=True)
-    chart_frame.attrs["baseline"] = runtime_name(page, BASELINE)
+    chart_frame.attrs["baseline"] = runtime_name(page, baseline)
     parts.append(charts.runtime_comparison(chart_frame))
-    return "\n\n".join(parts)
-
-
-# --- agreement -----------------------------------------------------------------------------
-
-
-def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
-    """Explanations driven by the rows: reduced precision, top-1 disagreement, large errors."""
-    ok = frame[frame["status"] == analysis.OK]
-    sentences = []
-    reduced = ok[ok["precision"].map(is_reduced_precision)]
-    for (machine, runtime, precision), rows in reduced.groupby(
-        ["machine", "runtime", reduced["precision"].map(precision_name)], sort=True
-    ):
-        errors = rows["max_rel_error"].dropna()
-        models = ", ".join(model_link(page, m) for m in sorted(rows["model"].unique()))
-        text = (
-            f"On {machine_link(page, machine)}, {runtime_link(page, runtime)} reported "
-            f"**{escape_inline(precision)}** inference for {len(rows)} model(s) ({models}), not "
-            "FP32"
-        )
-        if len(errors):
-            text += (
-                f": their outputs differ from the FP32 reference by a maximum relative error of "
-                f"{error_text(errors.min())} to {error_text(errors.max())}"
-            )
-        flags = _bf16_flags(page, machine) if precision == "bf16" else []
-        if flags:
-            text += (
-                f". This machine's CPU has {', '.join(f'`{escape_inline(f)}`' for f in flags)}, "
-                "native bf16 instructions, which the runtime uses by default"
-            )
-        sentences.append(
-            text + f" ([precision and agreement]({page.href(METHODOLOGY_PATH)}"
-            "#precision-and-agreement))."
-        )
-    fp32 = ok[~ok["precision"].map(is_reduced_precision)]
-    for row in fp32.itertuples():
-        if row.runtime == BASELINE and (pd.isna(row.max_rel_error) or row.max_rel_error == 0):
-            continue
-        if not pd.isna(row.top1_agree) and not bool(row.top1_agree):
-            sentences.append(
-                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} gives a "
-                f"different top-1 class than the reference for {model_link(page, row.model)} "
-                f"(maximum relative error {error_cell(row.max_rel_error)})."
-            )
-        elif not pd.isna(row.max_rel_error) and row.max_rel_error > NOTABLE_REL_ERROR:
-            sentences.append(
-                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} differs "
-                f"from the reference for {model_link(page, row.model)} by a maximum relative "
-                f"error of {error_cell(row.max_rel_error)} in FP32."
-            )
-    return sentences
-
-
-def _bf16_flags(page: Page, machine: str) -> list[str]:
-    fingerprint = (page.site.machines.get(machine) or {}).get("fingerprint") or {}
-    flags = [str(f) for f in fingerprint.get("isa_features") or []]
-    return sorted(f for f in flags if "bf16" in f.lower())
-
-
-def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
-    """Every ok row of one machine: the precision it ran in and how far it is from the reference."""
-    raw = raw_settings(page)
-    records = [
-        {
-            "model_id": r.model,
-            "runtime_id": r.runtime,
-            "settings": r.settings,
-            "model": model_link(page, r.model),
-            "runtime": Md(
-                runtime_link(page, r.runtime)
-                + _difference(page, r.runtime, raw.get((r.machine, r.model, r.runtime, r.settings)))
-            ),
-            "precision": precision_cell(r.precision),
-            "abs": error_cell(r.max_abs_error),
-            "rel": error_cell(r.max_rel_error),
-            "top1": yes_no(r.top1_agree),
-        }
-        for r in rows[rows["status"] == analysis.OK].itertuples()
-    ]
-    return Table.from_records(
-        records,
-        [
-            Column("model", "Model"),
-            Column("runtime", "Runtime (settings)"),
-            Column("precision", "Precision"),
-            Column("abs", "Max abs. error", align="right"),
-            Column("rel", "Max rel. error", align="right"),
-            Column("top1", "Top-1 agrees", align="center"),
-        ],
-    ).sort(["model_id", "runtime_id", "settings"])
-
-
-def _difference(page: Page, runtime: str, settings: dict[str, Any] | None) -> str:
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings or {}, usual)
-    return f" (`{escape_inline(difference)}`)" if difference else ""
-
-
-def agreement_section(page: Page, frame: pd.DataFrame) -> str:
-    parts = [
-        "## Output agreement",
-        (
-            "Each runtime's outputs for the same input, compared with a reference run of "
-            f"{escape_inline(runtime_name(page, BASELINE))} with graph optimisations off in FP32 "
-            "(the errors are the largest over all output elements; *Top-1 agrees* is checked "
-            "for classifiers). A runtime that computes in lower precision, or fuses operations "
-            f"differently, gives slightly different numbers: [how it is measured]"
-            f"({page.href(METHODOLOGY_PATH)}#precision-and-agreement)."
-        ),
-    ]
-    sentences = agreement_sentences(page, frame)
-    parts.append(
-        bullet_list(sentences)
-        if sentences
-        else "Every runtime computed in FP32 and agreed with the reference to within "
-        f"{NOTABLE_REL_ERROR:g} (relative)."
-    )
-    for machine in sorted(frame["machine"].unique()):
-        rows = frame[frame["machine"] == machine]
-        parts.append(f"### Agreement on {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, rows))
-        parts.append(agreement_table(page, rows).to_markdown("No row ran ok on this machine."))
     return "\n\n".join(parts)
 
 
@@ -383,7 +248,9 @@ def what_sets_them_apart(
         return []
     ran_ranks = set().union(*(_input_ranks(page, m) for m in ran))
     ran_ops = [_operators(page, m) for m in ran]
-    known_ops = set().union(*ran_ops) if all(o is not None for o in ran_ops) else None
+    known_ops: set[str] | None = None
+    if all(o is not None for o in ran_ops):
+        known_ops = set().union(*(o for o in ran_ops if o is not None))
     sentences = []
     for model_id in failed_models:
         hints = []
@@ -422,7 +289,8 @@ def runtimes_page(site: SiteContext) -> str:
     frame = site.frame
     intro = (
         "The same ONNX files on the same machine in every runtime nnkb benchmarks: how much "
-        f"faster or slower each one is than {escape_inline(runtime_name(page, BASELINE))}, "
+        f"faster or slower each one is than "
+        f"{escape_inline(runtime_name(page, reference_runtime(page)))}, "
         "whether its outputs agree, and what it could not run."
     )
     parts = ["# Runtime comparison", intro]

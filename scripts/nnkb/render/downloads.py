@@ -4,17 +4,26 @@ Downloads page that lists them.
 The files are generated at build time (the hook adds them with File.generated; nothing is
 written into docs/). Their content depends only on kb/ and kb/results/: keys sorted, rows in a
 fixed order, no build time stamp, so rebuilding an unchanged KB gives identical files.
+
+Every JSON file is strict JSON (no NaN or Infinity: a non-finite number becomes null), and no
+CSV cell starts with a character a spreadsheet reads as a formula: text cells that start with
+`=`, `+`, `-`, `@`, a tab or a carriage return get a leading `'` (OWASP's advice on CSV
+injection); numbers in numeric columns are written as numbers.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ..analysis.ranking import adapters_of
+from ..results import ResultsFile
 from .page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
 from .tables import Column, Md, Table
 from .text import escape_inline
@@ -23,16 +32,48 @@ FORMAT_VERSION = 1
 GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def finite(data: Any) -> Any:
+    """`data` with every non-finite float replaced by None, so that it is strict JSON."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [finite(v) for v in data]
+    return data
+
+
 def _json(data: Any) -> str:
     # default=str: YAML timestamps become ISO strings instead of failing the build.
-    return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    text = json.dumps(
+        finite(data), indent=1, sort_keys=True, ensure_ascii=False, default=str, allow_nan=False
+    )
+    return text + "\n"
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: `'` before text that starts like a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """`frame` as CSV with its text cells neutralised; numeric columns stay numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    buffer = io.StringIO()
+    safe.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
 
 
 def _csv(records: list[dict[str, Any]], columns: list[str]) -> str:
-    frame = pd.DataFrame.from_records(records, columns=columns)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(pd.DataFrame.from_records(records, columns=columns))
 
 
 def _join(values: Any) -> str:
@@ -136,7 +177,7 @@ def frameworks_csv(site: SiteContext) -> str:
             "hardware": _join(f.hardware),
             "onnx_exports": bool(f.data["onnx"]["exports"]),
             "onnx_runs": bool(f.data["onnx"]["runs"]),
-            "benchmark_adapters": _join(f.benchmark_adapters),
+            "benchmark_adapters": _join(adapters_of(f)),
         }
         for framework_id, f in sorted(site.kb.frameworks.items())
     ]
@@ -158,20 +199,40 @@ def hardware_csv(site: SiteContext) -> str:
     return _csv(records, list(records[0]) if records else ["id"])
 
 
-def _results_data(results: Any) -> dict[str, Any]:
-    return results if isinstance(results, dict) else results.data
-
-
 def results_json(site: SiteContext) -> str:
-    files = sorted((_results_data(r) for r in site.results_files), key=lambda d: d["machine"]["id"])
+    files = [r.to_json() for r in sorted(site.results_files, key=lambda r: r.machine.id)]
     return _json({"format_version": FORMAT_VERSION, "generated_by": GENERATED_BY, "files": files})
 
 
 def results_csv(site: SiteContext) -> str:
-    frame = site.frame
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return csv_text(site.frame)
+
+
+def _strict_json(content: bytes) -> bool:
+    def refuse(constant: str) -> Any:
+        raise ValueError(constant)
+
+    def number(text: str) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError(text)
+        return value
+
+    try:
+        json.loads(content, parse_constant=refuse, parse_float=number)
+    except ValueError:
+        return False
+    return True
+
+
+def machine_file(results: ResultsFile) -> bytes:
+    """A machine's results file as published: the file byte for byte, so its checksum matches
+    kb/, unless it is not strict JSON; then its content rewritten as strict JSON."""
+    if results.path is not None:
+        content = Path(results.path).read_bytes()
+        if _strict_json(content):
+            return content
+    return _json(results.to_json()).encode()
 
 
 # path -> (builder, what it holds)
@@ -194,11 +255,7 @@ def api_files(site: SiteContext) -> dict[str, str | bytes]:
     """Every file under api/: {path in the site: content}."""
     files: dict[str, str | bytes] = {path: build(site) for path, (build, _) in API_FILES.items()}
     for results in site.results_files:
-        data = _results_data(results)
-        path = getattr(results, "path", None)
-        # The machine's file byte for byte when it is on disk, so its checksum matches kb/.
-        content = path.read_bytes() if path is not None else _json(data).encode()
-        files[machine_results_path(data["machine"]["id"])] = content
+        files[machine_results_path(results.machine.id)] = machine_file(results)
     return dict(sorted(files.items()))
 
 

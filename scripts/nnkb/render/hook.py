@@ -8,6 +8,7 @@ mkdocs.yml.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from nnkb.kb import KBError
+from nnkb.render.page import machine_path
 from nnkb.render.site import (
     build_context,
     check_valid,
@@ -28,6 +30,7 @@ from nnkb.render.site import (
 )
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
+_titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results write it
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
 # with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
 PLOTLY_JS = "javascripts/plotly.min.js"
@@ -48,6 +51,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     except KBError as exc:
         raise PluginError(f"nnkb: {exc} (run `nnkb validate --kb {root}`)") from None
     _generated.clear()
+    _titles.clear()
     for src_uri, content in render_pages(site).items():
         if files.get_file_from_path(src_uri) is not None:
             raise PluginError(f"nnkb: docs/{src_uri} would hide a generated page; remove it")
@@ -57,10 +61,13 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         src_uri = f"{entry.collection}/{entry.id}.md"
         if src_uri in _generated:
             _generated[src_uri] = site.edit_url(entry)
-    for path, content in render_files(site).items():
+            _titles[src_uri] = entry.name
+    for machine_id, machine in site.machines.items():
+        _titles[machine_path(machine_id)] = machine.label or machine_id
+    for path, data in render_files(site).items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
-        files.append(File.generated(config, path, content=content))
+        files.append(File.generated(config, path, content=data))
     config.nav = expand_nav(config.nav, site.kb, list(site.machines))
     if files.get_file_from_path(PLOTLY_JS) is None:
         files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
@@ -88,10 +95,12 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     if page.file.src_uri in _generated:
-        # The title taken from the heading keeps KB text HTML-escaped, but Material's
-        # <title> passes it through `striptags`, which unescapes it: `</title><script>` in an
-        # entry's name would become markup. A title in meta is printed as it is.
-        page.meta["title"] = page.title
+        # Material prints a title from meta as it is, and one from the heading through
+        # `striptags`, which unescapes it (`</title><script>` in a name would become markup).
+        # The heading's text is escaped for Markdown (`{` as `&#123;`), which mkdocs then
+        # escapes again; the title is the KB's own text, HTML-escaped once.
+        title = _titles.get(page.file.src_uri)
+        page.meta["title"] = escape(" ".join(title.split())) if title else page.title
     if "Plotly.newPlot" in html:
         page.meta["nnkb_plotly"] = True
         problems = unsafe_html(html)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..kb import Source
-from .entries import (
+from .cells import all_provenance, runtime_name
+from .page import Page, SiteContext, cited_value, index_path
+from .platforms import (
     INSTALL_SYSTEMS,
     KIND_NAMES,
     PLATFORM_NAMES,
     STATUS_NAMES,
-    cited_value,
     install_tabs,
 )
-from .measured import all_provenance
-from .page import Page, SiteContext, index_path
 from .tables import Column, Md, Table
 from .text import escape_inline
 
@@ -33,7 +33,7 @@ def _page(site: SiteContext, path: str, parts: list[str | None]) -> str:
 
 def use_cases_index(site: SiteContext) -> str:
     page = Page(site, index_path("use_cases"))
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "name": u.name,
             "use_case": page.link_entry(u),
@@ -72,7 +72,8 @@ def use_cases_index(site: SiteContext) -> str:
 
 def recommended_cell(page: Page, use_case_id: str) -> Md | None:
     """'Model on Runtime, 7.75 ms (machine)' for each measured machine, or None."""
-    from .analysis import format_latency, recommend
+    from ..analysis import recommend
+    from .numbers import format_latency
 
     frame = page.site.frame
     if frame.empty:
@@ -82,10 +83,7 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
         if rec.model is None:
             parts.append(f"none on {escape_inline(rec.machine_label)}")
             continue
-        runtime = next(
-            (f.name for f in page.kb.frameworks.values() if rec.runtime in f.benchmark_adapters),
-            rec.runtime or "",
-        )
+        runtime = runtime_name(page, rec.runtime or "")
         parts.append(
             f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
             f"{format_latency(rec.p50)} ({escape_inline(rec.machine_label)})"
@@ -125,17 +123,14 @@ def models_table(page: Page) -> Table:
 
 def fastest_cell(page: Page, model_id: str) -> str | None:
     """'2.40 ms (OpenVINO, AMD EPYC, 2 cores)' per machine; the model page has every row."""
-    from .analysis import format_latency
+    from .numbers import format_latency
 
     frame = page.site.frame
     ok = frame[(frame["model"] == model_id) & (frame["status"] == "ok") & frame["p50"].notna()]
     parts = []
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
-        runtime = next(
-            (f.name for f in page.kb.frameworks.values() if best.runtime in f.benchmark_adapters),
-            best.runtime,
-        )
+        runtime = runtime_name(page, best.runtime)
         parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")
     return "; ".join(parts) or None
 

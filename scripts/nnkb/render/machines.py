@@ -11,10 +11,13 @@ from typing import Any
 
 import pandas as pd
 
-from . import analysis, charts
-from .measured import (
+from .. import analysis
+from ..results import Machine
+from . import charts
+from .cells import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
+    format_when,
     hardware_of,
     is_reduced_precision,
     latency_cell,
@@ -25,13 +28,13 @@ from .measured import (
     precision_cell,
     precision_name,
     provenance,
-    raw_settings,
+    row_variant,
     runtime_link,
-    settings_by_runtime,
-    settings_difference,
     spread_text,
     stability_counts,
+    variant_label,
 )
+from .numbers import format_flops
 from .page import (
     MACHINES_INDEX,
     METHODOLOGY_PATH,
@@ -53,11 +56,11 @@ def _facts(rows: list[tuple[str, Any]]) -> str:
     ).to_markdown()
 
 
-def _flags(page: Page, machine: dict[str, Any]) -> Md | None:
-    flags = sorted(str(f) for f in (machine.get("fingerprint") or {}).get("isa_features") or [])
+def _flags(page: Page, machine: Machine) -> Md | None:
+    flags = sorted(str(f) for f in machine.hardware.isa_features)
     if not flags:
         return None
-    hardware = page.kb.hardware.get(machine.get("hardware") or "")
+    hardware = page.kb.hardware.get(machine.hardware_class or "")
     # The features the KB's hardware class names as the ones that matter are shown in bold.
     wanted = (
         {str(f).lower() for f in (hardware.data.get("isa_features") or [])} if hardware else set()
@@ -70,24 +73,22 @@ def _flags(page: Page, machine: dict[str, Any]) -> Md | None:
     )
 
 
-def fingerprint_section(page: Page, machine: dict[str, Any]) -> str:
-    fp = machine.get("fingerprint") or {}
-    runtimes = fp.get("runtimes") or {}
+def fingerprint_section(page: Page, machine: Machine) -> str:
+    hw, sw = machine.hardware, machine.software
     versions = ", ".join(
         f"{runtime_link(page, name)} {escape_inline(version or 'not installed')}"
-        for name, version in sorted(runtimes.items())
+        for name, version in sorted(sw.runtimes.items())
     )
-    memory = fp.get("memory_bytes")
     rows: list[tuple[str, Any]] = [
-        ("Hardware class", hardware_of(page, machine["id"])),
-        ("CPU", fp.get("cpu_model")),
-        ("Architecture", fp.get("arch")),
-        ("Physical cores", fp.get("physical_cores")),
-        ("Logical CPUs", fp.get("logical_cpus")),
-        ("Memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, int | float) else None),
+        ("Hardware class", hardware_of(page, machine.id)),
+        ("CPU", hw.cpu_model),
+        ("Architecture", hw.arch),
+        ("Physical cores", hw.physical_cores),
+        ("Logical CPUs", hw.logical_cpus),
+        ("Memory", f"{hw.memory_bytes / 2**30:.1f} GiB"),
         ("Instruction-set features", _flags(page, machine)),
-        ("Operating system", fp.get("os")),
-        ("Python", fp.get("python")),
+        ("Operating system", sw.os),
+        ("Python", sw.python),
         ("Runtimes", Md(versions) if versions else None),
     ]
     intro = (
@@ -97,16 +98,12 @@ def fingerprint_section(page: Page, machine: dict[str, Any]) -> str:
     return f"## Fingerprint\n\n{intro}\n\n{_facts(rows)}"
 
 
-def peak_section(page: Page, machine: dict[str, Any]) -> str:
-    peak = machine.get("peak") or {}
-    flops = peak.get("fp32_flops")
-    when = peak.get("measured_at")
-    from .measured import format_when
-
+def peak_section(page: Page, machine: Machine) -> str:
+    peak = machine.peak
     rows = [
-        ("Measured FP32 peak", analysis.format_flops(flops) if flops else None),
-        ("Method", peak.get("method")),
-        ("Measured at", format_when(when) if when else None),
+        ("Measured FP32 peak", format_flops(peak.fp32_flops) if peak else None),
+        ("Method", peak.method if peak else None),
+        ("Measured at", format_when(peak.measured_at) if peak else None),
     ]
     text = (
         "The rate a large single-precision matrix multiplication reaches on all cores: an "
@@ -125,14 +122,11 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     # A runtime measured with several settings (OpenVINO's precision) gets a row per setting:
     # machine_efficiency keeps the fastest row per "runtime", so each variant is named apart.
     rows = frame[frame["machine"] == machine_id]
-    raw = raw_settings(page)
-    usual = settings_by_runtime(page.site.results_files)
     variants: dict[str, tuple[str, str]] = {}
     labels = []
     for r in rows.itertuples():
-        settings = raw.get((r.machine, r.model, r.runtime, r.settings), {})
-        difference = settings_difference(settings, usual.get(r.runtime, {}))
-        label = r.runtime + (f" ({difference})" if difference else "")
+        difference = row_variant(page, r)
+        label = variant_label(page, r.runtime, difference)
         variants[label] = (r.runtime, difference)
         labels.append(label)
     efficiency = analysis.machine_efficiency(rows.assign(runtime=labels), machine_id)
@@ -149,9 +143,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
                 "p50": latency_cell(r.p50),
                 "precision": precision_cell(_precision(rows, r.model, runtime, r.settings)),
                 "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
-                "achieved": None
-                if pd.isna(r.achieved_flops)
-                else analysis.format_flops(r.achieved_flops),
+                "achieved": None if pd.isna(r.achieved_flops) else format_flops(r.achieved_flops),
                 "peak": percent_cell(r.peak_fraction),
                 "intensity": None
                 if pd.isna(r.flops_per_weight_byte)
@@ -272,7 +264,7 @@ def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> boo
 def machine_page(site: SiteContext, machine_id: str) -> str:
     page = Page(site, machine_path(machine_id))
     machine = site.machines[machine_id]
-    label = machine.get("label") or machine_id
+    label = machine.label or machine_id
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
@@ -292,15 +284,15 @@ def machines_index(site: SiteContext) -> str:
     records = []
     for machine_id, machine in site.machines.items():
         rows = frame[frame["machine"] == machine_id]
-        fp = machine.get("fingerprint") or {}
+        hw = machine.hardware
         records.append(
             {
-                "label": machine.get("label") or machine_id,
+                "label": machine.label or machine_id,
                 "machine": machine_link(page, machine_id),
                 "hardware": hardware_of(page, machine_id),
-                "cpu": fp.get("cpu_model"),
-                "cores": f"{fp.get('physical_cores', '?')} / {fp.get('logical_cpus', '?')}",
-                "peak": analysis.format_flops((machine.get("peak") or {}).get("fp32_flops")),
+                "cpu": hw.cpu_model,
+                "cores": f"{hw.physical_cores} / {hw.logical_cpus}",
+                "peak": format_flops(machine.peak.fp32_flops if machine.peak else None),
                 "rows": f"{int((rows['status'] == analysis.OK).sum())} / {len(rows)}",
                 "when": measured_span(rows),
             }

@@ -1,335 +1,45 @@
-"""Measured numbers on pages: the model page's "Measured" section and what every page that
-shows results shares (links to runtimes, machines and models, when and where a table was
-measured, precision and settings as a reader wants them).
-
-Results are produced by `nnkb bench`; rendering only reads them (analysis.results_frame).
+"""The model page's "Measured" section: every runtime and setting `nnkb bench` ran the model
+with on each machine, failures with their reason, precision notes, and the machines side by
+side. Results are produced by `nnkb bench`; rendering only reads them (the results frame).
 """
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ..kb import KBError, Model
-from .analysis import _sig, format_bytes, format_latency, format_percent
-from .page import (
-    METHODOLOGY_PATH,
-    RESULTS_CSV,
-    Page,
-    machine_path,
-    machine_results_path,
+from ..kb import Model
+from .cells import (
+    STABILITY_ANCHOR,
+    UNSTABLE_SPREAD,
+    all_provenance,
+    bytes_cell,
+    ci_cell,
+    error_cell,
+    error_text,
+    failure_list,
+    is_reduced_precision,
+    latency_cell,
+    machine_label,
+    percent_cell,
+    precision_cell,
+    precision_name,
+    provenance,
+    reference_runtime,
+    runtime_link,
+    runtime_name,
+    settings_cell,
+    short_status,
+    spread_cell,
+    status_cell,
+    throughput_cell,
+    yes_no,
 )
+from .numbers import missing
+from .page import METHODOLOGY_PATH, Page
 from .tables import Column, Md, Table
-from .text import escape_inline, escape_label, escape_plain
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    # Results files come as nnkb.results.ResultsFile objects from the site, dicts in tests.
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def load_results_files(kb_root: Path) -> list[Any]:
-    """Every machine's results file, or [] when the results stage is not installed."""
-    try:
-        from ..results import ResultsError, load_all
-    except ImportError:
-        return []
-    try:
-        return list(load_all(Path(kb_root)))
-    except ResultsError as exc:
-        raise KBError(str(exc)) from None
-
-
-# --- links and words shared by every page with measurements -------------------------------
-
-
-def runtime_link(page: Page, adapter: str) -> Md:
-    """The framework page of the runtime a benchmark adapter drives, or the adapter name."""
-    for framework in page.kb.frameworks.values():
-        if adapter in framework.benchmark_adapters:
-            return page.link_entry(framework)
-    return Md(escape_inline(adapter))
-
-
-def runtime_name(page: Page, adapter: str) -> str:
-    for framework in page.kb.frameworks.values():
-        if adapter in framework.benchmark_adapters:
-            return framework.name
-    return adapter
-
-
-def model_link(page: Page, model_id: str) -> Md:
-    return page.link_id("models", model_id)
-
-
-def machine_label(page: Page, machine_id: str) -> str:
-    machine = page.site.machines.get(machine_id) or {}
-    return str(machine.get("label") or machine_id)
-
-
-def machine_link(page: Page, machine_id: str) -> Md:
-    label = escape_label(machine_label(page, machine_id))
-    return Md(f"[{label}]({page.href(machine_path(machine_id))})")
-
-
-def hardware_of(page: Page, machine_id: str) -> Md | None:
-    """A link to the hardware class the machine belongs to, if its results file names one."""
-    hardware = (page.site.machines.get(machine_id) or {}).get("hardware")
-    return page.link_id("hardware", hardware) if hardware else None
-
-
-_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
-               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
-               "int8": "int8", "u8": "uint8"}  # fmt: skip
-
-
-def precision_name(value: Any) -> str | None:
-    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return _PRECISIONS.get(text.lower(), text)
-
-
-def is_reduced_precision(value: Any) -> bool:
-    name = precision_name(value)
-    return name is not None and name != "fp32"
-
-
-def format_when(timestamp: str) -> str:
-    """'2026-01-10T12:00:00Z' -> '2026-01-10 12:00 UTC'."""
-    text = str(timestamp)
-    when = pd.Timestamp(text)
-    if when.tzinfo is not None:
-        when = when.tz_convert("UTC")
-    return when.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def measured_span(rows: pd.DataFrame) -> str | None:
-    """The measured_at range of some result rows, as 'from A to B' or 'at A'."""
-    stamps = sorted(pd.Timestamp(t) for t in rows["measured_at"].dropna())
-    if not stamps:
-        return None
-    first, last = format_when(stamps[0].isoformat()), format_when(stamps[-1].isoformat())
-    if first == last:
-        return f"at {first}"
-    if first[:10] == last[:10]:
-        return f"from {first[:-4]} to {last[11:]}"
-    return f"from {first} to {last}"
-
-
-def provenance(page: Page, machine_id: str, rows: pd.DataFrame) -> str:
-    """Where and when a table's rows were measured, how, and where its raw data is."""
-    hardware = hardware_of(page, machine_id)
-    where = machine_link(page, machine_id) + (f" ({hardware})" if hardware else "")
-    span = measured_span(rows)
-    when = f" {span}" if span else ""
-    return (
-        f"Measured on {where}{when} by `nnkb bench` with each runtime's "
-        f"[usual settings]({page.href(METHODOLOGY_PATH)}#runtime-settings) unless a row says "
-        f"otherwise; [how]({page.href(METHODOLOGY_PATH)}) · data: "
-        f"[{machine_id}.json]({page.href(machine_results_path(machine_id))}), "
-        f"[results.csv]({page.href(RESULTS_CSV)})."
-    )
-
-
-def all_provenance(page: Page) -> str | None:
-    """Where and when for a table that spans every machine (an index, a side-by-side table)."""
-    frame = page.site.frame
-    if frame.empty:
-        return None
-    machines = ", ".join(
-        machine_link(page, m) + (f" {span}" if (span := measured_span(rows)) else "")
-        for m, rows in frame.groupby("machine", sort=True)
-    )
-    return (
-        f"Measured by `nnkb bench` on {machines}; [how]({page.href(METHODOLOGY_PATH)}) · data: "
-        f"[results.csv]({page.href(RESULTS_CSV)})."
-    )
-
-
-def settings_by_runtime(results_files: list[Any]) -> dict[str, dict[str, Any]]:
-    """Each runtime's usual settings: the settings most of its rows were measured with.
-
-    Tables show a row's settings as its difference from these; the methodology page lists
-    them in full.
-    """
-    counts: dict[str, Counter[str]] = {}
-    for results in results_files:
-        for row in _get(results, "rows") or []:
-            text = json.dumps(row.get("settings") or {}, sort_keys=True)
-            counts.setdefault(row["runtime"], Counter())[text] += 1
-    # Ties (a runtime measured once per variant) go to the variant with the fewest settings:
-    # adapters add keys to their default settings to make a variant.
-    return {
-        runtime: json.loads(
-            min(c.items(), key=lambda kv: (-kv[1], len(json.loads(kv[0])), kv[0]))[0]
-        )
-        for runtime, c in sorted(counts.items())
-    }
-
-
-def settings_difference(settings: dict[str, Any], usual: dict[str, Any]) -> str:
-    """`k=v` for each setting that differs from the runtime's usual ones; '' if none."""
-    keys = sorted(set(settings) | set(usual))
-    parts = []
-    for key in keys:
-        if settings.get(key) != usual.get(key):
-            value = settings.get(key, "unset")
-            parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
-    return ", ".join(parts)
-
-
-def variant_label(page: Page, runtime: str, settings: dict[str, Any]) -> str:
-    """A runtime's name, and the settings that differ from its usual ones when some do."""
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
-    return runtime_name(page, runtime) + (f" ({difference})" if difference else "")
-
-
-def settings_cell(page: Page, runtime: str, settings: dict[str, Any]) -> Md:
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
-    if not difference:
-        return Md(f"[usual]({page.href(METHODOLOGY_PATH)}#runtime-settings)")
-    return Md(f"`{escape_inline(difference)}`")
-
-
-def raw_settings(page: Page) -> dict[tuple[str, str, str, str], dict[str, Any]]:
-    """(machine, model, runtime, settings key) -> the row's settings as recorded."""
-    from .analysis import settings_key
-
-    found = {}
-    for results in page.site.results_files:
-        machine = _get(results, "machine")["id"]
-        for row in _get(results, "rows") or []:
-            settings = row.get("settings") or {}
-            found[(machine, row["model"], row["runtime"], settings_key(settings))] = settings
-    return found
-
-
-# --- cells ---------------------------------------------------------------------------------
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-
-
-def latency_cell(seconds: Any) -> str | None:
-    return None if _missing(seconds) else format_latency(float(seconds))
-
-
-def ci_cell(low: Any, high: Any) -> str | None:
-    """'4.90–5.10 ms'; both units when they differ ('990 µs – 1.01 ms')."""
-    if _missing(low) or _missing(high):
-        return None
-    low_text, high_text = format_latency(float(low)), format_latency(float(high))
-    low_number, low_unit = low_text.split(" ")
-    high_number, high_unit = high_text.split(" ")
-    if low_unit == high_unit:
-        return f"{low_number}–{high_number} {high_unit}"
-    return f"{low_text} – {high_text}"
-
-
-def throughput_cell(per_second: Any) -> str | None:
-    return None if _missing(per_second) else f"{float(per_second):,.3g}/s"
-
-
-def percent_cell(fraction: Any) -> str | None:
-    return None if _missing(fraction) else format_percent(float(fraction))
-
-
-def bytes_cell(n: Any) -> str | None:
-    return None if _missing(n) else format_bytes(float(n))
-
-
-def error_text(value: float) -> str:
-    """An error with two significant figures: '0', '1.5e-05', '0.0068', '4.0', '9.4'."""
-    value = float(value)
-    if value == 0 or value < 1e-3:
-        return f"{value:.2g}"
-    return _sig(value, 2)
-
-
-def error_cell(value: Any) -> str | None:
-    return None if _missing(value) else error_text(value)
-
-
-def yes_no(value: Any) -> str | None:
-    return None if _missing(value) else ("yes" if bool(value) else "no")
-
-
-def precision_cell(value: Any) -> Md | None:
-    name = precision_name(value)
-    if name is None:
-        return None
-    # Anything other than FP32 changes the outputs; it stands out so the agreement makes sense.
-    return Md(f"**{escape_inline(name)}**") if name != "fp32" else Md(name)
-
-
-def short_status(status: str) -> Md:
-    """The status alone; a table's reasons go into the list below it (they are long)."""
-    return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
-
-
-# A row whose two worker processes' medians differ by more than this measured the machine's
-# phases more than the runtime: the site flags it.
-UNSTABLE_SPREAD = 0.10
-STABILITY_ANCHOR = "two-processes-per-row"
-
-
-def is_unstable(spread: Any) -> bool:
-    return not _missing(spread) and float(spread) > UNSTABLE_SPREAD
-
-
-def spread_text(spread: float) -> str:
-    """A process spread as '+23 %', '+0.4 %': how much slower the slower process was."""
-    percent = float(spread) * 100
-    return f"+{_sig(percent, 2) if percent < 10 else f'{percent:.0f}'} %"
-
-
-def spread_cell(spread: Any) -> str | None:
-    return None if _missing(spread) else spread_text(spread)
-
-
-def status_cell(page: Page, status: str, spread: Any) -> Md:
-    """The status, with 'unstable' linked to the methodology when the processes disagreed."""
-    if status == "ok" and is_unstable(spread):
-        href = f"{page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR}"
-        return Md(f"ok, [**unstable**]({href})")
-    return short_status(status)
-
-
-def stability_counts(rows: pd.DataFrame) -> tuple[int, int, int]:
-    """(ok rows, ok rows measured in two or more processes, of those the unstable ones)."""
-    ok = rows[rows["status"] == "ok"]
-    spreads = ok["process_spread"].dropna()
-    return len(ok), len(spreads), int((spreads > UNSTABLE_SPREAD).sum())
-
-
-def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
-    """The rows that are not ok, each with its runtime and the runtime's own message."""
-    items = []
-    for row in rows.itertuples():
-        if row.status == "ok":
-            continue
-        version = (
-            f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
-        )
-        reason = "" if _missing(row.reason) else f": {escape_plain(str(row.reason))}"
-        items.append(
-            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(row.status)}**{reason}"
-        )
-    if not items:
-        return None
-    return "Did not run:\n\n" + "\n".join(f"- {item}" for item in items)
-
+from .text import escape_inline
 
 # --- the model page's "Measured" section ---------------------------------------------------
 
@@ -352,7 +62,7 @@ MEASURED_COLUMNS = [
 
 
 def errors_cell(absolute: Any, relative: Any) -> str | None:
-    if _missing(absolute) and _missing(relative):
+    if missing(absolute) and missing(relative):
         return None
     return f"{error_cell(absolute) or '—'} / {error_cell(relative) or '—'}"
 
@@ -363,7 +73,6 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
     The settings column is there only when a row's settings differ from its runtime's usual
     ones; otherwise the section says that every row used them.
     """
-    settings = raw_settings(page)
     records = []
     for row in rows.itertuples():
         version = (
@@ -374,11 +83,7 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "runtime_name": row.runtime,
                 "settings_key": row.settings,
                 "runtime": Md(runtime_link(page, row.runtime) + version),
-                "settings_cell": settings_cell(
-                    page,
-                    row.runtime,
-                    settings.get((row.machine, row.model, row.runtime, row.settings), {}),
-                ),
+                "settings_cell": settings_cell(page, row.settings_difference),
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
@@ -414,13 +119,13 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
         text = (
             f"{runtime_link(page, row.runtime)} reported **{precision}** inference here, not FP32"
         )
-        if not _missing(row.max_rel_error):
+        if not missing(row.max_rel_error):
             text += (
                 f", so its outputs differ from the FP32 reference by up to "
                 f"{error_text(row.max_rel_error)} (relative) / {error_text(row.max_abs_error)} "
                 "(absolute)"
             )
-        if not _missing(row.top1_agree):
+        if not missing(row.top1_agree):
             text += "; the top-1 class " + ("still agrees" if row.top1_agree else "differs")
         notes.append(text + f". [Why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement).")
     return notes
@@ -457,7 +162,7 @@ def measured_section(page: Page, model: Model) -> str:
         "setting `nnkb bench` ran. Throughput is 1 / median (one stream); *Of peak* is "
         "2 × multiply-accumulates / median against the machine's measured FP32 peak; *Load* is "
         "the time to create the session; the errors compare the outputs with the FP32 "
-        "reference run of ONNX Runtime."
+        f"reference run of {escape_inline(runtime_name(page, reference_runtime(page)))}."
     )
     if rows["process_spread"].notna().any():
         intro += (
@@ -469,7 +174,7 @@ def measured_section(page: Page, model: Model) -> str:
     if rows.empty:
         empty = "*Not measured yet: run `nnkb bench` to add this model's rows.*"
         return f"## Measured\n\n{intro}\n\n{empty}"
-    parts = [f"## Measured\n\n{intro}"]
+    parts: list[str | None] = [f"## Measured\n\n{intro}"]
     parts.append(machines_side_by_side(page, rows))
     for machine_id in sorted(rows["machine"].unique()):
         mine = rows[rows["machine"] == machine_id]

@@ -10,36 +10,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pandas as pd
-
-from . import analysis
-from .measured import (
+from .cells import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
-    error_cell,
     format_when,
-    is_reduced_precision,
     machine_link,
-    model_link,
-    precision_name,
-    raw_settings,
+    row_variant,
     runtime_link,
-    settings_by_runtime,
-    settings_difference,
-    spread_text,
-    stability_counts,
 )
+from .method_notes import precision_section, profiles_section, stability_section
+from .numbers import format_flops
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .tables import Column, Md, Table
-from .text import escape_inline, link
+from .text import escape_inline
 
-OPENVINO_CPU_DOCS = (
-    "OpenVINO documentation: CPU device, floating-point data types",
-    (
-        "https://docs.openvino.ai/2024/openvino-workflow/running-inference/"
-        "inference-devices-and-modes/cpu-device.html"
-    ),
-)
 STATUSES = {
     "ok": "measured; every number in the row is valid",
     "failed": "the runtime raised an error while loading or running the model",
@@ -61,18 +45,13 @@ def _value(value: Any) -> str:
 
 
 def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
-    found = {}
-    for results in site.results_files:
-        data = results if isinstance(results, dict) else {"machine": results.machine,
-                                                           "harness": results.harness}  # fmt: skip
-        found[data["machine"]["id"]] = data.get("harness")
-    return dict(sorted(found.items()))
+    return dict(sorted((r.machine.id, r.harness) for r in site.results_files))
 
 
 def procedure(h: dict[str, Any]) -> str:
     """The measurement procedure in sentences, every number taken from the harness."""
 
-    def get(key: str, default: str = "?") -> Any:
+    def get(key: str, default: Any = "?") -> Any:
         return h.get(key, default)
 
     ci_percent = f"{float(get('ci_target', 0)) * 100:g}" if "ci_target" in h else "?"
@@ -148,13 +127,13 @@ def harness_table(site: SiteContext, current: dict[str, Any]) -> str:
 
 def runtime_settings_section(page: Page) -> str:
     site = page.site
-    usual = settings_by_runtime(site.results_files)
+    usual = site.usual_settings
     parts = [
         "## Runtime settings",
         (
-            "Each runtime's settings as the results record them. Tables on the site show a "
-            "row's settings as *usual* when they are these, and otherwise only the settings "
-            "that differ."
+            "What each runtime's adapter says about how it runs a model, and its settings as "
+            "the results record them. Tables on the site show a row's settings as *usual* "
+            "when they are these, and otherwise name the variant."
         ),
     ]
     if not usual:
@@ -171,16 +150,13 @@ def runtime_settings_section(page: Page) -> str:
                 if isinstance(v, str)
             }
         )
-        others = sorted(
-            {
-                settings_difference(row.get("settings") or {}, settings)
-                for results in site.results_files
-                for row in (results.rows if hasattr(results, "rows") else results["rows"])
-                if row["runtime"] == runtime
-            }
-            - {""}
-        )
+        rows = site.frame[site.frame["runtime"] == runtime]
+        others = sorted({row_variant(page, r) for r in rows.itertuples()} - {""})
         parts.append(f"### {runtime_link(page, runtime)}")
+        adapter = site.adapters.get(runtime)
+        if adapter is not None and adapter.methodology:
+            # The adapter's own sentences: Markdown written by nnkb, not KB text.
+            parts.append(adapter.methodology)
         parts.append(
             f"Adapter `{escape_inline(runtime)}`"
             + (f", version {escape_inline(', '.join(versions))}" if versions else "")
@@ -204,13 +180,13 @@ def runtime_settings_section(page: Page) -> str:
 def peaks_section(page: Page) -> str:
     records = []
     for machine_id, machine in page.site.machines.items():
-        peak = machine.get("peak") or {}
+        peak = machine.peak
         records.append(
             {
                 "machine": machine_link(page, machine_id),
-                "peak": analysis.format_flops(peak.get("fp32_flops")),
-                "method": peak.get("method"),
-                "when": format_when(peak["measured_at"]) if peak.get("measured_at") else None,
+                "peak": format_flops(peak.fp32_flops if peak else None),
+                "method": peak.method if peak else None,
+                "when": format_when(peak.measured_at) if peak else None,
             }
         )
     table = Table.from_records(
@@ -230,68 +206,6 @@ def peaks_section(page: Page) -> str:
     return "\n\n".join(
         ["## Machines and their peak", text, table.to_markdown("No machine measured yet.")]
     )
-
-
-def precision_section(page: Page) -> str:
-    frame = page.site.frame
-    ok = frame[frame["status"] == analysis.OK]
-    reduced = ok[ok["precision"].map(is_reduced_precision)]
-    title, url = OPENVINO_CPU_DOCS
-    parts = [
-        "## Precision and agreement",
-        (
-            "Each row records the precision the runtime reports it computed in. ONNX Runtime's "
-            "CPU provider and OpenCV's CPU target compute in FP32. OpenVINO chooses its "
-            "inference precision itself: on CPUs with native bf16 instructions (AVX512_BF16 or "
-            "AMX) its CPU plugin computes in bf16 instead of FP32 unless told otherwise "
-            f"({link(title, url)}). bf16 keeps FP32's range but only 8 bits of mantissa, so "
-            "the outputs move by an amount the agreement columns show; in exchange the "
-            "arithmetic is faster. nnkb measures each runtime as it behaves "
-            "by default and reports the precision and the agreement beside the speed."
-        ),
-    ]
-    if reduced.empty:
-        parts.append("In the current results, every row that ran reported FP32.")
-    else:
-        records = [
-            {
-                "machine": machine_link(page, r.machine),
-                "runtime": runtime_link(page, r.runtime),
-                "model": model_link(page, r.model),
-                "precision": precision_name(r.precision),
-                "abs": error_cell(r.max_abs_error),
-                "rel": error_cell(r.max_rel_error),
-                "top1": None if pd.isna(r.top1_agree) else ("yes" if r.top1_agree else "no"),
-            }
-            for r in reduced.itertuples()
-        ]
-        parts.append(
-            f"In the current results, {len(reduced)} row(s) that ran reported a precision "
-            "other than FP32:"
-        )
-        parts.append(
-            Table.from_records(
-                records,
-                [
-                    Column("machine", "Machine"),
-                    Column("runtime", "Runtime"),
-                    Column("model", "Model"),
-                    Column("precision", "Precision"),
-                    Column("abs", "Max abs. error vs FP32", align="right"),
-                    Column("rel", "Max rel. error vs FP32", align="right"),
-                    Column("top1", "Top-1 agrees", align="center"),
-                ],
-            ).to_markdown()
-        )
-    if (ok["max_rel_error"] > 1).any():
-        parts.append(
-            "The relative error divides each difference by the reference value plus 1e-3 of "
-            "the largest reference value, so outputs close to zero (small logits, features "
-            "after a ReLU) can show a relative error above 1 while the absolute error stays "
-            "small. The absolute error and the top-1 agreement say more about what a reader "
-            "would see change."
-        )
-    return "\n\n".join(parts)
 
 
 COLUMNS = [
@@ -336,96 +250,6 @@ COLUMNS = [
         ),
     ),
 ]
-
-
-def profiles_section(page: Page) -> str:
-    from .profiles import profiles
-
-    rows = profiles(page)
-    ok = int((page.site.frame["status"] == analysis.OK).sum())
-    text = (
-        "Each ok row records where its inference time goes: after the timed repetitions, the "
-        "runtime's own profiler times each operator over a few extra inferences, and the row "
-        "keeps every operator type's share of the total kernel time (the largest types and "
-        "*other*). Model pages show them under *Where the time goes*; the runtime comparison "
-        "names the largest shares of every runtime that is much slower than the fastest. "
-        "Three caveats. Profiling adds overhead of its own (a timer around every kernel), so "
-        "a profiled inference is slower than the timed ones: the profile gives shares, not "
-        "absolute times, and a share times the median is an estimate. Kernel time leaves out "
-        "what the runtime does between kernels, so the shares describe the kernels only. And "
-        "operator type names differ between runtimes, because each fuses and rewrites the "
-        "graph its own way: ONNX Runtime reports the layout conversions it inserts "
-        "(`ReorderInput`, `ReorderOutput`) and its fused operators (`FusedConv`), OpenVINO "
-        "reports the nodes of its compiled graph, where an activation after a convolution is "
-        "part of the `Convolution` node, and OpenCV DNN reports its layer types; an operator "
-        "of the graph missing from one runtime's profile ran there as part of another "
-        "operator type (fused, or under another name), not skipped."
-    )
-    count = f"In the current results, {len(rows)} of the {ok} ok row(s) carry a profile."
-    return f"## Operator profiles\n\n{text}\n\n{count}"
-
-
-def stability_section(page: Page) -> str:
-    """Why every row runs in two processes, and how far they disagreed on each machine."""
-    text = (
-        "A shared virtual machine runs in phases: for minutes at a time it is faster or slower "
-        "than its usual speed. The same row measured in two processes a minute apart has "
-        "differed by up to 1.7×, while each process's own 95% interval of the median was "
-        "about ±1%: the interval says how well one process measured its own phase, not the "
-        "machine. Two runtimes measured in different phases would then be compared unfairly. "
-        "So `nnkb bench` measures each row twice: once in the main pass and once more in a "
-        "fresh worker process after every other row has run, so the row's two processes are "
-        "a whole matrix apart. The row reports the faster process (the lower median), like "
-        "`timeit`'s best of several runs: every runtime gets the same two chances at the "
-        "machine's fast phase. The other process is kept in the results file "
-        "(`processes`), and its distance from the reported median is the row's *process "
-        f"spread*; a row whose spread is over {UNSTABLE_SPREAD * 100:g} % is marked *unstable*: "
-        "treat differences between runtimes smaller than its spread as unsettled."
-    )
-    frame = page.site.frame
-    records = []
-    for machine_id in sorted(frame["machine"].unique()):
-        rows = frame[frame["machine"] == machine_id]
-        ok, verified, unstable = stability_counts(rows)
-        spreads = rows.loc[rows["status"] == analysis.OK, "process_spread"].dropna()
-        worst = rows.loc[rows["process_spread"] > UNSTABLE_SPREAD].sort_values(
-            "process_spread", ascending=False
-        )
-        recorded = raw_settings(page)
-        usual = settings_by_runtime(page.site.results_files)
-
-        def variant(r: Any) -> str:
-            settings = recorded.get((machine_id, r.model, r.runtime, r.settings), {})
-            difference = settings_difference(settings, usual.get(r.runtime, {}))
-            return f" (`{escape_inline(difference)}`)" if difference else ""
-
-        names = ", ".join(
-            f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}{variant(r)} "
-            f"({spread_text(r.process_spread)})"
-            for r in worst.itertuples()
-        )
-        records.append(
-            {
-                "machine": machine_link(page, machine_id),
-                "rows": f"{verified} of {ok}",
-                "median": spread_text(spreads.median()) if verified else None,
-                "max": spread_text(spreads.max()) if verified else None,
-                "unstable": Md(f"{unstable}: {names}" if unstable else "0"),
-            }
-        )
-    table = Table.from_records(
-        records,
-        [
-            Column("machine", "Machine"),
-            Column("rows", "Ok rows with two processes", align="right"),
-            Column("median", "Median spread", align="right"),
-            Column("max", "Largest spread", align="right"),
-            Column("unstable", f"Over {UNSTABLE_SPREAD * 100:g} % (unstable)"),
-        ],
-    )
-    return "\n\n".join(
-        ["## Two processes per row", text, table.to_markdown("No machine measured yet.")]
-    )
 
 
 def columns_section() -> str:

@@ -14,7 +14,10 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from ..analysis import results_frame, settings_difference, settings_key, usual_settings
+from ..bench.runtimes import Adapter, load_adapters
 from ..kb import KB, Cited, Claim, Entry, Source
+from ..results import Machine, ResultsFile
 from .tables import Md
 from .text import escape_inline, escape_label, format_number, safe_url
 
@@ -33,7 +36,6 @@ DOWNLOADS_PATH = "downloads.md"
 RUNTIMES_PATH = "comparisons/runtimes.md"
 MACHINES_INDEX = "machines/index.md"
 RESULTS_CSV = "api/results.csv"
-RESULTS_JSON = "api/results.json"
 
 
 # Pages with wide measured tables give the content the left sidebar's width (material's
@@ -41,6 +43,22 @@ RESULTS_JSON = "api/results.json"
 WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
 # Model pages' measured tables have a dozen columns: the table of contents goes too.
 WIDEST_PAGE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
+
+
+def variant_text(adapter: Adapter | None, settings: dict[str, Any], usual: dict[str, Any]) -> str:
+    """A settings variant as pages name it; '' when the settings are the runtime's usual ones.
+
+    Whether a row is a variant is decided by the results (its settings against the usual ones);
+    its name comes from the runtime's adapter (OpenVINO's "f32 hint"). Settings the adapter
+    does not know (rows of an older adapter) are named by their difference, `key=value`.
+    """
+    difference = settings_difference(settings, usual)
+    if not difference or adapter is None:
+        return difference
+    known = {key for variant in adapter.variants() for key in variant}
+    if not set(settings) <= known:
+        return difference
+    return adapter.variant_label(settings) or difference
 
 
 def machine_path(machine_id: str) -> str:
@@ -67,23 +85,41 @@ class SiteContext:
 
     kb: KB
     repo_url: str = ""
-    results_files: list[Any] = field(default_factory=list)
+    results_files: list[ResultsFile] = field(default_factory=list)
 
     @cached_property
     def frame(self) -> pd.DataFrame:
         """Every result row of every machine (analysis.results_frame), computed once."""
-        from .analysis import results_frame
-
         return results_frame(self.results_files)
 
     @cached_property
-    def machines(self) -> dict[str, dict[str, Any]]:
-        """The `machine` object of each results file, by machine id, sorted by id."""
+    def usual_settings(self) -> dict[str, dict[str, Any]]:
+        """Each runtime's usual settings (analysis.usual_settings)."""
+        return usual_settings(self.results_files)
+
+    @cached_property
+    def adapters(self) -> dict[str, Adapter]:
+        """The benchmark adapters nnkb has (bench/runtimes/), by name: labels and prose."""
+        return load_adapters()
+
+    @cached_property
+    def _variants(self) -> dict[tuple[str, str, str, str], str]:
         found = {}
         for results in self.results_files:
-            machine = results.machine if hasattr(results, "machine") else results["machine"]
-            found[machine["id"]] = machine
-        return dict(sorted(found.items()))
+            for row in results.rows:
+                key = (results.machine.id, row.model, row.runtime, settings_key(row.settings))
+                usual = self.usual_settings.get(row.runtime, {})
+                found[key] = variant_text(self.adapters.get(row.runtime), row.settings, usual)
+        return found
+
+    def variant(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
+        """How pages name a row's settings variant ('' for its runtime's usual settings)."""
+        return self._variants.get((machine, model, runtime, settings_key), "")
+
+    @cached_property
+    def machines(self) -> dict[str, Machine]:
+        """The machine of each results file, by machine id, sorted by id."""
+        return dict(sorted((r.machine.id, r.machine) for r in self.results_files))
 
     def edit_url(self, entry: Entry) -> str | None:
         """URL of the web editor for an entry's YAML file (the KB folder is kb/ in the repo)."""
@@ -99,7 +135,7 @@ class Page:
     def __init__(self, site: SiteContext, path: str):
         self.site = site
         self.path = path
-        self._notes: dict[tuple[str, str], int] = {}
+        self._notes: dict[tuple[str, str, str], int] = {}
 
     @property
     def kb(self) -> KB:

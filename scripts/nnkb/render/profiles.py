@@ -12,22 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
-from . import analysis
-from .measured import (
-    _get,
+from .. import analysis
+from ..results import Row
+from .cells import (
     latency_cell,
     machine_label,
-    machine_link,
-    model_link,
     precision_name,
     provenance,
-    raw_settings,
     runtime_name,
     variant_label,
 )
-from .page import METHODOLOGY_PATH, Page, bullet_list, entry_path
+from .page import METHODOLOGY_PATH, Page, bullet_list
 from .tables import Column, Md, Table
 from .text import escape_inline
 
@@ -42,7 +37,8 @@ OWN_TYPE_SHARE = 0.05
 # Rows of the table: operator types with at least this share in some runtime; the others
 # are added to each runtime's "other".
 SHOWN_SHARE = 0.02
-# The runtime comparison explains runtimes this many times slower than the fastest FP32 one.
+# The runtime comparison explains runtimes this many times slower than the fastest FP32 one;
+# the model page's sentences use the same factor.
 SLOW_FACTOR = 2.0
 
 
@@ -75,38 +71,32 @@ class Unprofiled:
     why: str | None
 
 
-def _ok_rows(page: Page) -> list[tuple[str, dict[str, Any]]]:
-    found = []
-    for results in page.site.results_files:
-        machine = _get(results, "machine")["id"]
-        for row in _get(results, "rows") or []:
-            if row.get("status") == analysis.OK:
-                found.append((machine, row))
-    return found
+def _ok_rows(page: Page) -> list[tuple[str, Row]]:
+    return [(f.machine.id, row) for f in page.site.results_files for row in f.rows if row.ok]
 
 
 def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
     """The profiled ok rows (of one model, or all), by machine, model, runtime and settings."""
     found = []
     for machine, row in _ok_rows(page):
-        shares = row.get("op_profile")
-        if not shares or (model_id is not None and row["model"] != model_id):
+        shares = row.op_profile
+        if not shares or (model_id is not None and row.model != model_id):
             continue
-        settings = row.get("settings") or {}
+        key = analysis.settings_key(row.settings)
         found.append(
             Profile(
                 machine=machine,
-                model=row["model"],
-                runtime=row["runtime"],
-                settings_key=analysis.settings_key(settings),
-                label=variant_label(page, row["runtime"], settings),
-                runtime_name=runtime_name(page, row["runtime"]),
-                p50=(row.get("latency") or {}).get("p50"),
-                precision=precision_name(row.get("precision")),
+                model=row.model,
+                runtime=row.runtime,
+                settings_key=key,
+                label=row_label(page, machine, row.model, row.runtime, key),
+                runtime_name=runtime_name(page, row.runtime),
+                p50=row.latency.p50 if row.latency else None,
+                precision=precision_name(row.precision),
                 shares={str(k): float(v) for k, v in shares.items()},
-                kernels=dict(row.get("op_profile_kernels") or {}),
-                runs=row.get("op_profile_runs"),
-                histogram=dict(row.get("op_histogram") or {}),
+                kernels=dict(row.op_profile_kernels or {}),
+                runs=row.op_profile_runs,
+                histogram=dict(row.op_histogram or {}),
             )
         )
     # A runtime's usual settings first, then its variants (their labels name the difference).
@@ -129,13 +119,13 @@ def unprofiled(page: Page, model_id: str) -> list[Unprofiled]:
     found = [
         Unprofiled(
             machine,
-            row["model"],
-            row["runtime"],
-            variant_label(page, row["runtime"], row.get("settings") or {}),
-            _why(row.get("op_profile_source")),
+            row.model,
+            row.runtime,
+            row_label(page, machine, row.model, row.runtime, analysis.settings_key(row.settings)),
+            _why(row.op_profile_source),
         )
         for machine, row in _ok_rows(page)
-        if row["model"] == model_id and not row.get("op_profile")
+        if row.model == model_id and not row.op_profile
     ]
     return sorted(found, key=lambda u: (u.machine, u.runtime, u.label))
 
@@ -347,8 +337,8 @@ def profile_table(rows: list[Profile]) -> Table:
             median += f" ({profile.precision})"
         columns.append(Column(key, f"{profile.label}{median}", align="right"))
         for record, op in zip(records, shown):
-            share = profile.shares.get(op)
-            record[key] = share_text(share) if share is not None else None
+            found = profile.shares.get(op)
+            record[key] = share_text(found) if found is not None else None
         rest = sum(s for op, s in profile.shares.items() if op not in shown)
         other[key] = share_text(rest) if rest > 0 else None
     if any(k != "op" and v is not None for k, v in other.items()):
@@ -399,112 +389,6 @@ def where_the_time_goes(page: Page, model: Any) -> str | None:
     return "\n\n".join(parts)
 
 
-# --- the runtime comparison's section --------------------------------------------------------
-
-
-def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
-    """For each model and machine, each ok row more than SLOW_FACTOR times slower than the
-    fastest FP32 row: where its kernel time goes, and what the fastest one has no entry for."""
-    by_key = {(p.machine, p.model, p.runtime, p.settings_key): p for p in profiles(page)}
-    why = {
-        (u.machine, u.model, u.label): u.why
-        for model in sorted(set(frame["model"]))
-        for u in unprofiled(page, model)
-    }
-    ok = frame[(frame["status"] == analysis.OK) & frame["p50"].notna()]
-    sentences = []
-    for (machine, model), rows in ok.groupby(["machine", "model"], sort=True):
-        fp32 = rows[rows["precision"].map(precision_name) == "fp32"]
-        if fp32.empty:
-            continue
-        fastest = fp32.sort_values(["p50", "runtime", "settings"]).iloc[0]
-        fast_profile = by_key.get((machine, model, fastest.runtime, fastest.settings))
-        fast_label = _label(page, machine, model, fastest.runtime, fastest.settings)
-        for slow in rows.sort_values(["p50", "runtime", "settings"]).itertuples():
-            if slow.p50 <= SLOW_FACTOR * fastest.p50:
-                continue
-            label = _label(page, machine, model, slow.runtime, slow.settings)
-            text = (
-                f"{model_link(page, model)} on {machine_link(page, machine)}: "
-                f"{escape_inline(label)} takes {latency_cell(slow.p50)}, "
-                f"{analysis.format_ratio(slow.p50 / fastest.p50)} the "
-                f"{latency_cell(fastest.p50)} of {escape_inline(fast_label)}, the fastest in "
-                "FP32. "
-            )
-            profile = by_key.get((machine, model, slow.runtime, slow.settings))
-            if profile is None:
-                reason = why.get((machine, model, label))
-                text += "No operator profile was recorded for it" + (
-                    f" ({escape_inline(reason)})." if reason else "."
-                )
-            else:
-                top = [
-                    (op, s)
-                    for op, s in sorted(profile.shares.items(), key=lambda kv: (-kv[1], kv[0]))
-                    if op != OTHER
-                ][:3]
-                text += "Its largest shares of kernel time: " + ", ".join(
-                    f"{op_name(op)} {share_text(s)} (≈{latency_cell(s * slow.p50)})"
-                    for op, s in top
-                )
-                text += slow_clauses(top, profile, fast_profile, fast_label)
-                text += "."
-            if any(p.machine == machine and p.model == model for p in by_key.values()):
-                link = page.href(entry_path("models", model)) + f"#{SECTION_ANCHOR}"
-                text += f" [Where the time goes]({link})."
-            sentences.append(text)
-    return sentences
-
-
-def slow_clauses(
-    top: list[tuple[str, float]], slow: Profile, fast: Profile | None, fast_label: str
-) -> str:
-    """What sets the slow runtime's largest operator types apart: ONNX operators of the graph
-    the fastest runtime has no entry for, and operator types of the slow runtime's own."""
-    clauses = []
-    if fast is not None:
-        absent = [
-            op for op, _ in top if _in_graph(op, slow.histogram) and not _has_entry(op, fast.shares)
-        ]
-        if absent:
-            clauses.append(
-                f"{escape_inline(fast_label)} has no "
-                f"{_names([op_name(op) for op in absent], 'or')} entry: the graph's "
-                f"{_names([op_name(op) for op in absent])} nodes run there as part of other "
-                "operator types"
-            )
-    own = [op for op, s in top if s >= NOTABLE_SHARE and not _from_graph(op, slow.histogram)]
-    if own and slow.histogram:
-        who = escape_inline(slow.runtime_name)
-        what = (
-            f"is an operator type of {who}'s own, not an ONNX operator of the graph"
-            if len(own) == 1
-            else f"are operator types of {who}'s own, not ONNX operators of the graph"
-        )
-        clauses.append(f"{_names([op_name(op) for op in own])} {what}")
-    return "".join(f"; {c}" for c in clauses)
-
-
-def _label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
-    settings = raw_settings(page).get((machine, model, runtime, settings_key), {})
-    return variant_label(page, runtime, settings)
-
-
-def slow_runtimes_section(page: Page, frame: pd.DataFrame) -> str:
-    sentences = slow_runtime_sentences(page, frame)
-    parts = [
-        "## Where slow runtimes spend their time",
-        (
-            f"Each runtime that is more than {SLOW_FACTOR:g}x slower than the fastest FP32 "
-            "runtime on a model, with the operator types that take the largest share of its "
-            "kernel time in its own profiler (operator names are each runtime's own; "
-            f"[how profiles are taken]({page.href(METHODOLOGY_PATH)}#operator-profiles))."
-        ),
-    ]
-    parts.append(
-        bullet_list(sentences)
-        if sentences
-        else f"No runtime is more than {SLOW_FACTOR:g}x slower than the fastest FP32 runtime "
-        "on any model."
-    )
-    return "\n\n".join(parts)
+def row_label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
+    """The runtime's name, with the row's settings where they differ from its usual ones."""
+    return variant_label(page, runtime, page.site.variant(machine, model, runtime, settings_key))

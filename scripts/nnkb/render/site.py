@@ -1,7 +1,8 @@
 """All generated pages of the site as {docs path: Markdown}, and their place in the nav.
 
-The mkdocs hook (hook.py) calls `render_site` and adds the pages as virtual files; nothing
-here writes to disk, so `mkdocs serve` does not rebuild in a loop.
+The mkdocs hook (hook.py) calls `render_pages` and `render_files` on `build_context(kb)` and
+adds what they return as virtual files; nothing here writes to disk, so `mkdocs serve` does
+not rebuild in a loop.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import COLLECTIONS, KB, KBError, load_kb
+from ..results import ResultsError, load_all
 from .comparisons import runtimes_page
 from .downloads import api_files, downloads_page
 from .entries import SECTIONS
 from .indexes import INDEX_PAGES, INSTALL_PATH
 from .machines import machine_pages
-from .measured import load_results_files
 from .methodology import methodology_page
 from .page import (
     COLLECTION_TITLES,
@@ -70,7 +71,10 @@ def check_valid(kb_root: Path) -> None:
 
 def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
     kb = load_kb(Path(kb_root))
-    results_files = load_results_files(Path(kb_root))
+    try:
+        results_files = load_all(Path(kb_root))
+    except ResultsError as exc:
+        raise KBError(str(exc)) from None
     return SiteContext(
         kb=kb,
         repo_url=repo_url,
@@ -105,11 +109,6 @@ def render_files(site: SiteContext) -> dict[str, str | bytes]:
     for build in FILE_BUILDERS:
         files.update(build(site))
     return files
-
-
-def render_site(kb_root: Path, repo_url: str = "") -> dict[str, str]:
-    """Every generated page of the site for the KB at `kb_root`."""
-    return render_pages(build_context(kb_root, repo_url))
 
 
 # --- navigation --------------------------------------------------------------------------

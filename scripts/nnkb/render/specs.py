@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ..kb import Model
-from .analysis import format_bytes
+from .numbers import format_bytes
 from .page import Page, cited_value
 from .tables import Column, Md, Table
 from .text import escape_inline, format_number
@@ -59,9 +59,11 @@ def existing_model_file(model: Model, kb_root: Path, sha256s: set[str]) -> Path 
         return found[0] if found else None
     if spec.source in ("package", "file"):
         from ..models.sources import LOADERS
+        from ..models.sources.file import repository_root
 
         try:
-            return LOADERS[spec.source](spec, cache)  # locates and checks; builds nothing
+            # Locates and checks the file; builds nothing.
+            return LOADERS[spec.source](spec, cache, repository_root(kb_root))
         except (ModelSourceError, OSError, KeyError):
             return None
     return None
@@ -91,13 +93,16 @@ def onnx_structure(path: Path) -> OnnxStructure | None:
 def recorded_structure(page: Page, model: Model) -> OnnxStructure | None:
     """Opset and operator counts as `nnkb bench` recorded them for the model's newest file."""
     recorded = [
-        r for f in page.site.results_files for r in _rows(f)
-        if r.get("model") == model.id and r.get("opset") and r.get("op_histogram")
-    ]  # fmt: skip
+        r
+        for f in page.site.results_files
+        for r in f.rows
+        if r.model == model.id and r.opset and r.op_histogram
+    ]
     if not recorded:
         return None
-    newest = max(recorded, key=lambda r: (r.get("measured_at") or "", r.get("model_sha256") or ""))
-    return OnnxStructure(int(newest["opset"]), dict(newest["op_histogram"]))
+    newest = max(recorded, key=lambda r: (r.measured_at, r.model_sha256 or ""))
+    assert newest.opset is not None and newest.op_histogram is not None
+    return OnnxStructure(int(newest.opset), dict(newest.op_histogram))
 
 
 def _distinct(rows: pd.DataFrame, column: str) -> list[int]:
@@ -119,8 +124,9 @@ def histogram_text(histogram: dict[str, int]) -> str:
 def model_specifications(page: Page, model: Model) -> str:
     frame = page.site.frame
     rows = frame[frame["model"] == model.id]
-    sha256s = {r.get("model_sha256") for f in page.site.results_files for r in _rows(f)
-               if r.get("model") == model.id}  # fmt: skip
+    sha256s = {
+        r.model_sha256 for f in page.site.results_files for r in f.rows if r.model == model.id
+    }
     structure = recorded_structure(page, model)
     not_available = "not available"
     if structure is None and model.onnx is not None:
@@ -180,7 +186,3 @@ def model_specifications(page: Page, model: Model) -> str:
     if rows.empty:
         intro += " Not benchmarked yet, so there are no counts from results."
     return f"## Specifications\n\n{intro}\n\n{table.to_markdown()}"
-
-
-def _rows(results: Any) -> list[dict[str, Any]]:
-    return results.get("rows", []) if isinstance(results, dict) else (results.rows or [])

@@ -25,7 +25,7 @@ def _unsafe_target(target: str) -> bool:
     target = _IGNORED_IN_URL.sub("", target)
     target = target.removeprefix("&lt;")
     match = _SCHEME.match(target)
-    return bool(match) and match.group(1).lower() not in SAFE_SCHEMES
+    return match is not None and match.group(1).lower() not in SAFE_SCHEMES
 
 
 def _neutralise_links(text: str) -> str:
@@ -68,8 +68,9 @@ def escape_inline(text: str) -> str:
     """KB text for one line: a heading, a list item, a link text or a table cell."""
     text = " ".join(str(text).split())
     text = escape_text(text)
-    # Python-Markdown drops trailing '#' from a heading ("C#" would become "C").
-    return text.replace("#", "\\#")
+    # Python-Markdown drops trailing '#' from a heading ("C#" would become "C"). The '#' of
+    # the entities escape_text wrote (`&#123;`) stays, or the entity would show as text.
+    return re.sub(r"(?<!&)#", r"\\#", text)
 
 
 def escape_label(text: str) -> str:

@@ -1,6 +1,6 @@
 """Use case page sections computed from the measurements: the recommendation (near the top),
 the candidates ranked per machine, the accuracy-latency Pareto front and what changes on other
-hardware classes. The logic is in analysis.py; this module only words and lays it out.
+hardware classes. The logic is in nnkb.analysis; this module only words and lays it out.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from .. import analysis
+from ..analysis.frame import ratio
 from ..kb import UseCase
-from . import analysis, charts
-from .measured import (
+from . import charts
+from .cells import (
     ci_cell,
     error_text,
     hardware_of,
@@ -22,15 +24,17 @@ from .measured import (
     model_link,
     precision_name,
     provenance,
+    row_variant,
     runtime_link,
     runtime_name,
-    settings_by_runtime,
     settings_cell,
-    settings_difference,
+    settings_note,
     status_cell,
     throughput_cell,
 )
+from .numbers import format_accuracy, format_latency, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list, claim_item
+from .reasoning import reasoning
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain, indent
 
@@ -51,7 +55,7 @@ def _accuracy_cell(page: Page, use_case: UseCase, model_id: str, value: Any, uni
     model = page.kb.models.get(model_id)
     cited = analysis.cited_accuracy(model, use_case) if model else None
     note = page.cite(cited.source) if cited else ""
-    return Md(escape_inline(analysis.format_accuracy(value, unit)) + note)
+    return Md(escape_inline(format_accuracy(value, unit)) + note)
 
 
 def _floor_text(page: Page, use_case: UseCase) -> str:
@@ -59,7 +63,7 @@ def _floor_text(page: Page, use_case: UseCase) -> str:
     if floor is None:
         return "no floor"
     op = "≥" if use_case.accuracy_metric["higher_is_better"] else "≤"
-    value = analysis.format_accuracy(floor.value, floor.unit)
+    value = format_accuracy(floor.value, floor.unit)
     return f"{op} {escape_inline(value)}{page.cite(floor.source, floor.note)}"
 
 
@@ -68,7 +72,8 @@ def _floor_text(page: Page, use_case: UseCase) -> str:
 
 def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
     where = rec.machine_label
-    hardware = (page.site.machines.get(rec.machine) or {}).get("hardware")
+    machine = page.site.machines.get(rec.machine)
+    hardware = machine.hardware_class if machine else None
     if hardware and hardware in page.kb.hardware:
         where += f", {page.kb.hardware[hardware].name}"
     if rec.model is None:
@@ -77,7 +82,7 @@ def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> 
     name = model.name if model else rec.model
     return (
         f"{where}: {name} on {runtime_name(page, rec.runtime or '')}, "
-        f"{analysis.format_latency(rec.p50)} per inference"
+        f"{format_latency(rec.p50)} per inference"
     )
 
 
@@ -92,8 +97,9 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     version = (
         f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
     )
-    settings = settings_cell(page, row.runtime, _settings_of(page, row))
+    settings = settings_cell(page, row.settings_difference)
     metric = use_case.accuracy_metric
+    assert rec.model is not None and rec.runtime is not None  # a summary is of a pick
     hardware = hardware_of(page, rec.machine)
     where = machine_link(page, rec.machine) + (f" ({hardware})" if hardware else "")
     head = (
@@ -103,7 +109,8 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     speed = (
         f"median latency **{latency_cell(row.p50)}** "
         f"(95% CI {ci_cell(row.ci95_low, row.ci95_high)}), p90 {latency_cell(row.p90)}, "
-        f"{float(row.throughput):,.3g} inferences per second on one stream"
+        f"{(throughput_cell(row.throughput) or '–').removesuffix('/s')} inferences per second "
+        "on one stream"
     )
     accuracy = (
         f"cited {escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])}: "
@@ -129,30 +136,17 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
         ].sort_values(["p50", "runtime", "settings"])
         if len(fp32):
             best = fp32.iloc[0]
-            raw = _settings_of(page, best)
             items.append(
                 f"fastest in FP32: {runtime_link(page, best.runtime)}"
-                + _settings_note(page, best.runtime, raw)
+                + settings_note(row_variant(page, best))
                 + f" at **{latency_cell(best.p50)}** "
                 + (
                     "(the same median)"
                     if best.p50 == row.p50
-                    else f"({analysis.format_ratio(best.p50 / row.p50)} the time)"
+                    else f"({format_ratio(best.p50 / row.p50)} the time)"
                 )
             )
     return head + "\n\n" + bullet_list(items)
-
-
-def _settings_note(page: Page, runtime: str, settings: dict[str, Any]) -> str:
-    usual = settings_by_runtime(page.site.results_files).get(runtime, {})
-    difference = settings_difference(settings, usual)
-    return f" (`{escape_inline(difference)}`)" if difference else ""
-
-
-def _settings_of(page: Page, row: Any) -> dict[str, Any]:
-    from .measured import raw_settings
-
-    return raw_settings(page).get((row.machine, row.model, row.runtime, row.settings), {})
 
 
 def recommendation_section(page: Page, use_case: UseCase) -> str:
@@ -174,7 +168,7 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
         body = []
         if rec.model is not None:
             body.append(_pick_summary(page, use_case, rec))
-        body.append("**Why.** " + escape_plain(rec.reasoning))
+        body.append("**Why.** " + escape_plain(reasoning(rec, use_case)))
         parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
     return "\n\n".join(parts)
 
@@ -196,7 +190,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
-                "throughput": throughput_cell(1.0 / row.p50) if ok and row.p50 else None,
+                "throughput": throughput_cell(ratio(1.0, row.p50)) if ok else None,
                 "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
                 "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
                 "status": status_cell(page, row.status, row.process_spread),
@@ -269,7 +263,7 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
         "first; models that did not run are listed after them with the reason. Each model's "
         "other runtimes are on its page."
     )
-    parts = ["## Measured candidates", intro]
+    parts: list[str | None] = ["## Measured candidates", intro]
     for machine in sorted(ranking["machine"].unique()):
         rows = ranking[ranking["machine"] == machine]
         parts.append(f"### {escape_inline(machine_label(page, machine))}")
@@ -351,7 +345,7 @@ def outlook_section(page: Page, use_case: UseCase) -> str | None:
             machines = [
                 machine_link(page, m)
                 for m in sorted(page.site.machines)
-                if page.site.machines[m].get("hardware") == item.hardware
+                if page.site.machines[m].hardware_class == item.hardware
             ]
             lines.append("Measured by nnkb on " + ", ".join(machines) + ".")
         else:

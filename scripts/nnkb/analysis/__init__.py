@@ -1,0 +1,74 @@
+"""Analysis stage: the results and the KB in, data out (pandas DataFrames and dataclasses).
+
+Nothing here knows about Markdown or pages; `nnkb.render` words and lays out what these
+functions return, and the notebook reads the same frame.
+
+- `frame`: `results_frame` (one row per result row of every machine, raw SI values, with the
+  derived columns computed here: throughput, achieved FLOP/s, fraction of the measured peak),
+  `usual_settings` and `settings_difference` (a row's settings against its runtime's usual ones);
+- `ranking`: `use_case_ranking`, `pareto_front`, `cited_accuracy`, `hardware_outlook`;
+- `recommend`: `recommend` (per machine, what to run for a use case, why, and the alternatives);
+- `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`.
+"""
+
+from .frame import (
+    OK,
+    RESULT_COLUMNS,
+    best_ok,
+    machines,
+    results_frame,
+    settings_difference,
+    settings_key,
+    usual_settings,
+)
+from .ranking import (
+    HardwareOutlook,
+    cited_accuracy,
+    hardware_outlook,
+    pareto_front,
+    use_case_ranking,
+)
+from .recommend import (
+    NO_CANDIDATES,
+    NO_CITED_ACCURACY,
+    NO_FLOOR,
+    NONE_MEETS_FLOOR,
+    NOTHING_RAN_OK,
+    RECOMMENDED,
+    Alternative,
+    Candidate,
+    Recommendation,
+    RuntimeTime,
+    recommend,
+)
+from .runtimes import load_failures, machine_efficiency, runtime_speedups
+
+__all__ = [
+    "NONE_MEETS_FLOOR",
+    "NOTHING_RAN_OK",
+    "NO_CANDIDATES",
+    "NO_CITED_ACCURACY",
+    "NO_FLOOR",
+    "OK",
+    "RECOMMENDED",
+    "RESULT_COLUMNS",
+    "Alternative",
+    "Candidate",
+    "HardwareOutlook",
+    "Recommendation",
+    "RuntimeTime",
+    "best_ok",
+    "cited_accuracy",
+    "hardware_outlook",
+    "load_failures",
+    "machine_efficiency",
+    "machines",
+    "pareto_front",
+    "recommend",
+    "results_frame",
+    "runtime_speedups",
+    "settings_difference",
+    "settings_key",
+    "use_case_ranking",
+    "usual_settings",
+]

@@ -1,0 +1,186 @@
+"""The results frame: every machine's result rows in one pandas DataFrame.
+
+Every column keeps raw SI values (seconds, bytes, FLOP/s). Values derived from other stored
+values are computed here, not read from the rows, so they never go stale: throughput
+(1 / median), achieved FLOP/s (2 x MACs / median) and the fraction of the machine's measured
+FP32 peak. A derived value whose inputs are missing, zero or not finite is NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from nnkb.results import ResultsFile, Row
+
+OK = "ok"
+
+# fmt: off
+RESULT_COLUMNS = [
+    "machine", "machine_label", "hardware", "model", "runtime", "runtime_version", "settings",
+    "status", "reason", "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged",
+    "throughput", "peak_fraction", "achieved_flops", "peak_flops", "session_create_s",
+    "first_inference_s", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "precision",
+    "max_abs_error", "max_rel_error", "top1_agree", "measured_at", "processes", "process_spread",
+    "settings_difference",
+]
+_FLOAT_COLUMNS = [
+    "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",
+    "achieved_flops", "peak_flops", "session_create_s", "first_inference_s", "max_abs_error",
+    "max_rel_error", "process_spread",
+]
+# fmt: on
+_INT_COLUMNS = ["n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "processes"]
+_BOOL_COLUMNS = ["converged", "top1_agree"]
+_LATENCY_KEYS = ("p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged")
+_ROW_KEYS = (
+    "session_create_s",
+    "first_inference_s",
+    "peak_rss_bytes",
+    "model_file_bytes",
+    "parameters",
+    "macs",
+    "precision",
+)
+_AGREEMENT_KEYS = ("max_abs_error", "max_rel_error", "top1_agree")
+
+
+def positive(value: Any) -> float | None:
+    """`value` as a float when it is a finite number above zero, else None: a safe divisor."""
+    if value is None or isinstance(value, bool) or value is pd.NA:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def ratio(numerator: Any, denominator: Any) -> float | None:
+    """numerator / denominator, or None when either is missing or the result is not finite."""
+    den = positive(denominator)
+    if den is None or numerator is None or numerator is pd.NA:
+        return None
+    try:
+        value = float(numerator) / den
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def settings_key(settings: Mapping[str, Any] | None) -> str:
+    """A stable one-line form of a row's runtime settings: `a=1, b=x`, keys sorted."""
+    if not settings:
+        return ""
+    return ", ".join(f"{k}={_value(settings[k])}" for k in sorted(settings))
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+
+
+def usual_settings(results: Iterable[ResultsFile]) -> dict[str, dict[str, Any]]:
+    """Each runtime's usual settings: the settings most of its rows were measured with.
+
+    Pages show a row's settings as its difference from these (`settings_difference`); the
+    methodology page lists them in full. Ties (a runtime measured once per variant) go to the
+    variant with the fewest settings: adapters add keys to their default settings to make one.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for results_file in results:
+        for row in results_file.rows:
+            text = json.dumps(row.settings, sort_keys=True)
+            counts.setdefault(row.runtime, Counter())[text] += 1
+    return {
+        runtime: json.loads(
+            min(c.items(), key=lambda kv: (-kv[1], len(json.loads(kv[0])), kv[0]))[0]
+        )
+        for runtime, c in sorted(counts.items())
+    }
+
+
+def settings_difference(settings: Mapping[str, Any], usual: Mapping[str, Any]) -> str:
+    """`k=v` for each setting that differs from the runtime's usual ones; '' if none."""
+    parts = []
+    for key in sorted(set(settings) | set(usual)):
+        if settings.get(key) != usual.get(key):
+            parts.append(f"{key}={_value(settings.get(key, 'unset'))}")
+    return ", ".join(parts)
+
+
+def results_frame(results: Iterable[ResultsFile]) -> pd.DataFrame:
+    """One row per result row of every results file, sorted by machine, model, runtime, settings.
+
+    Columns are RESULT_COLUMNS: `throughput` is 1 / p50 (single-stream inferences per second),
+    `achieved_flops` 2 x MACs / p50, `peak_flops` the machine's measured FP32 peak and
+    `peak_fraction` achieved / peak; `settings_difference` is the row's settings where they
+    differ from its runtime's usual ones. Missing numbers are NaN/NA.
+    """
+    files = list(results)
+    usual = usual_settings(files)
+    records = []
+    for results_file in files:
+        machine = results_file.machine
+        peak = positive(machine.peak.fp32_flops if machine.peak else None)
+        for row in results_file.rows:
+            records.append(_record(results_file, row, peak, usual.get(row.runtime, {})))
+    frame = pd.DataFrame.from_records(records, columns=RESULT_COLUMNS)
+    for col in _FLOAT_COLUMNS:
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    for col in _INT_COLUMNS:
+        frame[col] = pd.array(frame[col].tolist(), dtype="Int64")
+    for col in _BOOL_COLUMNS:
+        frame[col] = pd.array(frame[col].tolist(), dtype="boolean")
+    frame = frame.sort_values(["machine", "model", "runtime", "settings"], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _record(
+    results_file: ResultsFile, row: Row, peak: float | None, usual: Mapping[str, Any]
+) -> dict[str, Any]:
+    machine = results_file.machine
+    latency = row.latency
+    p50 = latency.p50 if latency else None
+    macs = positive(row.macs)
+    achieved = ratio(2.0 * macs, p50) if macs else None
+    return {
+        "machine": machine.id,
+        "machine_label": machine.label or machine.id,
+        "hardware": machine.hardware_class,
+        "model": row.model,
+        "runtime": row.runtime,
+        "runtime_version": row.runtime_version,
+        "settings": settings_key(row.settings),
+        "status": row.status,
+        "reason": row.reason,
+        **{k: getattr(latency, k) if latency else None for k in _LATENCY_KEYS},
+        "throughput": ratio(1.0, p50),
+        "peak_fraction": ratio(achieved, peak),
+        "achieved_flops": achieved,
+        "peak_flops": peak,
+        **{k: getattr(row, k) for k in _ROW_KEYS},
+        **{k: getattr(row.agreement, k) if row.agreement else None for k in _AGREEMENT_KEYS},
+        "measured_at": row.measured_at,
+        # Worker processes that measured the row (the latency is the faster's).
+        "processes": sum(p.measured for p in row.processes or ()) or None,
+        "process_spread": row.process_spread,
+        "settings_difference": settings_difference(row.settings, usual),
+    }
+
+
+def machines(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(id, label) of every machine in the frame, sorted by id."""
+    pairs = frame[["machine", "machine_label"]].drop_duplicates("machine")
+    return sorted(pairs.itertuples(index=False, name=None))
+
+
+def best_ok(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The fastest ok row per `keys` group (ties: p90, runtime, settings)."""
+    ok = frame[(frame["status"] == OK) & frame["p50"].notna()]
+    order = ok.sort_values(keys + ["p50", "p90", "runtime", "settings"], kind="stable")
+    return order.drop_duplicates(keys, keep="first").reset_index(drop=True)

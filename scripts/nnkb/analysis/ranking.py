@@ -1,0 +1,275 @@
+"""Ranking a use case's candidate models per machine, and the accuracy-latency Pareto front.
+
+The rules, stated once:
+- a model's time on a machine is its best ok row: lowest median (p50) over runtimes and settings,
+  ties broken by lower p90, then runtime name, then settings;
+- a model qualifies when its cited accuracy for the use case's metric and dataset meets the
+  use case's floor (>= when higher is better, <= otherwise); uncited models never qualify;
+- on equal medians the better cited accuracy ranks first, then the lower p90, then the model id.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from nnkb.kb import KB, Accuracy, Claim, Framework, Model, UseCase
+
+from .frame import OK, best_ok, machines
+
+# fmt: off
+RANKING_COLUMNS = [
+    "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
+    "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "process_spread",
+    "accuracy", "accuracy_unit", "meets_floor",
+]
+# fmt: on
+
+
+def adapters_of(framework: Framework) -> list[str]:
+    """The benchmark adapters that measure a framework entry's runtime (empty: none)."""
+    return list(framework.benchmark_adapters)
+
+
+def use_case_of(kb: KB, use_case_id: str) -> UseCase:
+    try:
+        return kb.use_cases[use_case_id]
+    except KeyError:
+        valid = ", ".join(sorted(kb.use_cases)) or "none"
+        raise KeyError(f"unknown use case {use_case_id!r}; the KB has: {valid}") from None
+
+
+def cited_accuracy(model: Model, use_case: UseCase) -> Accuracy | None:
+    """The model's first accuracy entry for the use case's metric and dataset, if any.
+
+    Metric and dataset match case-insensitively, ignoring surrounding spaces.
+    """
+    want = use_case.accuracy_metric
+    key = (want["metric"].strip().lower(), want["dataset"].strip().lower())
+    for acc in model.accuracy:
+        if (acc.metric.strip().lower(), acc.dataset.strip().lower()) == key:
+            return acc
+    return None
+
+
+def _convert(value: float, unit: str | None, target: str | None) -> float:
+    # Percent and ratio are the only units the model schema allows; anything else is left alone.
+    if unit == "%" and target == "ratio":
+        return value / 100.0
+    if unit == "ratio" and target == "%":
+        return value * 100.0
+    return value
+
+
+def _target_unit(use_case: UseCase, cited: Iterable[Accuracy | None]) -> str | None:
+    floor = use_case.accuracy_floor
+    if floor is not None and floor.unit:
+        return floor.unit
+    return next((a.unit for a in cited if a is not None and a.unit), None)
+
+
+def _meets(value: float | None, floor: float | None, higher_is_better: bool) -> bool | None:
+    if value is None or floor is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value >= floor if higher_is_better else value <= floor
+
+
+# --- ranking and Pareto front -----------------------------------------------------------------
+
+
+def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFrame:
+    """Per measured machine, every candidate model of the use case with its best ok runtime.
+
+    Ok models come first on each machine, fastest first (`rank` 1, 2, ...; equal medians go to
+    the better cited accuracy, then lower p90, then model id); then models without an ok row,
+    by id, with `status` "not-benchmarked" (no ONNX file), "not-measured" (no rows on this
+    machine) or the statuses of their rows joined by "/" and a `reason` per runtime. `accuracy`
+    is the cited value for the use case's metric and dataset in `accuracy_unit` (the floor's
+    unit), NaN when not cited; `meets_floor` is NA when either side is missing. The use case's
+    metric, dataset, direction and floor are in `.attrs`.
+    """
+    use_case = use_case_of(kb, use_case_id)
+    higher = bool(use_case.accuracy_metric["higher_is_better"])
+    floor = use_case.accuracy_floor
+    candidates = sorted(kb.models_for(use_case_id), key=lambda m: m.id)
+    cited = {m.id: cited_accuracy(m, use_case) for m in candidates}
+    unit = _target_unit(use_case, cited.values())
+    best = best_ok(frame, ["machine", "model"]).set_index(["machine", "model"])
+
+    records = []
+    for machine, label in machines(frame):
+        rows = frame[frame["machine"] == machine]
+        for model in candidates:
+            acc = cited[model.id]
+            value = _convert(acc.value, acc.unit, unit) if acc else None
+            record = {
+                "machine": machine,
+                "machine_label": label,
+                "model": model.id,
+                "model_name": model.name,
+                "accuracy": value,
+                "accuracy_unit": unit,
+                "meets_floor": _meets(value, floor.value if floor else None, higher),
+            }
+            if (machine, model.id) in best.index:
+                hit = best.loc[(machine, model.id)]
+                record.update(
+                    {
+                        k: hit[k]
+                        for k in (
+                            "runtime",
+                            "runtime_version",
+                            "settings",
+                            "p50",
+                            "p90",
+                            "ci95_low",
+                            "ci95_high",
+                            "process_spread",
+                        )
+                    }
+                )
+                record.update(status=OK, reason=None)
+            else:
+                record.update(_why_not_ok(model, rows[rows["model"] == model.id]))
+            records.append(record)
+
+    ranking = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS)
+    for col in ("p50", "p90", "ci95_low", "ci95_high", "process_spread", "accuracy"):
+        ranking[col] = pd.to_numeric(ranking[col], errors="coerce").astype("float64")
+    ranking["meets_floor"] = pd.array(ranking["meets_floor"].tolist(), dtype="boolean")
+    ranking = _sort_ranking(ranking, higher)
+    ranking.attrs.update(
+        use_case=use_case_id,
+        metric=use_case.accuracy_metric["metric"],
+        dataset=use_case.accuracy_metric["dataset"],
+        higher_is_better=higher,
+        floor=floor.value if floor else None,
+        accuracy_unit=unit,
+    )
+    return ranking
+
+
+def _why_not_ok(model: Model, rows: pd.DataFrame) -> dict[str, Any]:
+    if rows.empty:
+        spec = model.onnx
+        if spec is None or not spec.benchmark:
+            reason = model.data.get("not_benchmarked_reason") or "no ONNX file to benchmark"
+            return {"status": "not-benchmarked", "reason": reason}
+        return {"status": "not-measured", "reason": "no results for this model on this machine"}
+    statuses = sorted(set(rows["status"]))
+    parts = [
+        f"{r.runtime} {r.status}" + (f": {r.reason}" if isinstance(r.reason, str) else "")
+        for r in rows.itertuples()
+    ]
+    return {"status": "/".join(statuses), "reason": "; ".join(parts)}
+
+
+def _sort_ranking(ranking: pd.DataFrame, higher: bool) -> pd.DataFrame:
+    ok = ranking["status"] == OK
+    acc_key = -ranking["accuracy"] if higher else ranking["accuracy"]
+    ordered = ranking.assign(
+        _not_ok=~ok,
+        _acc=acc_key.where(ok, 0.0).fillna(math.inf),
+        _p50=ranking["p50"].where(ok, math.inf),
+        _p90=ranking["p90"].fillna(math.inf),
+    )
+    ordered = ordered.sort_values(
+        ["machine", "_not_ok", "_p50", "_acc", "_p90", "model"], kind="stable"
+    )
+    rank = ordered[~ordered["_not_ok"]].groupby("machine").cumcount() + 1
+    ordered["rank"] = rank.reindex(ordered.index).astype("Int64")
+    return ordered[RANKING_COLUMNS].reset_index(drop=True)
+
+
+def pareto_front(ranking: pd.DataFrame, higher_is_better: bool | None = None) -> pd.DataFrame:
+    """Per machine, the ok ranking rows with a cited accuracy that no other row dominates.
+
+    A row is dominated when another is at least as fast and at least as accurate, and strictly
+    better in one of the two. `higher_is_better` defaults to the ranking's `.attrs` (else True).
+    Rows are returned fastest first per machine.
+    """
+    if higher_is_better is None:
+        higher_is_better = ranking.attrs.get("higher_is_better", True)
+    sign = 1.0 if higher_is_better else -1.0
+    ok = ranking[(ranking["status"] == OK) & ranking["p50"].notna() & ranking["accuracy"].notna()]
+    keep = []
+    for _, group in ok.groupby("machine", sort=True):
+        points = [
+            (i, p50, sign * acc)
+            for i, p50, acc in zip(group.index, group["p50"], group["accuracy"])
+        ]
+        for i, p50, acc in points:
+            dominated = any(
+                q_p50 <= p50 and q_acc >= acc and (q_p50 < p50 or q_acc > acc)
+                for _, q_p50, q_acc in points
+            )
+            if not dominated:
+                keep.append(i)
+    front = ok.loc[keep].sort_values(["machine", "p50", "model"], kind="stable")
+    front = front.reset_index(drop=True)
+    front.attrs.update(ranking.attrs)
+    return front
+
+
+@dataclass(frozen=True)
+class HardwareOutlook:
+    """What the KB says about running a use case on one hardware class."""
+
+    hardware: str
+    name: str
+    category: str | None
+    measured: bool  # whether a machine of this class is in the results
+    machines: tuple[str, ...]  # labels of the measured machines of this class
+    notes: tuple[Claim, ...]  # the use case's hardware_notes for this class
+    runtimes: tuple[str, ...]  # kb/frameworks ids that target this class and run ONNX files
+    benchmarked_runtimes: tuple[str, ...]  # the subset that has a benchmark adapter
+
+
+def hardware_outlook(
+    kb: KB, use_case_id: str, frame: pd.DataFrame | None = None
+) -> list[HardwareOutlook]:
+    """For every hardware class (KB order by id), the use case's notes and the ONNX runtimes.
+
+    Classes named only in the use case's hardware_notes are included too. With `frame`, each
+    entry says whether (and on which machines) the class was measured, so a page can show
+    "what changes elsewhere" for the classes that were not.
+    """
+    use_case = use_case_of(kb, use_case_id)
+    notes: dict[str, list[Claim]] = {}
+    for hardware, claim in use_case.hardware_notes:
+        notes.setdefault(hardware, []).append(claim)
+    measured: dict[str, list[str]] = {}
+    if frame is not None and not frame.empty:
+        for hardware, label in _machines_by_hardware(frame):
+            measured.setdefault(hardware, []).append(label)
+    outlook = []
+    for hardware in sorted(set(kb.hardware) | set(notes)):
+        entry = kb.hardware.get(hardware)
+        runtimes = sorted(
+            f.id
+            for f in kb.frameworks.values()
+            if hardware in f.hardware and f.data["onnx"]["runs"]
+        )
+        outlook.append(
+            HardwareOutlook(
+                hardware=hardware,
+                name=entry.name if entry else hardware,
+                category=entry.category if entry else None,
+                measured=hardware in measured,
+                machines=tuple(measured.get(hardware, [])),
+                notes=tuple(notes.get(hardware, [])),
+                runtimes=tuple(runtimes),
+                benchmarked_runtimes=tuple(r for r in runtimes if adapters_of(kb.frameworks[r])),
+            )
+        )
+    return outlook
+
+
+def _machines_by_hardware(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    pairs = frame[["hardware", "machine", "machine_label"]].dropna(subset=["hardware"])
+    pairs = pairs.drop_duplicates("machine").sort_values("machine")
+    return list(zip(pairs["hardware"], pairs["machine_label"]))

@@ -1,0 +1,265 @@
+"""The recommendation for a use case on each measured machine, as data.
+
+The fastest candidate (its best ok runtime, see `ranking`) whose cited accuracy meets the use
+case's floor wins; equal medians go to the better cited accuracy, then the lower p90, then the
+model id. Without a floor in the KB the fastest candidate that ran is given. A Recommendation
+holds the pick, every other candidate with the verdict on it, the pick's other runtimes and the
+tie-breaks: everything a page needs to explain the choice, and no wording.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from nnkb.kb import KB
+
+from .frame import OK, best_ok, machines
+from .ranking import use_case_of, use_case_ranking
+
+RECOMMENDED = "recommended"
+NO_FLOOR = "no-floor"  # no floor in the KB: the fastest candidate that ran
+NONE_MEETS_FLOOR = "none-meets-floor"
+NO_CITED_ACCURACY = "no-cited-accuracy"
+NOTHING_RAN_OK = "nothing-ran-ok"
+NO_CANDIDATES = "no-candidates"
+
+# Verdicts on a candidate that is not the pick.
+SLOWER = "slower"  # eligible, but not faster than the pick
+BELOW_FLOOR = "below-floor"
+NO_CITED = "no-cited-accuracy"
+DID_NOT_RUN = "did-not-run"
+
+# Why the pick won over a candidate with the same median.
+TIE_ACCURACY = "accuracy"
+TIE_P90 = "p90"
+TIE_MODEL_ID = "model-id"
+
+
+def _num(value: Any) -> float | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _opt(value: Any) -> Any:
+    return None if value is None or value is pd.NA or pd.isna(value) else value
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate model on one machine: its best ok row, or why it has none."""
+
+    model: str
+    model_name: str
+    status: str  # "ok", "not-benchmarked", "not-measured" or the row statuses joined by "/"
+    reason: str | None
+    runtime: str | None
+    settings: str | None  # settings key of the best row (frame column `settings`)
+    p50: float | None
+    p90: float | None
+    ci95_low: float | None
+    ci95_high: float | None
+    accuracy: float | None  # cited, in the ranking's accuracy unit
+    meets_floor: bool | None
+
+    @property
+    def ran(self) -> bool:
+        return self.status == OK and self.p50 is not None
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A candidate considered and not recommended on one machine, and why."""
+
+    candidate: Candidate
+    verdict: str  # SLOWER | BELOW_FLOOR | NO_CITED | DID_NOT_RUN
+    faster: bool  # ran faster than the pick (only a candidate that is not eligible can)
+    within_noise: bool  # slower, but the 95% confidence intervals overlap the pick's
+    tie_break: str | None  # same median as the pick: what decided (TIE_* constants)
+
+    @property
+    def model(self) -> str:
+        return self.candidate.model
+
+    @property
+    def runtime(self) -> str | None:
+        return self.candidate.runtime
+
+    @property
+    def p50(self) -> float | None:
+        return self.candidate.p50
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.candidate.accuracy
+
+
+@dataclass(frozen=True)
+class RuntimeTime:
+    """The pick's model on another runtime (its fastest settings there)."""
+
+    runtime: str
+    settings: str
+    p50: float
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to run for a use case on one measured machine, with what the choice rests on."""
+
+    use_case: str
+    machine: str
+    machine_label: str
+    outcome: str
+    pick: Candidate | None  # set when outcome is RECOMMENDED or NO_FLOOR
+    candidates: tuple[Candidate, ...]  # every candidate, in ranking order
+    alternatives: tuple[Alternative, ...]  # every candidate but the pick, in ranking order
+    other_runtimes: tuple[RuntimeTime, ...]  # the pick's model on its other runtimes
+    metric: str
+    dataset: str
+    higher_is_better: bool
+    floor: float | None
+    accuracy_unit: str | None
+
+    @property
+    def model(self) -> str | None:
+        return self.pick.model if self.pick else None
+
+    @property
+    def runtime(self) -> str | None:
+        return self.pick.runtime if self.pick else None
+
+    @property
+    def settings(self) -> str | None:
+        return self.pick.settings if self.pick else None
+
+    @property
+    def p50(self) -> float | None:
+        return self.pick.p50 if self.pick else None
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.pick.accuracy if self.pick else None
+
+    @property
+    def ran(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.ran]
+
+    @property
+    def qualifying(self) -> list[Candidate]:
+        return [c for c in self.ran if c.meets_floor]
+
+
+def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendation]:
+    """For each measured machine, the fastest (model, runtime) whose cited accuracy meets the floor.
+
+    One Recommendation per machine in `frame`, sorted by machine id; `outcome` says which case
+    applied: RECOMMENDED, NO_FLOOR (the KB sets no floor; the fastest candidate that ran is
+    given), NONE_MEETS_FLOOR, NO_CITED_ACCURACY, NOTHING_RAN_OK or NO_CANDIDATES.
+    """
+    use_case_of(kb, use_case_id)
+    ranking = use_case_ranking(kb, frame, use_case_id)
+    attrs = dict(ranking.attrs)
+    out = []
+    for machine, label in machines(frame):
+        rows = ranking[ranking["machine"] == machine]
+        candidates = tuple(_candidate(r) for r in rows.itertuples())
+        outcome, pick = _outcome(candidates, attrs["floor"])
+        out.append(
+            Recommendation(
+                use_case=use_case_id,
+                machine=machine,
+                machine_label=label,
+                outcome=outcome,
+                pick=pick,
+                candidates=candidates,
+                alternatives=tuple(
+                    _alternative(c, pick, outcome, attrs["higher_is_better"])
+                    for c in candidates
+                    if c is not pick
+                ),
+                other_runtimes=_other_runtimes(pick, frame[frame["machine"] == machine]),
+                metric=attrs["metric"],
+                dataset=attrs["dataset"],
+                higher_is_better=attrs["higher_is_better"],
+                floor=attrs["floor"],
+                accuracy_unit=attrs["accuracy_unit"],
+            )
+        )
+    return out
+
+
+def _candidate(row: Any) -> Candidate:
+    meets = row.meets_floor
+    return Candidate(
+        model=row.model,
+        model_name=row.model_name,
+        status=row.status,
+        reason=_opt(row.reason),
+        runtime=_opt(row.runtime),
+        settings=_opt(row.settings),
+        p50=_num(row.p50),
+        p90=_num(row.p90),
+        ci95_low=_num(row.ci95_low),
+        ci95_high=_num(row.ci95_high),
+        accuracy=_num(row.accuracy),
+        meets_floor=None if meets is pd.NA or meets is None else bool(meets),
+    )
+
+
+def _outcome(
+    candidates: tuple[Candidate, ...], floor: float | None
+) -> tuple[str, Candidate | None]:
+    ran = [c for c in candidates if c.ran]
+    if not candidates:
+        return NO_CANDIDATES, None
+    if not ran:
+        return NOTHING_RAN_OK, None
+    if floor is None:
+        return NO_FLOOR, ran[0]
+    if all(c.accuracy is None for c in ran):
+        return NO_CITED_ACCURACY, None
+    qualifying = [c for c in ran if c.meets_floor]
+    if not qualifying:
+        return NONE_MEETS_FLOOR, None
+    return RECOMMENDED, qualifying[0]
+
+
+def _alternative(
+    c: Candidate, pick: Candidate | None, outcome: str, higher_is_better: bool
+) -> Alternative:
+    if not c.ran:
+        return Alternative(c, DID_NOT_RUN, False, False, None)
+    eligible = outcome == NO_FLOOR or bool(c.meets_floor)
+    faster = pick is not None and pick.p50 is not None and c.p50 is not None and c.p50 < pick.p50
+    if not eligible:
+        verdict = NO_CITED if c.accuracy is None else BELOW_FLOOR
+        return Alternative(c, verdict, faster, False, None)
+    assert pick is not None and pick.p50 is not None and c.p50 is not None
+    within_noise = (
+        pick.ci95_high is not None and c.ci95_low is not None and c.ci95_low <= pick.ci95_high
+    )
+    tie_break = None
+    if outcome == RECOMMENDED and c.p50 == pick.p50:
+        if c.accuracy != pick.accuracy:
+            tie_break = TIE_ACCURACY
+        elif c.p90 != pick.p90 and c.p90 is not None:
+            tie_break = TIE_P90
+        else:
+            tie_break = TIE_MODEL_ID
+    return Alternative(c, SLOWER, False, within_noise, tie_break)
+
+
+def _other_runtimes(pick: Candidate | None, machine_frame: pd.DataFrame) -> tuple[RuntimeTime, ...]:
+    if pick is None:
+        return ()
+    others = best_ok(machine_frame[machine_frame["model"] == pick.model], ["runtime"])
+    others = others[others["runtime"] != pick.runtime].sort_values(["p50", "runtime"])
+    return tuple(
+        RuntimeTime(r.runtime, r.settings, float(r.p50), _num(r.p90)) for r in others.itertuples()
+    )

@@ -1,0 +1,148 @@
+"""The runtime comparison's "Output agreement" section: how far each runtime's outputs are from
+the FP32 reference run, with sentences written from the rows (a precision other than FP32, a
+top-1 class that differs, a large error).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import analysis
+from .cells import (
+    error_cell,
+    error_text,
+    is_reduced_precision,
+    machine_label,
+    machine_link,
+    model_link,
+    precision_cell,
+    precision_name,
+    provenance,
+    reference_runtime,
+    row_variant,
+    runtime_link,
+    runtime_name,
+    settings_note,
+    yes_no,
+)
+from .page import METHODOLOGY_PATH, Page, bullet_list
+from .tables import Column, Md, Table
+from .text import escape_inline
+
+# Outputs that differ from the FP32 reference by more than this (relative) are worth a sentence;
+# FP32 runtimes that only reorder sums stay far below it.
+NOTABLE_REL_ERROR = 1e-3
+
+
+def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
+    """Explanations driven by the rows: reduced precision, top-1 disagreement, large errors."""
+    ok = frame[frame["status"] == analysis.OK]
+    sentences = []
+    reduced = ok[ok["precision"].map(is_reduced_precision).astype(bool)]
+    reduced = reduced.assign(precision_name=[precision_name(p) for p in reduced["precision"]])
+    for (machine, runtime, precision), rows in reduced.groupby(
+        ["machine", "runtime", "precision_name"], sort=True
+    ):
+        errors = rows["max_rel_error"].dropna()
+        models = ", ".join(model_link(page, m) for m in sorted(rows["model"].unique()))
+        text = (
+            f"On {machine_link(page, machine)}, {runtime_link(page, runtime)} reported "
+            f"**{escape_inline(precision)}** inference for {len(rows)} model(s) ({models}), not "
+            "FP32"
+        )
+        if len(errors):
+            text += (
+                f": their outputs differ from the FP32 reference by a maximum relative error of "
+                f"{error_text(errors.min())} to {error_text(errors.max())}"
+            )
+        flags = _bf16_flags(page, machine) if precision == "bf16" else []
+        if flags:
+            text += (
+                f". This machine's CPU has {', '.join(f'`{escape_inline(f)}`' for f in flags)}, "
+                "native bf16 instructions, which the runtime uses by default"
+            )
+        sentences.append(
+            text + f" ([precision and agreement]({page.href(METHODOLOGY_PATH)}"
+            "#precision-and-agreement))."
+        )
+    fp32 = ok[~ok["precision"].map(is_reduced_precision)]
+    for row in fp32.itertuples():
+        if row.runtime == reference_runtime(page) and (
+            pd.isna(row.max_rel_error) or row.max_rel_error == 0
+        ):
+            continue
+        if not pd.isna(row.top1_agree) and not bool(row.top1_agree):
+            sentences.append(
+                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} gives a "
+                f"different top-1 class than the reference for {model_link(page, row.model)} "
+                f"(maximum relative error {error_cell(row.max_rel_error)})."
+            )
+        elif not pd.isna(row.max_rel_error) and row.max_rel_error > NOTABLE_REL_ERROR:
+            sentences.append(
+                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} differs "
+                f"from the reference for {model_link(page, row.model)} by a maximum relative "
+                f"error of {error_cell(row.max_rel_error)} in FP32."
+            )
+    return sentences
+
+
+def _bf16_flags(page: Page, machine: str) -> list[str]:
+    found = page.site.machines.get(machine)
+    flags = [str(f) for f in found.hardware.isa_features] if found else []
+    return sorted(f for f in flags if "bf16" in f.lower())
+
+
+def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
+    """Every ok row of one machine: the precision it ran in and how far it is from the reference."""
+    records = [
+        {
+            "model_id": r.model,
+            "runtime_id": r.runtime,
+            "settings": r.settings,
+            "model": model_link(page, r.model),
+            "runtime": Md(runtime_link(page, r.runtime) + settings_note(row_variant(page, r))),
+            "precision": precision_cell(r.precision),
+            "abs": error_cell(r.max_abs_error),
+            "rel": error_cell(r.max_rel_error),
+            "top1": yes_no(r.top1_agree),
+        }
+        for r in rows[rows["status"] == analysis.OK].itertuples()
+    ]
+    return Table.from_records(
+        records,
+        [
+            Column("model", "Model"),
+            Column("runtime", "Runtime (settings)"),
+            Column("precision", "Precision"),
+            Column("abs", "Max abs. error", align="right"),
+            Column("rel", "Max rel. error", align="right"),
+            Column("top1", "Top-1 agrees", align="center"),
+        ],
+    ).sort(["model_id", "runtime_id", "settings"])
+
+
+def agreement_section(page: Page, frame: pd.DataFrame) -> str:
+    parts = [
+        "## Output agreement",
+        (
+            "Each runtime's outputs for the same input, compared with the FP32 reference run "
+            f"of {escape_inline(runtime_name(page, reference_runtime(page)))} "
+            "(the errors are the largest over all output elements; *Top-1 agrees* is checked "
+            "for classifiers). A runtime that computes in lower precision, or fuses operations "
+            f"differently, gives slightly different numbers: [how it is measured]"
+            f"({page.href(METHODOLOGY_PATH)}#precision-and-agreement)."
+        ),
+    ]
+    sentences = agreement_sentences(page, frame)
+    parts.append(
+        bullet_list(sentences)
+        if sentences
+        else "Every runtime computed in FP32 and agreed with the reference to within "
+        f"{NOTABLE_REL_ERROR:g} (relative)."
+    )
+    for machine in sorted(frame["machine"].unique()):
+        rows = frame[frame["machine"] == machine]
+        parts.append(f"### Agreement on {escape_inline(machine_label(page, machine))}")
+        parts.append(provenance(page, machine, rows))
+        parts.append(agreement_table(page, rows).to_markdown("No row ran ok on this machine."))
+    return "\n\n".join(parts)

@@ -1,0 +1,283 @@
+"""What every page that shows results shares: links to runtimes, machines and models, where and
+when a table was measured, a row's settings against its runtime's usual ones, precision,
+stability and the cells of measured tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ..analysis.ranking import adapters_of
+from ..bench.runtimes import reference_adapter
+from .numbers import format_bytes, format_latency, format_percent, missing, sig
+from .page import (
+    METHODOLOGY_PATH,
+    RESULTS_CSV,
+    Page,
+    machine_path,
+    machine_results_path,
+)
+from .tables import Md
+from .text import escape_inline, escape_label, escape_plain
+
+# --- links and words shared by every page with measurements -------------------------------
+
+
+def runtime_link(page: Page, adapter: str) -> Md:
+    """The framework page of the runtime a benchmark adapter drives, or the adapter name."""
+    for framework in page.kb.frameworks.values():
+        if adapter in adapters_of(framework):
+            return page.link_entry(framework)
+    return Md(escape_inline(adapter))
+
+
+def reference_runtime(page: Page) -> str:
+    """The runtime speed-ups are measured against and outputs compared with: the adapter whose
+    role is the FP32 reference; without one, the first runtime in the results."""
+    reference = reference_adapter(page.site.adapters)
+    if reference is not None:
+        return reference.name
+    runtimes = sorted(page.site.frame["runtime"].unique())
+    return str(runtimes[0]) if runtimes else ""
+
+
+def runtime_name(page: Page, adapter: str) -> str:
+    """How pages name a runtime: its adapter's display name, else its framework entry's name."""
+    known = page.site.adapters.get(adapter)
+    if known is not None and known.display_name:
+        return known.display_name
+    for framework in page.kb.frameworks.values():
+        if adapter in adapters_of(framework):
+            return framework.name
+    return adapter
+
+
+def model_link(page: Page, model_id: str) -> Md:
+    return page.link_id("models", model_id)
+
+
+def machine_label(page: Page, machine_id: str) -> str:
+    machine = page.site.machines.get(machine_id)
+    return (machine.label if machine else None) or machine_id
+
+
+def machine_link(page: Page, machine_id: str) -> Md:
+    label = escape_label(machine_label(page, machine_id))
+    return Md(f"[{label}]({page.href(machine_path(machine_id))})")
+
+
+def hardware_of(page: Page, machine_id: str) -> Md | None:
+    """A link to the hardware class the machine belongs to, if its results file names one."""
+    machine = page.site.machines.get(machine_id)
+    hardware = machine.hardware_class if machine else None
+    return page.link_id("hardware", hardware) if hardware else None
+
+
+_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
+               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
+               "int8": "int8", "u8": "uint8"}  # fmt: skip
+
+
+def precision_name(value: Any) -> str | None:
+    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return _PRECISIONS.get(text.lower(), text)
+
+
+def is_reduced_precision(value: Any) -> bool:
+    name = precision_name(value)
+    return name is not None and name != "fp32"
+
+
+def format_when(timestamp: str) -> str:
+    """'2026-01-10T12:00:00Z' -> '2026-01-10 12:00 UTC'."""
+    text = str(timestamp)
+    when = pd.Timestamp(text)
+    if when.tzinfo is not None:
+        when = when.tz_convert("UTC")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def measured_span(rows: pd.DataFrame) -> str | None:
+    """The measured_at range of some result rows, as 'from A to B' or 'at A'."""
+    stamps = sorted(pd.Timestamp(t) for t in rows["measured_at"].dropna())
+    if not stamps:
+        return None
+    first, last = format_when(stamps[0].isoformat()), format_when(stamps[-1].isoformat())
+    if first == last:
+        return f"at {first}"
+    if first[:10] == last[:10]:
+        return f"from {first[:-4]} to {last[11:]}"
+    return f"from {first} to {last}"
+
+
+def provenance(page: Page, machine_id: str, rows: pd.DataFrame) -> str:
+    """Where and when a table's rows were measured, how, and where its raw data is."""
+    hardware = hardware_of(page, machine_id)
+    where = machine_link(page, machine_id) + (f" ({hardware})" if hardware else "")
+    span = measured_span(rows)
+    when = f" {span}" if span else ""
+    return (
+        f"Measured on {where}{when} by `nnkb bench` with each runtime's "
+        f"[usual settings]({page.href(METHODOLOGY_PATH)}#runtime-settings) unless a row says "
+        f"otherwise; [how]({page.href(METHODOLOGY_PATH)}) · data: "
+        f"[{machine_id}.json]({page.href(machine_results_path(machine_id))}), "
+        f"[results.csv]({page.href(RESULTS_CSV)})."
+    )
+
+
+def all_provenance(page: Page) -> str | None:
+    """Where and when for a table that spans every machine (an index, a side-by-side table)."""
+    frame = page.site.frame
+    if frame.empty:
+        return None
+    machines = ", ".join(
+        machine_link(page, m) + (f" {span}" if (span := measured_span(rows)) else "")
+        for m, rows in frame.groupby("machine", sort=True)
+    )
+    return (
+        f"Measured by `nnkb bench` on {machines}; [how]({page.href(METHODOLOGY_PATH)}) · data: "
+        f"[results.csv]({page.href(RESULTS_CSV)})."
+    )
+
+
+def settings_note(variant: str) -> str:
+    """' (`f32 hint`)' after a runtime's name when a row is a settings variant (page.variant)."""
+    return f" (`{escape_inline(variant)}`)" if variant else ""
+
+
+def variant_label(page: Page, runtime: str, variant: str) -> str:
+    """A runtime's name, and its settings variant when the row is one (page.variant)."""
+    return runtime_name(page, runtime) + (f" ({variant})" if variant else "")
+
+
+def row_variant(page: Page, row: Any) -> str:
+    """The settings variant of a results-frame row, as pages name it ('' if usual)."""
+    return page.site.variant(row.machine, row.model, row.runtime, row.settings)
+
+
+def settings_cell(page: Page, difference: str) -> Md:
+    if not difference:
+        return Md(f"[usual]({page.href(METHODOLOGY_PATH)}#runtime-settings)")
+    return Md(f"`{escape_inline(difference)}`")
+
+
+# --- cells ---------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    return missing(value)
+
+
+def latency_cell(seconds: Any) -> str | None:
+    return None if _missing(seconds) else format_latency(float(seconds))
+
+
+def ci_cell(low: Any, high: Any) -> str | None:
+    """'4.90–5.10 ms'; both units when they differ ('990 µs – 1.01 ms')."""
+    if _missing(low) or _missing(high):
+        return None
+    low_text, high_text = format_latency(float(low)), format_latency(float(high))
+    low_number, low_unit = low_text.split(" ")
+    high_number, high_unit = high_text.split(" ")
+    if low_unit == high_unit:
+        return f"{low_number}–{high_number} {high_unit}"
+    return f"{low_text} – {high_text}"
+
+
+def throughput_cell(per_second: Any) -> str | None:
+    return None if _missing(per_second) else f"{float(per_second):,.3g}/s"
+
+
+def percent_cell(fraction: Any) -> str | None:
+    return None if _missing(fraction) else format_percent(float(fraction))
+
+
+def bytes_cell(n: Any) -> str | None:
+    return None if _missing(n) else format_bytes(float(n))
+
+
+def error_text(value: float) -> str:
+    """An error with two significant figures: '0', '1.5e-05', '0.0068', '4.0', '9.4'."""
+    value = float(value)
+    if value == 0 or value < 1e-3:
+        return f"{value:.2g}"
+    return sig(value, 2)
+
+
+def error_cell(value: Any) -> str | None:
+    return None if _missing(value) else error_text(value)
+
+
+def yes_no(value: Any) -> str | None:
+    return None if _missing(value) else ("yes" if bool(value) else "no")
+
+
+def precision_cell(value: Any) -> Md | None:
+    name = precision_name(value)
+    if name is None:
+        return None
+    # Anything other than FP32 changes the outputs; it stands out so the agreement makes sense.
+    return Md(f"**{escape_inline(name)}**") if name != "fp32" else Md(name)
+
+
+def short_status(status: str) -> Md:
+    """The status alone; a table's reasons go into the list below it (they are long)."""
+    return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
+
+
+# A row whose two worker processes' medians differ by more than this measured the machine's
+# phases more than the runtime: the site flags it.
+UNSTABLE_SPREAD = 0.10
+STABILITY_ANCHOR = "two-processes-per-row"
+
+
+def is_unstable(spread: Any) -> bool:
+    return not _missing(spread) and float(spread) > UNSTABLE_SPREAD
+
+
+def spread_text(spread: float) -> str:
+    """A process spread as '+23 %', '+0.4 %': how much slower the slower process was."""
+    percent = float(spread) * 100
+    return f"+{sig(percent, 2) if percent < 10 else f'{percent:.0f}'} %"
+
+
+def spread_cell(spread: Any) -> str | None:
+    return None if _missing(spread) else spread_text(spread)
+
+
+def status_cell(page: Page, status: str, spread: Any) -> Md:
+    """The status, with 'unstable' linked to the methodology when the processes disagreed."""
+    if status == "ok" and is_unstable(spread):
+        href = f"{page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR}"
+        return Md(f"ok, [**unstable**]({href})")
+    return short_status(status)
+
+
+def stability_counts(rows: pd.DataFrame) -> tuple[int, int, int]:
+    """(ok rows, ok rows measured in two or more processes, of those the unstable ones)."""
+    ok = rows[rows["status"] == "ok"]
+    spreads = ok["process_spread"].dropna()
+    return len(ok), len(spreads), int((spreads > UNSTABLE_SPREAD).sum())
+
+
+def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
+    """The rows that are not ok, each with its runtime and the runtime's own message."""
+    items = []
+    for row in rows.itertuples():
+        if row.status == "ok":
+            continue
+        version = (
+            f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
+        )
+        reason = "" if _missing(row.reason) else f": {escape_plain(str(row.reason))}"
+        items.append(
+            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(row.status)}**{reason}"
+        )
+    if not items:
+        return None
+    return "Did not run:\n\n" + "\n".join(f"- {item}" for item in items)

@@ -1,0 +1,226 @@
+"""The recommendation's reasoning in sentences, from what analysis.recommend returns.
+
+Plain text with the numbers; the use case page escapes it. Every sentence is written from the
+Recommendation: which models qualified, ties and how they were broken, the pick's other
+runtimes, slower and faster candidates and why the faster ones are out, what did not run.
+"""
+
+from __future__ import annotations
+
+from ..analysis import (
+    NO_CANDIDATES,
+    NO_CITED_ACCURACY,
+    NO_FLOOR,
+    NONE_MEETS_FLOOR,
+    NOTHING_RAN_OK,
+    RECOMMENDED,
+    Alternative,
+    Candidate,
+    Recommendation,
+)
+from ..analysis.recommend import BELOW_FLOOR, DID_NOT_RUN, NO_CITED, TIE_ACCURACY, TIE_P90
+from ..kb import UseCase
+from .numbers import format_accuracy, format_latency, format_ratio
+
+
+class _Words:
+    """The use case's wording and numbers, shared by every sentence of a reasoning."""
+
+    def __init__(self, rec: Recommendation):
+        self.rec = rec
+        self.metric = rec.metric
+        self.dataset = rec.dataset
+
+    def acc(self, value: float | None) -> str:
+        return format_accuracy(value, self.rec.accuracy_unit)
+
+    @property
+    def floor(self) -> str:
+        op = "≥" if self.rec.higher_is_better else "≤"
+        return f"{op} {self.acc(self.rec.floor)}"
+
+    def not_eligible(self, c: Candidate) -> str:
+        if c.accuracy is None:
+            return f"it has no cited {self.metric} on {self.dataset}"
+        return f"its cited {self.metric} of {self.acc(c.accuracy)} does not meet the floor"
+
+
+def _who(c: Candidate) -> str:
+    return f"{c.model} on {c.runtime}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _slower(p50: float | None, reference: float | None) -> str:
+    if p50 == reference:
+        return "same median"
+    ratio = p50 / reference if p50 is not None and reference else None
+    return f"{format_ratio(ratio)} slower"
+
+
+def _latency_with_ci(c: Candidate) -> str:
+    text = f"{format_latency(c.p50)} median latency"
+    if c.ci95_low is not None and c.ci95_high is not None:
+        text += f" (95% CI {format_latency(c.ci95_low)} to {format_latency(c.ci95_high)})"
+    return text
+
+
+def alternative_note(rec: Recommendation, alt: Alternative) -> str:
+    """One sentence on a candidate that was not recommended, with its numbers."""
+    words, c, pick = _Words(rec), alt.candidate, rec.pick
+    if alt.verdict == DID_NOT_RUN:
+        if c.status == "not-benchmarked":
+            why = f"not benchmarked: {(c.reason or '').rstrip('.')}"
+        else:
+            why = c.reason or c.status
+        if c.meets_floor:
+            why += f"; its cited {words.metric} of {words.acc(c.accuracy)} meets the floor"
+        return f"{c.model} ({why})"
+    if alt.verdict in (BELOW_FLOOR, NO_CITED):
+        lead = (
+            f"is faster at {format_latency(c.p50)}"
+            if alt.faster
+            else f"ran at {format_latency(c.p50)}"
+        )
+        return f"{_who(c)} {lead}, but {words.not_eligible(c)}."
+    assert pick is not None
+    if c.p50 == pick.p50:
+        return f"{_who(c)} has the same median latency ({format_latency(c.p50)})."
+    return f"{_who(c)} is {_slower(c.p50, pick.p50)} at {format_latency(c.p50)}."
+
+
+def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
+    name, label, pick = use_case.name, rec.machine_label, rec.pick
+    rows, ran, qualifying = rec.candidates, rec.ran, rec.qualifying
+    if rec.outcome == NO_CANDIDATES:
+        return [
+            (
+                f"The KB lists no candidate models for {name}, so there is nothing to compare "
+                f"on {label}."
+            )
+        ]
+    if rec.outcome == NOTHING_RAN_OK:
+        return [
+            (
+                f"On {label}, none of the {len(rows)} candidate models for {name} ran "
+                "successfully, so nothing is recommended."
+            )
+        ]
+    if rec.outcome == NO_FLOOR:
+        assert pick is not None
+        return [
+            (
+                f"The KB sets no accuracy floor for {name}, so on {label} the recommendation is "
+                f"simply the fastest candidate that ran: {_who(pick)} at {_latency_with_ci(pick)}."
+            ),
+            f"Its cited {words.metric} on {words.dataset} is {words.acc(pick.accuracy)}."
+            if pick.accuracy is not None
+            else f"It has no cited {words.metric} on {words.dataset}.",
+        ]
+    if rec.outcome == NO_CITED_ACCURACY:
+        return [
+            (
+                f"On {label}, {len(ran)} candidate model(s) for {name} ran, but none has a cited "
+                f"{words.metric} on {words.dataset}, so none can be checked against the floor "
+                "and nothing is recommended."
+            )
+        ]
+    if rec.outcome == NONE_MEETS_FLOOR:
+        return [
+            (
+                f"On {label}, none of the {len(ran)} candidate models for {name} that ran "
+                f"successfully has a cited {words.metric} {words.floor} on {words.dataset}, so "
+                "nothing is recommended for this machine."
+            )
+        ]
+    assert rec.outcome == RECOMMENDED and pick is not None
+    listing = _join([f"{c.model} ({words.acc(c.accuracy)})" for c in qualifying])
+    verb = "has" if len(qualifying) == 1 else "have"
+    return [
+        (
+            f"On {label}, {len(qualifying)} of the {len(rows)} candidate models for {name} "
+            f"ran successfully and {verb} a cited {words.metric} {words.floor} on "
+            f"{words.dataset}: {listing}."
+        ),
+        f"{_who(pick)} is the fastest of them at {_latency_with_ci(pick)}.",
+    ] + _tie_sentences(words, rec)
+
+
+def _tie_sentences(words: _Words, rec: Recommendation) -> list[str]:
+    pick = rec.pick
+    assert pick is not None
+    out = []
+    for alt in rec.alternatives:
+        c = alt.candidate
+        if alt.tie_break is None:
+            continue
+        if alt.tie_break == TIE_ACCURACY:
+            better = "higher" if rec.higher_is_better else "lower"
+            why = (
+                f"its cited {words.metric} is {better} ({words.acc(pick.accuracy)} against "
+                f"{words.acc(c.accuracy)})"
+            )
+        elif alt.tie_break == TIE_P90:
+            why = (
+                f"its p90 latency is lower ({format_latency(pick.p90)} against "
+                f"{format_latency(c.p90)})"
+            )
+        else:
+            why = "of the alphabetical order of model ids, the last tie-break"
+        out.append(
+            f"{_who(c)} has the same median latency; {pick.model} is preferred because {why}."
+        )
+    return out
+
+
+def _other_runtimes_sentence(rec: Recommendation) -> list[str]:
+    pick = rec.pick
+    if pick is None or not rec.other_runtimes:
+        return []
+    parts = []
+    for r in rec.other_runtimes:
+        how = _slower(r.p50, pick.p50)
+        if r.p50 == pick.p50 and r.p90 is not None:
+            # The ranking broke this tie on p90; say so, or the choice looks arbitrary.
+            how += f", but a higher p90 of {format_latency(r.p90)} against "
+            how += format_latency(pick.p90)
+        parts.append(f"{r.runtime} at {format_latency(r.p50)} ({how})")
+    return [f"{pick.model} also ran on {_join(parts)}."]
+
+
+def _slower_sentence(rec: Recommendation) -> list[str]:
+    pick = rec.pick
+    assert pick is not None
+    which = "that meet the floor" if rec.outcome == RECOMMENDED else "that ran"
+    parts = []
+    for alt in rec.alternatives:
+        c = alt.candidate
+        if alt.verdict in (BELOW_FLOOR, NO_CITED, DID_NOT_RUN) or c.p50 == pick.p50:
+            continue
+        part = f"{_who(c)} is {_slower(c.p50, pick.p50)} at {format_latency(c.p50)}"
+        if alt.within_noise:
+            part += (
+                " (the 95% confidence intervals overlap, so this gap is within measurement noise)"
+            )
+        parts.append(part)
+    return [f"Of the others {which}, {_join(parts)}."] if parts else []
+
+
+def reasoning(rec: Recommendation, use_case: UseCase) -> str:
+    """Why the recommendation is what it is, in sentences with the numbers."""
+    words = _Words(rec)
+    sentences = _lead(words, rec, use_case)
+    if rec.pick is not None:
+        sentences += _other_runtimes_sentence(rec) + _slower_sentence(rec)
+    sentences += [
+        alternative_note(rec, a) for a in rec.alternatives if a.verdict in (BELOW_FLOOR, NO_CITED)
+    ]
+    not_ran = [alternative_note(rec, a) for a in rec.alternatives if a.verdict == DID_NOT_RUN]
+    if not_ran:
+        sentences.append("Without an ok run on this machine: " + "; ".join(not_ran) + ".")
+    floor_cited = use_case.accuracy_floor
+    if floor_cited is not None and rec.outcome != NO_CANDIDATES:
+        sentences.append(f"The floor ({words.floor}) is from {floor_cited.source.title}.")
+    return " ".join(sentences)
