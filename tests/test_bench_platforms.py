@@ -181,3 +181,91 @@ def test_py_cpuinfo_failure_still_gives_a_fingerprint(monkeypatch):
         "aarch64",
         (),
     )
+
+
+def test_memory_cap_only_where_the_kernel_enforces_it(monkeypatch):
+    monkeypatch.delenv(isolate.MEMORY_FRACTION_ENV, raising=False)
+    monkeypatch.setattr(isolate.sys, "platform", "linux")
+    assert isolate.memory_cap() is not None
+    for name in ("darwin", "win32"):
+        monkeypatch.setattr(isolate.sys, "platform", name)
+        assert isolate.memory_cap() is None
+        # A typo in the setting is still an error there, not silently ignored.
+        monkeypatch.setenv(isolate.MEMORY_FRACTION_ENV, "2")
+        with pytest.raises(isolate.WorkerSettingError):
+            isolate.memory_cap()
+        monkeypatch.delenv(isolate.MEMORY_FRACTION_ENV)
+
+
+def test_refused_memory_limit_leaves_the_row_uncapped(monkeypatch):
+    import resource
+
+    def refuse(*args):
+        raise ValueError("current limit exceeds maximum limit")
+
+    monkeypatch.setattr(resource, "setrlimit", refuse)
+    isolate.apply_memory_cap(2**30)  # no exception: the row runs
+
+
+def test_windows_process_group_and_tree_kill(monkeypatch):
+    monkeypatch.setattr(isolate.os, "name", "nt")
+    assert isolate._new_group() == {"creationflags": 0x200}
+    monkeypatch.undo()
+    assert isolate._new_group() == {"start_new_session": True}
+    # Without killpg (Windows) the worker and the process it started are both ended.
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "print(child.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child_pid = int(proc.stdout.readline())
+    monkeypatch.delattr(isolate.os, "killpg")
+    isolate._kill_group(proc)
+    assert proc.wait(timeout=30) != 0
+    child = isolate.psutil.Process(child_pid)
+    child.wait(timeout=30)
+    assert not child.is_running()
+
+
+def test_exit_reasons_name_signals_and_windows_exception_codes():
+    assert isolate.exit_reason(-11) == "worker killed by SIGSEGV"
+    assert isolate.exit_reason(0xC0000005) == (
+        "worker ended by STATUS_ACCESS_VIOLATION (0xC0000005)"
+    )
+    assert isolate.exit_reason(-1073741571) == "worker ended by STATUS_STACK_OVERFLOW (0xC00000FD)"
+    assert isolate.exit_reason(3) == "worker exited with status 3 and no result"
+
+
+def test_windows_paths_are_cut_from_published_reasons():
+    text = r"Load model from C:\Users\runner\work\nnkb\.cache\models\resnet.onnx failed"
+    assert isolate.without_paths(text) == "Load model from …\\resnet.onnx failed"
+    assert isolate.without_paths("see https://x.org/a/b and /home/me/m.onnx") == (
+        "see https://x.org/a/b and …/m.onnx"
+    )
+
+
+def test_worker_watches_its_parent_where_there_is_no_parent_death_signal(monkeypatch):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    monkeypatch.setattr(worker.os, "name", "nt")
+    assert worker.parent_alive(worker.os.getpid())
+    assert not worker.parent_alive(dead.pid)
+    monkeypatch.undo()
+    assert not worker.parent_alive(dead.pid)  # POSIX: not our parent any more
+
+
+def test_peak_memory_without_proc_or_resource(monkeypatch):
+    from nnkb.bench import measure
+
+    class NoProc:
+        def __init__(self, *args):
+            pass
+
+        def read_text(self):
+            raise OSError("no /proc")
+
+    monkeypatch.setattr(measure, "Path", NoProc)
+    monkeypatch.setitem(sys.modules, "resource", None)  # as on Windows: ImportError
+    assert measure.peak_rss_bytes() > 1_000_000
