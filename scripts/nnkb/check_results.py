@@ -78,7 +78,7 @@ def pinned_versions(path: Path = REQUIREMENTS) -> dict[str, str]:
     pins: dict[str, str] = {}
     if not path.is_file():
         return pins
-    for line in path.read_text().splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         spec = line.split("#", 1)[0].split(";", 1)[0].strip()
         name, sep, version = spec.partition("==")
         if sep and name.strip():

@@ -230,7 +230,8 @@ def run_worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
 
 def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
     cap = memory_cap()
-    with tempfile.TemporaryDirectory(prefix="nnkb-row-") as tmp:
+    # A file a killed process still holds cannot be removed on Windows: not a row's failure.
+    with tempfile.TemporaryDirectory(prefix="nnkb-row-", ignore_cleanup_errors=True) as tmp:
         result_path = Path(tmp) / "result.json"
         stderr_path = Path(tmp) / "stderr.txt"
         job = {
