@@ -12,7 +12,9 @@ consistency). Warnings are plausibility checks, one message per problem, each wi
   results files in the KB (and the other files named) with the same architecture, the same
   ISA class (isa_class) and physical core counts within CORES_FACTOR of each other.
 
-Errors exit 1; warnings alone exit 0, or 1 with --strict.
+A file with errors gets no warnings: its numbers cannot be trusted enough to compare. A
+machine without a measured peak is not compared. Errors exit 1; warnings alone exit 0, or 1
+with --strict.
 """
 
 from __future__ import annotations
