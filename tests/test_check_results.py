@@ -122,6 +122,34 @@ def test_implausible_row_is_warned_about_with_file_and_line(kb, tmp_path, capsys
     assert main(["check-results", "--strict", "--kb", str(kb), str(path)]) == 1
 
 
+@pytest.mark.parametrize("factor", [2.5, 1 / 2.5])
+def test_rows_within_the_factor_are_plausible(kb, tmp_path, capsys, factor):
+    def changed(rows):
+        return [_scaled(r, factor) if r.ok else r for r in rows]
+
+    path, _ = contributed(tmp_path / "in", edit=changed)
+    assert main(["check-results", "--strict", "--kb", str(kb), str(path)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_a_faster_row_is_warned_too_and_the_peak_scales_the_expectation(kb, tmp_path, capsys):
+    def fast(rows):
+        return [_scaled(r, 1 / 4) if r.ok else r for r in rows]
+
+    path, made = contributed(tmp_path / "in", edit=fast)
+    assert main(["check-results", "--kb", str(kb), str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == sum(r.ok for r in made.rows)
+    assert all("4.0x faster than expected" in line for line in out)
+    # The same rows on a machine with a 4x higher FP32 peak are as fast as they should be.
+    hardware = made.machine.hardware
+    peak = replace(hardware.peak, fp32_flops=hardware.peak.fp32_flops * 4)
+    faster = replace(made, machine=replace(made.machine, hardware=replace(hardware, peak=peak)))
+    path.write_text(faster.dumps())
+    assert main(["check-results", "--strict", "--kb", str(kb), str(path)]) == 0
+    assert capsys.readouterr().out == ""
+
+
 @pytest.mark.parametrize(
     "machine",
     [{"cores": 8}, {"drop": ("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16")}],

@@ -160,11 +160,12 @@ class _Checker:
                 first.setdefault(row.harness_version, []).append(i)
         for version, rows in sorted(first.items()):
             older = _version_key(version) < _version_key(current)
+            which, them = _rows(rows)
             self.warn(
                 ("rows", rows[0], "harness_version"),
-                f"{_rows(rows)} measured with harness version {version}, "
+                f"{which} measured with harness version {version}, "
                 f"{'older' if older else 'other'} than this checkout's {current}; "
-                "`nnkb bench` with this checkout measures them again",
+                f"`nnkb bench` with this checkout measures {them} again",
             )
 
     def runtime_versions(self, pins: dict[str, str]) -> None:
@@ -178,10 +179,12 @@ class _Checker:
                 found.setdefault((row.runtime, version), []).append(i)
         for (runtime, version), rows in sorted(found.items()):
             wanted = ", ".join(f"{d}=={v}" for d, v in sorted(pins_for(runtime, pins).items()))
+            which, them = _rows(rows)
             self.warn(
                 ("rows", rows[0], "runtime_version"),
-                f"{_rows(rows)} measured with {runtime} {version}; requirements.txt pins "
-                f"{wanted}; `nnkb bench` with the pinned requirements installed measures them again",
+                f"{which} measured with {runtime} {version}; requirements.txt pins "
+                f"{wanted}; `nnkb bench` with the pinned requirements installed measures "
+                f"{them} again",
             )
 
     def latency(self, others: list[ResultsFile], settings: dict[str, tuple[str, ...]]) -> None:
@@ -222,10 +225,11 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)) or (0,)
 
 
-def _rows(indices: list[int]) -> str:
+def _rows(indices: list[int]) -> tuple[str, str]:
+    """How a message names the rows, and the pronoun for them."""
     if len(indices) == 1:
-        return f"rows[{indices[0]}] was"
-    return f"{len(indices)} rows (rows[{indices[0]}] and more) were"
+        return f"rows[{indices[0]}] was", "it"
+    return f"{len(indices)} rows (rows[{indices[0]}] and more) were", "them"
 
 
 def _kb_results(kb: Path) -> dict[Path, ResultsFile]:

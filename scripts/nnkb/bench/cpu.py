@@ -112,17 +112,10 @@ SYSCTL_FEATURES = {
     "hw.optional.avx512vnni": ("avx512_vnni",),
 }
 
-# py-cpuinfo's CPUID names -> Linux names (the ones that differ).
-CPUINFO_ALIASES = {
-    "avx512vnni": "avx512_vnni",
-    "avx512bf16": "avx512_bf16",
-    "avx512fp16": "avx512_fp16",
-    "avxvnni": "avx_vnni",
-    "sse4.2": "sse4_2",
-    "amxtile": "amx_tile",
-    "amxbf16": "amx_bf16",
-    "amxint8": "amx_int8",
-}
+# py-cpuinfo's names that differ from Linux's: its CPUID reader (Windows) says "avx512vnni";
+# its sysctl reader (macOS, when sysctl hw.optional gives nothing) lowercases
+# machdep.cpu.features, "SSE4.2" and "AVX1.0".
+CPUINFO_ALIASES = {"avx512vnni": "avx512_vnni", "sse4.2": "sse4_2", "avx1.0": "avx"}
 
 
 def parse_cpuinfo(text: str) -> dict[str, str]:
