@@ -84,7 +84,7 @@ def test_committed_results_pass(kb, capsys):
     assert out == "" and "0 errors, 0 warnings" in err
 
 
-def test_broken_statistic_is_an_error_with_file_and_line(kb, tmp_path, capsys):
+def test_broken_statistic_is_an_error_with_file_and_line(kb, tmp_path, capsys, monkeypatch):
     def broken(rows):
         i = _first_ok(rows)
         rows = list(rows)
@@ -93,11 +93,13 @@ def test_broken_statistic_is_an_error_with_file_and_line(kb, tmp_path, capsys):
 
     path, made = contributed(tmp_path / "in", edit=broken)
     i = next(n for n, r in enumerate(made.sorted_rows()) if r.latency.p90 < r.latency.p50)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
     assert main(["check-results", "--kb", str(kb), str(path)]) == 1
     out = capsys.readouterr().out
     line = _line(path, "rows", i, "latency", "p90")
     assert f"{path.as_posix()}:{line}:" in out
     assert f"rows[{i}].latency.p90: p50" in out and "must be <= p90" in out
+    assert f"::error file={path.as_posix().replace(':', '%3A')},line={line}," in out
     assert "warning" not in out  # a file with errors gets no plausibility checks
 
 
