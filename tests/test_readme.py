@@ -51,12 +51,15 @@ def test_readme_nnkb_commands_parse():
         argv = [words[0]]
         for option in re.findall(r"--[a-z-]+", usage):
             action = next(
-                a for a in parser._subparsers._group_actions[0].choices[words[0]]._actions
+                a
+                for a in parser._subparsers._group_actions[0].choices[words[0]]._actions
                 if option in a.option_strings
             )
             argv += [option] if action.nargs == 0 else [option, "1"]
         if words[0] == "model":
             argv.append("squeezenet-1-1")
+        if words[0] == "check-results":
+            argv.append("kb/results/x.json")
         parser.parse_args(argv)
 
 

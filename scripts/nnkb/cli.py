@@ -84,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
         "machine", help="print this machine's fingerprint, id and results file in the KB"
     )
     _add_kb(p)
+
+    p = sub.add_parser(
+        "check-results",
+        help="check results files: schema and consistency errors, plausibility warnings",
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="results files to check")
+    p.add_argument(
+        "--kb",
+        type=Path,
+        default=Path("kb"),
+        help="knowledge base whose results files are the comparable machines (default: kb)",
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     return parser
 
 
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             from .models.cli import run
         elif args.command == "machine":
             from .bench.machine import run
+        elif args.command == "check-results":
+            from .check_results import run
         else:  # pragma: no cover - argparse rejects unknown commands
             raise AssertionError(args.command)
         return run(args)

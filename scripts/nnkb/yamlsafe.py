@@ -38,6 +38,9 @@ _ALLOWED_TAGS = {
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+# Windows opens in text mode unless told otherwise (CRLF -> LF, Ctrl-Z ends the file): the
+# bytes read must be the file's, so positions and sizes are the same on every platform.
+_O_BINARY = getattr(os, "O_BINARY", 0)
 
 Pointer = tuple[str | int, ...]
 
@@ -209,7 +212,7 @@ def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if the file cannot be opened at all).
     """
     _check_regular(path, os.lstat(path), limit)
-    fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
+    fd = os.open(path, os.O_RDONLY | _O_BINARY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC)
     try:
         _check_regular(path, os.fstat(fd), limit)
         chunks: list[bytes] = []

@@ -7,8 +7,15 @@ result with a status and a reason; the run goes on.
 The memory cap is an address-space limit (RLIMIT_AS) the worker sets on itself before it
 loads any runtime: WORKER_MEMORY_FRACTION (bench/settings.py) of the machine's memory, or
 the fraction in NNKB_WORKER_MEMORY_FRACTION. A model that needs more fails its row with
-"out of memory under the worker memory cap". Where the `resource` module does not exist
-(Windows) there is no cap: a huge model there is limited only by the machine.
+"out of memory under the worker memory cap". Only Linux enforces RLIMIT_AS: Windows has no
+`resource` module and macOS ignores the limit (and an Arm64 process there reserves far more
+address space than it uses), so there is no cap and a huge model is limited only by the
+machine.
+
+Platforms: on POSIX the worker is its own session and a hang is ended with killpg(SIGKILL);
+on Windows it is its own process group and the tree is ended through psutil. A worker killed
+by a signal (POSIX) or ended by an exception code (Windows, e.g. 0xC0000005 for an access
+violation) is named in the row's reason.
 """
 
 from __future__ import annotations
@@ -44,6 +51,20 @@ _STDERR_TAIL = 64 * 1024
 ABSOLUTE_PATH = re.compile(
     r"(?<![\w.:/~-])/(?:[^\s/'\"`<>|:;,()\[\]{}]+/)+([^\s/'\"`<>|:;,()\[\]{}]*)"
 )
+# The same on Windows: a drive letter and backslashes (C:\Users\me\model.onnx).
+WINDOWS_PATH = re.compile(
+    r"(?<![\w\\])[A-Za-z]:\\(?:[^\s\\/'\"`<>|:;,()\[\]{}]+\\)*([^\s\\/'\"`<>|:;,()\[\]{}]*)"
+)
+# Windows exception codes a crashed worker exits with (ntstatus.h), by name.
+WINDOWS_EXIT_CODES = {
+    0xC0000005: "STATUS_ACCESS_VIOLATION",
+    0xC000001D: "STATUS_ILLEGAL_INSTRUCTION",
+    0xC0000017: "STATUS_NO_MEMORY",
+    0xC00000FD: "STATUS_STACK_OVERFLOW",
+    0xC0000094: "STATUS_INTEGER_DIVIDE_BY_ZERO",
+    0xC0000409: "STATUS_STACK_BUFFER_OVERRUN",
+    0x40000015: "STATUS_FATAL_APP_EXIT",
+}
 
 
 class WorkerSettingError(ValueError):
@@ -84,12 +105,15 @@ def memory_fraction() -> float:
 
 
 def memory_cap() -> MemoryCap | None:
-    """The worker memory cap on this machine; None where processes cannot be capped."""
+    """The worker memory cap on this machine; None where processes cannot be capped. A bad
+    NNKB_WORKER_MEMORY_FRACTION is an error on every platform, so a typo is never silent."""
+    fraction = memory_fraction()
+    if not sys.platform.startswith("linux"):
+        return None
     try:
         import resource  # noqa: F401 - only its presence matters here
-    except ImportError:  # Windows: no RLIMIT_AS
+    except ImportError:
         return None
-    fraction = memory_fraction()
     total = psutil.virtual_memory().total
     return MemoryCap(int(total * fraction), fraction, total)
 
@@ -106,7 +130,10 @@ def apply_memory_cap(cap_bytes: int | None) -> None:
     limit = cap_bytes if hard == resource.RLIM_INFINITY else min(cap_bytes, hard)
     if soft != resource.RLIM_INFINITY:
         limit = min(limit, soft)  # never loosen a limit the machine already sets
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ValueError, OSError):  # a kernel that refuses the limit: the row runs uncapped
+        pass
 
 
 def _tail(path: Path) -> str:
@@ -123,17 +150,52 @@ def _last_line(text: str, limit: int = 200) -> str:
     return lines[-1][:limit] if lines else ""
 
 
+def _new_group() -> dict[str, Any]:
+    """Popen arguments that start the worker in its own process group."""
+    if os.name == "nt":
+        return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200)}
+    return {"start_new_session": True}
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    """End the worker and every process it started."""
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        return
+    try:  # Windows: no process groups to signal; end the tree, children first
+        parent = psutil.Process(proc.pid)
+        tree = parent.children(recursive=True) + [parent]
+    except psutil.Error:
+        return
+    for process in tree:
+        try:
+            process.kill()
+        except psutil.Error:
+            pass
+
+
+def exit_reason(code: int) -> str:
+    """How a worker that left no result ended, from its exit status."""
+    # POSIX exit statuses stop at 255 and signals at 64, so these codes only come from Windows.
+    name = WINDOWS_EXIT_CODES.get(code & 0xFFFFFFFF)
+    if name:
+        return f"worker ended by {name} (0x{code & 0xFFFFFFFF:08X})"
+    if code < 0:  # POSIX: killed by a signal
+        try:
+            return f"worker killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"worker killed by signal {-code}"
+    return f"worker exited with status {code} and no result"
 
 
 def without_paths(text: str) -> str:
     """A runtime's message with every absolute path cut to its last part ("…/model.onnx"):
     results are published, and the folders of the machine that measured them are not."""
-    return ABSOLUTE_PATH.sub(lambda m: f"…/{m.group(1)}", text)
+    text = ABSOLUTE_PATH.sub(lambda m: f"…/{m.group(1)}", text)
+    return WINDOWS_PATH.sub(lambda m: f"…\\{m.group(1)}", text)
 
 
 def published(result: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +230,8 @@ def run_worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
 
 def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
     cap = memory_cap()
-    with tempfile.TemporaryDirectory(prefix="nnkb-row-") as tmp:
+    # A file a killed process still holds cannot be removed on Windows: not a row's failure.
+    with tempfile.TemporaryDirectory(prefix="nnkb-row-", ignore_cleanup_errors=True) as tmp:
         result_path = Path(tmp) / "result.json"
         stderr_path = Path(tmp) / "stderr.txt"
         job = {
@@ -183,7 +246,7 @@ def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
-                start_new_session=True,  # own process group: a hang is killed with its children
+                **_new_group(),  # own process group: a hang is killed with its children
             )
             try:
                 proc.communicate(json.dumps(job).encode(), timeout=timeout)
@@ -209,15 +272,7 @@ def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
                 "status": "timeout",
                 "reason": f"no result after {timeout:g} s; worker process group killed",
             }
-        code = proc.returncode
         detail = _last_line(stderr_text)
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            reason = f"worker killed by {name}"
-        else:
-            reason = f"worker exited with status {code} and no result"
+        reason = exit_reason(proc.returncode)
         crashed = {"status": "crashed", "reason": f"{reason}: {detail}" if detail else reason}
         return out_of_memory(crashed, stderr_text, cap)

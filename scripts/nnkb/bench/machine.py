@@ -2,7 +2,8 @@
 
 The fingerprint has two parts. The hardware part (CPU model, cores, instruction sets,
 memory) names the machine: the id is made from it, and the FP32 peak belongs to it, so
-upgrading or adding a runtime keeps the same results file and the same peak. The software
+upgrading or adding a runtime keeps the same results file and the same peak. How the CPU
+model and instruction sets are read on Linux, macOS and Windows is cpu.py. The software
 part (OS, Python, runtime versions) is recorded; runtime versions go into each row's cache
 key instead.
 """
@@ -23,61 +24,8 @@ import numpy as np
 import psutil
 
 from ..results import HardwarePart, Machine, Peak, SoftwarePart
+from .cpu import cpu_model_and_flags, features_for
 from .settings import HARNESS
-
-# ISA extensions that decide which inference kernels a runtime can use.
-ISA_FEATURES = (
-    "sse4_2",
-    "avx",
-    "avx2",
-    "fma",
-    "f16c",
-    "avx_vnni",
-    "avx512f",
-    "avx512bw",
-    "avx512vl",
-    "avx512_vnni",
-    "avx512_bf16",
-    "avx512_fp16",
-    "amx_tile",
-    "amx_bf16",
-    "amx_int8",
-    "neon",
-    "asimd",
-    "asimdhp",
-    "asimddp",
-    "fphp",
-    "bf16",
-    "i8mm",
-    "sve",
-    "sve2",
-)
-
-
-def _proc_cpuinfo() -> dict[str, str]:
-    path = Path("/proc/cpuinfo")
-    info: dict[str, str] = {}
-    if not path.exists():
-        return info
-    for line in path.read_text(errors="replace").splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip() not in info:
-            info[key.strip()] = value.strip()
-    return info
-
-
-def _cpu_model_and_flags() -> tuple[str, set[str]]:
-    info = _proc_cpuinfo()
-    model = info.get("model name") or info.get("Model name") or info.get("Hardware")
-    flags = set((info.get("flags") or info.get("Features") or "").split())
-    if not model or not flags:
-        # py-cpuinfo spawns a subprocess (~1 s): only when /proc/cpuinfo is missing (macOS)
-        import cpuinfo
-
-        data = cpuinfo.get_cpu_info()
-        model = model or data.get("brand_raw") or platform.processor() or "unknown cpu"
-        flags = flags or set(data.get("flags", []))
-    return model, flags
 
 
 def _arch() -> str:
@@ -92,13 +40,14 @@ def hardware_class(arch: str) -> str:
 
 def hardware_part(peak: Peak | None = None) -> HardwarePart:
     """What this machine is: CPU, cores, instruction sets, memory (and its peak, if given)."""
-    model, flags = _cpu_model_and_flags()
+    model, flags = cpu_model_and_flags()
+    arch = _arch()
     return HardwarePart(
         cpu_model=model,
-        arch=_arch(),
+        arch=arch,
         physical_cores=psutil.cpu_count(logical=False) or psutil.cpu_count() or 1,
         logical_cpus=psutil.cpu_count() or 1,
-        isa_features=tuple(sorted(f for f in ISA_FEATURES if f in flags)),
+        isa_features=features_for(arch, flags),
         memory_bytes=int(psutil.virtual_memory().total),
         peak=peak,
     )

@@ -13,7 +13,6 @@ operator types the inference time goes to. A profile that fails leaves the row o
 from __future__ import annotations
 
 import gc
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -46,6 +45,13 @@ def peak_rss_bytes() -> int:
                 return int(line.split()[1]) * 1024
     except OSError:
         pass
+    try:
+        import resource
+    except ImportError:  # Windows: the peak working set is the peak resident memory
+        import psutil
+
+        info = psutil.Process().memory_info()
+        return int(getattr(info, "peak_wset", info.rss))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return int(rss if sys.platform == "darwin" else rss * 1024)  # Linux reports KiB
 

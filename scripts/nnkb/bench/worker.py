@@ -16,25 +16,50 @@ import json
 import os
 import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from .isolate import apply_memory_cap
 from .measure import WorkerResult, measure_row, one_line
 from .runtimes import load_adapters
 
+WATCH_PARENT_SECONDS = 1.0
+
 
 def die_with_parent(parent_pid: int | None) -> None:
-    """Exit when the parent dies (kill -9 of `nnkb bench` must not leave rows running)."""
-    if not sys.platform.startswith("linux") or parent_pid is None:
+    """Exit when the parent dies (kill -9 of `nnkb bench` must not leave rows running):
+    the kernel's parent-death signal on Linux, a watchdog thread elsewhere."""
+    if parent_pid is None:
         return
-    try:
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
-        os._exit(1)
+    if sys.platform.startswith("linux"):
+        try:
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+        else:
+            if os.getppid() != parent_pid:  # the parent died before prctl took effect
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def parent_alive(parent_pid: int) -> bool:
+    # On POSIX an orphan is re-parented, so getppid() changes; Windows keeps the old id,
+    # so ask whether that process still exists.
+    if os.name != "nt" and os.getppid() != parent_pid:
+        return False
+    return psutil.pid_exists(parent_pid)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while parent_alive(parent_pid):
+        time.sleep(WATCH_PARENT_SECONDS)
+    os._exit(1)
 
 
 def run_job(job: dict[str, Any]) -> dict[str, Any]:
