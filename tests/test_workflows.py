@@ -27,7 +27,7 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 FILES = sorted(WORKFLOWS.glob("*.yml"))
 # Subcommands a workflow names before nnkb has them; the step that calls one checks first that
 # it exists and otherwise prints a notice (check.yml, "Check the results files ...").
-PENDING_SUBCOMMANDS = {"check-results"}
+PENDING_SUBCOMMANDS: set[str] = set()
 
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
 PINNED = re.compile(r"^(?P<action>[\w.-]+/[\w./-]+)@(?P<sha>[0-9a-f]{40})$")
