@@ -9,7 +9,7 @@ KB     ?= kb
 # resolved for Linux, macOS and Windows with hashes (`make lock`). .venv and CI install the lock.
 UV     := uv==0.13.8
 
-.PHONY: site pages test serve bench validate actionlint lock fidelity cost clean
+.PHONY: site pages test test-fast lint serve bench validate actionlint lock fidelity cost clean
 
 $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,8 +51,18 @@ pages: validate
 serve: bench
 	$(BIN)/mkdocs serve
 
-test: $(STAMP) $(LINT)
+# Lint, format and types (configured in pyproject.toml), then the whole suite.
+test: lint $(LINT)
 	$(BIN)/python -m pytest
+
+# The suite without the tests marked slow (real benchmarks, full site builds, big models).
+test-fast: lint
+	$(BIN)/python -m pytest -m "not slow" -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/ruff format --check scripts tests benchmarks
+	$(BIN)/mypy
 
 actionlint: $(LINT)
 	$(BIN)/actionlint

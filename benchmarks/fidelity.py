@@ -139,6 +139,7 @@ def main() -> int:
     args = parser.parse_args()
     model = load_kb(args.kb).models[args.model]
     path = materialize(model, default_cache_dir(args.kb))
+    assert model.onnx is not None, f"{args.model} has no ONNX file"
     shapes = model.onnx.inputs
     print(f"model {args.model}: {path}")
 

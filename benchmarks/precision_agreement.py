@@ -32,7 +32,6 @@ from nnkb.bench.agreement import (
 )
 from nnkb.bench.inputs import input_dtypes
 from nnkb.bench.plan import cache_root
-from nnkb.bench.reference import SETTINGS as REFERENCE_SETTINGS
 from nnkb.bench.runtimes import load_adapters
 from nnkb.bench.runtimes.onnxruntime import create_session
 from nnkb.kb import load_kb
@@ -148,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for model_id in args.models:
         model = kb.models[model_id]
         path = materialize(model, cache / "models")
+        assert model.onnx is not None
         shapes = {k: tuple(v) for k, v in model.onnx.inputs.items()}
         dtypes = input_dtypes(path)
         inputs = agreement_inputs(shapes, dtypes=dtypes)
@@ -158,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         int8_ov = quantize(path, "nncf", calibration, cache)
         quantise_s = time.perf_counter() - started
 
-        reference = run_all(create_session(path, REFERENCE_SETTINGS), inputs)
+        reference = run_all(
+            create_session(path, load_adapters()["onnxruntime"].reference_settings()), inputs
+        )
         variants = [
             ("ONNX Runtime · FP32", ort, path, ort.settings()),
             ("ONNX Runtime · INT8", ort, int8_ort.path, ort.settings()),

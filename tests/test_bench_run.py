@@ -87,7 +87,11 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
         assert ok["peak_rss_bytes"] > 10_000_000
         assert ok["precision"] in ("f32", "bf16", "f16")
         assert ok["opset"] >= 13 and ok["op_histogram"] == {
-            "Conv": 1, "Flatten": 1, "Gemm": 1, "GlobalAveragePool": 1, "Relu": 1
+            "Conv": 1,
+            "Flatten": 1,
+            "Gemm": 1,
+            "GlobalAveragePool": 1,
+            "Relu": 1,
         }
         assert ok["macs"] > 0 and "achieved_flops" not in ok and "peak_fraction" not in ok
         assert ok["agreement"]["max_abs_error"] < 0.05

@@ -37,8 +37,8 @@ def _scaled(row: Row, factor: float) -> Row:
            ("p50", "p90", "p99", "mean", "min", "stdev", "ci95_low", "ci95_high")},
     )  # fmt: skip
     processes = tuple(
-        ProcessSummary(p.measured_at, p.p50 * factor, p.ci95_low * factor,
-                       p.ci95_high * factor, p.n)
+        ProcessSummary(p.measured_at, p.p50 * factor, p.ci95_low * factor,  # type: ignore[operator]
+                       p.ci95_high * factor, p.n)  # type: ignore[operator]
         if p.measured else p
         for p in row.processes or ()
     )  # fmt: skip

@@ -140,7 +140,9 @@ def test_path_gives_file_bytes(tmp_path):
 
 def _rapidocr_models() -> Path | None:
     spec = importlib.util.find_spec("rapidocr_onnxruntime")
-    return Path(next(iter(spec.submodule_search_locations))) / "models" if spec else None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
 PPOCR = _rapidocr_models()

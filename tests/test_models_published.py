@@ -23,19 +23,20 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from nnkb.kb import Cited, load_kb
+from nnkb.kb import Cited, Model, load_kb
 from nnkb.models.builtin import BUILDERS, IR_VERSION, OPSET, PRODUCER_NAME, PRODUCER_VERSION
 from nnkb.models.graphstats import graph_stats
 
 SEED = 0
 KB = load_kb(Path(__file__).resolve().parents[1] / "kb")
 # builder -> the KB model built from it (several models may share a builder: the first by id)
-MODELS = {}
+MODELS: dict[str, Model] = {}
+INPUTS: dict[str, tuple[int, ...]] = {}
 for _model in sorted(KB.models.values(), key=lambda m: m.id):
     _spec = _model.onnx
-    if _spec is not None and _spec.source == "builtin" and _spec.builder not in MODELS:
+    if _spec and _spec.source == "builtin" and _spec.builder and _spec.builder not in MODELS:
         MODELS[_spec.builder] = _model
-INPUTS = {builder: model.onnx.inputs["input"] for builder, model in MODELS.items()}
+        INPUTS[_spec.builder] = _spec.inputs["input"]
 
 
 def published(builder: str, figure: str) -> Cited | None:

@@ -65,6 +65,10 @@ def test_readme_nnkb_commands_parse():
 
 def test_windows_steps_match_the_makefile_install():
     makefile = (ROOT / "Makefile").read_text()
-    for requirement in ("--require-hashes -r requirements.lock", "--no-deps -r requirements-models.txt", "-e ."):
+    for requirement in (
+        "--require-hashes -r requirements.lock",
+        "--no-deps -r requirements-models.txt",
+        "-e .",
+    ):
         assert requirement in makefile
         assert requirement in README

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -34,7 +35,7 @@ from test_render_downloads import strict_loads
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 MODELS = ["big-net", "mid-net", "tiny-net", "twin-net", "offline-net"]
 RUNTIMES = ["onnxruntime", "openvino", "opencv", "other-runtime"]
-SETTINGS = [{}, {"threads": 1}, {"inference_precision_hint": "f32"}]
+SETTINGS: list[dict[str, Any]] = [{}, {"threads": 1}, {"inference_precision_hint": "f32"}]
 WHEN = "2026-01-10T12:00:00Z"
 FAILED = ["failed", "unavailable", "crashed", "timeout", "mismatch"]
 

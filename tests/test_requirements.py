@@ -23,11 +23,15 @@ def pins(path: Path) -> dict[str, set[str]]:
 def test_every_top_level_pin_is_locked_at_its_version():
     locked = pins(ROOT / "requirements.lock")
     for name, versions in pins(ROOT / "requirements.txt").items():
-        assert locked.get(name) == versions, f"{name}: run `make lock` after changing requirements.txt"
+        assert locked.get(name) == versions, (
+            f"{name}: run `make lock` after changing requirements.txt"
+        )
 
 
 def test_every_locked_package_has_a_hash():
-    entries = re.split(r"\n(?=[A-Za-z0-9])", (ROOT / "requirements.lock").read_text(encoding="utf-8"))
+    entries = re.split(
+        r"\n(?=[A-Za-z0-9])", (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    )
     packages = [e for e in entries if PIN.match(e)]
     assert len(packages) > len(pins(ROOT / "requirements.txt"))  # the dependencies are there too
     for entry in packages:

@@ -40,7 +40,8 @@ def load(path: Path) -> dict[str, Any]:
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
     # YAML 1.1 reads the key `on` as the boolean true.
-    return workflow.get("on", workflow.get(True)) or {}
+    on = workflow["on"] if "on" in workflow else workflow.get(True)  # type: ignore[call-overload]
+    return on or {}
 
 
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import math
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -135,7 +135,7 @@ def make_text(kind: str, rng: np.random.Generator) -> str:
         words = [pick(WORDS) for _ in range(num(1, 5))]
         return _case(words, pick(CASES)) + pick(ENDINGS)
     if kind == "figures":
-        forms = (
+        forms: tuple[Callable[[], str], ...] = (
             lambda: f"{num(1990, 2030)}-{num(1, 12):02d}-{num(1, 28):02d}",
             lambda: f"{num(1, 28):02d}/{num(1, 12):02d}/{num(1990, 2030)}",
             lambda: f"{num(1, 28)} {pick(MONTHS)} {num(1990, 2030)}",

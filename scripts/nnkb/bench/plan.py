@@ -8,7 +8,7 @@ false, times every registered adapter. `--models` may name a model with benchmar
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,7 +115,7 @@ def materialize(model: Model, cache_dir: Path) -> tuple[Path | None, str | None,
 
 def build_plan(
     models: list[Model],
-    adapters: list[Adapter],
+    adapters: Sequence[Adapter],
     versions: dict[str, str | None],
     cache_dir: Path,
     stored: Mapping[Identity, Row],

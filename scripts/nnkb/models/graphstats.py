@@ -234,7 +234,7 @@ def _shapes_from_a_run(model: onnx.ModelProto, input_shapes: dict[str, tuple[int
         session = ort.InferenceSession(
             probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
         )
-        feeds = {
+        feeds: dict[str, np.ndarray] = {
             i.name: np.zeros(input_shapes[i.name], _NUMPY[i.type]) for i in session.get_inputs()
         }
         values = session.run(None, feeds)

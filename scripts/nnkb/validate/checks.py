@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import COLLECTIONS
-from ..yamlsafe import LoadedYaml, Mark, Pointer, load_json, load_yaml
-from .parse import CITED, KB_FOLDERS, RESULTS, find_files, load_file
+from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
+from .parse import KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
 from .schemas import Schemas

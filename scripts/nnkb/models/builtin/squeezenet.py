@@ -11,7 +11,7 @@ import onnx
 from ._graph import GraphBuilder
 
 # (squeeze, expand1x1, expand3x3) per Fire module; "M" is a 3x3/2 ceil-mode max pool.
-_FIRES = {
+_FIRES: dict[str, list[tuple[int, int, int] | str]] = {
     "1_0": [
         (16, 64, 64),
         (16, 64, 64),
@@ -61,7 +61,7 @@ def _squeezenet(version: str, seed: int, num_classes: int = 1000) -> onnx.ModelP
     x = g.maxpool(x, "features.2", 3, 2, ceil=True)
     index = 3
     for item in _FIRES[version]:
-        if item == "M":
+        if isinstance(item, str):  # "M"
             x = g.maxpool(x, f"features.{index}", 3, 2, ceil=True)
         else:
             squeeze, e1, e3 = item
