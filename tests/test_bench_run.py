@@ -30,14 +30,9 @@ PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 
 
 @pytest.fixture
-def bench_env(tmp_path, monkeypatch):
+def bench_env(quiet_bench):
     """Test adapters registered, cache in tmp, short warm-up, no peak measurement."""
-    monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(tinykb.ADAPTERS))
-    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setitem(HARNESS, "warmup_seconds", 0.05)
-    monkeypatch.setitem(HARNESS, "profile_seconds", 0.05)
-    monkeypatch.setattr(runner, "measure_peak", lambda: PEAK)
-    return tmp_path
+    return quiet_bench
 
 
 def bench(kb: Path, out: Path, *extra: str) -> int:

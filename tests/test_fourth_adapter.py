@@ -197,28 +197,13 @@ def test_validate_accepts_the_framework_naming_the_new_adapter(repo, cache, benc
 
 
 @pytest.fixture(scope="module")
-def site(repo, cache, benched, tmp_path_factory) -> Path:
+def site(repo, cache, benched, tmp_path_factory, site_config) -> Path:
     """`mkdocs build --strict` of the copy. The copy's concept pages link to entries the
     fixture KB does not have, so the build uses a config that inherits the copy's mkdocs.yml
     with a one-page docs folder (as tests/test_site_build.py does)."""
-    docs = repo / "fixture-docs"
-    docs.mkdir()
-    (docs / "index.md").write_text(
-        "# Fixture site\n\n[Models](models/index.md) · [Frameworks](frameworks/index.md)\n"
-    )
-    shutil.copytree(repo / "docs" / "stylesheets", docs / "stylesheets")
-    shutil.copytree(repo / "docs" / "javascripts", docs / "javascripts")
-    config = repo / "fixture-mkdocs.yml"
-    config.write_text(
-        f"INHERIT: {repo / 'mkdocs.yml'}\n"
-        f"docs_dir: {docs}\n"
-        f"hooks: [{repo / 'scripts/nnkb/render/hook.py'}]\n"
-        f"theme: {{name: material, custom_dir: {repo / 'docs/overrides'}}}\n"
-        "nav:\n  - Home: index.md\n  - Models: models/index.md\n"
-        "  - Frameworks: frameworks/index.md\n"
-        "  - Measurements:\n      - comparisons/runtimes.md\n      - Machines: machines/index.md\n"
-        "      - methodology.md\n      - downloads.md\n"
-    )
+    work = repo / "fixture-site"
+    work.mkdir()
+    config = site_config(work, root=repo)
     out = tmp_path_factory.mktemp("fourth-adapter-site")
     done = run(
         repo,
@@ -242,19 +227,11 @@ def test_site_builds_strictly_with_the_new_runtimes_rows(site):
     assert f",{NAME}," in table
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waits for the analysis/render branch: pages name runtimes by Adapter.label",
-)
 def test_site_names_the_new_runtime_by_its_display_name(site):
     page = (site / "models" / "squeezenet-1-1" / "index.html").read_text()
     assert DISPLAY in page
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="waits for the analysis/render branch: methodology.py reads Adapter.methodology",
-)
 def test_methodology_page_says_what_the_new_adapter_says(site):
     page = (site / "methodology" / "index.html").read_text()
     assert MARKER in page

@@ -100,8 +100,8 @@ def test_non_finite_numbers_are_refused_not_written(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_load_all_reads_every_machine(tmp_path):
-    shutil.copytree(FIXTURES / "valid_kb", tmp_path / "kb")
+def test_load_all_reads_every_machine(tmp_path, kb_copy):
+    kb_copy(tmp_path / "kb")
     (tmp_path / "kb" / "results" / "example-machine.json").unlink()
     for machine_id in ("b-cpu-2c-11111111", "a-cpu-4c-22222222"):
         path = tmp_path / "kb" / "results" / f"{machine_id}.json"
@@ -137,12 +137,10 @@ def _invalid_cases() -> list[str]:
 
 
 @pytest.mark.parametrize("case", _invalid_cases())
-def test_the_reader_refuses_what_validate_refuses(case, tmp_path):
+def test_the_reader_refuses_what_validate_refuses(case, tmp_path, kb_copy):
     """Every invalid results fixture: `nnkb validate` and the reader (load_all, as the site
     reads) both refuse it, with the same first problem."""
-    kb = tmp_path / "kb"
-    shutil.copytree(FIXTURES / "valid_kb", kb)
-    shutil.copytree(FIXTURES / "invalid" / case / "kb", kb, dirs_exist_ok=True)
+    kb = kb_copy(tmp_path / "kb", "valid_kb", f"invalid/{case}/kb")
     problems = sorted(check_kb(kb).problems)
     assert problems
     if case == "results-stray-file":  # a layout problem of the folder, not of a results file
@@ -228,10 +226,9 @@ def test_migration_refuses_what_it_cannot_read(tmp_path, capsys):
     assert path.read_text() == '{"format_version": 1, "generated_by": "nnkb bench"}'
 
 
-def test_validate_accepts_rows_measured_in_several_processes(tmp_path):
+def test_validate_accepts_rows_measured_in_several_processes(tmp_path, kb_copy):
     """A row with its processes (one failed) and the faster one's latency is valid."""
-    kb = tmp_path / "kb"
-    shutil.copytree(FIXTURES / "valid_kb", kb)
+    kb = kb_copy(tmp_path / "kb")
     path = kb / "results" / "example-machine.json"
     data = json.loads(path.read_text())
     row = data["rows"][0]

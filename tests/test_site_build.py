@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from html import escape as html_escape
@@ -21,6 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"
+SECTIONS = ("use_cases", "hardware")  # in the fixture sites' nav besides models and frameworks
 TWO_MACHINE_KB = ROOT / "tests" / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"
 HOSTILE_NAME = (
@@ -84,49 +84,24 @@ def parse(path: Path) -> Elements:
     return parser
 
 
-def fixture_config(work: Path) -> Path:
-    """A mkdocs.yml that inherits the project's, with a one-page docs folder."""
-    docs = work / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text(
-        "# Fixture site\n\n[Use cases](use_cases/index.md) · [Models](models/index.md) · "
-        "[Frameworks](frameworks/index.md) · [Hardware](hardware/index.md)\n"
-    )
-    shutil.copytree(ROOT / "docs" / "stylesheets", docs / "stylesheets")
-    shutil.copytree(ROOT / "docs" / "javascripts", docs / "javascripts")
-    config = work / "mkdocs.yml"
-    config.write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
-        f"docs_dir: {docs}\n"
-        f"hooks: [{ROOT / 'scripts/nnkb/render/hook.py'}]\n"
-        f"theme: {{name: material, custom_dir: {ROOT / 'docs/overrides'}}}\n"
-        "nav:\n  - Home: index.md\n  - Use cases: use_cases/index.md\n"
-        "  - Models: models/index.md\n  - Frameworks: frameworks/index.md\n"
-        "  - Hardware: hardware/index.md\n"
-        "  - Measurements:\n      - comparisons/runtimes.md\n      - Machines: machines/index.md\n"
-        "      - methodology.md\n      - downloads.md\n"
-    )
-    return config
-
-
-def built_site(tmp_path_factory, kb: Path) -> Path:
+def built_site(tmp_path_factory, site_config, kb: Path) -> Path:
     work = tmp_path_factory.mktemp("fixture-site")
     site = work / "site"
-    result = mkdocs_build(fixture_config(work), kb, site)
+    result = mkdocs_build(site_config(work, sections=SECTIONS), kb, site)
     assert result.returncode == 0, result.stderr
     assert not mkdocs_warnings(result.stderr), result.stderr
     return site
 
 
 @pytest.fixture(scope="module")
-def fixture_site(tmp_path_factory) -> Path:
-    return built_site(tmp_path_factory, FIXTURE_KB)
+def fixture_site(tmp_path_factory, site_config) -> Path:
+    return built_site(tmp_path_factory, site_config, FIXTURE_KB)
 
 
 @pytest.fixture(scope="module")
-def two_machine_site(tmp_path_factory) -> Path:
+def two_machine_site(tmp_path_factory, site_config) -> Path:
     """The analysis fixture: results of two machines in kb/results/."""
-    return built_site(tmp_path_factory, TWO_MACHINE_KB)
+    return built_site(tmp_path_factory, site_config, TWO_MACHINE_KB)
 
 
 @pytest.fixture(scope="module", params=["fixture_site", "two_machine_site"])
@@ -240,7 +215,7 @@ def test_plotly_is_served_but_loaded_only_where_a_chart_is(fixture_site):
     assert not [a for t, a in page.tags if t == "script" and "plotly" in (a.get("src") or "")]
 
 
-def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch):
+def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch, site_config):
     # In-process build, so a section added to the page builder's list takes part.
     import plotly.graph_objects as go
     from mkdocs.commands.build import build
@@ -258,7 +233,9 @@ def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch):
     monkeypatch.setitem(entries.SECTIONS, "models", entries.MODEL_SECTIONS)
     monkeypatch.setenv("NNKB_KB", str(FIXTURE_KB))
     site = tmp_path / "site"
-    build(load_config(str(fixture_config(tmp_path)), site_dir=str(site), strict=True))
+    build(
+        load_config(str(site_config(tmp_path, sections=SECTIONS)), site_dir=str(site), strict=True)
+    )
     html = (site / "models/resnet-18/index.html").read_text(encoding="utf-8")
     head, body = html.split("</head>", 1)
     assert 'src="../../javascripts/plotly.min.js"' in head
@@ -266,14 +243,13 @@ def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch):
     assert "plotly.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
 
 
-def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path):
-    kb = tmp_path / "kb"
-    shutil.copytree(FIXTURE_KB, kb)
+def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path, site_config, kb_copy):
+    kb = kb_copy(tmp_path / "kb", FIXTURE_KB)
     entry = kb / "models" / "resnet-18.yaml"
     entry.write_text(entry.read_text().replace("\nfamily: ResNet", "\nfamly: ResNet"))
     work = tmp_path / "work"
     work.mkdir()
-    result = mkdocs_build(fixture_config(work), kb, tmp_path / "site")
+    result = mkdocs_build(site_config(work, sections=SECTIONS), kb, tmp_path / "site")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "resnet-18.yaml:3:1: resnet-18.famly: unknown field 'famly'" in result.stderr

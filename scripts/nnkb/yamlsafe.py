@@ -18,6 +18,7 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,13 @@ class LoadedYaml:
     data: Any
     marks: dict[Pointer, Mark] = field(default_factory=dict)
     first_line: str = ""
+    # Positions worked out on first need (JSON: only a file with a problem pays for them).
+    lazy_marks: Callable[[], dict[Pointer, Mark]] | None = None
 
     def mark_for(self, pointer: Pointer) -> Mark:
         """Position of the value at `pointer`, or of its nearest ancestor that has one."""
+        if self.lazy_marks is not None:
+            self.marks, self.lazy_marks = self.lazy_marks(), None
         pointer = tuple(pointer)
         while pointer not in self.marks and pointer:
             pointer = pointer[:-1]
@@ -300,18 +305,40 @@ def load_json(path: Path) -> LoadedYaml:
             f"{name} is not a JSON number; write null for a missing value", Mark(line, col)
         )
 
+    def positions() -> dict[Pointer, Mark]:
+        try:
+            # JSON is YAML, so composing it gives positions (and refuses duplicate keys).
+            # The YAML values are discarded: YAML 1.1 reads `1e-05` as a string.
+            return _compose(text, max_nodes=None)[1]
+        except YamlProblem as exc:
+            if exc.message.startswith("duplicate key"):
+                raise
+            return {}  # valid JSON that PyYAML cannot read (rare): positions fall back to 1:1
+
     try:
-        data = json.loads(text, parse_constant=refuse_constant)
+        data = json.loads(text, parse_constant=refuse_constant, object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise YamlProblem(f"JSON syntax error: {exc.msg}", Mark(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
-    try:
-        # JSON is YAML, so composing it gives positions (and refuses duplicate keys).
-        # The YAML values are discarded: YAML 1.1 reads `1e-05` as a string.
-        _, marks = _compose(text, max_nodes=None)
-    except YamlProblem as exc:
-        if exc.message.startswith("duplicate key"):
-            raise
-        marks = {}  # valid JSON that PyYAML cannot read (rare): positions fall back to 1:1
-    return LoadedYaml(data=data, marks=marks, first_line=first_line)
+    except _DuplicateKey as exc:
+        positions()  # raises the duplicate key with its position
+        raise YamlProblem(f"duplicate key {exc.args[0]!r}") from None
+    # Composing is pure Python and the slow part of reading a results file: only a file with a
+    # problem to report needs positions.
+    return LoadedYaml(data=data, first_line=first_line, lazy_marks=positions)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return result

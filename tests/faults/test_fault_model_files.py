@@ -18,7 +18,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "bench"))
 import tinykb
 
 from nnkb import results
-from nnkb.bench import runner
 from nnkb.cli import main
 from nnkb.kb import Model
 from nnkb.models.sources import ModelSourceError, materialize
@@ -110,11 +109,8 @@ def test_path_problem_is_the_validators_check_of_a_file_path(repo, value, proble
 
 
 @pytest.fixture
-def bench_env(tmp_path, monkeypatch):
-    monkeypatch.setenv("NNKB_EXTRA_ADAPTERS", str(tinykb.ADAPTERS))
-    monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(runner, "measure_peak", lambda: PEAK)
-    return tmp_path
+def bench_env(quiet_bench):
+    return quiet_bench
 
 
 def test_wrong_pin_row_in_the_results_file_names_no_local_path_or_real_hash(bench_env, capsys):
