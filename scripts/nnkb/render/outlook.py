@@ -74,7 +74,7 @@ def install_item(page: Page, choices: tuple[RuntimeChoice, ...]) -> str | None:
     system = next((s for s in INSTALL_ORDER if install.get(s)), None)
     text = f"**Install:** {page.link_entry(framework)}"
     if system:
-        text += f": `{escape_inline(install[system])}`"
+        text += ": " + ", then ".join(code_span(line) for line in install[system].splitlines())
     if install.get("note"):
         text += f" ({escape_inline(install['note']).rstrip('.')})"
     return text + page.cite(Source.of(install["source"])) + "."
@@ -91,7 +91,19 @@ def why_block(page: Page, item: HardwareOutlook) -> str | None:
     return f'??? note "{escape_inline(title).replace(chr(34), "&quot;")}"\n\n{indent(body)}'
 
 
+def code_span(command: str) -> str:
+    """A command as inline code: shown verbatim (Markdown does not unescape inside it)."""
+    command = " ".join(command.split())
+    fence = "``" if "`" in command else "`"
+    return f"{fence} {command} {fence}" if fence == "``" else f"`{command}`"
+
+
 def absent_text(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
+    if item.measured:
+        return (
+            "*No published figure in the knowledge base for this use case's models (or their "
+            "closest entries) on this class;* nnkb's own measurements are in the ranking above."
+        )
     models = ", ".join(page.link_entry(m) for m in page.kb.models_for(use_case.id)) or "its models"
     runtime = (
         page.link_id("frameworks", item.choices[0].framework) if item.choices else "its runtime"
