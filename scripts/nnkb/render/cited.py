@@ -29,6 +29,8 @@ APART = (
 def badge(publisher: str) -> Md:
     """The "cited" badge: a small span whose tooltip says who published the figure."""
     title = escape(f"published by {' '.join(publisher.split())}, not measured by nnkb")
+    # A table cell escapes "|" with a backslash, which an attribute would keep: use the entity.
+    title = title.replace("|", "&#124;")
     return Md(f'<span class="{BADGE_CLASS}" title="{title}">cited</span>')
 
 
