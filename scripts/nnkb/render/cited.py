@@ -76,32 +76,35 @@ def accuracy_text(figure: CitedFigure) -> str | None:
 
 
 def source_cell(figure: CitedFigure, table: CitedTable) -> Md:
-    """The source as a link named by its publisher, and where on the page the figure sits."""
+    """The figure's conditions, then its source as a link named by its publisher and where
+    on the page the figure sits (one column: the conditions are read with the source)."""
     target = safe_url(table.source.url)
     label = escape_label(table.source.publisher)
     text = f"[{label}]({target})" if target else label
-    return Md(f"{text}: {escape_inline(table.location_of(figure))}")
+    details = " ".join(list(figure.conditions) + ([figure.note] if figure.note else []))
+    lead = f"{escape_inline(details)} " if details else ""
+    return Md(f"{lead}Source: {text}, {escape_inline(table.location_of(figure))}")
 
 
 def scenario_text(figure: CitedFigure) -> str:
-    if figure.statistic in ("", "unstated"):
-        return figure.scenario
-    return f"{figure.scenario}, {figure.statistic}"
+    """Scenario, statistic and batch in one cell: 'single-stream, p90, batch 1'."""
+    parts = [figure.scenario]
+    if figure.statistic not in ("", "unstated"):
+        parts.append(figure.statistic)
+    parts.append(f"batch {figure.batch}" if figure.batch is not None else "batch not stated")
+    return ", ".join(parts)
 
 
 def figure_record(page: Page, figure: CitedFigure, table: CitedTable) -> dict[str, object]:
-    details = list(figure.conditions) + ([figure.note] if figure.note else [])
     return {
         "hardware": page.link_id("hardware", figure.hardware),
         "device": figure.device,
         "model": model_cell(page, figure),
         "runtime": runtime_cell(page, figure),
         "precision": figure.precision,
-        "batch": figure.batch,
         "scenario": scenario_text(figure),
         "value": value_cell(figure, table),
         "accuracy": accuracy_text(figure),
-        "conditions": " ".join(details) or None,
         "source": source_cell(figure, table),
     }
 
@@ -114,12 +117,10 @@ COLUMNS: dict[str, Column] = {
         Column("model", "Model"),
         Column("runtime", "Runtime"),
         Column("precision", "Precision"),
-        Column("batch", "Batch", align="right"),
-        Column("scenario", "Scenario"),
+        Column("scenario", "Scenario, statistic, batch"),
         Column("value", "Published value", align="right"),
         Column("accuracy", "Accuracy (published)"),
-        Column("conditions", "Conditions"),
-        Column("source", "Source"),
+        Column("source", "Conditions and source"),
     ]
 }
 
@@ -136,9 +137,8 @@ def figures_table(
 
 # --- hardware pages -------------------------------------------------------------------------
 
-HARDWARE_KEYS = (
-    "device", "model", "runtime", "precision", "batch", "scenario", "value", "accuracy",
-    "conditions", "source",
+FIGURE_KEYS = (
+    "device", "model", "runtime", "precision", "scenario", "value", "accuracy", "source",
 )  # fmt: skip
 
 
@@ -159,9 +159,7 @@ def hardware_cited(page: Page, hardware: Hardware) -> str | None:
             + (f"[{title}]({target})" if target else title)
             + f" ({escape_inline(source.location)})."
         )
-        parts.append(
-            f"{heading}\n\n{by}\n\n" + figures_table(page, figures, [table], HARDWARE_KEYS)
-        )
+        parts.append(f"{heading}\n\n{by}\n\n" + figures_table(page, figures, [table], FIGURE_KEYS))
     if not parts:
         return None
     return "\n\n".join(["## Published figures (cited)", APART, *parts])
@@ -169,24 +167,23 @@ def hardware_cited(page: Page, hardware: Hardware) -> str | None:
 
 # --- model pages -------------------------------------------------------------------------------
 
-MODEL_KEYS = (
-    "hardware", "device", "model", "runtime", "precision", "batch", "scenario", "value",
-    "accuracy", "conditions", "source",
-)  # fmt: skip
-
 
 def model_cited(page: Page, model: Model) -> str | None:
     """The model page's published figures (the model's own, and those that name it as the
-    closest entry), in their own table under the measured one."""
+    closest entry), under the measured table, one table per hardware class."""
     figures = [f for t in page.site.cited for f in t.figures if f.model_ref == model.id]
     if not figures:
         return None
-    figures.sort(key=lambda f: (f.hardware, f.device.casefold(), f.table, f.index))
     intro = APART
     if any(f.model is None for f in figures):
         intro += (
             ' Rows whose model says "closest entry" ran a related model the knowledge base '
             "has no entry for; this model is the nearest one it has."
         )
-    table = figures_table(page, figures, page.site.cited, MODEL_KEYS)
-    return f"## Published figures (cited)\n\n{intro}\n\n{table}"
+    parts = ["## Published figures (cited)", intro]
+    for hardware in sorted({f.hardware for f in figures}):
+        rows = [f for f in figures if f.hardware == hardware]
+        rows.sort(key=lambda f: (f.device.casefold(), f.table, f.index))
+        parts.append(f"### {page.link_id('hardware', hardware)}")
+        parts.append(figures_table(page, rows, page.site.cited, FIGURE_KEYS))
+    return "\n\n".join(parts)

@@ -13,7 +13,7 @@ from .. import analysis
 from ..analysis.outlook import HardwareOutlook, RuntimeChoice
 from ..kb import Framework, Source, UseCase
 from .cells import machine_link
-from .cited import MODEL_KEYS, figures_table
+from .cited import FIGURE_KEYS, figures_table
 from .entry_sections import claims
 from .page import Page, bullet_list, claim_item
 from .text import escape_inline, indent
@@ -21,7 +21,6 @@ from .text import escape_inline, indent
 # The command shown for a runtime's install route: the first system it lists, Linux first
 # (the systems Jetson, Coral boards and Arm single-board computers run).
 INSTALL_ORDER = ("linux", "macos", "windows")
-OUTLOOK_KEYS = tuple(k for k in MODEL_KEYS if k != "hardware")
 
 
 def _upper(values: tuple[str, ...] | list[str]) -> str:
@@ -42,10 +41,7 @@ def runtime_item(page: Page, choices: tuple[RuntimeChoice, ...]) -> str:
     text = f"**Runtime:** {first}"
     if rest:
         text += ", then " + ", ".join(rest)
-    return text + (
-        ". Ordered by the published figures on this class that use each runtime, then "
-        "inference runtimes before training frameworks, then runtimes made for fewer classes."
-    )
+    return text + "."
 
 
 def precision_item(page: Page, item: HardwareOutlook) -> str | None:
@@ -152,7 +148,7 @@ def class_section(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
             "Best published figure per model (fastest latency and highest throughput the "
             "sources give), cited, not measured by nnkb:"
         )
-        parts.append(figures_table(page, list(item.figures), page.site.cited, OUTLOOK_KEYS))
+        parts.append(figures_table(page, list(item.figures), page.site.cited, FIGURE_KEYS))
     else:
         parts.append(absent_text(page, use_case, item))
     return "\n\n".join(parts)
@@ -172,7 +168,10 @@ def outlook_section(page: Page, use_case: UseCase) -> str | None:
         "what others have published for this use case's models there. Only the classes marked "
         "as measured have nnkb's numbers on this site; every figure in this section is cited "
         "from its publisher, not measured by nnkb, and figures from different sources ran on "
-        "different devices and harnesses."
+        "different devices and harnesses. Runtimes are listed most relevant first: those with "
+        "more published figures on the class, then inference runtimes before training "
+        "frameworks, then runtimes made for fewer classes; merged or discontinued frameworks "
+        "are left out."
     )
     parts = ["## On other hardware", intro]
     parts += [class_section(page, use_case, item) for item in outlook]

@@ -38,7 +38,7 @@ from .page import (
 )
 
 # Entry pages with wide measured tables.
-WIDE_COLLECTIONS = {"models": WIDEST_PAGE, "use_cases": WIDE_PAGE}
+WIDE_COLLECTIONS = {"models": WIDEST_PAGE, "use_cases": WIDE_PAGE, "hardware": WIDE_PAGE}
 
 # Builders of whole pages other than the per-entry ones: {path: builder}.
 PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = {
