@@ -115,6 +115,7 @@ def test_cited_downloads_hold_every_figure_with_its_source():
     data = strict_loads(files["api/cited.json"])["figures"]
     header, *rows = cells(files["api/cited.csv"])
     assert len(data) == len(rows) == len(figures) == 4
+    assert set(header) == set(data[0])  # the CSV and the JSON hold the same fields
     for record in data:
         assert record["source_url"] == "https://example.com/fixture-lab/edge-results"
         assert record["source_title"] and record["source_location"]

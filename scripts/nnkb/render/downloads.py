@@ -36,8 +36,8 @@ GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # fmt: off
 CITED_COLUMNS = [
-    "table", "model", "model_name", "closest_model", "hardware", "device", "framework",
-    "runtime_name", "framework_version", "precision", "batch", "scenario", "statistic",
+    "table", "model", "model_name", "model_note", "closest_model", "hardware", "device",
+    "framework", "runtime_name", "runtime_note", "framework_version", "precision", "batch", "scenario", "statistic",
     "variant", "value", "unit", "accuracy_metric", "accuracy_dataset", "accuracy_value",
     "accuracy_unit", "conditions", "note", "source_title", "source_url", "source_publisher",
     "source_date", "source_location",
@@ -224,11 +224,13 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
         "table": table.id,
         "model": figure.model,
         "model_name": figure.model_name,
+        "model_note": figure.model_note,
         "closest_model": figure.closest_model,
         "hardware": figure.hardware,
         "device": figure.device,
         "framework": figure.framework,
         "runtime_name": figure.runtime_name,
+        "runtime_note": figure.runtime_note,
         "framework_version": figure.framework_version,
         "precision": figure.precision,
         "batch": figure.batch,
