@@ -105,3 +105,29 @@ def test_negative_numbers_stay_numbers_in_numeric_columns():
         ["'-x", "-1.5", "-3"],
         ["ok", "2.0", "4"],
     ]
+
+
+def test_cited_downloads_hold_every_figure_with_its_source():
+    from nnkb.cited import load_cited
+
+    files = render_files(build_context(SITE_KB))
+    figures = [f for t in load_cited(SITE_KB) for f in t.figures]
+    data = strict_loads(files["api/cited.json"])["figures"]
+    header, *rows = cells(files["api/cited.csv"])
+    assert len(data) == len(rows) == len(figures) == 4
+    assert set(header) == set(data[0])  # the CSV and the JSON hold the same fields
+    for record in data:
+        assert record["source_url"] == "https://example.com/fixture-lab/edge-results"
+        assert record["source_title"] and record["source_location"]
+    first = dict(zip(header, rows[0]))
+    assert (first["model"], first["value"], first["unit"], first["batch"]) == (
+        "resnet-18",
+        "4.25",
+        "ms",
+        "1",
+    )
+    # A condition that starts like a formula is text in a spreadsheet.
+    assert first["conditions"].startswith("'=SUM")
+    assert [dict(zip(header, r))["source_location"] for r in rows][-1] == "Table 3"
+    # A figure without a batch stays empty, not 'nan' or '0'.
+    assert "batch" in header and all(dict(zip(header, r))["batch"] != "nan" for r in rows)

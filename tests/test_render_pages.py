@@ -46,6 +46,8 @@ def files() -> dict[str, str | bytes]:
         ("models/index.md", "models-index.md"),
         ("frameworks/index.md", "frameworks-index.md"),
         ("frameworks/install.md", "frameworks-install.md"),
+        ("hardware/nvidia-jetson.md", "hardware-nvidia-jetson.md"),
+        ("use_cases/facial-recognition.md", "use-case-facial-recognition.md"),
     ],
 )
 def test_page_matches_golden(pages, page, golden_name, golden):

@@ -6,6 +6,8 @@ one-page docs folder, so hand-written concept pages (which link to real entries)
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -17,6 +19,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+
+from nnkb.cited import load_cited
+from nnkb.kb import load_kb
+from test_render_downloads import strict_loads
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"
@@ -255,12 +261,20 @@ def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path, site_co
     assert "resnet-18.yaml:3:1: resnet-18.famly: unknown field 'famly'" in result.stderr
 
 
-def test_real_kb_builds_strict(tmp_path):
+@pytest.fixture(scope="module")
+def real_site(tmp_path_factory) -> Path:
+    """The site of the real kb/, built once with the project's mkdocs.yml."""
     if not any((ROOT / "kb" / "models").glob("*.yaml")):
         pytest.skip("kb/models is empty")
-    result = mkdocs_build(ROOT / "mkdocs.yml", ROOT / "kb", tmp_path / "site")
+    site = tmp_path_factory.mktemp("real-site") / "site"
+    result = mkdocs_build(ROOT / "mkdocs.yml", ROOT / "kb", site)
     assert result.returncode == 0, result.stderr
     assert not mkdocs_warnings(result.stderr), result.stderr
+    return site
+
+
+def test_real_kb_builds_strict(real_site):
+    tmp_path = real_site.parent
     models = [p.stem for p in (ROOT / "kb" / "models").glob("*.yaml")]
     for model in models:
         assert (tmp_path / "site" / "models" / model / "index.html").is_file()
@@ -336,3 +350,163 @@ def test_search_finds_models_runtimes_and_use_cases(two_machine_site):
             assert entry.name in titles, entry.name
     text = " ".join(d["text"] for d in index["docs"] if d["location"].startswith("comparisons/"))
     assert "OpenVINO" in text and "TinyNet" in text
+
+
+# --- published (cited) figures stay apart from measurements -----------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}  # fmt: skip
+
+
+class Nested(HTMLParser):
+    """Each element with the classes of its ancestors, and the text and links of table cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, dict[str, str | None]]] = []
+        self.cells: list[dict] = []  # one per <td>: ancestors, text, hrefs, badges
+        self.badges: list[list[tuple[str, dict[str, str | None]]]] = []
+        self._cell: dict | None = None
+        self._rows = 0
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self._rows += tag == "tr"
+        if tag == "td":
+            self._cell = {
+                "ancestors": list(self.stack),
+                "row": self._rows,
+                "text": [],
+                "hrefs": [],
+                "badge": False,
+            }
+            self.cells.append(self._cell)
+        if tag == "span" and "nnkb-cited-badge" in (attributes.get("class") or ""):
+            self.badges.append(list(self.stack))
+            if self._cell is not None:
+                self._cell["badge"] = True
+        if tag == "a" and self._cell is not None:
+            self._cell["hrefs"].append(attributes.get("href") or "")
+        if tag not in VOID:
+            self.stack.append((tag, attributes))
+
+    def handle_endtag(self, tag):
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                break
+        if tag == "td":
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell["text"].append(data)
+
+
+def nested(path: Path) -> Nested:
+    parser = Nested()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.close()
+    return parser
+
+
+def in_cited_block(ancestors) -> bool:
+    return any(
+        tag == "div" and "nnkb-cited" in (attrs.get("class") or "").split()
+        for tag, attrs in ancestors
+    )
+
+
+def test_every_cited_value_sits_in_a_table_marked_cited(real_site):
+    tables = load_cited(ROOT / "kb")
+    source_urls = {t.source.url for t in tables}
+    badges = checked_cells = 0
+    for html in real_site.rglob("*.html"):
+        page = nested(html)
+        for ancestors in page.badges:
+            assert in_cited_block(ancestors), f"a cited badge outside a cited table on {html}"
+            badges += 1
+        for cell in page.cells:
+            cited_source = any(h in source_urls for h in cell["hrefs"])
+            if cell["badge"] or cited_source:
+                checked_cells += 1
+                where = f"{html.relative_to(real_site)}: {''.join(cell['text'])[:80]}"
+                assert in_cited_block(cell["ancestors"]), where
+    figures = sum(len(t.figures) for t in tables)
+    # Every figure is on its hardware page and on its model's page (when it has one).
+    assert badges >= figures and checked_cells >= figures
+
+
+def test_each_hardware_page_lists_its_cited_figures_with_their_badge(real_site):
+    tables = load_cited(ROOT / "kb")
+    for hardware in load_kb(ROOT / "kb").hardware:
+        expected = sum(f.hardware == hardware for t in tables for f in t.figures)
+        page = nested(real_site / "hardware" / hardware / "index.html")
+        assert len(page.badges) == expected, hardware
+
+
+def test_measured_tables_hold_no_cited_figure(real_site):
+    """The ranking and measured tables (outside the cited blocks) carry no badge, and no
+    cited source's link."""
+    source_urls = {t.source.url for t in load_cited(ROOT / "kb")}
+    for folder in ("use_cases", "models", "machines", "comparisons"):
+        for html in (real_site / folder).rglob("*.html"):
+            for cell in nested(html).cells:
+                if in_cited_block(cell["ancestors"]):
+                    continue
+                assert not cell["badge"], html
+                assert not source_urls & set(cell["hrefs"]), html
+
+
+def test_caffe2_is_never_offered_as_a_current_choice(real_site):
+    for html in (real_site / "use_cases").rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        if "On other hardware" not in text:
+            continue
+        section = text.split('id="on-other-hardware"', 1)[1].split('id="sources"', 1)[0]
+        assert "frameworks/caffe2/" not in section, html
+    listed = 0
+    for html in (real_site / "hardware").glob("*/index.html"):
+        cells = nested(html).cells
+        for cell in cells:
+            if any("frameworks/caffe2/" in h for h in cell["hrefs"]):
+                row = " ".join("".join(c["text"]) for c in cells if c["row"] == cell["row"])
+                assert "not a current choice" in row, html
+                listed += 1
+    assert listed >= 1  # kb/frameworks/caffe2.yaml lists hardware; its rows say what it is
+
+
+@pytest.mark.parametrize(
+    "hardware", ["nvidia-jetson", "edge-tpu", "apple-neural-engine", "arm-cpu"]
+)
+def test_use_case_pages_answer_model_runtime_and_precision(real_site, hardware):
+    """Each use case page's other-hardware section names, for the class, a runtime, a
+    precision and an install route, and either cited figures or a stated absence."""
+    for html in (real_site / "use_cases").glob("*/index.html"):
+        text = html.read_text(encoding="utf-8")
+        if 'id="on-other-hardware"' not in text:
+            continue
+        section = text.split('id="on-other-hardware"', 1)[1]
+        part = section.split(f'href="../../hardware/{hardware}/"', 1)[1].split("<h3", 1)[0]
+        assert "Runtime:" in part and "Precision:" in part and "Install:" in part, html
+        assert "nnkb-cited-badge" in part or "No published figure" in part, html
+
+
+def test_badge_says_who_published_it(fixture_site):
+    page = parse(fixture_site / "hardware" / "nvidia-jetson" / "index.html")
+    titles = [
+        a.get("title")
+        for t, a in page.tags
+        if t == "span" and "nnkb-cited-badge" in (a.get("class") or "")
+    ]
+    # The publisher's own text, shown as text: markup and the column separator survive.
+    assert titles == ["published by Fixture Lab <i>&</i> | friends, not measured by nnkb"] * 3
+    assert not [t for t, a in page.tags if t == "i"]
+
+
+def test_cited_downloads_are_published(real_site):
+    figures = sum(len(t.figures) for t in load_cited(ROOT / "kb"))
+    data = strict_loads((real_site / "api" / "cited.json").read_bytes())
+    rows = list(csv.DictReader(io.StringIO((real_site / "api" / "cited.csv").read_text())))
+    assert len(data["figures"]) == len(rows) == figures
+    assert all(r["source_url"].startswith("https://") and r["source_location"] for r in rows)

@@ -6,7 +6,9 @@ functions return, and the notebook reads the same frame.
 - `frame`: `results_frame` (one row per result row of every machine, raw SI values, with the
   derived columns computed here: throughput, achieved FLOP/s, fraction of the measured peak),
   `usual_settings` and `settings_difference` (a row's settings against its runtime's usual ones);
-- `ranking`: `use_case_ranking`, `pareto_front`, `cited_accuracy`, `hardware_outlook`;
+- `ranking`: `use_case_ranking`, `pareto_front`, `cited_accuracy`;
+- `outlook`: `hardware_outlook` (per hardware class: runtimes by relevance, best cited
+  figures), `runtime_choices`, `best_figures`, `is_current`;
 - `recommend`: `recommend` (per machine, what to run for a use case, why, and the alternatives);
 - `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`.
 """
@@ -21,10 +23,16 @@ from .frame import (
     settings_key,
     usual_settings,
 )
-from .ranking import (
+from .outlook import (
     HardwareOutlook,
-    cited_accuracy,
+    RuntimeChoice,
+    best_figures,
     hardware_outlook,
+    is_current,
+    runtime_choices,
+)
+from .ranking import (
+    cited_accuracy,
     pareto_front,
     use_case_ranking,
 )
@@ -56,16 +64,20 @@ __all__ = [
     "Candidate",
     "HardwareOutlook",
     "Recommendation",
+    "RuntimeChoice",
     "RuntimeTime",
+    "best_figures",
     "best_ok",
     "cited_accuracy",
     "hardware_outlook",
+    "is_current",
     "load_failures",
     "machine_efficiency",
     "machines",
     "pareto_front",
     "recommend",
     "results_frame",
+    "runtime_choices",
     "runtime_speedups",
     "settings_difference",
     "settings_key",

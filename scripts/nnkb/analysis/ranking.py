@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from nnkb.kb import KB, Accuracy, Claim, Framework, Model, UseCase
+from nnkb.kb import KB, Accuracy, Framework, Model, UseCase
 
 from .frame import OK, best_ok, machines
 
@@ -213,63 +212,3 @@ def pareto_front(ranking: pd.DataFrame, higher_is_better: bool | None = None) ->
     front = front.reset_index(drop=True)
     front.attrs.update(ranking.attrs)
     return front
-
-
-@dataclass(frozen=True)
-class HardwareOutlook:
-    """What the KB says about running a use case on one hardware class."""
-
-    hardware: str
-    name: str
-    category: str | None
-    measured: bool  # whether a machine of this class is in the results
-    machines: tuple[str, ...]  # labels of the measured machines of this class
-    notes: tuple[Claim, ...]  # the use case's hardware_notes for this class
-    runtimes: tuple[str, ...]  # kb/frameworks ids that target this class and run ONNX files
-    benchmarked_runtimes: tuple[str, ...]  # the subset that has a benchmark adapter
-
-
-def hardware_outlook(
-    kb: KB, use_case_id: str, frame: pd.DataFrame | None = None
-) -> list[HardwareOutlook]:
-    """For every hardware class (KB order by id), the use case's notes and the ONNX runtimes.
-
-    Classes named only in the use case's hardware_notes are included too. With `frame`, each
-    entry says whether (and on which machines) the class was measured, so a page can show
-    "what changes elsewhere" for the classes that were not.
-    """
-    use_case = use_case_of(kb, use_case_id)
-    notes: dict[str, list[Claim]] = {}
-    for hardware, claim in use_case.hardware_notes:
-        notes.setdefault(hardware, []).append(claim)
-    measured: dict[str, list[str]] = {}
-    if frame is not None and not frame.empty:
-        for hardware, label in _machines_by_hardware(frame):
-            measured.setdefault(hardware, []).append(label)
-    outlook = []
-    for hardware in sorted(set(kb.hardware) | set(notes)):
-        entry = kb.hardware.get(hardware)
-        runtimes = sorted(
-            f.id
-            for f in kb.frameworks.values()
-            if hardware in f.hardware and f.data["onnx"]["runs"]
-        )
-        outlook.append(
-            HardwareOutlook(
-                hardware=hardware,
-                name=entry.name if entry else hardware,
-                category=entry.category if entry else None,
-                measured=hardware in measured,
-                machines=tuple(measured.get(hardware, [])),
-                notes=tuple(notes.get(hardware, [])),
-                runtimes=tuple(runtimes),
-                benchmarked_runtimes=tuple(r for r in runtimes if adapters_of(kb.frameworks[r])),
-            )
-        )
-    return outlook
-
-
-def _machines_by_hardware(frame: pd.DataFrame) -> list[tuple[str, str]]:
-    pairs = frame[["hardware", "machine", "machine_label"]].dropna(subset=["hardware"])
-    pairs = pairs.drop_duplicates("machine").sort_values("machine")
-    return list(zip(pairs["hardware"], pairs["machine_label"]))

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.ranking import adapters_of
+from ..cited import CitedFigure, CitedTable
 from ..results import ResultsFile
 from .page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
 from .tables import Column, Md, Table
@@ -33,6 +34,15 @@ GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# fmt: off
+CITED_COLUMNS = [
+    "table", "model", "model_name", "model_note", "closest_model", "hardware", "device",
+    "framework", "runtime_name", "runtime_note", "framework_version", "precision", "batch", "scenario", "statistic",
+    "variant", "value", "unit", "accuracy_metric", "accuracy_dataset", "accuracy_value",
+    "accuracy_unit", "conditions", "note", "source_title", "source_url", "source_publisher",
+    "source_date", "source_location",
+]
+# fmt: on
 
 
 def finite(data: Any) -> Any:
@@ -208,6 +218,67 @@ def results_csv(site: SiteContext) -> str:
     return csv_text(site.frame)
 
 
+def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
+    acc = figure.accuracy
+    return {
+        "table": table.id,
+        "model": figure.model,
+        "model_name": figure.model_name,
+        "model_note": figure.model_note,
+        "closest_model": figure.closest_model,
+        "hardware": figure.hardware,
+        "device": figure.device,
+        "framework": figure.framework,
+        "runtime_name": figure.runtime_name,
+        "runtime_note": figure.runtime_note,
+        "framework_version": figure.framework_version,
+        "precision": figure.precision,
+        "batch": figure.batch,
+        "scenario": figure.scenario,
+        "statistic": figure.statistic,
+        "variant": figure.variant,
+        "value": figure.value,
+        "unit": figure.unit,
+        "accuracy_metric": acc.metric if acc else None,
+        "accuracy_dataset": acc.dataset if acc else None,
+        "accuracy_value": acc.value if acc else None,
+        "accuracy_unit": acc.unit if acc else None,
+        "conditions": list(figure.conditions),
+        "note": figure.note,
+        "source_title": table.source.title,
+        "source_url": table.source.url,
+        "source_publisher": table.source.publisher,
+        "source_date": table.source.date,
+        "source_location": table.location_of(figure),
+    }
+
+
+def _cited_records(site: SiteContext) -> list[dict[str, Any]]:
+    return [_figure_record(t, f) for t in site.cited for f in t.figures]
+
+
+def cited_json(site: SiteContext) -> str:
+    """Every published figure with its source, apart from the measurements in results.json."""
+    return _json(
+        {
+            "format_version": FORMAT_VERSION,
+            "generated_by": GENERATED_BY,
+            "note": "Published by others, not measured by nnkb; each figure names its source.",
+            "figures": _cited_records(site),
+        }
+    )
+
+
+def cited_csv(site: SiteContext) -> str:
+    records = _cited_records(site)
+    for record in records:
+        record["conditions"] = _join(record["conditions"])
+    frame = pd.DataFrame.from_records(records, columns=CITED_COLUMNS)
+    # A batch is a count: 1, not 1.0 (the column holds nulls where the source gives none).
+    frame["batch"] = frame["batch"].astype("Int64")
+    return csv_text(frame)
+
+
 def _strict_json(content: bytes) -> bool:
     def refuse(constant: str) -> Any:
         raise ValueError(constant)
@@ -247,6 +318,14 @@ API_FILES: dict[str, tuple[Callable[[SiteContext], str], str]] = {
     "api/results.csv": (
         results_csv,
         "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s)",
+    ),
+    "api/cited.json": (
+        cited_json,
+        "every published (cited) figure of kb/cited/ with its source: not measured by nnkb",
+    ),
+    "api/cited.csv": (
+        cited_csv,
+        "one row per published (cited) figure, with its source's title, URL and location",
     ),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..kb import Model, UseCase
+from .cited import model_cited
 from .entry_sections import (
     description_section,
     edit_section,
@@ -18,6 +19,7 @@ from .entry_sections import (
     title_section,
 )
 from .measured import measured_section
+from .outlook import outlook_section
 from .page import (
     Page,
     Section,
@@ -30,7 +32,7 @@ from .profiles import where_the_time_goes
 from .specs import model_specifications
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_text, format_number, link
-from .usecase import outlook_section, pareto_section, ranking_section, recommendation_section
+from .usecase import pareto_section, ranking_section, recommendation_section
 
 # --- models ----------------------------------------------------------------------------
 
@@ -116,6 +118,7 @@ MODEL_SECTIONS: list[Section[Model]] = [
     model_onnx,
     model_specifications,
     measured_section,
+    model_cited,
     where_the_time_goes,
     sources_section,
     edit_section,

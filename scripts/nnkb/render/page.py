@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..analysis import results_frame, settings_difference, settings_key, usual_settings
 from ..bench.runtimes import Adapter, load_adapters
+from ..cited import CitedTable
 from ..kb import KB, Cited, Claim, Entry, Source
 from ..results import Machine, ResultsFile
 from .tables import Md
@@ -81,11 +82,13 @@ def index_path(collection: str) -> str:
 
 @dataclass
 class SiteContext:
-    """Everything a page builder may read: the KB, the repository URL, the results files."""
+    """Everything a page builder may read: the KB, the repository URL, the results files and
+    the published figures of kb/cited/ (kept apart from the results: never in `frame`)."""
 
     kb: KB
     repo_url: str = ""
     results_files: list[ResultsFile] = field(default_factory=list)
+    cited: list[CitedTable] = field(default_factory=list)
 
     @cached_property
     def frame(self) -> pd.DataFrame:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..analysis.outlook import all_figures, is_current, runtime_choices
 from ..analysis.ranking import adapters_of
 from ..kb import Framework, Hardware, Source
+from .cited import hardware_cited
 from .entry_sections import (
     claims,
     description_section,
@@ -201,19 +203,35 @@ def hardware_claims(page: Page, hardware: Hardware) -> str | None:
 
 
 def hardware_frameworks(page: Page, hardware: Hardware) -> str:
+    """The frameworks that target the class, by relevance (analysis.runtime_choices); merged or
+    discontinued ones last, marked as no current choice."""
+    figures = all_figures(page.site.cited)
+    ordered = [
+        page.kb.frameworks[c.framework] for c in runtime_choices(page.kb, hardware.id, figures)
+    ]
+    retired = sorted(
+        (f for f in page.kb.frameworks.values() if hardware.id in f.hardware and not is_current(f)),
+        key=lambda f: f.name.casefold(),
+    )
     records = []
-    for framework in page.kb.frameworks.values():
+    for framework in ordered + retired:
         targets = framework.data["hardware"]
-        if hardware.id not in targets["values"]:
-            continue
+        status = framework.data["status"]
+        successor = framework.data.get("successor")
+        note = (
+            "current"
+            if is_current(framework)
+            else f"{STATUS_NAMES.get(status, status)}; not a current choice"
+            + (f", use {page.link_id('frameworks', successor)}" if successor else "")
+        )
         records.append(
             {
-                "name": framework.name,
                 "framework": Md(
                     page.link_entry(framework) + page.cite(Source.of(targets["source"]))
                 ),
                 "kind": KIND_NAMES.get(framework.kind, framework.kind),
                 "runs_onnx": framework.data["onnx"]["runs"],
+                "status": Md(note),
             }
         )
     table = Table.from_records(
@@ -222,10 +240,17 @@ def hardware_frameworks(page: Page, hardware: Hardware) -> str:
             Column("framework", "Framework or runtime"),
             Column("kind", "Kind"),
             Column("runs_onnx", "Runs ONNX files"),
+            Column("status", "Status"),
         ],
-    ).sort("name")
-    return "## Frameworks and runtimes that target it\n\n" + table.to_markdown(
-        "No framework in the knowledge base lists this hardware yet."
+    )
+    intro = (
+        "Most relevant first: runtimes with more published figures on this class, then "
+        "inference runtimes before training frameworks, then runtimes made for fewer classes."
+    )
+    return "## Frameworks and runtimes that target it\n\n" + (
+        f"{intro}\n\n{table.to_markdown()}"
+        if records
+        else "*No framework in the knowledge base lists this hardware yet.*"
     )
 
 
@@ -246,6 +271,7 @@ HARDWARE_SECTIONS: list[Section[Hardware]] = [
     hardware_figures,
     hardware_claims,
     hardware_frameworks,
+    hardware_cited,
     hardware_use_case_notes,
     sources_section,
     edit_section,

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from ..cited import CitedError, load_cited
 from ..kb import COLLECTIONS, KB, KBError, load_kb
 from ..results import ResultsError, load_all
 from .comparisons import runtimes_page
@@ -37,7 +38,7 @@ from .page import (
 )
 
 # Entry pages with wide measured tables.
-WIDE_COLLECTIONS = {"models": WIDEST_PAGE, "use_cases": WIDE_PAGE}
+WIDE_COLLECTIONS = {"models": WIDEST_PAGE, "use_cases": WIDE_PAGE, "hardware": WIDE_PAGE}
 
 # Builders of whole pages other than the per-entry ones: {path: builder}.
 PAGE_BUILDERS: dict[str, Callable[[SiteContext], str]] = {
@@ -73,13 +74,10 @@ def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
     kb = load_kb(Path(kb_root))
     try:
         results_files = load_all(Path(kb_root))
-    except ResultsError as exc:
+        cited = load_cited(Path(kb_root))
+    except (ResultsError, CitedError) as exc:
         raise KBError(str(exc)) from None
-    return SiteContext(
-        kb=kb,
-        repo_url=repo_url,
-        results_files=results_files,
-    )
+    return SiteContext(kb=kb, repo_url=repo_url, results_files=results_files, cited=cited)
 
 
 def render_entry(site: SiteContext, collection: str, entry_id: str) -> str:

@@ -33,7 +33,7 @@ from .cells import (
     throughput_cell,
 )
 from .numbers import format_accuracy, format_latency, format_ratio
-from .page import METHODOLOGY_PATH, Page, bullet_list, claim_item
+from .page import METHODOLOGY_PATH, Page, bullet_list
 from .reasoning import reasoning
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain, indent
@@ -318,49 +318,3 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
     where = bullet_list([provenance(page, m, frame[frame["machine"] == m]) for m in machines])
     parts = ["## Accuracy against latency", intro, where, table.to_markdown(empty), chart]
     return "\n\n".join(p for p in parts if p)
-
-
-# --- other hardware ------------------------------------------------------------------------
-
-
-def outlook_section(page: Page, use_case: UseCase) -> str | None:
-    frame = page.site.frame
-    outlook = analysis.hardware_outlook(page.kb, use_case.id, frame if not frame.empty else None)
-    # Measured classes first (their numbers are above), then the others by name.
-    outlook.sort(key=lambda o: (not o.measured, o.name.casefold()))
-    if not outlook:
-        return None
-    parts = [
-        "## On other hardware",
-        (
-            "What the knowledge base says about this use case on each class of hardware, and "
-            "which runtimes run ONNX files there. Only the classes marked as measured have "
-            "numbers on this site; for the others, these notes and runtimes are where to start."
-        ),
-    ]
-    for item in outlook:
-        heading = page.link_id("hardware", item.hardware)
-        lines = []
-        if item.measured:
-            machines = [
-                machine_link(page, m)
-                for m in sorted(page.site.machines)
-                if page.site.machines[m].hardware_class == item.hardware
-            ]
-            lines.append("Measured by nnkb on " + ", ".join(machines) + ".")
-        else:
-            lines.append("Not measured by nnkb.")
-        lines += [claim_item(page, claim) for claim in item.notes]
-        if item.runtimes:
-            runtimes = ", ".join(page.link_id("frameworks", r) for r in item.runtimes)
-            lines.append(f"Runtimes that run ONNX files on it: {runtimes}.")
-            if not item.measured and item.benchmarked_runtimes:
-                names = ", ".join(page.link_id("frameworks", r) for r in item.benchmarked_runtimes)
-                lines.append(
-                    f"nnkb has a benchmark adapter for {names}: running `nnkb bench` on such a "
-                    "machine adds its numbers to this page."
-                )
-        else:
-            lines.append("No runtime in the knowledge base runs ONNX files on it.")
-        parts.append(f"### {heading}\n\n" + bullet_list(lines))
-    return "\n\n".join(parts)
