@@ -8,6 +8,7 @@ mkdocs.yml.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from nnkb.kb import KBError
+from nnkb.render.notebook import executed_notebook
 from nnkb.render.page import machine_path
 from nnkb.render.site import (
     build_context,
@@ -34,11 +36,24 @@ _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
 # with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
 PLOTLY_JS = "javascripts/plotly.min.js"
+# Executed notebooks, by the hash of what they read (render/notebook.py), beside mkdocs.yml.
+NOTEBOOK_CACHE = Path(".cache") / "nnkb" / "notebooks"
+log = logging.getLogger("mkdocs.hooks.nnkb")
 
 
 def kb_root(config: MkDocsConfig) -> Path:
     folder = Path(config.extra.get("nnkb_kb") or "kb")
     return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # mkdocs-jupyter's HTML cache folder is relative to the working directory; keep it beside
+    # mkdocs.yml, like the executed notebooks, so a build from elsewhere finds it.
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is not None and not Path(plugin.config["cache_dir"]).is_absolute():
+        base = Path(config.config_file_path).parent
+        plugin.config["cache_dir"] = str(base / plugin.config["cache_dir"])
+    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -69,9 +84,27 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
         files.append(File.generated(config, path, content=data))
     config.nav = expand_nav(config.nav, site.kb, list(site.machines))
+    use_executed_notebooks(files, config, root)
     if files.get_file_from_path(PLOTLY_JS) is None:
         files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
+
+
+def use_executed_notebooks(files: Files, config: MkDocsConfig, root: Path) -> None:
+    """Point each notebook page at its executed copy, executing it only when what it reads
+    changed. mkdocs-jupyter (execute: false) renders the copy; its file object already wraps
+    the docs/ file, since plugins see on_files before hooks do."""
+    cache_dir = Path(config.config_file_path).parent / NOTEBOOK_CACHE
+    for file in files:
+        if not file.src_uri.endswith(".ipynb") or file.abs_src_path is None:
+            continue
+        source = Path(file.abs_src_path)
+        try:
+            executed, ran = executed_notebook(source, root, cache_dir)
+        except Exception as exc:  # a failing cell: nbclient names the cell and its error
+            raise PluginError(f"nnkb: notebook {file.src_uri} failed: {exc}") from None
+        log.info("nnkb: notebook %s %s", file.src_uri, "executed" if ran else "unchanged, cached")
+        file.abs_src_path = str(executed)
 
 
 def plotly_js_path() -> Path:
