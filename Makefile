@@ -37,7 +37,17 @@ $(LINT): requirements-lint.txt $(STAMP)
 validate: $(STAMP)
 	$(BIN)/nnkb validate --kb $(KB)
 
-bench: validate
+# What the builds run instead of `validate`: the validator again only when a file of the KB or
+# of nnkb changed, or one was added or removed (its folder's time changes), since it last passed.
+# The site's hook validates a changed KB itself, so this only saves the no-change rebuild.
+VALIDATED := .cache/nnkb/validated-$(subst /,_,$(KB))
+KB_INPUTS := $(shell find $(KB) scripts/nnkb \( -type f -o -type d \) ! -name '.*' \
+                ! -name '__pycache__' ! -path '*/__pycache__/*' 2>/dev/null)
+$(VALIDATED): $(STAMP) $(KB_INPUTS)
+	$(BIN)/nnkb validate --kb $(KB)
+	@mkdir -p $(@D) && touch $@
+
+bench: $(VALIDATED)
 	$(BIN)/nnkb bench --kb $(KB)
 
 # The maintainer's build: measures what this machine has not measured yet, then builds.
@@ -45,7 +55,7 @@ site: bench
 	$(BIN)/mkdocs build --strict --site-dir site
 
 # The published build (CI): the committed results only; no benchmark, no results file written.
-pages: validate
+pages: $(VALIDATED)
 	$(BIN)/mkdocs build --strict --site-dir site
 
 serve: bench

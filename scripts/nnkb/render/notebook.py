@@ -10,63 +10,41 @@ atomically, outside docs/, so `mkdocs serve` does not see its own output and reb
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterable
-from importlib import metadata
+from collections.abc import Callable
 from pathlib import Path
 
-import nnkb
+from .buildcache import inputs_key
 
 # Bumped when the way a notebook is executed changes (kernel, timeout, environment).
 EXECUTION_VERSION = "1"
 CELL_TIMEOUT_S = 600
 KERNEL = "python3"
 
+
+class NotebookError(Exception):
+    """A notebook failed to execute (a cell raised, timed out, or the kernel died)."""
+
+
 Runner = Callable[[Path, Path, Path], None]  # (source, executed copy to write, kb root)
-
-
-def _files(folder: Path) -> Iterable[Path]:
-    # Dot files are lock files and editors' swap files, not content.
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            yield path
-
-
-def _hash_tree(hasher: hashlib._Hash, label: str, folder: Path) -> None:
-    for path in _files(folder):
-        hasher.update(f"{label}/{path.relative_to(folder).as_posix()}\0".encode())
-        hasher.update(hashlib.sha256(path.read_bytes()).digest())
-
-
-def environment_fingerprint() -> str:
-    """Python's version and every installed distribution with its version, one line each."""
-    dists = sorted(
-        {f"{d.metadata['Name']}=={d.version}".lower() for d in metadata.distributions()}
-    )
-    return "\n".join([sys.version, *dists])
 
 
 def notebook_key(source: Path, kb_root: Path, environment: str | None = None) -> str:
     """The hash of everything the executed notebook depends on (see the module docstring)."""
-    hasher = hashlib.sha256()
-    hasher.update(f"execution {EXECUTION_VERSION} kernel {KERNEL}\0".encode())
-    hasher.update(Path(source).read_bytes())
-    # The KB's path is part of it too: a copy of the KB elsewhere is another build.
-    hasher.update(f"\0kb {Path(kb_root).resolve()}\0".encode())
-    _hash_tree(hasher, "kb", Path(kb_root))
-    _hash_tree(hasher, "nnkb", Path(nnkb.__file__).parent)
-    hasher.update((environment if environment is not None else environment_fingerprint()).encode())
-    return hasher.hexdigest()
+    return inputs_key(
+        kb_root,
+        f"notebook execution {EXECUTION_VERSION} kernel {KERNEL}",
+        Path(source).read_bytes(),
+        environment=environment,
+    )
 
 
 def run_notebook(source: Path, target: Path, kb_root: Path) -> None:
     """Execute `source` with nbclient in its own folder, against `kb_root`, into `target`."""
     import nbclient
     import nbformat
+    from nbclient.exceptions import CellControlSignal, DeadKernelError
 
     notebook = nbformat.read(source, as_version=4)
     client = nbclient.NotebookClient(
@@ -80,6 +58,9 @@ def run_notebook(source: Path, target: Path, kb_root: Path) -> None:
     os.environ["NNKB_KB"] = str(kb_root)  # the kernel inherits the environment
     try:
         client.execute()
+    except (CellControlSignal, DeadKernelError, TimeoutError, RuntimeError) as exc:
+        # CellExecutionError's text names the cell and shows its traceback.
+        raise NotebookError(str(exc)) from None
     finally:
         if previous is None:
             os.environ.pop("NNKB_KB", None)
