@@ -9,6 +9,7 @@ mkdocs.yml.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
@@ -101,15 +102,19 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     # Validating and rendering the KB is most of a build's own work; a build whose inputs
     # (KB, results, nnkb, packages, nav, repo URL) did not change reuses the last one's pages.
     cache = Path(config.config_file_path).parent / PAGES_CACHE
+    started = time.monotonic()
     key = inputs_key(root, "pages", config.repo_url or "", repr(config.nav))
     # Stored as a dict of builtins: mkdocs loads this file as a module pickle cannot import.
     stored = buildcache.load(cache, key)
     if isinstance(stored, dict) and stored.keys() == set(Rendered.__dataclass_fields__):
         rendered = Rendered(**stored)
-        log.info("nnkb: knowledge base unchanged, generated pages from the build cache")
+        how = "from the build cache"
     else:
         rendered = render_site(root, config)
         buildcache.store(cache, key, asdict(rendered))
+        how = "rendered"
+    # benchmarks/cost.py reads these timings from the log.
+    log.info("nnkb: generated pages %s (%.2f s)", how, time.monotonic() - started)
     _generated.clear()
     _generated.update(rendered.edit_urls)
     _titles.clear()
@@ -138,11 +143,13 @@ def use_executed_notebooks(files: Files, config: MkDocsConfig, root: Path) -> No
         if not file.src_uri.endswith(".ipynb") or file.abs_src_path is None:
             continue
         source = Path(file.abs_src_path)
+        started = time.monotonic()
         try:
             executed, ran = executed_notebook(source, root, cache_dir)
         except NotebookError as exc:
             raise PluginError(f"nnkb: notebook {file.src_uri} failed: {exc}") from None
-        log.info("nnkb: notebook %s %s", file.src_uri, "executed" if ran else "unchanged, cached")
+        how = "executed" if ran else "from the cache"
+        log.info("nnkb: notebook %s %s (%.2f s)", file.src_uri, how, time.monotonic() - started)
         file.abs_src_path = str(executed)
 
 
