@@ -31,10 +31,12 @@ _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
 # with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
 PLOTLY_JS = "javascripts/plotly.min.js"
-# Executed notebooks, by the hash of what they read (render/notebook.py), beside mkdocs.yml.
-NOTEBOOK_CACHE = Path(".cache") / "nnkb" / "notebooks"
-# The generated pages of the last build, by the same kind of key (render/buildcache.py).
-PAGES_CACHE = Path(".cache") / "nnkb" / "pages"
+# The build cache (`extra.nnkb_cache`, relative to mkdocs.yml) holds executed notebooks by the
+# hash of what they read (render/notebook.py), the last build's generated pages by the same
+# kind of key (render/buildcache.py) and mkdocs-jupyter's HTML of the executed notebooks.
+NOTEBOOK_CACHE = "notebooks"
+PAGES_CACHE = "pages"
+NOTEBOOK_HTML_CACHE = "mkdocs-jupyter"
 log = logging.getLogger("mkdocs.hooks.nnkb")
 
 
@@ -43,13 +45,17 @@ def kb_root(config: MkDocsConfig) -> Path:
     return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
 
 
+def cache_root(config: MkDocsConfig) -> Path:
+    folder = Path(config.extra.get("nnkb_cache") or ".cache/nnkb")
+    return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    # mkdocs-jupyter's HTML cache folder is relative to the working directory; keep it beside
-    # mkdocs.yml, like the executed notebooks, so a build from elsewhere finds it.
+    # mkdocs-jupyter's own cache folder is relative to the working directory; it goes into the
+    # build cache with the executed notebooks, so a build from elsewhere finds it.
     plugin = config.plugins.get("mkdocs-jupyter")
-    if plugin is not None and not Path(plugin.config["cache_dir"]).is_absolute():
-        base = Path(config.config_file_path).parent
-        plugin.config["cache_dir"] = str(base / plugin.config["cache_dir"])
+    if plugin is not None:
+        plugin.config["cache_dir"] = str(cache_root(config) / NOTEBOOK_HTML_CACHE)
     return config
 
 
@@ -101,7 +107,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         raise PluginError(f"nnkb: knowledge base folder {root} does not exist (set NNKB_KB)")
     # Validating and rendering the KB is most of a build's own work; a build whose inputs
     # (KB, results, nnkb, packages, nav, repo URL) did not change reuses the last one's pages.
-    cache = Path(config.config_file_path).parent / PAGES_CACHE
+    cache = cache_root(config) / PAGES_CACHE
     started = time.monotonic()
     key = inputs_key(root, "pages", config.repo_url or "", repr(config.nav))
     # Stored as a dict of builtins: mkdocs loads this file as a module pickle cannot import.
@@ -138,7 +144,7 @@ def use_executed_notebooks(files: Files, config: MkDocsConfig, root: Path) -> No
     """Point each notebook page at its executed copy, executing it only when what it reads
     changed. mkdocs-jupyter (execute: false) renders the copy; its file object already wraps
     the docs/ file, since plugins see on_files before hooks do."""
-    cache_dir = Path(config.config_file_path).parent / NOTEBOOK_CACHE
+    cache_dir = cache_root(config) / NOTEBOOK_CACHE
     for file in files:
         if not file.src_uri.endswith(".ipynb") or file.abs_src_path is None:
             continue
