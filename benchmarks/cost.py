@@ -3,12 +3,13 @@
 By default, without benchmarking anything:
 
 1. The no-change rebuild, step by step, as `make site` runs it on a machine whose results are
-   all cached: validate (which make skips when no KB or nnkb file changed since it last
-   passed), bench planning (`nnkb bench --dry-run`: the same planning, nothing to run), the
-   mkdocs build (into a temp folder, with the repository's build cache) and, inside it, the
-   notebook and the generated pages (from the hook's log). One build first fills the caches
-   (set-up); the timed one is the second. Wall and CPU time (user + sys) of every step, and
-   the load average, since a busy machine stretches wall time but not CPU time.
+   all cached: make's checks of its stamps (`make -q`), validate and the mkdocs build (which
+   make skips when none of their inputs changed since they last passed; both are timed
+   anyway, the build into a temp folder with the repository's build cache, showing from the
+   hook's log what its notebook and generated-pages steps cost when only docs/ changed), and
+   bench planning (`nnkb bench --dry-run`: the same planning, nothing to run). One build
+   first fills the caches (set-up). Wall and CPU time (user + sys) of every step, and the
+   load average, since a busy machine stretches wall time but not CPU time.
 2. The cold time per row kind, estimated from the committed results' own timings: a latency
    row's process (start, session_create_s, first_inference_s, the harness's warm-up, n x p50
    of the process, the operator profile) and a verification process (the same without the
@@ -48,6 +49,8 @@ HOOK_LOG = re.compile(r"nnkb: (notebook \S+|generated pages) (.*?) \(([\d.]+) s\
 # Not recorded in a row: starting the worker's Python and importing the runtime. An
 # assumption, shown as one; the measured_at times show whether the estimate falls short.
 PROCESS_START_S = 1.0
+# What the Makefile's install stamp depends on.
+INSTALL_INPUTS = ("requirements.lock", "requirements-models.txt", "pyproject.toml")
 # Consecutive measured_at times further apart than this are separate bench sessions.
 SESSION_GAP_S = 600.0
 
@@ -73,22 +76,32 @@ def step(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu_children() - before, proc.stderr
 
 
-def validate_is_current(kb: Path) -> bool:
-    """Whether make's validate stamp is newer than every KB and nnkb file and folder."""
-    stamp = ROOT / ".cache" / "nnkb" / f"validated-{str(kb).replace('/', '_')}"
-    if not stamp.is_file():
-        return False
-    newest = max(
-        p.stat().st_mtime
-        for folder in (ROOT / kb, ROOT / "scripts" / "nnkb")
-        for p in [folder, *folder.rglob("*")]
-        if not any(part.startswith(".") or part == "__pycache__" for part in p.parts[-1:])
-    )
-    return stamp.stat().st_mtime >= newest
+def make_targets_current(kb: Path, tmp: Path) -> tuple[dict[str, bool], float, float]:
+    """Which of make's stamps (validate, site) are current, as `make -q` sees them; its times."""
+    installed = ROOT / ".venv" / ".installed"
+    if not installed.is_file():  # no .venv here: as if installed right after its inputs changed
+        installed = tmp / "installed"
+        installed.touch()
+        when = max((ROOT / f).stat().st_mtime for f in INSTALL_INPUTS)
+        os.utime(installed, (when, when))
+    current = {}
+    wall = cpu = 0.0
+    stamps = {"validate": f".cache/nnkb/validated-{str(kb).replace('/', '_')}",
+              "mkdocs build": "site/.nnkb-built"}  # fmt: skip
+    for label, target in stamps.items():
+        before = cpu_children()
+        start = time.monotonic()
+        cmd = ["make", "-s", "-q", target, f"KB={kb}", f"BIN={Path(sys.executable).parent}",
+               f"STAMP={installed}"]  # fmt: skip
+        code = subprocess.run(cmd, cwd=ROOT, capture_output=True, check=False).returncode
+        wall += time.monotonic() - start
+        cpu += cpu_children() - before
+        current[label] = code == 0
+    return current, wall, cpu
 
 
 def rebuild(kb: Path) -> float:
-    """Print each step of a no-change rebuild; return its total wall time."""
+    """Print each step of a no-change `make site`; return its total wall time."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT / "scripts"), env.get("PYTHONPATH")])
@@ -96,36 +109,40 @@ def rebuild(kb: Path) -> float:
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="nnkb-cost-") as tmp:
         build = [py, "-m", "mkdocs", "build", "--strict", "-d", str(Path(tmp) / "site")]
-        print("No-change rebuild (a first build fills the caches; the second is timed)")
+        print(
+            "No-change rebuild, step by step (a first build fills the caches; the second is timed)"
+        )
         step(build, env)
         load = os.getloadavg()
+        current, make_wall, make_cpu = make_targets_current(kb, Path(tmp))
+        print(f"  {'make -q checks':<15} wall {make_wall:5.2f} s  cpu {make_cpu:5.2f} s"
+              "  (which stamps are newer than every input)")  # fmt: skip
+        total_wall, total_cpu = make_wall, make_cpu
         steps = [
             ("validate", [py, "-m", "nnkb.cli", "validate", "--kb", str(kb)]),
             ("bench planning", [py, "-m", "nnkb.cli", "bench", "--kb", str(kb), "--dry-run"]),
             ("mkdocs build", build),
         ]
-        skipped = validate_is_current(kb)
-        total_wall = total_cpu = 0.0
-        hook_lines: list[str] = []
+        hook = ""
         for label, cmd in steps:
             wall, cpu, err = step(cmd, env)
-            note = ""
-            if label == "validate" and skipped:
-                note = "  (make skips it: nothing changed since it last passed)"
+            if current.get(label):
+                note = "  skipped by make: no input changed since it last passed"
+            elif label in current:
+                note = "  run by make: an input is newer than its stamp"
+                total_wall, total_cpu = total_wall + wall, total_cpu + cpu
             else:
-                total_wall += wall
-                total_cpu += cpu
-            if label == "bench planning":
-                note = "  (--dry-run: plans as a run with every row cached does)"
+                note = "  (--dry-run: the planning of a run with every row cached)"
+                total_wall, total_cpu = total_wall + wall, total_cpu + cpu
             print(f"  {label:<15} wall {wall:5.2f} s  cpu {cpu:5.2f} s{note}")
             if label == "mkdocs build":
-                hook_lines = [m.group(0) for m in HOOK_LOG.finditer(err)]
-        for found in HOOK_LOG.finditer("\n".join(hook_lines)):
+                hook = err
+        for found in HOOK_LOG.finditer(hook):
             print(f"    {found.group(1):<36} {found.group(2):<22} {float(found.group(3)):5.2f} s")
         print(
             f"  total           wall {total_wall:5.2f} s  cpu {total_cpu:5.2f} s"
-            f"  (load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores;"
-            " target: at most 5 s)"
+            f"  (target: at most 5 s; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            f" on {os.cpu_count()} cores)"
         )
     return total_wall
 
