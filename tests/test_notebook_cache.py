@@ -178,3 +178,21 @@ def test_real_notebook_page_shows_no_build_path_and_links_methodology(tmp_path):
     links = set(re.findall(r'href="([^"]*methodology[^"]*)"', page))
     assert links == {"../../methodology/"}
     assert (site / "notebooks" / "reproduce" / "../../methodology/index.html").resolve().is_file()
+
+
+def test_bytecode_and_dot_files_are_not_content(tmp_path):
+    import hashlib
+
+    def digest() -> str:
+        hasher = hashlib.sha256()
+        buildcache.hash_tree(hasher, "x", tmp_path)
+        return hasher.hexdigest()
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    before = digest()
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    (tmp_path / ".a.py.swp").write_bytes(b"\0")
+    assert digest() == before
+    (tmp_path / "a.py").write_text("x = 2\n")
+    assert digest() != before

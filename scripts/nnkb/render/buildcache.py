@@ -26,10 +26,15 @@ CACHE_VERSION = "1"
 
 
 def _files(folder: Path) -> Iterable[Path]:
-    # Dot files are lock files and editors' swap files, not content.
+    # Dot files are lock files and editors' swap files, and Python writes bytecode whenever it
+    # first imports a module: none of them is content.
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+        if (
+            path.is_file()
+            and path.suffix != ".pyc"
+            and not any(part.startswith(".") or part == "__pycache__" for part in rel.parts)
+        ):
             yield path
 
 
