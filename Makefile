@@ -41,16 +41,36 @@ $(LINT): requirements-lint.txt requirements-lint-fallback.txt $(STAMP)
 validate: $(STAMP)
 	$(BIN)/nnkb validate --kb $(KB)
 
-bench: validate
+# What the builds run instead of `validate`: the validator again only when a file of the KB or
+# of nnkb changed, or one was added or removed (its folder's time changes), since it last passed.
+# The site's hook validates a changed KB itself, so this only saves the no-change rebuild.
+VALIDATED := .cache/nnkb/validated-$(subst /,_,$(KB))
+KB_INPUTS := $(shell find $(KB) scripts/nnkb \( -type f -o -type d \) ! -name '.*' \
+                ! -name '__pycache__' ! -path '*/__pycache__/*' 2>/dev/null)
+$(VALIDATED): $(STAMP) $(KB_INPUTS)
+	$(BIN)/nnkb validate --kb $(KB)
+	@mkdir -p $(@D) && touch $@
+
+bench: $(VALIDATED)
 	$(BIN)/nnkb bench --kb $(KB)
 
-# The maintainer's build: measures what this machine has not measured yet, then builds.
-site: bench
+# The site is built again only when a file it is made from changed, or was added or removed,
+# since the last build that passed: the KB and its results, nnkb, docs/, mkdocs.yml and the
+# installed packages. mkdocs empties site/ first, so a failed build leaves no stamp.
+SITE_BUILT  := site/.nnkb-built
+SITE_INPUTS := $(KB_INPUTS) mkdocs.yml $(shell find docs \( -type f -o -type d \) ! -name '.*' 2>/dev/null)
+$(SITE_BUILT): $(STAMP) $(SITE_INPUTS)
 	$(BIN)/mkdocs build --strict --site-dir site
+	@touch $@
+
+# The maintainer's build: measures what this machine has not measured yet, then builds. The
+# build is a second make, so that it sees the results file the bench may just have written.
+site: bench
+	@$(MAKE) --no-print-directory $(SITE_BUILT)
 
 # The published build (CI): the committed results only; no benchmark, no results file written.
-pages: validate
-	$(BIN)/mkdocs build --strict --site-dir site
+pages: $(VALIDATED)
+	@$(MAKE) --no-print-directory $(SITE_BUILT)
 
 serve: bench
 	$(BIN)/mkdocs serve

@@ -88,6 +88,7 @@ def run(repo: Path, *args: str, cache: Path) -> subprocess.CompletedProcess[str]
         **os.environ,
         "PYTHONPATH": str(repo / "scripts"),
         "NNKB_CACHE": str(cache),
+        "NNKB_KB": str(repo / "kb"),
         "NO_MKDOCS_2_WARNING": "1",
     }
     env.pop("NNKB_EXTRA_ADAPTERS", None)

@@ -8,6 +8,9 @@ mkdocs.yml.
 
 from __future__ import annotations
 
+import logging
+import time
+from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -18,22 +21,23 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from nnkb.kb import KBError
-from nnkb.render.page import machine_path
-from nnkb.render.site import (
-    build_context,
-    check_valid,
-    expand_nav,
-    offline_html,
-    render_files,
-    render_pages,
-    unsafe_html,
-)
+from nnkb.render import buildcache
+from nnkb.render.buildcache import inputs_key
+from nnkb.render.htmlcheck import offline_html, unsafe_html
+from nnkb.render.notebook import NotebookError, executed_notebook
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results write it
 # Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
 # with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
 PLOTLY_JS = "javascripts/plotly.min.js"
+# The build cache (`extra.nnkb_cache`, relative to mkdocs.yml) holds executed notebooks by the
+# hash of what they read (render/notebook.py), the last build's generated pages by the same
+# kind of key (render/buildcache.py) and mkdocs-jupyter's HTML of the executed notebooks.
+NOTEBOOK_CACHE = "notebooks"
+PAGES_CACHE = "pages"
+NOTEBOOK_HTML_CACHE = "mkdocs-jupyter"
+log = logging.getLogger("mkdocs.hooks.nnkb")
 
 
 def kb_root(config: MkDocsConfig) -> Path:
@@ -41,37 +45,118 @@ def kb_root(config: MkDocsConfig) -> Path:
     return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
 
 
-def on_files(files: Files, config: MkDocsConfig) -> Files:
-    root = kb_root(config)
-    if not root.is_dir():
-        raise PluginError(f"nnkb: knowledge base folder {root} does not exist (set NNKB_KB)")
+def cache_root(config: MkDocsConfig) -> Path:
+    folder = Path(config.extra.get("nnkb_cache") or ".cache/nnkb")
+    return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # mkdocs-jupyter's own cache folder is relative to the working directory; it goes into the
+    # build cache with the executed notebooks, so a build from elsewhere finds it.
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is not None:
+        plugin.config["cache_dir"] = str(cache_root(config) / NOTEBOOK_HTML_CACHE)
+    return config
+
+
+@dataclass
+class Rendered:
+    """What the hook adds to a build, all computed from the KB: kept in the build cache."""
+
+    pages: dict[str, str]
+    files: dict[str, str | bytes]
+    edit_urls: dict[str, str | None]  # src_uri -> edit URL of the entry's YAML file
+    titles: dict[str, str]
+    nav: Any
+
+
+def render_site(root: Path, config: MkDocsConfig) -> Rendered:
+    # Imported here: the renderers pull in pandas and the analysis, which a build whose KB
+    # did not change never needs.
+    from nnkb.render.page import machine_path
+    from nnkb.render.site import (
+        build_context,
+        check_valid,
+        expand_nav,
+        render_files,
+        render_pages,
+    )
+
     try:
         check_valid(root)
         site = build_context(root, repo_url=config.repo_url or "")
     except KBError as exc:
         raise PluginError(f"nnkb: {exc} (run `nnkb validate --kb {root}`)") from None
+    pages = render_pages(site)
+    edit_urls: dict[str, str | None] = dict.fromkeys(pages)
+    titles: dict[str, str] = {}
+    for entry in site.kb.entries():
+        src_uri = f"{entry.collection}/{entry.id}.md"
+        if src_uri in edit_urls:
+            edit_urls[src_uri] = site.edit_url(entry)
+            titles[src_uri] = entry.name
+    for machine_id, machine in site.machines.items():
+        titles[machine_path(machine_id)] = machine.label or machine_id
+    nav = expand_nav(config.nav, site.kb, list(site.machines))
+    return Rendered(pages, render_files(site), edit_urls, titles, nav)
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    root = kb_root(config)
+    if not root.is_dir():
+        raise PluginError(f"nnkb: knowledge base folder {root} does not exist (set NNKB_KB)")
+    # Validating and rendering the KB is most of a build's own work; a build whose inputs
+    # (KB, results, nnkb, packages, nav, repo URL) did not change reuses the last one's pages.
+    cache = cache_root(config) / PAGES_CACHE
+    started = time.monotonic()
+    key = inputs_key(root, "pages", config.repo_url or "", repr(config.nav))
+    # Stored as a dict of builtins: mkdocs loads this file as a module pickle cannot import.
+    stored = buildcache.load(cache, key)
+    if isinstance(stored, dict) and stored.keys() == set(Rendered.__dataclass_fields__):
+        rendered = Rendered(**stored)
+        how = "from the build cache"
+    else:
+        rendered = render_site(root, config)
+        buildcache.store(cache, key, asdict(rendered))
+        how = "rendered"
+    # benchmarks/cost.py reads these timings from the log.
+    log.info("nnkb: generated pages %s (%.2f s)", how, time.monotonic() - started)
     _generated.clear()
+    _generated.update(rendered.edit_urls)
     _titles.clear()
-    for src_uri, content in render_pages(site).items():
+    _titles.update(rendered.titles)
+    for src_uri, content in rendered.pages.items():
         if files.get_file_from_path(src_uri) is not None:
             raise PluginError(f"nnkb: docs/{src_uri} would hide a generated page; remove it")
         files.append(File.generated(config, src_uri, content=content))
-        _generated[src_uri] = None
-    for entry in site.kb.entries():
-        src_uri = f"{entry.collection}/{entry.id}.md"
-        if src_uri in _generated:
-            _generated[src_uri] = site.edit_url(entry)
-            _titles[src_uri] = entry.name
-    for machine_id, machine in site.machines.items():
-        _titles[machine_path(machine_id)] = machine.label or machine_id
-    for path, data in render_files(site).items():
+    for path, data in rendered.files.items():
         if files.get_file_from_path(path) is not None:
             raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
         files.append(File.generated(config, path, content=data))
-    config.nav = expand_nav(config.nav, site.kb, list(site.machines))
+    config.nav = rendered.nav
+    use_executed_notebooks(files, config, root)
     if files.get_file_from_path(PLOTLY_JS) is None:
         files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
+
+
+def use_executed_notebooks(files: Files, config: MkDocsConfig, root: Path) -> None:
+    """Point each notebook page at its executed copy, executing it only when what it reads
+    changed. mkdocs-jupyter (execute: false) renders the copy; its file object already wraps
+    the docs/ file, since plugins see on_files before hooks do."""
+    cache_dir = cache_root(config) / NOTEBOOK_CACHE
+    for file in files:
+        if not file.src_uri.endswith(".ipynb") or file.abs_src_path is None:
+            continue
+        source = Path(file.abs_src_path)
+        started = time.monotonic()
+        try:
+            executed, ran = executed_notebook(source, root, cache_dir)
+        except NotebookError as exc:
+            raise PluginError(f"nnkb: notebook {file.src_uri} failed: {exc}") from None
+        how = "executed" if ran else "from the cache"
+        log.info("nnkb: notebook %s %s (%.2f s)", file.src_uri, how, time.monotonic() - started)
+        file.abs_src_path = str(executed)
 
 
 def plotly_js_path() -> Path:

@@ -7,9 +7,7 @@ not rebuild in a loop.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from ..results import ResultsError, load_all
 from .comparisons import runtimes_page
 from .downloads import api_files, downloads_page
 from .entries import SECTIONS
+from .htmlcheck import offline_html, unsafe_html  # noqa: F401  (the hook's checks, re-exported)
 from .indexes import INDEX_PAGES, INSTALL_PATH
 from .machines import machine_pages
 from .methodology import methodology_page
@@ -151,63 +150,3 @@ def expand_nav(
         return item
 
     return [expand(item) for item in nav]
-
-
-# --- a last check on the HTML of generated pages -----------------------------------------
-
-_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data"}
-_SAFE_SCHEMES = ("http", "https", "mailto")
-_URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
-
-
-class _UnsafeFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.problems.append(f"<{tag}> has an event handler attribute '{name}'")
-            elif name in _URL_ATTRIBUTES and value is not None:
-                # Browsers ignore whitespace and control characters inside a scheme.
-                compact = re.sub(r"[\x00-\x20\x7f]+", "", value).lower()
-                match = _URL_SCHEME.match(compact)
-                if match and match.group(1) not in _SAFE_SCHEMES:
-                    self.problems.append(f"<{tag} {name}> uses the scheme '{match.group(1)}:'")
-
-
-def unsafe_html(html: str) -> list[str]:
-    """Event handlers and script URLs in rendered HTML; the escaping should leave none."""
-    finder = _UnsafeFinder()
-    finder.feed(html)
-    finder.close()
-    return finder.problems
-
-
-# --- the site loads no script from elsewhere ----------------------------------------------
-
-_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.IGNORECASE | re.DOTALL)
-_SRC = re.compile(r"""\bsrc\s*=\s*(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
-_REMOTE = re.compile(r"""(?:import\s*\(|from)\s*["']https?://""", re.IGNORECASE)
-
-
-def remote_script(attributes: str, body: str) -> bool:
-    """Whether a <script> would fetch code from another site (or has an empty src)."""
-    src = _SRC.search(attributes)
-    if src is not None:
-        target = src.group(2).strip().lower()
-        return target == "" or target.startswith(("http:", "https:", "//"))
-    if "text/x-mathjax-config" in attributes.lower():
-        return True  # configures the MathJax loader that is dropped with it
-    return bool(_REMOTE.search(body))
-
-
-def offline_html(html: str) -> str:
-    """The page without scripts from other sites.
-
-    mkdocs-jupyter's notebook template always adds a MathJax loader (with an empty URL when
-    none is configured) and a mermaid module imported from cdnjs; the site's notebook needs
-    neither, and the site must work offline, so they are removed from the built page.
-    """
-    return _SCRIPT.sub(lambda m: "" if remote_script(m.group(1), m.group(2)) else m.group(0), html)
