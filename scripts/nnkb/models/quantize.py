@@ -129,16 +129,17 @@ class QuantizedModel:
 
 def quantizer_version(quantizer: str) -> str:
     """The versions that decide the output: NNCF runs its statistics and writes the IR with
-    OpenVINO, so both are named."""
-    if quantizer == "onnxruntime":
-        import onnxruntime
+    OpenVINO, so both are named. Read from the installed distributions' metadata, so that
+    the bench's planner can key a derived file without importing the quantiser."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        return f"onnxruntime {onnxruntime.__version__}"
-    if quantizer == "nncf":
-        import nncf
-        import openvino
-
-        return f"nncf {nncf.__version__} openvino {openvino.get_version().split('-')[0]}"
+    try:
+        if quantizer == "onnxruntime":
+            return f"onnxruntime {version('onnxruntime')}"
+        if quantizer == "nncf":
+            return f"nncf {version('nncf')} openvino {version('openvino')}"
+    except PackageNotFoundError as exc:
+        raise QuantizeError(f"quantizer {quantizer!r}: package {exc} is not installed") from None
     raise QuantizeError(f"unknown quantizer {quantizer!r}; known: {', '.join(QUANTIZERS)}")
 
 
