@@ -21,6 +21,19 @@ from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
 
+# The default matrix measures the INT8 variants of models up to this many multiply-accumulates
+# per inference (published figure): quantising, calibrating and checking the agreement of the
+# larger ones (ResNet-50, R(2+1)D-18) would take the cold default matrix past ~10 minutes on
+# 2 cores. `--matrix full` measures them too.
+DEFAULT_MATRIX_INT8_MAX_MACS = 2.5e9
+
+
+def in_matrix(model: Model, quantizer: str | None, matrix: str) -> bool:
+    if matrix == "full" or quantizer is None:
+        return True
+    macs = model.published_macs
+    return macs is None or macs.value <= DEFAULT_MATRIX_INT8_MAX_MACS
+
 
 class PlanError(Exception):
     """A filter or KB entry that makes the matrix impossible; exit status 1."""
@@ -42,6 +55,7 @@ class PlannedRow:
     task: str = ""  # the KB model's task (which agreement metric and accuracy apply)
     quantization: Quantization | None = None  # the derived INT8 file the row runs
     unavailable: str | None = None  # why the variant cannot run on this CPU
+    outside: bool = False  # not in the chosen --matrix: not run (a stored row is kept)
 
     @property
     def identity(self) -> Identity:
@@ -149,10 +163,12 @@ def build_plan(
     stored: Mapping[Identity, Row],
     force: bool,
     flags: set[str] | None = None,
+    matrix: str = "default",
 ) -> list[PlannedRow]:
     """Every row of models x adapters x settings variants; `cached` when the stored row at
     its identity is current (and not --force). `flags`: the CPU's instruction-set flags
-    (default: this machine's), which decide the variants it cannot run."""
+    (default: this machine's), which decide the variants it cannot run. Rows outside the
+    `matrix` are planned with `outside` set: never run, and their stored rows kept."""
     flags = cpu_flags() if flags is None else flags
     plan = []
     for model in models:
@@ -192,6 +208,7 @@ def build_plan(
                     quantization=quantization,
                     unavailable=adapter.unavailable(settings, flags),
                 )
+                row.outside = not in_matrix(model, quantizer, matrix)
                 row.cached = not force and row.current(stored) is not None
                 plan.append(row)
     return plan
@@ -206,6 +223,8 @@ def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
             state = "cached"
         elif p.problem:
             state = f"run (model file: {p.problem})"
+        elif p.outside:
+            state = "not in the default matrix (--matrix full)"
         elif p.unavailable:
             state = f"unavailable ({p.unavailable.split(':')[0]})"
         elif p.runtime_version is None:
@@ -214,5 +233,9 @@ def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
             state = "run"
         print(f"  {p.label:<40} {state}")
     cached = sum(p.cached for p in plan)
-    print(f"{len(plan)} rows: {len(plan) - cached} to run, {cached} cached")
+    outside = sum(p.outside and not p.cached for p in plan)
+    print(
+        f"{len(plan)} rows: {len(plan) - cached - outside} to run, {cached} cached, "
+        f"{outside} outside the matrix"
+    )
     return 0

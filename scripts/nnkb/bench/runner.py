@@ -214,6 +214,7 @@ def _stored(path: Path, named: bool) -> tuple[ResultsFile | None, dict[Identity,
 
 
 def _run(args: argparse.Namespace) -> int:
+    matrix = getattr(args, "matrix", "default")  # tests build their own Namespace
     kb, adapters = _load(args)
     models = select_models(kb, args.models)
     runtimes = select_runtimes(adapters, args.runtimes)
@@ -223,7 +224,9 @@ def _run(args: argparse.Namespace) -> int:
     path = Path(args.results) if args.results else default
     if args.dry_run:
         _, stored = _stored(path, not args.results)
-        plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
+        plan = build_plan(
+            models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
+        )
         unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
         return print_plan(plan, path, unverified)
     if args.results and not path.parent.is_dir():
@@ -248,12 +251,15 @@ def _run_locked(
     path: Path,
     reference: tuple[Adapter, str] | None,
 ) -> int:
+    matrix = getattr(args, "matrix", "default")
     started = clock()
     existing, stored = _stored(path, not args.results)
     # Rows of models deleted from the KB go at the next write; filtered-out models stay.
     stored = {i: r for i, r in stored.items() if r.model in kb.models}
-    plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
-    to_run = [p for p in plan if not p.cached]
+    plan = build_plan(
+        models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
+    )
+    to_run = [p for p in plan if not p.cached and not p.outside]
     # Current rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]
 
@@ -300,7 +306,7 @@ def _run_locked(
     unavailable = sum(r.status == "unavailable" for r in done)
     print(
         f"nnkb bench: ran {len(done)} (failed {failed}, unavailable {unavailable}), "
-        f"cached {len(plan) - len(to_run)}, skipped {skipped}; "
+        f"cached {sum(p.cached for p in plan)}, skipped {skipped}; "
         f"verified {verified} (second process failed {verify_failed}), "
         f"verification skipped {verify_skipped}; "
         f"wall {clock() - started:.1f} s; "

@@ -62,6 +62,9 @@ INT8_TYPES = frozenset({"i8", "u8"})
 # FP16 arithmetic on x86 needs one of these (/proc/cpuinfo flag names): without them the
 # plugin would emulate f16 or refuse the hint, which measures nothing a reader can use.
 FP16_FLAGS = ("avx512_fp16", "amx_fp16")
+# Without any of these the CPU plugin's default inference precision on x86 is f32, so the
+# default-precision row would repeat the FP32 row: it is recorded as not applicable instead.
+LOWERING_FLAGS = ("avx512_bf16", "amx_bf16", "avx512_fp16", "amx_fp16")
 PRECISION_LABELS = {"f32": "FP32", "f16": "FP16", "bf16": "BF16"}
 
 
@@ -140,6 +143,14 @@ class OpenVino(Adapter):
         return ", ".join(part for part in (precision, rest) if part)
 
     def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
+        default = not settings.get(PRECISION_HINT) and not self.quantizer(settings)
+        x86 = bool(cpu_flags & {"sse2", "avx", "avx2"})
+        if default and x86 and not cpu_flags & set(LOWERING_FLAGS):
+            return (
+                "default precision not applicable on this CPU: without AVX512_BF16, AMX or "
+                "AVX512_FP16 OpenVINO computes in FP32 by default, which the OpenVINO · FP32 "
+                "row measures"
+            )
         if settings.get(PRECISION_HINT) == "f16" and not cpu_flags & set(FP16_FLAGS):
             return (
                 "FP16 not applicable on this CPU: it has neither AVX512_FP16 nor AMX-FP16, "
