@@ -31,8 +31,10 @@ DEFAULT_MATRIX_INT8_MAX_MACS = 2.5e9
 def in_matrix(model: Model, quantizer: str | None, matrix: str) -> bool:
     if matrix == "full" or quantizer is None:
         return True
-    macs = model.published_macs
-    return macs is None or macs.value <= DEFAULT_MATRIX_INT8_MAX_MACS
+    macs = (model.data.get("published") or {}).get("macs") or {}
+    return not isinstance(macs.get("value"), int | float) or (
+        macs["value"] <= DEFAULT_MATRIX_INT8_MAX_MACS
+    )
 
 
 class PlanError(Exception):
@@ -148,7 +150,7 @@ def derived_of(
 
     try:
         key, version, calibration_id, words = derived_key(
-            sha, quantizer, model.task, spec.inputs, path
+            sha, quantizer, str(model.data.get("task", "")), spec.inputs, path
         )
     except Exception as exc:  # noqa: BLE001 - a quantiser not installed: the row says why
         return None, " ".join(str(exc).split())[:300]
@@ -204,7 +206,7 @@ def build_plan(
                     problem or (f"quantiser: {why}" if why else None),
                     key,
                     variant=adapter.variant_label(settings),
-                    task=model.task,
+                    task=str(model.data.get("task", "")),
                     quantization=quantization,
                     unavailable=adapter.unavailable(settings, flags),
                 )

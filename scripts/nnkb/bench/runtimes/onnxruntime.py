@@ -159,7 +159,9 @@ class OnnxRuntime(Adapter):
         return [self.settings(), {**self.settings(), QUANTIZER: "onnxruntime"}]
 
     def variant_label(self, settings: dict[str, Any]) -> str:
-        return "INT8" if self.quantizer(settings) else "FP32"
+        precision = "INT8" if self.quantizer(settings) else "FP32"
+        rest = super().variant_label({k: v for k, v in settings.items() if k != QUANTIZER})
+        return ", ".join(part for part in (precision, rest) if part)
 
     def read_precision(
         self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
