@@ -165,20 +165,20 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     runtimes = ("--runtimes", "onnxruntime", "test-raise")
     assert bench(kb, out, *runtimes) == 0
     first = rows_of(out)
-    assert "ran 4" in capsys.readouterr().out
+    assert "ran 6" in capsys.readouterr().out  # ONNX Runtime FP32 and INT8, test-raise
 
     os.utime(out, (1_000_000, 1_000_000))
     (kb / "models" / "a.yaml").write_text(
         (kb / "models" / "a.yaml").read_text().replace("A tiny net.", "New prose.")
     )
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 0 (failed 0, unavailable 0), cached 4" in capsys.readouterr().out
+    assert "ran 0 (failed 0, unavailable 0), cached 6" in capsys.readouterr().out
     assert out.stat().st_mtime == 1_000_000  # nothing changed, nothing written
 
     path, sha = tinykb.write_model(bench_env / "files", "b", tinykb.conv_net(7))
     (kb / "models" / "b.yaml").write_text(tinykb.model_yaml(path, sha))
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 2 (failed 1, unavailable 0), cached 2" in capsys.readouterr().out
+    assert "ran 3 (failed 1, unavailable 0), cached 3" in capsys.readouterr().out
     second = rows_of(out)
     assert len(second) == 4  # stale rows replaced, not added
     for runtime in ("onnxruntime", "test-raise"):
@@ -196,7 +196,7 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     results.write_atomic(out, stored)
     assert bench(kb, out, *runtimes) == 0
     assert "ran 0" in capsys.readouterr().out
-    assert len(json.loads(out.read_text())["rows"]) == 4
+    assert len(json.loads(out.read_text())["rows"]) == 6
 
     (kb / "models" / "b.yaml").unlink()
     assert bench(kb, out, *runtimes) == 0
