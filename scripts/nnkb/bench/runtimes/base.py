@@ -132,10 +132,10 @@ class Adapter(ABC):
         return [self.settings()]
 
     def variant_label(self, settings: dict[str, Any]) -> str:
-        """The short label of a settings variant; "" for the default configuration.
-
-        By default the settings that differ from `settings()` as `key=value` (machine
-        settings left out); an adapter with variants names them better."""
+        """The short label of a settings variant: its precision ("FP32", "INT8") where the
+        adapter names one, then the settings that differ from `settings()` as `key=value`
+        (machine settings left out); "" when the adapter names no precision and nothing
+        differs."""
         default = self.settings()
         parts = []
         for key in sorted(set(settings) | set(default)):
