@@ -135,3 +135,16 @@ def test_use_cases_name_their_candidates_and_tolerance():
     assert face.metric == "cosine_min" and face.within(0.995) and not face.within(0.98)
     ocr = kb.use_cases["text-recognition"].precision_tolerance
     assert ocr.direction == "max_loss" and ocr.within(0.5) and not ocr.within(1.5)
+
+
+def test_box_top1_counts_boxes_whose_class_is_the_references():
+    import numpy as np
+
+    from nnkb.bench.quality import box_top1
+
+    boxes = np.zeros((1, 4, 4), np.float32)
+    ref = np.array([[[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 3, 0, 0], [0, 0, 0, 0, 2]]], float)
+    out = ref.copy()
+    out[0, 0] = [2, 1, 0, 0, 0]  # one box of four now prefers another class
+    assert box_top1([[boxes, ref]], [[boxes, out]]) == 0.75
+    assert box_top1([[boxes]], [[boxes]]) is None  # no class-score output

@@ -42,7 +42,23 @@ def agreement_over_inputs(
         reference, candidate = padim_anomaly_maps(reference, candidate)
     result = agreement(kind, reference, candidate).to_dict()
     result["max_rel_error_inputs"] = result.pop("max_rel_error")
+    if job.get("task") == "detection":
+        result["box_top1"] = box_top1(reference, candidate)
     return result
+
+
+def box_top1(reference: list, candidate: list) -> float | None:
+    """Detection: the share of boxes (over all inputs) whose highest-scoring class is the
+    reference's, read from the class-score output (the last output with more than four
+    values per box: SSD's cls_logits, N x boxes x classes). None without such an output."""
+    scores = [j for j, a in enumerate(reference[0]) if a.ndim == 3 and a.shape[-1] > 4]
+    if not scores:
+        return None
+    j = scores[-1]
+    same = [
+        np.argmax(r[j], axis=-1) == np.argmax(c[j], axis=-1) for r, c in zip(reference, candidate)
+    ]
+    return float(np.mean(np.concatenate([s.ravel() for s in same])))
 
 
 def ocr_accuracy(adapter: Adapter, job: dict[str, Any], shapes: Shapes, path: Path) -> dict:

@@ -123,6 +123,7 @@ class Run(RowFiles):
             **self.job(p, row_budget, self.reference_for(p)),
             "inputs_reference": self.inputs_reference_for(p),
             "output_kind": output_kind(p.task),
+            "task": p.task,
             "accuracy": "ocr" if p.task == OCR_TASK else None,
         }
         return with_result(row, WorkerResult.from_json(run_worker(job, self.timeout)))
