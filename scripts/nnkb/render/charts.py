@@ -1,6 +1,7 @@
 """Plotly charts for the site, each returned as an HTML <div> fragment.
 
-The fragments do not embed plotly.js (the page loads the site's own copy of plotly.min.js) and
+The fragments do not embed plotly.js (the page loads the site's own copy of plotly.js's cartesian bundle,
+docs/javascripts/plotly-cartesian.min.js, so only cartesian trace types may be used) and
 are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
 JSON lists rather than typed arrays, numbers rounded, so golden tests can pin whole pages.
 Every KB string is HTML-escaped before it reaches the figure, because plotly renders a subset
