@@ -31,14 +31,20 @@ from nnkb.render.site import (
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results write it
-# Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
-# with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
-PLOTLY_JS = "javascripts/plotly.min.js"
 
 
 def kb_root(config: MkDocsConfig) -> Path:
     folder = Path(config.extra.get("nnkb_kb") or "kb")
     return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Without a repository (NNKB_REPO_URL unset) mkdocs would turn edit_uri into links relative
+    # to the site; no repository means no edit links at all.
+    if not config.repo_url:
+        config.edit_uri = None
+        config.edit_uri_template = None
+    return config
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -69,15 +75,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             raise PluginError(f"nnkb: docs/{path} would hide a generated file; remove it")
         files.append(File.generated(config, path, content=data))
     config.nav = expand_nav(config.nav, site.kb, list(site.machines))
-    if files.get_file_from_path(PLOTLY_JS) is None:
-        files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
-
-
-def plotly_js_path() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:
