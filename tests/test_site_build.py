@@ -160,6 +160,12 @@ def test_edit_button_points_at_the_yaml_file(fixture_site):
     assert not any("/edit/" in (a.get("href") or "") for t, a in index.tags)
 
 
+def test_abbreviations_are_explained_on_hover(fixture_site):
+    page = (fixture_site / "models/resnet-18/index.html").read_text(encoding="utf-8")
+    assert '<abbr title="32-bit floating point' in page
+    assert "*[FP32]" not in page  # the appended list itself is not shown
+
+
 def test_without_a_repository_no_widget_and_no_edit_links(two_machine_site):
     """Built without NNKB_REPO_URL: nothing names, links to or asks about a repository."""
     for html in two_machine_site.rglob("*.html"):
@@ -286,8 +292,16 @@ def test_real_kb_builds_strict(tmp_path):
     assert f"{ROOT / 'kb'}: " in notebook  # it read the KB the site was built from (NNKB_KB)
     assert "data:image/png;base64," in notebook
     assert "cdnjs" not in notebook and "Traceback" not in notebook
-    for page in ("methodology", "comparisons/runtimes", "machines", "downloads"):
+    for page in ("methodology", "comparisons/runtimes", "machines", "downloads", "glossary"):
         assert (tmp_path / "site" / page / "index.html").is_file(), page
+    # Every term the hover list explains has its entry in the glossary page.
+    glossary = (tmp_path / "site" / "glossary" / "index.html").read_text(encoding="utf-8")
+    terms = re.findall(
+        r"^\*\[([^\]]+)\]:", (ROOT / "docs/includes/abbreviations.md").read_text(), re.MULTILINE
+    )
+    assert len(terms) > 25
+    for term in terms:
+        assert term.casefold() in glossary.casefold(), term
     assert json.loads((tmp_path / "site" / "api" / "kb.json").read_text())["models"]
 
 
