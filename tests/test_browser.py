@@ -343,12 +343,26 @@ def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visi
 
 
 def test_chart_legends_go_below_the_plot_on_a_phone(site, base_url, visit):
-    path = chart_pages(site)[0]
-    page = visit(width=NARROW).open(base_url + path)
+    """At 390 px each legend sits below the plot area (where it overlaps neither the title nor
+    the toolbar) and inside the chart's box."""
+    page = visit(width=NARROW).open(base_url + chart_pages(site)[0])
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
-        ".every(gd => gd._fullLayout && gd._fullLayout.legend.y < 0)"
+        ".every(gd => gd._fullLayout && gd._fullLayout.legend.yref === 'container')"
     )
+    boxes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
+        .filter(gd => gd.querySelector('.legend'))
+        .map(gd => ({
+          legend: gd.querySelector('.legend').getBoundingClientRect().toJSON(),
+          plot: gd.querySelector('.nsewdrag').getBoundingClientRect().toJSON(),
+          chart: gd.getBoundingClientRect().toJSON(),
+        }))"""
+    )
+    assert boxes
+    for box in boxes:
+        assert box["legend"]["top"] >= box["plot"]["bottom"], box
+        assert box["legend"]["bottom"] <= box["chart"]["bottom"] + 1, box
 
 
 # --- screenshots ------------------------------------------------------------------------------
