@@ -125,9 +125,17 @@ def test_roofline(frame):
     fragment = charts.roofline(eff, 4e11)
     data, layout = check_fragment(fragment, "chart-roofline-x86-test")
     openvino = traces(data)["openvino"]
-    points = dict(zip(openvino["text"], zip(openvino["x"], openvino["y"])))
+    names = [c[1] for c in openvino["customdata"]]
+    points = dict(zip(names, zip(openvino["x"], openvino["y"])))
     assert points["tiny-net"] == (250.0, pytest.approx(66.67, abs=0.01))
     assert points["big-net"] == (pytest.approx(81.82, abs=0.01), 180.0)
+    # One label per model (its runtimes share an x), on its highest point.
+    labels = [t for trace in data for t in trace["text"] if t]
+    assert sorted(labels) == sorted(set(eff["model"]))
+    for model in set(eff["model"]):
+        best = eff[eff["model"] == model]["achieved_gflops"].max()
+        labelled = [y for trace in data for t, y in zip(trace["text"], trace["y"]) if t == model]
+        assert labelled == [pytest.approx(best, rel=1e-3)]
     assert [s["y0"] for s in layout["shapes"]] == [400.0]
     assert "measured FP32 peak 400 GFLOP/s" in layout["annotations"][0]["text"]
     assert layout["yaxis"]["type"] == "log" and 500 in layout["yaxis"]["tickvals"]

@@ -32,7 +32,8 @@
         legend: copy(gd.layout.legend),
         margin: copy(gd.layout.margin),
         height: gd.layout.height,
-        title: copy(gd.layout.title)
+        title: copy(gd.layout.title),
+        modes: gd.data.map(function (t) { return t.mode; })
       };
     }
     var colours = dark() ? DARK : LIGHT;
@@ -97,6 +98,14 @@
     // the figure's height here, or the band below would be cut off.
     gd.style.height = (layout.height || 460) + "px";
     Plotly.relayout(gd, layout);
+    // On a phone the points' text labels would cover each other: hover names each point.
+    var narrow = gd.clientWidth && gd.clientWidth < NARROW;
+    var modes = own.modes.map(function (mode) {
+      return narrow && mode ? mode.replace("+text", "") : mode;
+    });
+    if (own.modes.some(function (mode) { return mode && mode.indexOf("+text") >= 0; })) {
+      Plotly.restyle(gd, { mode: modes });
+    }
     if (indices.length) Plotly.restyle(gd, { "marker.color": colour, "line.color": colour }, indices);
   }
 

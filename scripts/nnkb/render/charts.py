@@ -242,6 +242,9 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     rows = efficiency[
         efficiency["achieved_gflops"].notna() & efficiency["flops_per_weight_byte"].notna()
     ]
+    # A model's runtimes share its x (FLOPs per weight byte), so one label per model, on its
+    # highest point; labels on every point overprinted each other. Hover names every point.
+    labelled = set(rows.sort_values(["achieved_gflops", "runtime"]).groupby("model").tail(1).index)
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         part = rows[rows["runtime"] == runtime].sort_values("model")
         fig.add_trace(
@@ -251,11 +254,14 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
                 mode="markers+text",
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
-                text=[_esc(m) for m in part["model"]],
+                text=[_esc(m) if index in labelled else "" for index, m in part["model"].items()],
                 textposition="middle right",
-                customdata=[[_num(v, 3)] for v in part["peak_percent"]],
+                customdata=[
+                    [_num(v, 3), _esc(m)]
+                    for v, m in zip(part["peak_percent"], part["model"], strict=True)
+                ],
                 hovertemplate=(
-                    "%{text} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
+                    "%{customdata[1]} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
                     "(%{customdata[0]} % of peak)<br>%{x} FLOPs per weight byte<extra></extra>"
                 ),
             )
