@@ -35,6 +35,7 @@ _NEW_PLOT = "Plotly.newPlot("
 SLOW_MODULES = {
     "test_bench_run.py",
     "test_site_build.py",
+    "test_browser.py",
     "test_accuracy_ocr.py",
     "test_models_published.py",
     "test_render_properties.py",

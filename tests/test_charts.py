@@ -125,9 +125,17 @@ def test_roofline(frame):
     fragment = charts.roofline(eff, 4e11)
     data, layout = check_fragment(fragment, "chart-roofline-x86-test")
     openvino = traces(data)["openvino"]
-    points = dict(zip(openvino["text"], zip(openvino["x"], openvino["y"])))
+    names = [c[1] for c in openvino["customdata"]]
+    points = dict(zip(names, zip(openvino["x"], openvino["y"])))
     assert points["tiny-net"] == (250.0, pytest.approx(66.67, abs=0.01))
     assert points["big-net"] == (pytest.approx(81.82, abs=0.01), 180.0)
+    # One label per model (its runtimes share an x), on its highest point.
+    labels = [t for trace in data for t in trace["text"] if t]
+    assert sorted(labels) == sorted(set(eff["model"]))
+    for model in set(eff["model"]):
+        best = eff[eff["model"] == model]["achieved_gflops"].max()
+        labelled = [y for trace in data for t, y in zip(trace["text"], trace["y"]) if t == model]
+        assert labelled == [pytest.approx(best, rel=1e-3)]
     assert [s["y0"] for s in layout["shapes"]] == [400.0]
     assert "measured FP32 peak 400 GFLOP/s" in layout["annotations"][0]["text"]
     assert layout["yaxis"]["type"] == "log" and 500 in layout["yaxis"]["tickvals"]
@@ -161,3 +169,36 @@ def test_roofline_of_a_machine_where_nothing_ran_ok(frame):
     data, layout = check_fragment(charts.roofline(eff, 1.6e11), "chart-roofline-arm-test")
     assert data == [] and "No ok rows" in layout["annotations"][-1]["text"]
     assert [s["y0"] for s in layout["shapes"]] == [160.0]
+
+
+# --- the plotly.js the site serves ------------------------------------------------------------
+
+BUNDLE = Path(__file__).resolve().parent.parent / "docs" / "javascripts"
+
+
+def test_served_plotly_is_the_pinned_cartesian_bundle_of_the_python_package():
+    """The committed bundle is the one its record pins, the plotly.js version the Python package
+    writes figures for, and it has every trace type the charts use."""
+    import hashlib
+
+    import plotly
+
+    record = json.loads((BUNDLE / "plotly-cartesian.json").read_text())
+    data = (BUNDLE / record["file"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == record["sha256"]
+    assert record["license"] == "MIT"
+    assert "Permission is hereby granted" in (BUNDLE / record["license_file"]).read_text()
+    bundled = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()[:200]
+    python_js = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", bundled)
+    assert python_js and python_js.group(1) == record["version"]
+    assert f"(cartesian - minified) v{record['version']}" in data[:200].decode()
+    text = data.decode()
+    for trace in record["trace_types_used"]:
+        assert f'moduleType:"trace",name:"{trace}"' in text, trace
+
+
+def test_charts_use_only_trace_types_of_the_bundle():
+    source = (Path(charts.__file__)).read_text()
+    used = {name.lower() for name in re.findall(r"\bgo\.([A-Z][a-z]+)\(", source)} - {"figure"}
+    record = json.loads((BUNDLE / "plotly-cartesian.json").read_text())
+    assert used and used <= set(record["trace_types_used"]), used

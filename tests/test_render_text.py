@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import markdown
 import pytest
 
@@ -151,3 +153,19 @@ def test_inline_text_keeps_braces_as_braces():
     assert text == "C\\# &#123;&#123; config &#125;&#125;"
     html = markdown.markdown(f"# {text}")
     assert html == "<h1>C# &#123;&#123; config &#125;&#125;</h1>"
+
+
+def test_key_value_tables_are_marked_not_sortable():
+    from nnkb.render.tables import KEY_VALUE_CLASS, Column, Table
+
+    facts = Table.from_records(
+        [{"k": "Parameters", "v": 3}], [Column("k", "Fact"), Column("v", "Value")]
+    )
+    ranked = Table.from_records([{"k": "a", "v": 3}], [Column("k", "Model"), Column("v", "Median")])
+    assert facts.to_markdown().startswith(f'<div class="{KEY_VALUE_CLASS}" markdown>\n\n| Fact |')
+    assert facts.to_markdown().endswith("|\n\n</div>")
+    assert KEY_VALUE_CLASS not in ranked.to_markdown()
+    init = (
+        Path(__file__).resolve().parent.parent / "docs/javascripts/tablesort-init.js"
+    ).read_text()
+    assert f'closest(".{KEY_VALUE_CLASS}")' in init

@@ -39,8 +39,13 @@ def mkdocs_warnings(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("WARNING")]
 
 
-def mkdocs_build(config: Path, kb: Path, site_dir: Path) -> subprocess.CompletedProcess[str]:
+def mkdocs_build(
+    config: Path, kb: Path, site_dir: Path, repo_url: str = ""
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NNKB_KB": str(kb), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("NNKB_REPO_URL", None)
+    if repo_url:
+        env["NNKB_REPO_URL"] = repo_url
     return subprocess.run(
         [
             sys.executable,
@@ -90,10 +95,10 @@ def parse(path: Path) -> Elements:
     return parser
 
 
-def built_site(tmp_path_factory, site_config, kb: Path) -> Path:
+def built_site(tmp_path_factory, site_config, kb: Path, repo_url: str = "") -> Path:
     work = tmp_path_factory.mktemp("fixture-site")
     site = work / "site"
-    result = mkdocs_build(site_config(work, sections=SECTIONS), kb, site)
+    result = mkdocs_build(site_config(work, sections=SECTIONS), kb, site, repo_url)
     assert result.returncode == 0, result.stderr
     assert not mkdocs_warnings(result.stderr), result.stderr
     return site
@@ -101,7 +106,7 @@ def built_site(tmp_path_factory, site_config, kb: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory, site_config) -> Path:
-    return built_site(tmp_path_factory, site_config, FIXTURE_KB)
+    return built_site(tmp_path_factory, site_config, FIXTURE_KB, repo_url=REPO)
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +166,20 @@ def test_edit_button_points_at_the_yaml_file(fixture_site):
     assert not any("/edit/" in (a.get("href") or "") for t, a in index.tags)
 
 
+def test_abbreviations_are_explained_on_hover(fixture_site):
+    page = (fixture_site / "models/resnet-18/index.html").read_text(encoding="utf-8")
+    assert '<abbr title="32-bit floating point' in page
+    assert "*[FP32]" not in page  # the appended list itself is not shown
+
+
+def test_without_a_repository_no_widget_and_no_edit_links(two_machine_site):
+    """Built without NNKB_REPO_URL: nothing names, links to or asks about a repository."""
+    for html in two_machine_site.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert 'class="md-source"' not in text, html  # the widget that asks api.github.com
+        assert "/edit/" not in text and "Edit this entry" not in text, html
+
+
 def test_install_page_has_content_tabs(fixture_site):
     page = parse(fixture_site / "frameworks/install/index.html")
     labels = [text.strip() for text in page.text if text.strip() in ("Windows", "macOS", "Linux")]
@@ -216,7 +235,9 @@ def test_search_index_keeps_kb_text_escaped(fixture_site):
 
 
 def test_plotly_is_served_but_loaded_only_where_a_chart_is(fixture_site):
-    assert (fixture_site / "javascripts" / "plotly.min.js").stat().st_size > 1_000_000
+    # The cartesian bundle (about 1.5 MB), not the full one (4.8 MB).
+    assert 1_000_000 < (fixture_site / "javascripts/plotly-cartesian.min.js").stat().st_size
+    assert not (fixture_site / "javascripts" / "plotly.min.js").exists()
     page = parse(fixture_site / "models/resnet-18/index.html")
     assert not [a for t, a in page.tags if t == "script" and "plotly" in (a.get("src") or "")]
 
@@ -244,9 +265,9 @@ def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch, site_con
     )
     html = (site / "models/resnet-18/index.html").read_text(encoding="utf-8")
     head, body = html.split("</head>", 1)
-    assert 'src="../../javascripts/plotly.min.js"' in head
+    assert 'src="../../javascripts/plotly-cartesian.min.js"' in head
     assert 'id="chart-resnet-18"' in body
-    assert "plotly.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
+    assert "plotly-cartesian.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
 
 
 def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path, site_config, kb_copy):
@@ -286,8 +307,16 @@ def test_real_kb_builds_strict(real_site):
     assert str(ROOT) not in notebook  # no path of the machine that built it
     assert "data:image/png;base64," in notebook
     assert "cdnjs" not in notebook and "Traceback" not in notebook
-    for page in ("methodology", "comparisons/runtimes", "machines", "downloads"):
+    for page in ("methodology", "comparisons/runtimes", "machines", "downloads", "glossary"):
         assert (tmp_path / "site" / page / "index.html").is_file(), page
+    # Every term the hover list explains has its entry in the glossary page.
+    glossary = (tmp_path / "site" / "glossary" / "index.html").read_text(encoding="utf-8")
+    terms = re.findall(
+        r"^\*\[([^\]]+)\]:", (ROOT / "docs/includes/abbreviations.md").read_text(), re.MULTILINE
+    )
+    assert len(terms) > 25
+    for term in terms:
+        assert term.casefold() in glossary.casefold(), term
     assert json.loads((tmp_path / "site" / "api" / "kb.json").read_text())["models"]
 
 
@@ -333,7 +362,7 @@ def test_tables_sort_and_charts_load_plotly(two_machine_site):
     scripts = [a.get("src") for t, a in page.tags if t == "script" and a.get("src")]
     assert "../../javascripts/tablesort.min.js" in scripts
     assert "../../javascripts/tablesort-init.js" in scripts
-    assert "../../javascripts/plotly.min.js" in scripts  # the page has a chart
+    assert "../../javascripts/plotly-cartesian.min.js" in scripts  # the page has a chart
     vendored = (two_machine_site / "javascripts" / "tablesort.min.js").read_text()
     assert "tablesort v5.6.0" in vendored and "Permission is hereby granted" in vendored
     init = (two_machine_site / "javascripts" / "tablesort-init.js").read_text()

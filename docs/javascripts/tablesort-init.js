@@ -2,13 +2,20 @@
  * instant navigation), plus a sort for the quantities the site prints ("850 µs", "12.3 ms",
  * "1.8x", "44.0 MB", "11.7 M", "12.3 GFLOP/s", "2,048"). Such text sorts wrongly as text, so a
  * column whose cells all read as quantities gets each cell's value in SI units as data-sort,
- * and its header the "nnkb-quantity" sort method. Footnote markers are not part of a value;
- * cells without a value ("—", "–", "not cited") sort after every number. */
+ * and its header the "nnkb-quantity" sort method. A range ("2.98–3.01 ms", a confidence
+ * interval) sorts by its midpoint. Footnote markers are not part of a value; cells without a
+ * value ("—", "–", "not cited") sort after every number. Key-value tables (specifications,
+ * settings: render/tables.py wraps them in .nnkb-key-value) are read row by row and not sorted. */
 (function () {
   "use strict";
 
   var MISSING = /^(?:|—|–|-|not cited|n\/a)$/i;
-  var QUANTITY = /^([-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)\s*([^\s\d(]*)/i;
+  var NUMBER = "[-+]?\\d[\\d,]*(?:\\.\\d+)?(?:e[-+]?\\d+)?";
+  var QUANTITY = new RegExp("^(" + NUMBER + ")\\s*([^\\s\\d(]*)", "i");
+  // "2.98–3.01 ms", "2.98-3.01 ms", "850 µs–1.02 ms": the unit may follow either end.
+  var RANGE = new RegExp(
+    "^(" + NUMBER + ")\\s*([^\\s\\d(–-]*)\\s*[–-]\\s*(" + NUMBER + ")\\s*([^\\s\\d(]*)$", "i"
+  );
   var UNITS = { "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1, "x": 1, "%": 1, "b": 1 };
   var PREFIXES = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
   var NO_VALUE = "~";
@@ -23,10 +30,20 @@
    * text is not a quantity. */
   function quantity(text) {
     if (MISSING.test(text)) return null;
+    var range = RANGE.exec(text);
+    if (range) {
+      var low = scaled(range[1], range[2] || range[4]);
+      var high = scaled(range[3], range[4]);
+      return low === undefined || high === undefined ? undefined : (low + high) / 2;
+    }
     var match = QUANTITY.exec(text);
     if (!match) return undefined;
-    var value = parseFloat(match[1].replace(/,/g, ""));
-    var unit = match[2];
+    return scaled(match[1], match[2]);
+  }
+
+  /* A number with its unit, in SI units; undefined when the unit is not one the site prints. */
+  function scaled(number, unit) {
+    var value = parseFloat(number.replace(/,/g, ""));
     if (unit === "") return value;
     if (Object.prototype.hasOwnProperty.call(UNITS, unit)) return value * UNITS[unit];
     if (Object.prototype.hasOwnProperty.call(PREFIXES, unit[0])) {
@@ -34,6 +51,9 @@
     }
     return /^[a-z%/]+$/i.test(unit) ? value : undefined;
   }
+
+  // For the tests (tests/test_browser.py): the value a cell's text sorts by.
+  window.nnkbSortValue = quantity;
 
   Tablesort.extend(
     "nnkb-quantity",
@@ -73,6 +93,7 @@
 
   document$.subscribe(function () {
     document.querySelectorAll("article table:not([class])").forEach(function (table) {
+      if (table.closest(".nnkb-key-value")) return;
       markQuantityColumns(table);
       new Tablesort(table);
     });

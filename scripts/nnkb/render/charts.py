@@ -1,6 +1,7 @@
 """Plotly charts for the site, each returned as an HTML <div> fragment.
 
-The fragments do not embed plotly.js (the page loads the site's own copy of plotly.min.js) and
+The fragments do not embed plotly.js (the page loads the site's own copy of plotly.js's cartesian bundle,
+docs/javascripts/plotly-cartesian.min.js, so only cartesian trace types may be used) and
 are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
 JSON lists rather than typed arrays, numbers rounded, so golden tests can pin whole pages.
 Every KB string is HTML-escaped before it reaches the figure, because plotly renders a subset
@@ -241,6 +242,9 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     rows = efficiency[
         efficiency["achieved_gflops"].notna() & efficiency["flops_per_weight_byte"].notna()
     ]
+    # A model's runtimes share its x (FLOPs per weight byte), so one label per model, on its
+    # highest point; labels on every point overprinted each other. Hover names every point.
+    labelled = set(rows.sort_values(["achieved_gflops", "runtime"]).groupby("model").tail(1).index)
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         part = rows[rows["runtime"] == runtime].sort_values("model")
         fig.add_trace(
@@ -250,11 +254,14 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
                 mode="markers+text",
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
-                text=[_esc(m) for m in part["model"]],
+                text=[_esc(m) if index in labelled else "" for index, m in part["model"].items()],
                 textposition="middle right",
-                customdata=[[_num(v, 3)] for v in part["peak_percent"]],
+                customdata=[
+                    [_num(v, 3), _esc(m)]
+                    for v, m in zip(part["peak_percent"], part["model"], strict=True)
+                ],
                 hovertemplate=(
-                    "%{text} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
+                    "%{customdata[1]} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
                     "(%{customdata[0]} % of peak)<br>%{x} FLOPs per weight byte<extra></extra>"
                 ),
             )

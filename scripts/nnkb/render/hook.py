@@ -28,9 +28,6 @@ from nnkb.render.notebook import NotebookError, executed_notebook
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results write it
-# Chart fragments (render/charts.py) leave plotly.js out; the site serves the copy that ships
-# with the plotly package, and docs/overrides/main.html loads it on pages with a chart.
-PLOTLY_JS = "javascripts/plotly.min.js"
 # The build cache (`extra.nnkb_cache`, relative to mkdocs.yml) holds executed notebooks by the
 # hash of what they read (render/notebook.py), the last build's generated pages by the same
 # kind of key (render/buildcache.py) and mkdocs-jupyter's HTML of the executed notebooks.
@@ -51,6 +48,11 @@ def cache_root(config: MkDocsConfig) -> Path:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    # Without a repository (NNKB_REPO_URL unset) mkdocs would turn edit_uri into links relative
+    # to the site; no repository means no edit links at all.
+    if not config.repo_url:
+        config.edit_uri = None
+        config.edit_uri_template = None
     # mkdocs-jupyter's own cache folder is relative to the working directory; it goes into the
     # build cache with the executed notebooks, so a build from elsewhere finds it.
     plugin = config.plugins.get("mkdocs-jupyter")
@@ -135,8 +137,6 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, path, content=data))
     config.nav = rendered.nav
     use_executed_notebooks(files, config, root)
-    if files.get_file_from_path(PLOTLY_JS) is None:
-        files.append(File.generated(config, PLOTLY_JS, abs_src_path=str(plotly_js_path())))
     return files
 
 
@@ -157,12 +157,6 @@ def use_executed_notebooks(files: Files, config: MkDocsConfig, root: Path) -> No
         how = "executed" if ran else "from the cache"
         log.info("nnkb: notebook %s %s (%.2f s)", file.src_uri, how, time.monotonic() - started)
         file.abs_src_path = str(executed)
-
-
-def plotly_js_path() -> Path:
-    import plotly
-
-    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def on_serve(server: Any, config: MkDocsConfig, builder: Any) -> Any:

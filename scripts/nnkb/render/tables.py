@@ -17,6 +17,11 @@ import pandas as pd
 from .text import escape_cell, escape_inline, format_number
 
 EMPTY_CELL = "—"
+# A table whose rows are named facts (a specification, a cited figure, a harness setting, a
+# counted quantity) is read row by row: sorting it would scramble it. Its first column's title
+# says which kind it is; docs/javascripts/tablesort-init.js leaves tables in this class alone.
+KEY_VALUE_TITLES = frozenset({"Fact", "Figure", "Setting", "Quantity"})
+KEY_VALUE_CLASS = "nnkb-key-value"
 
 
 class Md(str):
@@ -109,4 +114,8 @@ def to_markdown(table: Table, empty: str = "Nothing to show yet.") -> str:
             value = column.cell(row) if column.cell else row[column.key]
             cells.append(escape_cell(_cell_markdown(value)))
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    markdown = "\n".join(lines)
+    if table.columns and table.columns[0].title in KEY_VALUE_TITLES:
+        # md_in_html: the class sits on a wrapper, as Markdown tables take no attributes.
+        return f'<div class="{KEY_VALUE_CLASS}" markdown>\n\n{markdown}\n\n</div>'
+    return markdown

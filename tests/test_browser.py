@@ -1,0 +1,387 @@
+"""The built site in a real browser: headless Chromium (Debian's chromium package) driven by
+Playwright for Python, the site built once from the real KB (`mkdocs build --strict`, committed
+results, no bench) and served on 127.0.0.1.
+
+Playwright's own browser download is never used: the tests launch the system's Chromium
+(NNKB_CHROMIUM, default /usr/bin/chromium) and skip, saying how to install it, where there is
+none. NNKB_SCREENSHOTS=<folder> keeps the screenshots (1280 and 390 px, light and dark).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path(os.environ.get("NNKB_CHROMIUM", "/usr/bin/chromium"))
+HOW = (
+    "the browser tests need Chromium and Playwright for Python: `apt-get install chromium` "
+    "(or set NNKB_CHROMIUM to a Chromium binary) and `pip install -r requirements.txt`; "
+    "never `playwright install`"
+)
+
+pytestmark = pytest.mark.slow
+
+if not CHROMIUM.is_file():
+    pytest.skip(f"no Chromium at {CHROMIUM}: {HOW}", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason=f"no Playwright: {HOW}")
+
+WIDE, NARROW = 1280, 390
+DARK_PAPER = "#1e2029"  # docs/javascripts/charts.js: the slate palette's background
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real KB's site, built without a repository set (as a fresh clone builds it)."""
+    if not any((ROOT / "kb" / "models").glob("*.yaml")):
+        pytest.skip("kb/models is empty")
+    site_dir = tmp_path_factory.mktemp("browser") / "site"
+    env = {**os.environ, "NNKB_KB": str(ROOT / "kb"), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("NNKB_REPO_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        # --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
+
+
+class Visit:
+    """A browser tab that records console errors and every request to a host not 127.0.0.1
+    (which it stops, so that a test never reaches the network)."""
+
+    def __init__(self, browser: Any, width: int, dark: bool = False):
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            color_scheme="dark" if dark else "light",
+        )
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15000)
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        self.context.route(re.compile(r"^(?!http://127\.0\.0\.1[:/]).*"), self._outside)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def _outside(self, route: Any) -> None:
+        if urlsplit(route.request.url).scheme in ("data", "blob"):
+            route.continue_()
+            return
+        self.outside.append(route.request.url)
+        route.abort()
+
+    def open(self, url: str) -> Any:
+        self.page.goto(url, wait_until="load")
+        return self.page
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: Any) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def make(width: int = WIDE, dark: bool = False) -> Visit:
+        opened.append(Visit(browser, width, dark))
+        return opened[-1]
+
+    yield make
+    for tab in opened:
+        tab.close()
+
+
+def pages(site: Path) -> list[str]:
+    """Every page of the built site, as its path from the site root."""
+    found = []
+    for html in sorted(site.rglob("*.html")):
+        relative = html.relative_to(site).as_posix()
+        found.append(relative.removesuffix("index.html"))
+    return found
+
+
+def chart_pages(site: Path) -> list[str]:
+    return [p for p in pages(site) if "Plotly.newPlot(" in page_html(site, p)]
+
+
+def page_html(site: Path, path: str) -> str:
+    file = site / path / "index.html" if path == "" or path.endswith("/") else site / path
+    return file.read_text(encoding="utf-8")
+
+
+# --- every page -------------------------------------------------------------------------------
+
+
+def test_no_console_error_and_no_outside_request_on_any_page(site, base_url, visit):
+    tab = visit()
+    problems = {}
+    for path in pages(site):
+        tab.errors.clear()
+        tab.outside.clear()
+        tab.open(base_url + path)
+        tab.page.wait_for_load_state("networkidle")
+        if tab.errors or tab.outside:
+            problems[path] = tab.errors + [f"request to {u}" for u in tab.outside]
+    assert len(pages(site)) > 30
+    assert not problems, problems
+
+
+NO_SIDEWAYS_SCROLL = (
+    "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+)
+
+
+def test_no_page_scrolls_sideways_on_a_phone(site, base_url, visit):
+    """At 390 px wide tables scroll in their own container; the page itself does not."""
+    tab = visit(width=NARROW)
+    wide = []
+    for path in pages(site):
+        page = tab.open(base_url + path)
+        if not page.evaluate(NO_SIDEWAYS_SCROLL):
+            width = page.evaluate("document.documentElement.scrollWidth")
+            wide.append(f"{path} ({width} px)")
+    assert not wide, wide
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+SI = {"µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "": 1.0}
+_NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
+
+
+def value(text: str) -> float | None:
+    """A cell's value as a reader reads it (independent of tablesort-init.js): a latency in
+    seconds, a range's midpoint, a plain number; None for a missing value."""
+    text = text.strip()
+    span = re.fullmatch(rf"({_NUMBER})\s*(µs|us|ms|s)?\s*[–-]\s*({_NUMBER})\s*(µs|us|ms|s)?", text)
+    if span:
+        low, low_unit, high, high_unit = span.groups()
+        unit = high_unit or ""
+        return (float(low) * SI[low_unit or unit] + float(high) * SI[unit]) / 2
+    single = re.match(rf"({_NUMBER})\s*(µs|us|ms|s)?(?![\w/])", text)
+    if single:
+        return float(single.group(1).replace(",", "")) * SI[single.group(2) or ""]
+    return None
+
+
+def column_after_click(page: Any, table: Any, header: str, clicks: int = 1) -> list[str]:
+    cells = table.locator("thead th")
+    titles = [t.strip() for t in cells.all_inner_texts()]
+    index = next(i for i, t in enumerate(titles) if header in t)
+    for _ in range(clicks):
+        cells.nth(index).click()
+    return [
+        text.strip()
+        for text in table.locator(f"tbody tr td:nth-child({index + 1})").all_inner_texts()
+    ]
+
+
+def numeric_order(texts: list[str]) -> str:
+    """The numeric order of the values, "ascending" or "descending" (missing values may sit
+    anywhere); fails when they are in neither."""
+    present = [v for v in map(value, texts) if v is not None]
+    assert len(set(present)) >= 2, texts
+    if present == sorted(present):
+        return "ascending"
+    assert present == sorted(present, reverse=True), texts
+    return "descending"
+
+
+def table_with(page: Any, header: str) -> Any:
+    return page.locator("article table", has=page.locator("thead th", has_text=header)).first
+
+
+def test_latency_and_interval_columns_sort_as_numbers(site, base_url, visit):
+    page = visit().open(base_url + "use_cases/image-classification/")
+    table = table_with(page, "CI of median")
+    # As text, "12.5–12.6 ms" would sort before "6.78–6.82 ms" and µs beside ms.
+    first = numeric_order(column_after_click(page, table, "CI of median"))
+    second = numeric_order(column_after_click(page, table, "CI of median"))
+    assert {first, second} == {"ascending", "descending"}  # a second click reverses
+    numeric_order(column_after_click(page, table, "Median"))
+
+
+def test_models_index_sorts_its_numbers(site, base_url, visit):
+    page = visit().open(base_url + "models/")
+    table = table_with(page, "Parameters")
+    texts = column_after_click(page, table, "Parameters")
+    scaled = [re.sub(r"(\d)\s*(k|M|G)\d*$", r"\1 \2", t) for t in texts]
+    factor = {"k": 1e3, "M": 1e6, "G": 1e9}
+    numbers = []
+    for text in scaled:
+        match = re.match(rf"({_NUMBER}) ?(k|M|G)?$", text)
+        if match:
+            numbers.append(float(match.group(1)) * factor.get(match.group(2) or "", 1.0))
+    assert len(set(numbers)) >= 5, texts
+    assert numbers in (sorted(numbers), sorted(numbers, reverse=True)), texts
+
+
+def test_key_value_tables_are_not_sortable(site, base_url, visit):
+    page = visit().open(base_url + "models/resnet-50/")
+    table = page.locator(".nnkb-key-value table").first
+    before = table.locator("tbody").inner_text()
+    table.locator("thead th").first.click()
+    assert table.locator("tbody").inner_text() == before
+    assert table.locator("thead th[role=columnheader]").count() == 0
+
+
+# --- search, tabs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("MobileNetV2", "MobileNetV2"), ("OpenVINO", "OpenVINO"), ("anomaly", "Anomaly detection")],
+)
+def test_search_finds_a_model_a_runtime_and_a_use_case(site, base_url, visit, query, expected):
+    page = visit().open(base_url)
+    search = page.locator("input.md-search__input")  # in the header at 1280 px
+    search.click()
+    search.fill(query)
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=30000)  # the index loads in a worker
+    assert expected.casefold() in results.first.inner_text().casefold() or any(
+        expected.casefold() in t.casefold() for t in results.all_inner_texts()
+    )
+
+
+def test_install_tabs_switch(site, base_url, visit):
+    page = visit().open(base_url + "frameworks/install/")
+    tabs = page.locator(".tabbed-set").first
+    blocks = tabs.locator(".tabbed-content > .tabbed-block")
+    assert blocks.count() >= 2
+    assert blocks.nth(0).is_visible() and not blocks.nth(1).is_visible()
+    tabs.locator(".tabbed-labels > label").nth(1).click()
+    assert blocks.nth(1).is_visible() and not blocks.nth(0).is_visible()
+
+
+# --- charts -----------------------------------------------------------------------------------
+
+CHARTS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => ({
+  id: gd.id,
+  paper: gd._fullLayout && gd._fullLayout.paper_bgcolor,
+  hidden: !!(gd.layout.xaxis && gd.layout.xaxis.visible === false),
+  xticks: gd.querySelectorAll('.xtick text').length,
+  yticks: gd.querySelectorAll('.ytick text').length,
+}))"""
+
+
+def palette_toggle(page: Any) -> None:
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+
+
+def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visit):
+    paths = chart_pages(site)
+    assert paths
+    tab = visit()
+    for path in paths:
+        page = tab.open(base_url + path)
+        page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        charts = page.evaluate(CHARTS)
+        assert charts, path
+        for chart in charts:
+            assert chart["paper"] in ("white", "#fff", "#ffffff"), (path, chart)
+            if not chart["hidden"]:
+                assert chart["xticks"] and chart["yticks"], (path, chart)
+        palette_toggle(page)
+        page.wait_for_function(
+            "paper => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(gd => gd._fullLayout.paper_bgcolor === paper)",
+            arg=DARK_PAPER,
+        )
+        palette_toggle(page)  # back to light; the next page opens in it too
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(gd => gd._fullLayout.paper_bgcolor === 'white')"
+        )
+
+
+def test_chart_legends_go_below_the_plot_on_a_phone(site, base_url, visit):
+    """At 390 px each legend sits below the plot area (where it overlaps neither the title nor
+    the toolbar) and inside the chart's box."""
+    page = visit(width=NARROW).open(base_url + chart_pages(site)[0])
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+        ".every(gd => gd._fullLayout && gd._fullLayout.legend.yref === 'container')"
+    )
+    boxes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.plotly-graph-div'))
+        .filter(gd => gd.querySelector('.legend'))
+        .map(gd => ({
+          legend: gd.querySelector('.legend').getBoundingClientRect().toJSON(),
+          plot: gd.querySelector('.nsewdrag').getBoundingClientRect().toJSON(),
+          chart: gd.getBoundingClientRect().toJSON(),
+        }))"""
+    )
+    assert boxes
+    for box in boxes:
+        assert box["legend"]["top"] >= box["plot"]["bottom"], box
+        assert box["legend"]["bottom"] <= box["chart"]["bottom"] + 1, box
+
+
+# --- screenshots ------------------------------------------------------------------------------
+
+SHOTS = {"home": "", "use-case": "use_cases/image-classification/", "models": "models/"}
+
+
+def test_screenshots_light_and_dark_wide_and_narrow(site, base_url, visit, tmp_path):
+    folder = Path(os.environ.get("NNKB_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for width in (WIDE, NARROW):
+        for dark in (False, True):
+            tab = visit(width=width, dark=dark)
+            for name, path in SHOTS.items():
+                page = tab.open(base_url + path)
+                scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+                assert scheme == ("slate" if dark else "default"), (name, scheme)
+                shot = folder / f"{name}-{width}-{'dark' if dark else 'light'}.png"
+                page.screenshot(path=str(shot), full_page=False)
+                assert shot.stat().st_size > 10_000
+    if not os.environ.get("NNKB_SCREENSHOTS"):
+        shutil.rmtree(folder, ignore_errors=True)
