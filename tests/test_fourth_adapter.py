@@ -88,7 +88,6 @@ def run(repo: Path, *args: str, cache: Path) -> subprocess.CompletedProcess[str]
         **os.environ,
         "PYTHONPATH": str(repo / "scripts"),
         "NNKB_CACHE": str(cache),
-        "NNKB_KB": str(repo / "kb"),
         "NO_MKDOCS_2_WARNING": "1",
         # The site config sits in a folder of its own (conftest's fixture_site_config), so the
         # KB is named rather than found beside it.
