@@ -81,7 +81,9 @@ def _line(path: Path, *pointer) -> int:
 def test_committed_results_pass(kb, capsys):
     assert main(["check-results", "--kb", str(kb), str(COMMITTED)]) == 0
     out, err = capsys.readouterr()
-    assert out == "" and "0 errors, 0 warnings" in err
+    assert "0 errors" in err
+    # Rows measured with an earlier harness than this checkout's are the only thing it may say.
+    assert all("warning: " in line and "harness version" in line for line in out.splitlines())
 
 
 def test_broken_statistic_is_an_error_with_file_and_line(kb, tmp_path, capsys, monkeypatch):
