@@ -24,6 +24,48 @@ COLLECTIONS: dict[str, str] = {
 }
 
 
+# What a model's outputs are, by its `task` (model.schema.json): the agreement metric that
+# means something for them (nnkb.bench.agreement); other tasks' outputs are plain tensors.
+TASK_OUTPUT_KINDS: dict[str, str] = {
+    "classification": "classifier",
+    "video-classification": "classifier",
+    "text-direction": "classifier",
+    "face-embedding": "embedding",
+    "anomaly-detection": "anomaly_map",
+}
+# Tasks whose models have real weights and a task metric measured per row (row `accuracy`).
+TASK_ACCURACY_METRICS: dict[str, tuple[str, ...]] = {
+    "text-recognition": ("cer_points", "line_accuracy_points"),
+}
+# Each tolerance metric: the output kinds that produce it (None: every kind), and whether the
+# threshold is a lowest acceptable value ("min") or a largest acceptable loss ("max_loss").
+TOLERANCE_METRICS: dict[str, tuple[tuple[str, ...] | None, str]] = {
+    "top1": (("classifier",), "min"),
+    "top5": (("classifier",), "min"),
+    "cosine_min": (("embedding",), "min"),
+    "cosine_mean": (("embedding",), "min"),
+    "spearman_min": (("anomaly_map",), "min"),
+    "spearman_mean": (("anomaly_map",), "min"),
+    "image_spearman": (("anomaly_map",), "min"),
+    "snr_db": (None, "min"),
+    "cer_points": (("text-recognition",), "max_loss"),
+    "line_accuracy_points": (("text-recognition",), "max_loss"),
+}
+
+
+def output_kind(task: str) -> str:
+    """The agreement kind of a model's outputs by its task ("tensor" when no other fits)."""
+    return TASK_OUTPUT_KINDS.get(task, "tensor")
+
+
+def tolerance_metrics(task: str) -> list[str]:
+    """The tolerance metrics a model of `task` produces: its output kind's agreement metrics,
+    the SNR every output has, and its task accuracy metrics where the weights are real."""
+    kind = output_kind(task)
+    metrics = [m for m, (kinds, _) in TOLERANCE_METRICS.items() if kinds is None or kind in kinds]
+    return metrics + list(TASK_ACCURACY_METRICS.get(task, ()))
+
+
 class KBError(Exception):
     """The KB cannot be loaded; run `nnkb validate` for every problem."""
 
@@ -121,7 +163,19 @@ class Model(Entry):
 
     @property
     def use_cases(self) -> list[str]:
+        """Use cases this model is listed under (a candidate where its task is one of the use
+        case's `tasks`)."""
         return list(self.data["use_cases"])
+
+    @property
+    def backbone_for(self) -> list[str]:
+        """Use cases where this model appears only as part of another model (a feature
+        extractor): never a candidate there."""
+        return list(self.data.get("backbone_for", []))
+
+    @property
+    def output_kind(self) -> str:
+        return output_kind(self.task)
 
     @property
     def paper(self) -> Source:
@@ -163,8 +217,51 @@ class Model(Entry):
         return OnnxSpec(inputs=inputs, **fields)
 
 
+@dataclass(frozen=True)
+class PrecisionTolerance:
+    """How much a reduced-precision variant may give up against FP32 and still count as
+    equivalent for a use case: `metric` (TOLERANCE_METRICS) against `threshold`.
+
+    For agreement metrics (top1, cosine_min, spearman_min, snr_db, ...) the threshold is the
+    lowest acceptable value of the variant's agreement with the FP32 reference; for
+    cer_points / line_accuracy_points it is the largest acceptable loss in percentage points
+    of the task metric against the same model's ONNX Runtime FP32 row."""
+
+    metric: str
+    threshold: float
+    reason: str
+    source: Source | None = None
+
+    @property
+    def direction(self) -> str:
+        """ "min" (the value must reach the threshold) or "max_loss" (the loss must not
+        exceed it)."""
+        return TOLERANCE_METRICS[self.metric][1]
+
+    def within(self, value: float) -> bool:
+        """Whether a measured value (an agreement metric, or a loss in points) is within."""
+        return value <= self.threshold if self.direction == "max_loss" else value >= self.threshold
+
+
 @dataclass
 class UseCase(Entry):
+    @property
+    def tasks(self) -> list[str]:
+        """The model tasks that answer this use case: only models of these tasks are its
+        candidates (`KB.candidates_for`); empty when the entry names none (then every model
+        listed under the use case is a candidate)."""
+        return list(self.data.get("tasks", []))
+
+    @property
+    def precision_tolerance(self) -> PrecisionTolerance | None:
+        """None when the entry states none (no reduced-precision variant is then
+        recommended for the use case)."""
+        raw = self.data.get("precision_tolerance")
+        if raw is None:
+            return None
+        source = Source.of(raw["source"]) if raw.get("source") else None
+        return PrecisionTolerance(raw["metric"], raw["threshold"], raw["reason"], source)
+
     @property
     def accuracy_metric(self) -> dict[str, Any]:
         return self.data["accuracy_metric"]
@@ -239,6 +336,17 @@ class KB:
 
     def models_for(self, use_case: str) -> list[Model]:
         return [m for m in self.models.values() if use_case in m.use_cases]
+
+    def candidates_for(self, use_case: str) -> list[Model]:
+        """The models that can answer `use_case`: listed under it, and of one of its tasks
+        (a backbone or a classifier is not an anomaly detector or an object detector).
+        Sorted by id."""
+        tasks = set(self.use_cases[use_case].tasks)
+        return [
+            m
+            for _, m in sorted(self.models.items())
+            if use_case in m.use_cases and (not tasks or m.task in tasks)
+        ]
 
 
 def entry_files(root: Path, collection: str) -> list[Path]:

@@ -16,18 +16,12 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
+from ..kb import TASK_OUTPUT_KINDS  # noqa: F401 - re-exported: callers import it from here
 from ..models.quantize import CALIBRATION_COUNT
 from ..models.synthetic import FAMILIES, synthetic_inputs
 
 OUTPUT_KINDS = ("classifier", "embedding", "anomaly_map", "tensor")
-# The output kind of a model by its KB `task` (model.schema.json); other tasks: "tensor".
-TASK_OUTPUT_KINDS = {
-    "classification": "classifier",
-    "video-classification": "classifier",
-    "text-direction": "classifier",
-    "face-embedding": "embedding",
-    "anomaly-detection": "anomaly_map",
-}
+# The output kind of a model by its KB `task` (one table, in kb.py); other tasks: "tensor".
 AGREEMENT_SEED = 2  # the calibration sets use nnkb.models.quantize.CALIBRATION_SEED (1)
 AGREEMENT_COUNT = 64
 

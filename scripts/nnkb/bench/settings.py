@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-HARNESS_VERSION = "4"
+HARNESS_VERSION = "5"
 
 # Each row's worker process may use at most this fraction of the machine's memory as address
 # space (RLIMIT_AS), so one huge model fails its own row instead of taking the machine down;

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
+from .candidates import check_candidates
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
@@ -100,6 +101,7 @@ class Checker:
         check_references(self.loaded, self.ids, self.add)
         check_adapters(self.loaded, self.adapters, self.add)
         check_model_files(self.loaded, self.root, self.add)
+        check_candidates(self.loaded, self.add)
         if files.cited:
             from ..cited import check_cited  # imported here: cited uses this package's wording
 

@@ -29,6 +29,7 @@ KIND = {
 # "*" in a pattern stands for every list index.
 REFERENCES: list[tuple[str, Pointer, str]] = [
     ("models", ("use_cases", "*"), "use_cases"),
+    ("models", ("backbone_for", "*"), "use_cases"),
     ("frameworks", ("hardware", "values", "*"), "hardware"),
     ("frameworks", ("successor",), "frameworks"),
     ("use_cases", ("hardware_notes", "*", "hardware"), "hardware"),
