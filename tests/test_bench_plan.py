@@ -159,7 +159,9 @@ def test_dry_run_lists_rows_and_writes_nothing(tmp_path, capsys):
     out = capsys.readouterr().out
     for runtime in ("onnxruntime", "openvino", "opencv"):
         assert "tiny" in out and runtime in out
-    # OpenVINO is measured twice: its default precision and the f32 precision hint
-    assert "tiny × openvino (f32 hint)" in out
-    assert "4 rows: 4 to run, 0 cached" in out
+    # Precision variants: ONNX Runtime FP32 and INT8; OpenVINO default, FP32, INT8 and FP16
+    for label in ("onnxruntime · FP32", "onnxruntime · INT8", "openvino · FP32", "openvino · INT8"):
+        assert f"tiny × {label}" in out
+    assert "tiny × openvino · FP16" in out and "tiny × opencv · FP32" in out
+    assert "7 rows: 7 to run, 0 cached, 0 outside the matrix" in out
     assert not out_file.exists()

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 import tinykb
 
 from nnkb import results
-from nnkb.bench import runner
+from nnkb.bench import plan, runner
 from nnkb.bench.settings import HARNESS
 from nnkb.cli import main
 
@@ -30,8 +30,11 @@ PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 
 
 @pytest.fixture
-def bench_env(quiet_bench):
+def bench_env(quiet_bench, monkeypatch):
     """Test adapters registered, cache in tmp, short warm-up, no peak measurement."""
+    # A CPU with bf16 units: OpenVINO's default-precision rows run (not applicable where the
+    # default is FP32), its FP16 rows are not applicable. The same plan on every test machine.
+    monkeypatch.setattr(plan, "cpu_flags", lambda: {"sse2", "avx2", "avx512_bf16"})
     return quiet_bench
 
 
@@ -48,6 +51,7 @@ def rows_of(out: Path, variant: str | None = None) -> dict[tuple[str, str], dict
         (r["model"], r["runtime"]): r
         for r in data["rows"]
         if r["settings"].get("inference_precision_hint") == variant
+        and not r["settings"].get("quantizer")
     }
 
 
@@ -136,9 +140,11 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
     assert bad["processes"] is None and bad["process_spread"] is None
+    # Beside the 22 FP32 and default rows: 4 INT8 rows per model (ONNX Runtime, its two
+    # profiler doubles, OpenVINO; garbage's fail to quantise) and OpenVINO FP16, not applicable.
     assert (
-        "ran 22 (failed 14, unavailable 2), cached 0, skipped 0; "
-        "verified 6 (second process failed 0), verification skipped 0"
+        "ran 32 (failed 18, unavailable 4), cached 0, skipped 0; "
+        "verified 10 (second process failed 0), verification skipped 0"
     ) in capsys.readouterr().out
 
 
@@ -158,20 +164,20 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     runtimes = ("--runtimes", "onnxruntime", "test-raise")
     assert bench(kb, out, *runtimes) == 0
     first = rows_of(out)
-    assert "ran 4" in capsys.readouterr().out
+    assert "ran 6" in capsys.readouterr().out  # ONNX Runtime FP32 and INT8, test-raise
 
     os.utime(out, (1_000_000, 1_000_000))
     (kb / "models" / "a.yaml").write_text(
         (kb / "models" / "a.yaml").read_text().replace("A tiny net.", "New prose.")
     )
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 0 (failed 0, unavailable 0), cached 4" in capsys.readouterr().out
+    assert "ran 0 (failed 0, unavailable 0), cached 6" in capsys.readouterr().out
     assert out.stat().st_mtime == 1_000_000  # nothing changed, nothing written
 
     path, sha = tinykb.write_model(bench_env / "files", "b", tinykb.conv_net(7))
     (kb / "models" / "b.yaml").write_text(tinykb.model_yaml(path, sha))
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 2 (failed 1, unavailable 0), cached 2" in capsys.readouterr().out
+    assert "ran 3 (failed 1, unavailable 0), cached 3" in capsys.readouterr().out
     second = rows_of(out)
     assert len(second) == 4  # stale rows replaced, not added
     for runtime in ("onnxruntime", "test-raise"):
@@ -189,7 +195,7 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     results.write_atomic(out, stored)
     assert bench(kb, out, *runtimes) == 0
     assert "ran 0" in capsys.readouterr().out
-    assert len(json.loads(out.read_text())["rows"]) == 4
+    assert len(json.loads(out.read_text())["rows"]) == 6
 
     (kb / "models" / "b.yaml").unlink()
     assert bench(kb, out, *runtimes) == 0

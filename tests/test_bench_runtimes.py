@@ -39,36 +39,58 @@ def test_display_names_and_labels_of_the_default_settings():
     for name, display in REAL.items():
         adapter = adapters[name]
         assert adapter.display_name == display
-        assert adapter.variant_label(adapter.settings()) == ""
-        assert adapter.label(adapter.settings()) == display
+        precision = "default precision" if name == "openvino" else "FP32"
+        assert adapter.variant_label(adapter.settings()) == precision
+        assert adapter.label(adapter.settings()) == f"{display} · {precision}"
 
 
-def test_openvino_f32_hint_variant_is_labelled_by_its_adapter():
-    openvino = load_adapters()["openvino"]
-    default, f32 = openvino.variants()
-    assert openvino.variant_label(f32) == "f32 hint"
-    assert openvino.label(f32) == "OpenVINO (f32 hint)"
+def test_precision_variants_are_labelled_by_their_adapter():
+    adapters = load_adapters()
+    openvino, ort = adapters["openvino"], adapters["onnxruntime"]
+    default, f32, int8, f16 = openvino.variants()
+    assert [openvino.label(s) for s in (default, f32, int8, f16)] == [
+        "OpenVINO · default precision",
+        "OpenVINO · FP32",
+        "OpenVINO · INT8",
+        "OpenVINO · FP16",
+    ]
+    assert openvino.variant_label(f32) == "FP32"
+    assert [ort.label(s) for s in ort.variants()] == ["ONNX Runtime · FP32", "ONNX Runtime · INT8"]
+    assert [ort.quantizer(s) for s in ort.variants()] == [None, "onnxruntime"]
+    assert openvino.quantizer(int8) == "nncf"
     assert openvino.label({**default, "performance_hint": "THROUGHPUT"}) == (
-        "OpenVINO (performance_hint=THROUGHPUT)"
+        "OpenVINO · default precision, performance_hint=THROUGHPUT"
     )
+
+
+def test_fp16_and_default_precision_are_not_applicable_without_the_cpu_units():
+    openvino = load_adapters()["openvino"]
+    default, f32, int8, f16 = openvino.variants()
+    plain = {"sse2", "avx2", "avx512f"}
+    reason = openvino.unavailable(f16, plain)
+    assert reason is not None and "not applicable" in reason and "AVX512_FP16" in reason
+    assert openvino.unavailable(f16, plain | {"amx_fp16"}) is None
+    assert "not applicable" in (openvino.unavailable(default, plain) or "")
+    assert openvino.unavailable(default, plain | {"avx512_bf16"}) is None
+    assert openvino.unavailable(f32, plain) is None and openvino.unavailable(int8, plain) is None
 
 
 def test_thread_counts_follow_the_machine_and_are_no_variant():
     adapters = load_adapters()
     ort, opencv = adapters["onnxruntime"], adapters["opencv"]
-    assert ort.variant_label({**ort.settings(), "intra_op_num_threads": 64}) == ""
-    assert opencv.variant_label({**opencv.settings(), "threads": 64}) == ""
+    assert ort.variant_label({**ort.settings(), "intra_op_num_threads": 64}) == "FP32"
+    assert opencv.variant_label({**opencv.settings(), "threads": 64}) == "FP32"
     # Any other difference is named, a missing setting as "unset".
     basic = {**ort.settings(), "graph_optimization_level": "ORT_ENABLE_BASIC"}
-    assert ort.label(basic) == "ONNX Runtime (graph_optimization_level=ORT_ENABLE_BASIC)"
+    assert ort.label(basic) == "ONNX Runtime · FP32, graph_optimization_level=ORT_ENABLE_BASIC"
     settings = {k: v for k, v in ort.settings().items() if k != "execution_mode"}
-    assert ort.variant_label(settings) == "execution_mode=unset"
+    assert ort.variant_label(settings) == "FP32, execution_mode=unset"
 
 
 def test_rows_of_an_adapter_this_installation_lacks_keep_their_name():
     adapters = load_adapters()
     f32 = adapters["openvino"].variants()[1]
-    assert runtimes.label_for(adapters, "openvino", f32) == "OpenVINO (f32 hint)"
+    assert runtimes.label_for(adapters, "openvino", f32) == "OpenVINO · FP32"
     assert runtimes.label_for(adapters, "tensorrt", {"fp16": True}) == "tensorrt"
 
 

@@ -55,7 +55,8 @@ def test_readme_nnkb_commands_parse():
                 for a in parser._subparsers._group_actions[0].choices[words[0]]._actions
                 if option in a.option_strings
             )
-            argv += [option] if action.nargs == 0 else [option, "1"]
+            value = action.choices[0] if action.choices else "1"
+            argv += [option] if action.nargs == 0 else [option, str(value)]
         if words[0] == "model":
             argv.append("squeezenet-1-1")
         if words[0] == "check-results":

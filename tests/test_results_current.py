@@ -1,4 +1,7 @@
-"""The format-2 migration reran nothing: the planner finds every committed row current.
+"""The committed rows still match the planner: every committed row's identity is planned
+(none is dropped as stale settings), and its key differs from the planned one only by the
+harness version (5 added the precision read-back and the agreement over 64 inputs), so
+nothing else about the rows changed.
 
 The runtime versions come from the committed rows (the key has them), so the check holds on
 any machine; the model files are built or located as `nnkb bench` would, nothing is measured.
@@ -10,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from nnkb.bench.keys import row_key
 from nnkb.bench.plan import build_plan, select_models, select_runtimes
+from nnkb.bench.settings import HARNESS
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
 from nnkb.results import load_all
@@ -36,6 +41,11 @@ def test_every_committed_row_is_current_for_the_planner(tmp_path, monkeypatch):
         planned = {p.identity: p for p in plan}
         # Models added to the KB since are planned too (to run); every stored row is current.
         assert {r.identity for r in stored.rows} <= set(planned)
-        assert [
-            planned[r.identity].label for r in stored.rows if not planned[r.identity].cached
-        ] == []
+        for row in stored.rows:
+            p = planned[row.identity]
+            assert p.quantization is None
+            old = row_key(
+                p.model_id, p.model_sha256, p.runtime, p.runtime_version, p.settings,
+                p.spec.inputs, HARNESS["input_seed"], harness_version=row.harness_version,
+            )  # fmt: skip
+            assert old == row.key, p.label

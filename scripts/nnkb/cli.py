@@ -73,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="results file to write (default: KB/results/<machine-id>.json)",
     )
+    p.add_argument(
+        "--matrix",
+        choices=("default", "full"),
+        default="default",
+        help="default: INT8 variants only for models of at most 2.5 GMACs (fits ~10 min on "
+        "2 cores); full: every variant of every model",
+    )
     p.add_argument("--dry-run", action="store_true", help="list the rows that would run")
 
     p = sub.add_parser("model", help="write a model's ONNX file and print its graph statistics")

@@ -2,7 +2,9 @@
 
 A row is rerun exactly when something that can change its numbers does. In the key: the
 model id and its file's bytes (sha256), the runtime and its version, the runtime settings,
-the input shapes and seed, and the harness version. Not in it: anything in the KB's prose,
+the input shapes and seed, and the harness version; for a variant that runs a quantised derived
+file, that file's key (source bytes, quantiser name, version and recipe, calibration set).
+Not in it: anything in the KB's prose,
 the machine (each machine has its own results file), the time budget.
 
 The model id is in the key so that two models with the same file bytes, or two models whose
@@ -30,8 +32,9 @@ def row_key(
     inputs: Mapping[str, tuple[int, ...] | list[int]],
     seed: int,
     harness_version: str | None = HARNESS_VERSION,
+    derived_key: str | None = None,
 ) -> str:
-    payload = {
+    payload: dict[str, Any] = {
         "model": model_id,
         "model_sha256": model_sha256,
         "runtime": runtime,
@@ -41,6 +44,8 @@ def row_key(
         "input_seed": seed,
         "harness_version": harness_version,
     }
+    if derived_key is not None:  # a quantised derived file: its own key, as its bytes
+        payload["derived_key"] = derived_key
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

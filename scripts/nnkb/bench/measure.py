@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..results import Agreement, Stats
+from ..results import Agreement, ComputeOps, Stats, TaskAccuracy
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .runtimes.base import Adapter, ProfileBudget, Session
@@ -134,6 +134,8 @@ class WorkerResult:
     agreement: Agreement | None = None
     profile: OpProfile = OpProfile()
     runtime_version: str | None = None
+    compute_ops: ComputeOps | None = None
+    accuracy: TaskAccuracy | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
@@ -154,6 +156,10 @@ class WorkerResult:
                 obj.get("op_profile_kernels"),
             ),
             runtime_version=obj.get("runtime_version"),
+            compute_ops=ComputeOps.from_json(obj["compute_ops"])
+            if obj.get("compute_ops")
+            else None,
+            accuracy=TaskAccuracy.from_json(obj["accuracy"]) if obj.get("accuracy") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -171,6 +177,8 @@ class WorkerResult:
             "op_profile_runs": self.profile.runs,
             "op_profile_kernels": self.profile.kernels,
             "runtime_version": self.runtime_version,
+            "compute_ops": self.compute_ops.to_json() if self.compute_ops else None,
+            "accuracy": self.accuracy.to_json() if self.accuracy else None,
         }
 
 
@@ -199,6 +207,41 @@ def profile_row(
         return OpProfile(source=f"not profiled: {times.source} reported no kernel time")
     kernels = {op: times.kernels[op] for op in shares if op in times.kernels}
     return OpProfile(shares, times.source, times.runs, kernels or None)
+
+
+def after_timing(
+    adapter: Adapter,
+    session: Session,
+    job: dict[str, Any],
+    path: Path,
+    shapes: dict[str, tuple[int, ...]],
+    result: WorkerResult,
+) -> WorkerResult:
+    """The precision read back, the agreement over many inputs and the task accuracy, each
+    outside the timed region. A pass that fails leaves the row ok (its latency stands) and
+    says in the row's reason what is missing."""
+    from . import quality
+
+    missing = []
+    try:
+        precision, ops = adapter.read_precision(session, path, job["settings"], shapes)
+        result = replace(result, precision=precision, compute_ops=ops)
+    except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports
+        missing.append(f"precision not read back: {one_line(exc, 150)}")
+    if job.get("inputs_reference") and Path(job["inputs_reference"]).exists():
+        try:
+            measured = quality.agreement_over_inputs(session, job, shapes, path)
+            base = result.agreement.to_json() if result.agreement else {"reference": None}
+            result = replace(result, agreement=Agreement.from_json({**base, **measured}))
+        except Exception as exc:  # noqa: BLE001 - the latency stands; the reason says why
+            missing.append(f"agreement not measured: {one_line(exc, 150)}")
+    if job.get("accuracy") == "ocr":
+        try:
+            accuracy = quality.ocr_accuracy(adapter, job, shapes, path)
+            result = replace(result, accuracy=TaskAccuracy.from_json(accuracy))
+        except Exception as exc:  # noqa: BLE001
+            missing.append(f"accuracy not measured: {one_line(exc, 150)}")
+    return replace(result, reason="; ".join(missing)) if missing else result
 
 
 def measure_row(
@@ -270,6 +313,8 @@ def measure_row(
     )
     if not job.get("profile", True):  # a verification process: the latency is all it adds
         return result
+    result = after_timing(adapter, session, job, path, shapes, result)
+    session.bind(inputs)  # the agreement and accuracy passes bound other inputs
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
         checkpoint(replace(result, profile=OpProfile(source=why)))

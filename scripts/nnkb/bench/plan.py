@@ -16,10 +16,25 @@ from typing import Any
 from ..kb import KB, Model, OnnxSpec
 from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
-from ..results import Identity, Row, canonical_json
+from ..results import Identity, Quantization, Row, canonical_json
 from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
+
+# The default matrix measures the INT8 variants of models up to this many multiply-accumulates
+# per inference (published figure): quantising, calibrating and checking the agreement of the
+# larger ones (ResNet-50, R(2+1)D-18) would take the cold default matrix past ~10 minutes on
+# 2 cores. `--matrix full` measures them too.
+DEFAULT_MATRIX_INT8_MAX_MACS = 2.5e9
+
+
+def in_matrix(model: Model, quantizer: str | None, matrix: str) -> bool:
+    if matrix == "full" or quantizer is None:
+        return True
+    macs = (model.data.get("published") or {}).get("macs") or {}
+    return not isinstance(macs.get("value"), int | float) or (
+        macs["value"] <= DEFAULT_MATRIX_INT8_MAX_MACS
+    )
 
 
 class PlanError(Exception):
@@ -39,6 +54,10 @@ class PlannedRow:
     key: str
     cached: bool = False
     variant: str = ""  # the adapter's short label of these settings ("" for its default)
+    task: str = ""  # the KB model's task (which agreement metric and accuracy apply)
+    quantization: Quantization | None = None  # the derived INT8 file the row runs
+    unavailable: str | None = None  # why the variant cannot run on this CPU
+    outside: bool = False  # not in the chosen --matrix: not run (a stored row is kept)
 
     @property
     def identity(self) -> Identity:
@@ -51,7 +70,7 @@ class PlannedRow:
 
     @property
     def label(self) -> str:
-        return f"{self.model_id} × {self.runtime}" + (f" ({self.variant})" if self.variant else "")
+        return f"{self.model_id} × {self.runtime}" + (f" · {self.variant}" if self.variant else "")
 
 
 def cache_root(kb_root: Path) -> Path:
@@ -113,6 +132,31 @@ def materialize(model: Model, cache_dir: Path) -> tuple[Path | None, str | None,
     return path, file_sha256(path), None
 
 
+def cpu_flags() -> set[str]:
+    """This machine's instruction-set flags (/proc/cpuinfo names)."""
+    from .machine import _cpu_model_and_flags
+
+    return _cpu_model_and_flags()[1]
+
+
+def derived_of(
+    model: Model, spec: OnnxSpec, path: Path | None, sha: str | None, quantizer: str
+) -> tuple[Quantization | None, str | None]:
+    """The derived file's identity (its key, quantiser version, calibration set), or why
+    it cannot be had; nothing is built here."""
+    if path is None or sha is None:
+        return None, None
+    from .derived import derived_key
+
+    try:
+        key, version, calibration_id, words = derived_key(
+            sha, quantizer, str(model.data.get("task", "")), spec.inputs, path
+        )
+    except Exception as exc:  # noqa: BLE001 - a quantiser not installed: the row says why
+        return None, " ".join(str(exc).split())[:300]
+    return Quantization(quantizer, version, calibration_id, words, key), None
+
+
 def build_plan(
     models: list[Model],
     adapters: Sequence[Adapter],
@@ -120,9 +164,14 @@ def build_plan(
     cache_dir: Path,
     stored: Mapping[Identity, Row],
     force: bool,
+    flags: set[str] | None = None,
+    matrix: str = "default",
 ) -> list[PlannedRow]:
     """Every row of models x adapters x settings variants; `cached` when the stored row at
-    its identity is current (and not --force)."""
+    its identity is current (and not --force). `flags`: the CPU's instruction-set flags
+    (default: this machine's), which decide the variants it cannot run. Rows outside the
+    `matrix` are planned with `outside` set: never run, and their stored rows kept."""
+    flags = cpu_flags() if flags is None else flags
     plan = []
     for model in models:
         spec = onnx_spec(model)
@@ -132,6 +181,10 @@ def build_plan(
         for adapter in adapters:
             version = versions.get(adapter.name)
             for settings in adapter.variants():
+                quantizer = adapter.quantizer(settings)
+                quantization, why = (
+                    derived_of(model, spec, path, sha, quantizer) if quantizer else (None, None)
+                )
                 key = row_key(
                     model.id,
                     sha,
@@ -140,6 +193,7 @@ def build_plan(
                     settings,
                     spec.inputs,
                     HARNESS["input_seed"],
+                    derived_key=quantization.key if quantization else None,
                 )
                 row = PlannedRow(
                     model.id,
@@ -149,10 +203,41 @@ def build_plan(
                     settings,
                     path,
                     sha,
-                    problem,
+                    problem or (f"quantiser: {why}" if why else None),
                     key,
                     variant=adapter.variant_label(settings),
+                    task=str(model.data.get("task", "")),
+                    quantization=quantization,
+                    unavailable=adapter.unavailable(settings, flags),
                 )
+                row.outside = not in_matrix(model, quantizer, matrix)
                 row.cached = not force and row.current(stored) is not None
                 plan.append(row)
     return plan
+
+
+def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
+    print(f"results file: {path}")
+    for p in plan:
+        if p.cached and p.key in unverified:
+            state = "cached (verification process to run)"
+        elif p.cached:
+            state = "cached"
+        elif p.problem:
+            state = f"run (model file: {p.problem})"
+        elif p.outside:
+            state = "not in the default matrix (--matrix full)"
+        elif p.unavailable:
+            state = f"unavailable ({p.unavailable.split(':')[0]})"
+        elif p.runtime_version is None:
+            state = "run (runtime not installed: row will be 'unavailable')"
+        else:
+            state = "run"
+        print(f"  {p.label:<40} {state}")
+    cached = sum(p.cached for p in plan)
+    outside = sum(p.outside and not p.cached for p in plan)
+    print(
+        f"{len(plan)} rows: {len(plan) - cached - outside} to run, {cached} cached, "
+        f"{outside} outside the matrix"
+    )
+    return 0

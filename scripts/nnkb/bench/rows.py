@@ -67,6 +67,8 @@ def with_result(row: Row, result: WorkerResult) -> Row:
         peak_rss_bytes=result.peak_rss_bytes,
         precision=result.precision,
         agreement=result.agreement,
+        compute_ops=result.compute_ops,
+        accuracy=result.accuracy,
         op_profile=result.profile.shares,
         op_profile_source=result.profile.source,
         op_profile_runs=result.profile.runs,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ..kb import KB, KBError, Model, load_kb
+from ..kb import KB, KBError, Model, load_kb, output_kind
 from ..results import (
     HardwarePart,
     Identity,
@@ -40,10 +40,20 @@ from ..results import (
     write_atomic,
 )
 from . import reference as ref
+from .derived import OCR_TASK
 from .isolate import WorkerSettingError, memory_cap, run_worker
 from .machine import hardware_part, machine_id, machine_of, measure_peak, now_iso, software_part
 from .measure import WorkerResult
-from .plan import PlanError, PlannedRow, build_plan, cache_root, select_models, select_runtimes
+from .plan import (
+    PlanError,
+    PlannedRow,
+    build_plan,
+    cache_root,
+    print_plan,
+    select_models,
+    select_runtimes,
+)
+from .prepare import RowFiles
 from .rows import (
     NOT_OK,
     base_row,
@@ -59,10 +69,9 @@ from .settings import HARNESS
 
 BUDGET_SPENT = 3
 clock = time.monotonic  # the --budget clock (a module attribute so tests can move it)
-GraphCounts = tuple[int | None, int | None, int | None, dict[str, int] | None]
 
 
-class Run:
+class Run(RowFiles):
     """The state of one `nnkb bench` invocation: settings, machine, rows, memo caches."""
 
     def __init__(
@@ -75,6 +84,7 @@ class Run:
         kb: KB,
         reference: tuple[Adapter, str] | None = None,
     ):
+        super().__init__()
         self.reference = reference  # the adapter with the FP32 reference role, and its version
         self.row_budget: float = args.row_budget or HARNESS["row_budget_seconds"]
         self.timeout: float = args.timeout or HARNESS["row_timeout_seconds"]
@@ -87,54 +97,7 @@ class Run:
         self.models = set(kb.models)
         self.path = path
         self.named = not args.results  # a --results file may have any name
-        self.references: dict[str, Path | None] = {}
-        self.graph: dict[str, GraphCounts] = {}
         self.written = False
-
-    def reference_for(self, p: PlannedRow) -> Path | None:
-        """The cached reference outputs of the row's model, computed on first need."""
-        if self.reference is None or p.model_path is None or p.model_sha256 is None:
-            return None
-        _, version = self.reference
-        if p.model_sha256 not in self.references:
-            out = ref.reference_path(
-                self.cache_dir, p.model_sha256, p.spec.inputs, HARNESS["input_seed"], version
-            )
-            if not out.exists():
-                job = {
-                    "kind": "reference",
-                    "model_path": str(p.model_path),
-                    "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
-                    "seed": HARNESS["input_seed"],
-                    "out": str(out),
-                }
-                result = run_worker(job, self.timeout)
-                if result.get("status") != "ok":
-                    tqdm.write(
-                        f"  {p.model_id}: no reference outputs ({result.get('reason')})",
-                        file=sys.stderr,
-                    )
-            self.references[p.model_sha256] = out if out.exists() else None
-        return self.references[p.model_sha256]
-
-    def graph_stats(self, p: PlannedRow) -> GraphCounts:
-        """Counts from the graph, the same for every runtime: parameters, macs, opset and
-        operator histogram (the site shows them without opening the model file)."""
-        if p.model_path is None or p.model_sha256 is None:
-            return None, None, None, None
-        if p.model_sha256 not in self.graph:
-            try:
-                from ..models.graphstats import graph_stats
-
-                stats = graph_stats(p.model_path, p.spec.inputs)
-                histogram = {k: int(v) for k, v in sorted(stats.op_histogram.items())}
-                counts: GraphCounts = (
-                    int(stats.parameters), int(stats.macs), int(stats.opset), histogram
-                )  # fmt: skip
-            except Exception:  # noqa: BLE001 - a file it cannot parse: the row says why
-                counts = (None, None, None, None)
-            self.graph[p.model_sha256] = counts
-        return self.graph[p.model_sha256]
 
     def budget_for(self, budget_left: float | None) -> float:
         return self.row_budget if budget_left is None else min(self.row_budget, budget_left)
@@ -150,14 +113,27 @@ class Run:
                 status="unavailable",
                 reason=f"runtime '{p.runtime}' is not installed (cannot be imported)",
             )
-        job = self.job(p, row_budget, self.reference_for(p))
+        if p.unavailable:
+            return replace(row, status="unavailable", reason=p.unavailable)
+        if p.quantization is not None:
+            row = replace(row, quantization=p.quantization)
+            if self.model_file(p) is None:
+                return replace(row, status="failed", reason=f"quantise: {self.derived[p.key][1]}")
+        job = {
+            **self.job(p, row_budget, self.reference_for(p)),
+            "inputs_reference": self.inputs_reference_for(p),
+            "output_kind": output_kind(p.task),
+            "task": p.task,
+            "accuracy": "ocr" if p.task == OCR_TASK else None,
+        }
         return with_result(row, WorkerResult.from_json(run_worker(job, self.timeout)))
 
     def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, object]:
         return {
             "kind": "row",
             "runtime": p.runtime,
-            "model_path": str(p.model_path),
+            "model_path": str(self.model_file(p)),
+            "source_model_path": str(p.model_path),
             "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
             "settings": p.settings,
             "harness": HARNESS,
@@ -239,6 +215,7 @@ def _stored(path: Path, named: bool) -> tuple[ResultsFile | None, dict[Identity,
 
 
 def _run(args: argparse.Namespace) -> int:
+    matrix = getattr(args, "matrix", "default")  # tests build their own Namespace
     kb, adapters = _load(args)
     models = select_models(kb, args.models)
     runtimes = select_runtimes(adapters, args.runtimes)
@@ -248,7 +225,9 @@ def _run(args: argparse.Namespace) -> int:
     path = Path(args.results) if args.results else default
     if args.dry_run:
         _, stored = _stored(path, not args.results)
-        plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
+        plan = build_plan(
+            models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
+        )
         unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
         return print_plan(plan, path, unverified)
     if args.results and not path.parent.is_dir():
@@ -273,12 +252,15 @@ def _run_locked(
     path: Path,
     reference: tuple[Adapter, str] | None,
 ) -> int:
+    matrix = getattr(args, "matrix", "default")
     started = clock()
     existing, stored = _stored(path, not args.results)
     # Rows of models deleted from the KB go at the next write; filtered-out models stay.
     stored = {i: r for i, r in stored.items() if r.model in kb.models}
-    plan = build_plan(models, runtimes, versions, cache_root(args.kb), stored, args.force)
-    to_run = [p for p in plan if not p.cached]
+    plan = build_plan(
+        models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
+    )
+    to_run = [p for p in plan if not p.cached and not p.outside]
     # Current rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]
 
@@ -325,7 +307,7 @@ def _run_locked(
     unavailable = sum(r.status == "unavailable" for r in done)
     print(
         f"nnkb bench: ran {len(done)} (failed {failed}, unavailable {unavailable}), "
-        f"cached {len(plan) - len(to_run)}, skipped {skipped}; "
+        f"cached {sum(p.cached for p in plan)}, skipped {skipped}; "
         f"verified {verified} (second process failed {verify_failed}), "
         f"verification skipped {verify_skipped}; "
         f"wall {clock() - started:.1f} s; "
@@ -379,22 +361,3 @@ def verify_all(
         finally:
             bar.close()
     return verified, failed, len(skipped)
-
-
-def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
-    print(f"results file: {path}")
-    for p in plan:
-        if p.cached and p.key in unverified:
-            state = "cached (verification process to run)"
-        elif p.cached:
-            state = "cached"
-        elif p.problem:
-            state = f"run (model file: {p.problem})"
-        elif p.runtime_version is None:
-            state = "run (runtime not installed: row will be 'unavailable')"
-        else:
-            state = "run"
-        print(f"  {p.label:<40} {state}")
-    cached = sum(p.cached for p in plan)
-    print(f"{len(plan)} rows: {len(plan) - cached} to run, {cached} cached")
-    return 0

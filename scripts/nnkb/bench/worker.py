@@ -69,6 +69,16 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         shapes = {k: tuple(v) for k, v in job["inputs"].items()}
         compute_reference(Path(job["model_path"]), shapes, job["seed"], Path(job["out"]))
         return {"status": "ok", "reason": None}
+    if job["kind"] == "reference_inputs":
+        from .derived import compute_inputs_reference
+
+        shapes = {k: tuple(v) for k, v in job["inputs"].items()}
+        compute_inputs_reference(Path(job["model_path"]), shapes, job["count"], Path(job["out"]))
+        return {"status": "ok", "reason": None}
+    if job["kind"] == "quantize":
+        from .derived import build_derived
+
+        return build_derived(job)
     adapter = load_adapters()[job["runtime"]]
     version = adapter.version()
     if version is None:

@@ -63,7 +63,11 @@ ORT_RECIPE: dict[str, Any] = {
     "reduce_range": False,
     "calibrate_method": "MinMax",
     "pre_process": "quant_pre_process(skip_symbolic_shape=True)",
+    "min_opset": 13,
 }
+# Per-channel DequantizeLinear (its `axis` attribute) exists from opset 13: an older model is
+# converted up first (onnx.version_converter), or ORT refuses the quantised file.
+MIN_QDQ_OPSET = 13
 NNCF_RECIPE: dict[str, Any] = {
     "backend": "openvino",
     "target_device": "CPU",
@@ -129,16 +133,17 @@ class QuantizedModel:
 
 def quantizer_version(quantizer: str) -> str:
     """The versions that decide the output: NNCF runs its statistics and writes the IR with
-    OpenVINO, so both are named."""
-    if quantizer == "onnxruntime":
-        import onnxruntime
+    OpenVINO, so both are named. Read from the installed distributions' metadata, so that
+    the bench's planner can key a derived file without importing the quantiser."""
+    from importlib.metadata import PackageNotFoundError, version
 
-        return f"onnxruntime {onnxruntime.__version__}"
-    if quantizer == "nncf":
-        import nncf
-        import openvino
-
-        return f"nncf {nncf.__version__} openvino {openvino.get_version().split('-')[0]}"
+    try:
+        if quantizer == "onnxruntime":
+            return f"onnxruntime {version('onnxruntime')}"
+        if quantizer == "nncf":
+            return f"nncf {version('nncf')} openvino {version('openvino')}"
+    except PackageNotFoundError as exc:
+        raise QuantizeError(f"quantizer {quantizer!r}: package {exc} is not installed") from None
     raise QuantizeError(f"unknown quantizer {quantizer!r}; known: {', '.join(QUANTIZERS)}")
 
 
@@ -153,6 +158,20 @@ def cache_key(source_sha256: str, quantizer: str, version: str, calibration_id: 
         "layout": LAYOUT_VERSION,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _at_least_opset(source: Path, out: Path) -> Path:
+    """`source`, or a copy converted to MIN_QDQ_OPSET in `out` when it declares an older one."""
+    import onnx
+    from onnx import version_converter
+
+    model = onnx.load(str(source))
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is None or opset >= MIN_QDQ_OPSET:
+        return source
+    converted = out / "opset.onnx"
+    onnx.save(version_converter.convert_version(model, MIN_QDQ_OPSET), str(converted))
+    return converted
 
 
 def _build_onnxruntime(source: Path, samples: list[dict[str, np.ndarray]], out: Path) -> Path:
@@ -173,7 +192,7 @@ def _build_onnxruntime(source: Path, samples: list[dict[str, np.ndarray]], out: 
             return next(self.remaining, None)
 
     prepared = out / "prepared.onnx"
-    quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+    quant_pre_process(str(_at_least_opset(source, out)), str(prepared), skip_symbolic_shape=True)
     target = out / "model.onnx"
     quantize_static(
         str(prepared),
@@ -187,6 +206,7 @@ def _build_onnxruntime(source: Path, samples: list[dict[str, np.ndarray]], out: 
         calibrate_method=CalibrationMethod.MinMax,
     )
     prepared.unlink()
+    (out / "opset.onnx").unlink(missing_ok=True)
     return target
 
 

@@ -24,7 +24,11 @@ from typing import Any
 import numpy as np
 import psutil
 
+from ...results import ComputeOps
+
 Shapes = dict[str, tuple[int, ...]]
+# The settings key of a variant that runs a quantised derived file (its value: the quantiser).
+QUANTIZER = "quantizer"
 
 
 def physical_cores() -> int:
@@ -128,10 +132,10 @@ class Adapter(ABC):
         return [self.settings()]
 
     def variant_label(self, settings: dict[str, Any]) -> str:
-        """The short label of a settings variant; "" for the default configuration.
-
-        By default the settings that differ from `settings()` as `key=value` (machine
-        settings left out); an adapter with variants names them better."""
+        """The short label of a settings variant: its precision ("FP32", "INT8") where the
+        adapter names one, then the settings that differ from `settings()` as `key=value`
+        (machine settings left out); "" when the adapter names no precision and nothing
+        differs."""
         default = self.settings()
         parts = []
         for key in sorted(set(settings) | set(default)):
@@ -142,10 +146,35 @@ class Adapter(ABC):
         return ", ".join(parts)
 
     def label(self, settings: dict[str, Any]) -> str:
-        """The display name, with the variant label in brackets when there is one."""
+        """The display name and the variant label: "ONNX Runtime · INT8"."""
         name = self.display_name or self.name
         variant = self.variant_label(settings)
-        return f"{name} ({variant})" if variant else name
+        return f"{name} · {variant}" if variant else name
+
+    def quantizer(self, settings: dict[str, Any]) -> str | None:
+        """The quantiser (nnkb.models.quantize.QUANTIZERS) whose derived INT8 file the row
+        runs instead of the model file, or None for the model file itself."""
+        value = settings.get(QUANTIZER)
+        return str(value) if value else None
+
+    def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
+        """Why a variant cannot run on a CPU with these instruction-set flags (the row is then
+        "unavailable" with this reason), or None. Called in the parent process."""
+        return None
+
+    def accuracy_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """The settings of a session that accepts inputs of any size of the model's dynamic
+        dimensions (a task-accuracy pass feeds text lines of every width); the computation
+        is the row's."""
+        return settings
+
+    def read_precision(
+        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+    ) -> tuple[str | None, ComputeOps | None]:
+        """The precision the runtime executed in and its int8 share of convolutions and
+        matrix products, read back after the timed repetitions (outside them). By default
+        what the session reports, with no operator count."""
+        return session.precision, None
 
     def reference_settings(self) -> dict[str, Any]:
         """The settings of the FP32 reference run (used only when `reference` is True)."""

@@ -10,14 +10,48 @@ from typing import Any
 
 import numpy as np
 
-from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes, physical_cores
+from .base import (
+    QUANTIZER,
+    Adapter,
+    ComputeOps,
+    OpTimes,
+    ProfileBudget,
+    Session,
+    Shapes,
+    physical_cores,
+)
 
 PROFILE_SOURCE = "onnxruntime profiler (kernel time by op type)"
+GRAPH_SOURCE = "onnxruntime optimised graph (SessionOptions.optimized_model_filepath)"
+# Operator types of ORT's optimised CPU graph that do the arithmetic of a convolution or a
+# matrix product: in int8 (QDQ groups fused into quantised kernels) or in float.
+INT8_COMPUTE_OPS = frozenset(
+    {
+        "QLinearConv",
+        "ConvInteger",
+        "MatMulInteger",
+        "QLinearMatMul",
+        "QGemm",
+        "MatMulIntegerToFloat",
+        "DynamicQuantizeMatMul",
+        "QAttention",
+        "NhwcQLinearConv",
+    }
+)
+FLOAT_COMPUTE_OPS = frozenset(
+    {"Conv", "FusedConv", "NhwcFusedConv", "ConvTranspose", "MatMul", "FusedMatMul", "Gemm"}
+)
+
+
+def count_compute_ops(op_types: list[str]) -> tuple[int, int]:
+    """(int8, total) convolutions and matrix products among a graph's operator types."""
+    int8 = sum(op in INT8_COMPUTE_OPS for op in op_types)
+    return int8, int8 + sum(op in FLOAT_COMPUTE_OPS for op in op_types)
 
 
 class OrtSession(Session):
     # The CPU provider runs the graph in the model's own element types (no implicit
-    # down-conversion), and every benchmarked model is FP32.
+    # down-conversion); the adapter's read_precision reads an INT8 file's graph back.
     precision = "f32"
 
     def __init__(self, session: Any):
@@ -38,11 +72,19 @@ class OrtSession(Session):
 
 
 def create_session(
-    path: Path, settings: dict[str, Any], profile_prefix: str | None = None
+    path: Path,
+    settings: dict[str, Any],
+    profile_prefix: str | None = None,
+    optimized_path: Path | None = None,
 ) -> OrtSession:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
+    if optimized_path is not None:
+        options.optimized_model_filepath = str(optimized_path)
+        # ORT warns that an ORT_ENABLE_ALL graph is machine-specific: it is read back here,
+        # on the machine that made it, and never kept.
+        options.log_severity_level = 3
     if profile_prefix is not None:
         options.enable_profiling = True
         options.profile_file_prefix = profile_prefix
@@ -94,7 +136,12 @@ class OnnxRuntime(Adapter):
         "the reference outputs every row is compared with: the same provider with graph "
         "optimisations off (`ORT_DISABLE_ALL`), in FP32. Its profiler reports the layout "
         "conversions it inserts (`ReorderInput`, `ReorderOutput`) and its fused operators "
-        "(`FusedConv`) beside the graph's own operator types."
+        "(`FusedConv`) beside the graph's own operator types. Its **INT8** variant runs a "
+        "copy of the model quantised by `onnxruntime.quantization` (static post-training "
+        "quantisation, QDQ format, per-channel int8 weights, uint8 activations, calibrated "
+        "on a fixed set of inputs); the precision recorded for it is read back from the "
+        "graph ONNX Runtime executes: the share of convolutions and matrix products it "
+        "fused into int8 kernels (`QLinearConv`, `MatMulInteger`...)."
     )
 
     def settings(self) -> dict[str, Any]:
@@ -105,6 +152,32 @@ class OnnxRuntime(Adapter):
             "inter_op_num_threads": 1,
             "execution_mode": "ORT_SEQUENTIAL",
         }
+
+    def variants(self) -> list[dict[str, Any]]:
+        # FP32 as the model file stores it, and INT8 by static post-training quantisation
+        # (nnkb.models.quantize: QDQ, per-channel int8 weights, uint8 activations).
+        return [self.settings(), {**self.settings(), QUANTIZER: "onnxruntime"}]
+
+    def variant_label(self, settings: dict[str, Any]) -> str:
+        precision = "INT8" if self.quantizer(settings) else "FP32"
+        rest = super().variant_label({k: v for k, v in settings.items() if k != QUANTIZER})
+        return ", ".join(part for part in (precision, rest) if part)
+
+    def read_precision(
+        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+    ) -> tuple[str | None, ComputeOps | None]:
+        # The graph ORT executes after its optimisations, written out by a second session
+        # with the same settings: a QDQ group it fused into an int8 kernel (QLinearConv...)
+        # ran in int8, a convolution it left in float did not.
+        import onnx
+
+        with tempfile.TemporaryDirectory(prefix="nnkb-ort-graph-") as folder:
+            optimised = Path(folder) / "optimised.onnx"
+            create_session(path, settings, optimized_path=optimised)
+            graph = onnx.load(str(optimised), load_external_data=False).graph
+            op_types = [node.op_type for node in graph.node]
+        int8, total = count_compute_ops(op_types)
+        return ("int8" if int8 else "f32"), ComputeOps(int8, total, GRAPH_SOURCE)
 
     def reference_settings(self) -> dict[str, Any]:
         # Graph optimisations off: the reference is the graph as written, not a rewrite of it.

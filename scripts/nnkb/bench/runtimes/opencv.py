@@ -53,6 +53,11 @@ class OpenCv(Adapter):
             "threads": physical_cores(),
         }
 
+    def variant_label(self, settings: dict[str, Any]) -> str:
+        # The CPU target computes in FP32; no other variant is measured.
+        rest = super().variant_label(settings)
+        return ", ".join(part for part in ("FP32", rest) if part)
+
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         import cv2
 

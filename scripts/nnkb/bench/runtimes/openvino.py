@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes
+from .base import QUANTIZER, Adapter, ComputeOps, OpTimes, ProfileBudget, Session, Shapes
 
 PROFILE_SOURCE = (
     "openvino performance counters (PERF_COUNT; real_time by node_type of the compiled graph)"
@@ -29,6 +29,7 @@ class OpenVinoSession(Session):
     def bind(self, inputs: dict[str, np.ndarray]) -> None:
         import openvino as ov
 
+        self.bound = []  # every input is set again: the previous buffers are free
         for port in self.compiled.inputs:
             array = np.ascontiguousarray(inputs[port.get_any_name()])
             tensor = ov.Tensor(array, shared_memory=True)
@@ -51,6 +52,39 @@ OPENVINO_CPU_DOCS = (
     "inference-devices-and-modes/cpu-device.html"
 )
 PRECISION_HINT = "inference_precision_hint"
+GRAPH_SOURCE = "openvino runtime model (rt_info layerType and runtimePrecision)"
+# Layer types of the CPU plugin's executed graph that do a convolution's or a matrix
+# product's arithmetic.
+COMPUTE_LAYERS = frozenset(
+    {"Convolution", "GroupConvolution", "Deconvolution", "FullyConnected", "MatMul", "Gemm"}
+)
+INT8_TYPES = frozenset({"i8", "u8"})
+# FP16 arithmetic on x86 needs one of these (/proc/cpuinfo flag names): without them the
+# plugin would emulate f16 or refuse the hint, which measures nothing a reader can use.
+FP16_FLAGS = ("avx512_fp16", "amx_fp16")
+# Without any of these the CPU plugin's default inference precision on x86 is f32, so the
+# default-precision row would repeat the FP32 row: it is recorded as not applicable instead.
+LOWERING_FLAGS = ("avx512_bf16", "amx_bf16", "avx512_fp16", "amx_fp16")
+PRECISION_LABELS = {"f32": "FP32", "f16": "FP16", "bf16": "BF16"}
+
+
+def _rt(info: Any, key: str) -> str | None:
+    if key not in info:
+        return None
+    value = info[key]
+    return str(value.astype(str) if hasattr(value, "astype") else value)
+
+
+def runtime_compute_ops(compiled: Any) -> tuple[int, int]:
+    """(int8, total) convolutions and matrix products of a compiled model's executed graph."""
+    int8 = total = 0
+    for op in compiled.get_runtime_model().get_ordered_ops():
+        info = op.get_rt_info()
+        if _rt(info, "layerType") not in COMPUTE_LAYERS:
+            continue
+        total += 1
+        int8 += (_rt(info, "runtimePrecision") or "").lower() in INT8_TYPES
+    return int8, total
 
 
 class OpenVino(Adapter):
@@ -66,7 +100,12 @@ class OpenVino(Adapter):
         "bf16 keeps FP32's range but only 8 bits of mantissa, so the outputs move by an "
         "amount the agreement columns show; in exchange the arithmetic is faster. OpenVINO is "
         "therefore measured twice: as it behaves by default, and with "
-        "`inference_precision_hint=f32` (labelled *f32 hint*), which holds it to FP32. Its "
+        "`inference_precision_hint=f32` (labelled *FP32*), which holds it to FP32. Its "
+        "**INT8** variant runs a copy of the model quantised by NNCF (post-training "
+        "quantisation of the OpenVINO model, saved as IR), and its **FP16** variant the f16 "
+        "hint, measured only on CPUs with AVX512_FP16 or AMX-FP16. The precision recorded "
+        "is read back from the compiled model: the share of convolutions and matrix products "
+        "its executed graph runs in int8 (`runtimePrecision` u8/i8). Its "
         "profiler reports the nodes of its compiled graph, where an activation after a "
         "convolution is part of the `Convolution` node."
     )
@@ -81,13 +120,57 @@ class OpenVino(Adapter):
     def variants(self) -> list[dict[str, Any]]:
         # On CPUs with bf16 or fp16 units the plugin lowers FP32 models by default; the f32
         # variant shows how much of the speed comes from that and what it costs in accuracy.
-        return [self.settings(), {**self.settings(), PRECISION_HINT: "f32"}]
+        # INT8 runs the NNCF-quantised IR; FP16 only where the CPU computes in f16.
+        return [
+            self.settings(),
+            {**self.settings(), PRECISION_HINT: "f32"},
+            {**self.settings(), QUANTIZER: "nncf"},
+            {**self.settings(), PRECISION_HINT: "f16"},
+        ]
 
     def variant_label(self, settings: dict[str, Any]) -> str:
-        # The precision hint is the variant readers compare: "f32 hint", not a settings dump.
+        # The precision is the variant readers compare: "FP32", not a settings dump.
         hint = settings.get(PRECISION_HINT)
-        rest = super().variant_label({k: v for k, v in settings.items() if k != PRECISION_HINT})
-        return ", ".join(part for part in (f"{hint} hint" if hint else "", rest) if part)
+        if self.quantizer(settings):
+            precision = "INT8"
+        elif hint:
+            precision = PRECISION_LABELS.get(str(hint), f"{hint} hint")
+        else:
+            precision = "default precision"
+        rest = super().variant_label(
+            {k: v for k, v in settings.items() if k not in (PRECISION_HINT, QUANTIZER)}
+        )
+        return ", ".join(part for part in (precision, rest) if part)
+
+    def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
+        default = not settings.get(PRECISION_HINT) and not self.quantizer(settings)
+        x86 = bool(cpu_flags & {"sse2", "avx", "avx2"})
+        if default and x86 and not cpu_flags & set(LOWERING_FLAGS):
+            return (
+                "default precision not applicable on this CPU: without AVX512_BF16, AMX or "
+                "AVX512_FP16 OpenVINO computes in FP32 by default, which the OpenVINO · FP32 "
+                "row measures"
+            )
+        if settings.get(PRECISION_HINT) == "f16" and not cpu_flags & set(FP16_FLAGS):
+            return (
+                "FP16 not applicable on this CPU: it has neither AVX512_FP16 nor AMX-FP16, "
+                "so OpenVINO's f16 inference precision has no native arithmetic to run on"
+            )
+        return None
+
+    def accuracy_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**settings, "static_input_shapes": False}
+
+    def read_precision(
+        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+    ) -> tuple[str | None, ComputeOps | None]:
+        # The hint says what float type the plugin uses; an INT8 IR's quantised layers run
+        # in u8/i8 whatever the hint, which only the executed graph shows.
+        if not isinstance(session, OpenVinoSession):
+            return session.precision, None
+        int8, total = runtime_compute_ops(session.compiled)
+        precision = "int8" if int8 else session.precision
+        return precision, ComputeOps(int8, total, GRAPH_SOURCE)
 
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         return OpenVinoSession(self.compile(path, settings, shapes))
