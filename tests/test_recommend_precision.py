@@ -17,13 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from results_builder import machine, row
 
 from nnkb import analysis
 from nnkb.analysis.precision import NOT_MEASURED, NOT_WITHIN, WITHIN, precision_frame
 from nnkb.kb import load_kb
 from nnkb.render.reasoning import reasoning
 from nnkb.results import Agreement, ResultsFile, TaskAccuracy
+from results_builder import machine, row
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 ORT = {"graph_optimization": "all"}
@@ -100,7 +100,9 @@ def test_int8_within_tolerance_is_recommended_with_its_features_and_fallback(kb,
     assert "twin-net runs in INT8 there: its measured signal-to-noise ratio of 35.0 dB" in text
     assert "(signal-to-noise ratio ≥ 30.0 dB)" in text
     assert "It relies on AVX512_VNNI (INT8 kernels)" in text
-    assert "On a CPU without them, the fastest choice is twin-net on onnxruntime in FP32 at " in text
+    assert (
+        "On a CPU without them, the fastest choice is twin-net on onnxruntime in FP32 at " in text
+    )
     assert "10.0 ms (2.5x the time)" in text
 
 
@@ -116,7 +118,9 @@ def test_faster_rows_not_within_or_not_measured_are_shown_never_picked(kb, frame
         "twin-net on openvino in INT8 is faster at 3.00 ms, accuracy not within tolerance "
         "(signal-to-noise ratio 15.0 dB against signal-to-noise ratio ≥ 30.0 dB)" in text
     )
-    assert "mid-net on openvino in BF16 is faster at 2.00 ms, but its agreement with FP32 was " in text
+    assert (
+        "mid-net on openvino in BF16 is faster at 2.00 ms, but its agreement with FP32 was " in text
+    )
 
 
 def test_int8_on_a_plain_avx2_path_needs_nothing_more(kb, frame):
@@ -175,7 +179,5 @@ def test_task_accuracy_loss_is_against_the_onnx_runtime_fp32_row(kb, metric, exp
     use_case.data["precision_tolerance"] = {"metric": metric, "threshold": threshold, "reason": "x"}
     judged = precision_frame(frame, use_case)
     reduced = judged[judged["precision_class"] == "int8"].sort_values("p50", ascending=False)
-    found = [
-        (r.runtime, r.verdict, round(r.tolerance_value, 2)) for r in reduced.itertuples()
-    ]
+    found = [(r.runtime, r.verdict, round(r.tolerance_value, 2)) for r in reduced.itertuples()]
     assert found == expected

@@ -15,8 +15,8 @@ import pytest
 
 from nnkb.bench.keys import row_key
 from nnkb.bench.plan import build_plan, select_models, select_runtimes
-from nnkb.bench.settings import HARNESS
 from nnkb.bench.runtimes import load_adapters
+from nnkb.bench.settings import HARNESS
 from nnkb.kb import load_kb
 from nnkb.results import load_all
 

@@ -46,8 +46,16 @@ _FLOAT_COLUMNS = [
 ]
 # fmt: on
 _INT_COLUMNS = [
-    "n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "processes",
-    "agree_inputs", "accuracy_lines", "int8_ops", "compute_ops",
+    "n",
+    "peak_rss_bytes",
+    "model_file_bytes",
+    "parameters",
+    "macs",
+    "processes",
+    "agree_inputs",
+    "accuracy_lines",
+    "int8_ops",
+    "compute_ops",
 ]  # fmt: skip
 _BOOL_COLUMNS = ["converged", "top1_agree"]
 _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
@@ -75,22 +76,15 @@ def hardware_of(page: Page, machine_id: str) -> Md | None:
     return page.link_id("hardware", hardware) if hardware else None
 
 
-_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
-               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
-               "int8": "int8", "u8": "uint8"}  # fmt: skip
-
-
-def precision_name(value: Any) -> str | None:
-    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return _PRECISIONS.get(text.lower(), text)
-
-
 def is_reduced_precision(value: Any) -> bool:
-    name = precision_name(value)
-    return name is not None and name != "fp32"
+    return is_reduced(value)
+
+
+def runtime_precision(page: Page, adapter: str, precision: Any) -> str:
+    """A runtime and the precision its row really ran in, as the adapters label variants:
+    "OpenVINO · BF16" (an OpenVINO default-precision row that ran bf16), "ONNX Runtime · INT8"."""
+    name = precision_name(precision)
+    return runtime_name(page, adapter) + (f" · {name.upper()}" if name else "")
 
 
 def format_when(timestamp: str) -> str:

@@ -65,12 +65,17 @@ def metric_value(metric: str | None, value: float | None) -> str:
     return sig(value)
 
 
+def metric_words(metric: str | None) -> str:
+    """'top-1 agreement', 'signal-to-noise ratio'."""
+    return METRIC_WORDS.get(metric or "", (metric or "agreement", False))[0]
+
+
 def tolerance_text(rec: Recommendation) -> str:
     """'top-1 agreement ≥ 99 %' or 'character error rate added ≤ 1 points'."""
     metric = rec.tolerance_metric
     if metric is None:
         return "no tolerance stated"
-    words, _ = METRIC_WORDS.get(metric, (metric, False))
+    words = metric_words(metric)
     op = "≤" if metric.endswith("_points") else "≥"
     return f"{words} {op} {metric_value(metric, rec.tolerance_threshold)}"
 
@@ -92,7 +97,7 @@ def pick_precision(rec: Recommendation) -> list[str]:
     label = precision_label(pick.precision)
     if precision_name(pick.precision) in (None, "fp32"):
         return [f"{pick.model} runs in {label} there, the precision the cited accuracy is for."]
-    words, _ = METRIC_WORDS.get(rec.tolerance_metric or "", (rec.tolerance_metric, False))
+    words = metric_words(rec.tolerance_metric)
     return [
         (
             f"{pick.model} runs in {label} there: its measured {words} of "
@@ -109,22 +114,25 @@ def needs_sentences(rec: Recommendation) -> list[str]:
         return []
     if not pick.needs:
         units = features_text(rec.fp32_units) if rec.fp32_units else "the FP32 vector units"
-        return [
+        plain = (
             f"It needs no bf16 or int8 instructions, only the FP32 units this machine has "
-            f"({units}); a CPU with AVX2 runs the same choice."
-        ]
-    out = [
+            f"({units}); a CPU without bf16 or int8 instructions runs the same choice."
+        )
+        return [plain]
+    relies = (
         f"It relies on {features_text(pick.needs)} ({precision_label(pick.precision)} "
         "kernels), which this machine has and many laptop and desktop CPUs lack."
-    ]
+    )
+    out = [relies]
     fallback = rec.fallback
     if fallback is None or fallback.p50 is None:
         out.append("No choice measured here runs without them.")
     else:
         ratio = fallback.p50 / pick.p50 if pick.p50 else None
+        how = "the same median" if ratio == 1 else f"{format_ratio(ratio)} the time"
         out.append(
             f"On a CPU without them, the fastest choice is {_who(fallback)} at "
-            f"{format_latency(fallback.p50)} ({format_ratio(ratio)} the time)."
+            f"{format_latency(fallback.p50)} ({how})."
         )
     return out
 
@@ -138,7 +146,7 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss) -> str:
         return f"{lead}, but its agreement with FP32 was not measured, so it is not recommended"
     if miss.verdict == NO_TOLERANCE:
         return f"{lead}, but the use case states no tolerance for a reduced precision"
-    words, _ = METRIC_WORDS.get(rec.tolerance_metric or "", (rec.tolerance_metric, False))
+    words = metric_words(rec.tolerance_metric)
     return (
         f"{lead}, accuracy not within tolerance ({words} "
         f"{metric_value(rec.tolerance_metric, miss.value)} against {tolerance_text(rec)})"
@@ -148,4 +156,6 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss) -> str:
 def misses_sentence(rec: Recommendation) -> list[str]:
     if not rec.not_within:
         return []
-    return ["Faster, not recommended: " + "; ".join(miss_note(rec, m) for m in rec.not_within) + "."]
+    return [
+        "Faster, not recommended: " + "; ".join(miss_note(rec, m) for m in rec.not_within) + "."
+    ]
