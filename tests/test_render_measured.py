@@ -84,7 +84,7 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     # On the x86 machine: which model, which runtime, how fast; the answer analysis.recommend
     # gives (tests/test_analysis_recommend.py) is the one the page shows.
     assert (
-        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime, 5.00 ms per '
+        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime · FP32, 5.00 ms per '
         'inference"' in recommendation
     )
     assert "median latency **5.00 ms** (95% CI 4.90–5.10 ms)" in recommendation
@@ -94,7 +94,7 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     assert "twin-net is preferred because its cited image AUROC is higher" in recommendation
     assert "tiny-net on openvino is faster at 1.50 ms, but its cited" in recommendation
     # The Arm machine gets its own answer.
-    assert "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime, 9.00 ms" in recommendation
+    assert "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime · FP32, 9.00 ms" in recommendation
 
 
 def test_recommendation_matches_analysis_for_every_machine(site, pages):
