@@ -23,7 +23,6 @@ from .cells import (
     model_link,
     provenance,
     runtime_link,
-    runtime_name,
     runtime_precision,
     settings_cell,
     status_cell,
@@ -205,6 +204,11 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
 # --- ranking -------------------------------------------------------------------------------
 
 
+def _precision(row: Any) -> str:
+    label = precision_label(row.precision) if isinstance(row.precision, str) else ""
+    return f" · {escape_inline(label)}" if label else ""
+
+
 def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table:
     unit = ranking.attrs.get("accuracy_unit")
     metric = use_case.accuracy_metric
@@ -215,7 +219,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
             {
                 "rank": row.rank if ok else None,
                 "model": model_link(page, row.model),
-                "runtime": runtime_link(page, row.runtime) if ok else None,
+                "runtime": Md(runtime_link(page, row.runtime) + _precision(row)) if ok else None,
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
@@ -269,7 +273,8 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
         )
         if row.status == analysis.OK:
             record[row.machine] = Md(
-                f"{latency_cell(row.p50)} ({escape_inline(runtime_name(page, row.runtime))})"
+                f"{latency_cell(row.p50)} "
+                f"({escape_inline(runtime_precision(page, row.runtime, row.precision))})"
             )
         else:
             record[row.machine] = row.status
@@ -319,7 +324,7 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         {
             "machine": Md(machine_link(page, row.machine)),
             "model": model_link(page, row.model),
-            "runtime": runtime_link(page, row.runtime),
+            "runtime": Md(runtime_link(page, row.runtime) + _precision(row)),
             "p50": latency_cell(row.p50),
             "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
         }
