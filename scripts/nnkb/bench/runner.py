@@ -117,8 +117,12 @@ class Run(RowFiles):
             return replace(row, status="unavailable", reason=p.unavailable)
         if p.quantization is not None:
             row = replace(row, quantization=p.quantization)
-            if self.model_file(p) is None:
+            derived = self.model_file(p)
+            if derived is None:
                 return replace(row, status="failed", reason=f"quantise: {self.derived[p.key][1]}")
+            # The file the row runs: model.onnx, or model.xml with its model.bin.
+            size = sum(f.stat().st_size for f in derived.parent.glob("model.*"))
+            row = replace(row, model_file_bytes=size)
         job = {
             **self.job(p, row_budget, self.reference_for(p)),
             "inputs_reference": self.inputs_reference_for(p),

@@ -53,6 +53,24 @@ HARNESS: dict[str, Any] = {
     "row_timeout_seconds": 180.0,
     "reference": "onnxruntime CPUExecutionProvider, ORT_DISABLE_ALL, FP32",
     "relative_error": "max |y - y_ref| / (|y_ref| + 1e-3 * max |y_ref|) over all output elements",
+    # Harness 5: precision variants, read back, checked against FP32 over many inputs.
+    "agreement_inputs": 64,
+    "agreement_method": "after the timed repetitions, the row's session runs the 64 agreement "
+    "inputs (nnkb.bench.agreement: eight synthetic families, seed 2) and its outputs are "
+    "compared with the reference runtime's FP32 outputs on the same inputs (computed once per "
+    "model and cached) by the metric of the model's output kind: top-1/top-5 agreement "
+    "(classifiers), cosine similarity (embeddings), Spearman rank correlation of anomaly maps, "
+    "signal-to-noise ratio in dB (every output), share of boxes with the same top class "
+    "(detectors)",
+    "precision_readback": "after the timed repetitions: ONNX Runtime's optimised graph "
+    "(optimized_model_filepath) and OpenVINO's runtime model (rt_info runtimePrecision) are "
+    "read, and the convolutions and matrix products that ran in int8 counted",
+    "calibration": "INT8 variants are calibrated on 32 inputs: seeded synthetic inputs of the "
+    "eight families (seed 1) for every model except the PP-OCR text recogniser, which is "
+    "calibrated on 32 text lines rendered like the OCR corpus with another seed",
+    "task_accuracy": "rows of the PP-OCR text recogniser read the 500-line rendered OCR "
+    "corpus with the row's runtime and precision after the timed repetitions (character "
+    "error rate, line accuracy)",
     "peak_method": "numpy float32 matmul, 2048 x 2048, best of 5, all cores",
     # The operator profile comes after the timed repetitions and never enters the latency.
     "profile_min_runs": 3,
