@@ -167,3 +167,74 @@ def precision_frame(frame: pd.DataFrame, use_case: UseCase) -> pd.DataFrame:
     extra = pd.DataFrame.from_records(records, columns=PRECISION_COLUMNS, index=frame.index)
     extra["tolerance_value"] = pd.to_numeric(extra["tolerance_value"]).astype("float64")
     return pd.concat([frame, extra], axis=1)
+
+
+# --- every variant against ONNX Runtime FP32 ----------------------------------------------
+
+# The agreement metric that fits each output kind (frame column agree_<metric>).
+KIND_METRIC = {
+    "classifier": "top1",
+    "embedding": "cosine_min",
+    "anomaly_map": "spearman_min",
+    "tensor": "snr_db",
+}
+# fmt: off
+CHANGE_COLUMNS = [
+    "machine", "machine_label", "model", "runtime", "settings", "precision", "p50",
+    "baseline_p50", "speedup", "agree_kind", "agree_metric", "agree_value", "agree_snr_db",
+    "cer", "cer_change_points", "line_accuracy", "line_accuracy_change_points", "quantizer",
+    "int8_ops", "compute_ops",
+]
+# fmt: on
+
+
+def precision_changes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per machine and model, every ok row but the reference against ONNX Runtime's FP32 row:
+    `speedup` (reference median / row median), the agreement metric that fits the output
+    kind (`agree_metric`, `agree_value`; `agree_snr_db` for every kind) and, where the row
+    measured a task accuracy, the change in character error rate and line accuracy in
+    percentage points (positive: worse). Sorted by machine, model, runtime, precision."""
+    references = _reference_rows(frame)
+    records = []
+    ok = frame[(frame["status"] == "ok") & frame["p50"].notna()]
+    for _, row in ok.iterrows():
+        reference = references.get((row["machine"], row["model"]))
+        if (
+            reference is None
+            or row["runtime"] == REFERENCE_RUNTIME
+            and not is_reduced(row["precision"])
+            and row["settings"] == reference["settings"]
+        ):
+            continue
+        kind = row["agree_kind"] if isinstance(row["agree_kind"], str) else None
+        metric = KIND_METRIC.get(kind or "")
+        cer_loss = _loss(row, reference, "cer_points")
+        line_loss = _loss(row, reference, "line_accuracy_points")
+        records.append(
+            {
+                "machine": row["machine"],
+                "machine_label": row["machine_label"],
+                "model": row["model"],
+                "runtime": row["runtime"],
+                "settings": row["settings"],
+                "precision": precision_name(row["precision"]),
+                "p50": row["p50"],
+                "baseline_p50": reference["p50"],
+                "speedup": _number(reference["p50"]) / row["p50"] if row["p50"] else None,
+                "agree_kind": kind,
+                "agree_metric": metric,
+                "agree_value": _number(row[f"agree_{metric}"]) if metric else None,
+                "agree_snr_db": _number(row["agree_snr_db"]),
+                "cer": _number(row["cer"]),
+                "cer_change_points": cer_loss,
+                "line_accuracy": _number(row["line_accuracy"]),
+                "line_accuracy_change_points": line_loss,
+                "quantizer": row["quantizer"] if isinstance(row["quantizer"], str) else None,
+                "int8_ops": row["int8_ops"],
+                "compute_ops": row["compute_ops"],
+            }
+        )
+    out = pd.DataFrame.from_records(records, columns=CHANGE_COLUMNS)
+    return out.sort_values(
+        ["machine", "model", "runtime", "precision", "settings"], kind="stable"
+    ).reset_index(drop=True)

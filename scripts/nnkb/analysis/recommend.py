@@ -227,7 +227,11 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
                     for c in candidates
                     if c is not pick
                 ),
-                other_runtimes=_other_runtimes(pick, frame[frame["machine"] == machine]),
+                # Only rows that may be recommended: a faster row not within the tolerance is
+                # in not_within with its figures, not offered as another way to run the pick.
+                other_runtimes=_other_runtimes(
+                    pick, judged[(judged["machine"] == machine) & judged["eligible"]]
+                ),
                 metric=attrs["metric"],
                 dataset=attrs["dataset"],
                 higher_is_better=attrs["higher_is_better"],

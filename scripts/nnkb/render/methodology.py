@@ -21,6 +21,7 @@ from .cells import (
 from .method_notes import precision_section, profiles_section, stability_section
 from .numbers import format_flops
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
+from .precision_table import precision_method_section, precision_table_section
 from .tables import Column, Md, Table
 from .text import escape_inline
 
@@ -341,6 +342,8 @@ def methodology_page(site: SiteContext) -> str:
         runtime_settings_section(page),
         peaks_section(page),
         precision_section(page),
+        precision_method_section(),
+        precision_table_section(page),
         stability_section(page),
         profiles_section(page),
         statuses_section(page),
