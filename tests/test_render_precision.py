@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from results_builder import machine, row
 
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
@@ -24,6 +23,7 @@ from nnkb.render.page import Page, SiteContext
 from nnkb.render.precision_table import task_accuracy_section
 from nnkb.render.usecase import recommendation_section
 from nnkb.results import Agreement, ComputeOps, Quantization, ResultsFile, TaskAccuracy
+from results_builder import machine, row
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 ADAPTERS = load_adapters()

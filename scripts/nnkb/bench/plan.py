@@ -134,9 +134,9 @@ def materialize(model: Model, cache_dir: Path) -> tuple[Path | None, str | None,
 
 def cpu_flags() -> set[str]:
     """This machine's instruction-set flags (/proc/cpuinfo names)."""
-    from .machine import _cpu_model_and_flags
+    from .cpu import cpu_model_and_flags
 
-    return _cpu_model_and_flags()[1]
+    return cpu_model_and_flags()[1]
 
 
 def derived_of(

@@ -243,7 +243,7 @@ def agreement_text(row: Any) -> str | None:
     before the many-input agreement show the first input's top-1 or absolute error."""
     kind = getattr(row, "agree_kind", None)
     inputs = getattr(row, "agree_inputs", None)
-    over = f" ({int(inputs)} inputs)" if not _missing(inputs) else ""
+    over = "" if inputs is None or _missing(inputs) else f" ({int(inputs)} inputs)"
     if isinstance(kind, str):
         snr = getattr(row, "agree_snr_db", None)
         if kind == "classifier" and not _missing(row.agree_top1):
@@ -252,7 +252,7 @@ def agreement_text(row: Any) -> str | None:
             return f"cosine ≥ {float(row.agree_cosine_min):.4f}{over}"
         if kind == "anomaly_map" and not _missing(row.agree_spearman_min):
             return f"Spearman ≥ {float(row.agree_spearman_min):.3f}{over}"
-        if not _missing(snr):
+        if snr is not None and not _missing(snr):
             return f"SNR {float(snr):.1f} dB{over}"
         return f"identical{over}"
     if not _missing(getattr(row, "top1_agree", None)):
