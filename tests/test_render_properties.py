@@ -25,16 +25,16 @@ from nnkb.render.site import build_context, check_valid, render_files, render_pa
 from nnkb.results import (
     Agreement,
     ComputeOps,
-    Quantization,
-    TaskAccuracy,
     HardwarePart,
     Machine,
     Peak,
     ProcessSummary,
+    Quantization,
     ResultsFile,
     Row,
     SoftwarePart,
     Stats,
+    TaskAccuracy,
 )
 from test_render_downloads import strict_loads
 

@@ -240,17 +240,28 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
                 tolerance_metric=tolerance.metric if tolerance else None,
                 tolerance_threshold=tolerance.threshold if tolerance else None,
                 fallback=fallback,
-                not_within=_misses(on_machine, pick),
+                not_within=_misses(on_machine, pick, _eligible_models(candidates, attrs)),
                 fp32_units=fp32_units(first.arch, first.isa_features) if first else (),
             )
         )
     return out
 
 
-def _misses(judged: pd.DataFrame, pick: Candidate | None) -> tuple[PrecisionMiss, ...]:
-    """Reduced-precision ok rows that may not be recommended and ran faster than the pick
-    (every such row when nothing is picked), fastest first."""
-    ok = judged[(judged["status"] == OK) & judged["p50"].notna()]
+def _eligible_models(candidates: tuple[Candidate, ...], attrs: dict[str, Any]) -> set[str]:
+    """The candidates a reduced-precision row could have won for: meeting the floor (every
+    candidate when the KB sets none). A faster row of a model below the floor is beside the
+    point: the model is out whatever its precision."""
+    if attrs["floor"] is None:
+        return {c.model for c in candidates}
+    return {c.model for c in candidates if c.meets_floor}
+
+
+def _misses(
+    judged: pd.DataFrame, pick: Candidate | None, models: set[str]
+) -> tuple[PrecisionMiss, ...]:
+    """Reduced-precision ok rows of `models` that may not be recommended and ran faster than
+    the pick (every such row when nothing is picked), fastest first."""
+    ok = judged[(judged["status"] == OK) & judged["p50"].notna() & judged["model"].isin(models)]
     out = ok[~ok["verdict"].isin([FP32, WITHIN])]
     if pick is not None and pick.p50 is not None:
         out = out[out["p50"] < pick.p50]

@@ -167,10 +167,11 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
                 )
             )
     else:
-        units = f" ({features_text(rec.fp32_units)} here)" if rec.fp32_units else ""
+        units = escape_inline(features_text(rec.fp32_units)) if rec.fp32_units else ""
         items.append(
-            f"needs no bf16 or int8 instructions, only FP32 vector units{escape_inline(units)}: "
-            "the same choice on a CPU without them"
+            "needs no bf16 or int8 instructions, only FP32 vector units"
+            + (f" ({units} here)" if units else "")
+            + ": the same choice on a CPU without them"
         )
     for miss in rec.not_within:
         items.append(escape_plain(miss_note(rec, miss)))
