@@ -122,6 +122,14 @@ def test_row_above_the_fp32_peak_is_marked_in_the_table(site):
 def test_downloads_keep_max_relative_error_and_the_agreement_metrics(site):
     csv = results_csv(site)
     header = csv.splitlines()[0].split(",")
-    for column in ("precision", "max_rel_error_inputs", "agree_snr_db", "cer", "quantizer"):
+    for column in (
+        "precision",
+        "max_rel_error_inputs",
+        "agree_snr_db",
+        "cer",
+        "quantizer",
+        "label",
+    ):
         assert column in header
     assert "812.0" in csv
+    assert "ONNX Runtime · INT8" in csv and "OpenVINO · BF16" in csv
