@@ -186,7 +186,7 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
     assert "gives a different top-1 class than the reference for [BigNet]" in agreement
     assert (
         "| [TinyNet](../models/tiny-net.md) | [ONNX Runtime](../frameworks/onnx-runtime.md) "
-        "(`intra_op_threads=1`) | fp32 |" in agreement
+        "· FP32, intra_op_threads=1 | fp32 | top-1 agrees (1 input) | yes |" in agreement
     )
     failures = section(page, "Could not load or run")
     opencv = failures.split("### OpenCV DNN")[1].split("###")[0]
