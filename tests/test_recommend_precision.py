@@ -153,6 +153,14 @@ def test_only_models_of_the_use_case_tasks_are_candidates(kb, frame):
     assert [m.model for m in rec.not_within] == ["mid-net"]
 
 
+def test_a_backbone_is_never_a_candidate_even_without_tasks(kb, frame):
+    assert kb.use_cases["anomaly-detection"].tasks == []  # the fixture names none
+    kb.models["twin-net"].data["backbone_for"] = ["anomaly-detection"]
+    rec = recs(kb, frame)["vnni"]
+    assert "twin-net" not in [c.model for c in rec.candidates]
+    assert rec.outcome == analysis.NONE_MEETS_FLOOR  # mid-net has no ok row; tiny-net 0.80
+
+
 def ocr(cer: float, line_accuracy: float) -> TaskAccuracy:
     corpus = {"id": "lines", "version": 1, "seed": 0, "lines": 500, "sha256": "0", "renderer": "x"}
     return TaskAccuracy("text-recognition", cer, line_accuracy, cer, 500, 9000, 1, 1, corpus, 1.0)

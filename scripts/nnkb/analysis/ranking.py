@@ -38,6 +38,12 @@ def adapters_of(framework: Framework) -> list[str]:
     return list(framework.benchmark_adapters)
 
 
+def candidates_of(kb: KB, use_case_id: str) -> list[Model]:
+    """The use case's candidates (`KB.candidates_for`), never a model that is only a
+    backbone there (`Model.backbone_for`), even where the use case names no tasks."""
+    return [m for m in kb.candidates_for(use_case_id) if use_case_id not in m.backbone_for]
+
+
 def use_case_of(kb: KB, use_case_id: str) -> UseCase:
     try:
         return kb.use_cases[use_case_id]
@@ -102,7 +108,7 @@ def use_case_ranking(
     use_case = use_case_of(kb, use_case_id)
     higher = bool(use_case.accuracy_metric["higher_is_better"])
     floor = use_case.accuracy_floor
-    candidates = kb.candidates_for(use_case_id)
+    candidates = candidates_of(kb, use_case_id)
     cited = {m.id: cited_accuracy(m, use_case) for m in candidates}
     unit = _target_unit(use_case, cited.values())
     judged = precision_frame(frame, use_case)

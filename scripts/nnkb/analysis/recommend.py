@@ -25,7 +25,7 @@ from nnkb.kb import KB
 
 from .frame import OK, best_ok, machines
 from .precision import FP32, WITHIN, fp32_units, precision_frame
-from .ranking import use_case_of, use_case_ranking
+from .ranking import candidates_of, use_case_of, use_case_ranking
 
 RECOMMENDED = "recommended"
 NO_FLOOR = "no-floor"  # no floor in the KB: the fastest candidate that ran
@@ -201,7 +201,7 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
     ranking = use_case_ranking(kb, frame, use_case_id)
     portable = use_case_ranking(kb, frame, use_case_id, portable=True)
     judged = precision_frame(frame, use_case)
-    ids = {m.id for m in kb.candidates_for(use_case_id)}
+    ids = {m.id for m in candidates_of(kb, use_case_id)}
     attrs = dict(ranking.attrs)
     out = []
     for machine, label in machines(frame):

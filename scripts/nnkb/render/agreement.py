@@ -5,6 +5,8 @@ top-1 class that differs, a large error).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .. import analysis
@@ -120,10 +122,10 @@ def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
     ).sort(["model_id", "runtime_id", "settings"])
 
 
-def _suffix(page: Page, row: object) -> str:
+def _suffix(page: Page, row: Any) -> str:
     """' · BF16, intra_op_threads=1': the row label after the runtime's name."""
     label = row_label(page, row)
-    rest = label.removeprefix(runtime_name(page, row.runtime)).strip()  # type: ignore[attr-defined]
+    rest = label.removeprefix(runtime_name(page, row.runtime)).strip()
     return f" {escape_inline(rest)}" if rest else ""
 
 

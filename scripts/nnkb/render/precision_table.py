@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..accuracy.ocr import METHOD_TEXT as OCR_METHOD
 from ..analysis.precision import precision_changes
+from ..analysis.ranking import candidates_of
 from ..bench.agreement import METHOD_TEXT as AGREEMENT_METHOD
 from ..kb import UseCase
 from ..models import quantize
@@ -134,7 +135,7 @@ def task_accuracy_section(page: Page, use_case: UseCase) -> str | None:
     """Character error rate and line accuracy of each candidate per runtime and precision,
     where the rows measured them (the text-recognition page)."""
     frame = page.site.frame
-    ids = {m.id for m in page.kb.candidates_for(use_case.id)}
+    ids = {m.id for m in candidates_of(page.kb, use_case.id)}
     rows = frame[frame["model"].isin(ids) & frame["cer"].notna() & (frame["status"] == "ok")]
     if rows.empty:
         return None
