@@ -44,14 +44,14 @@ def test_the_reference_for_speed_ups_is_the_adapter_with_the_reference_role(monk
     pages = pages_with(monkeypatch, onnxruntime={"reference": False}, openvino={"reference": True})
     runtimes = pages["comparisons/runtimes.md"]
     assert "## Speed-up over OpenVINO" in runtimes
-    assert "| ONNX Runtime: speed-up (median) |" in runtimes
+    assert "| ONNX Runtime · FP32: speed-up (median) |" in runtimes
     assert "reference run of OpenVINO" in pages["models/big-net.md"]
 
 
 def test_a_variant_is_named_by_its_adapter():
     openvino = load_adapters()["openvino"]
     usual = openvino.settings()
-    assert variant_text(openvino, {**usual, "inference_precision_hint": "f32"}, usual) == "f32 hint"
+    assert variant_text(openvino, {**usual, "inference_precision_hint": "f32"}, usual) == "FP32"
     assert variant_text(openvino, usual, usual) == ""
     # Settings the adapter does not know are named by their difference from the usual ones.
     assert variant_text(openvino, {"num_streams": 2}, {"num_streams": 1}) == "num_streams=2"

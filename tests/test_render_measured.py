@@ -84,7 +84,7 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     # On the x86 machine: which model, which runtime, how fast; the answer analysis.recommend
     # gives (tests/test_analysis_recommend.py) is the one the page shows.
     assert (
-        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime, 5.00 ms per '
+        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime · FP32, 5.00 ms per '
         'inference"' in recommendation
     )
     assert "median latency **5.00 ms** (95% CI 4.90–5.10 ms)" in recommendation
@@ -94,7 +94,10 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     assert "twin-net is preferred because its cited image AUROC is higher" in recommendation
     assert "tiny-net on openvino is faster at 1.50 ms, but its cited" in recommendation
     # The Arm machine gets its own answer.
-    assert "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime, 9.00 ms" in recommendation
+    assert (
+        "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime · FP32, 9.00 ms"
+        in recommendation
+    )
 
 
 def test_recommendation_matches_analysis_for_every_machine(site, pages):
@@ -129,7 +132,7 @@ def test_ranking_per_machine_and_side_by_side(pages):
         "| Model | Cited accuracy | Arm Neoverse-N1 (2 cores): median (runtime) "
         "| Intel Xeon (2 cores): median (runtime) |" in both
     )
-    assert "| 4.00 ms (ONNX Runtime) | 1.50 ms (OpenVINO) |" in both
+    assert "| 4.00 ms (ONNX Runtime · FP32) | 1.50 ms (OpenVINO · BF16) |" in both
 
 
 def test_pareto_front_table_and_chart(pages):
@@ -156,16 +159,21 @@ def test_other_hardware_says_what_changes(pages):
 def test_runtime_comparison_speedups_agreement_and_failures(pages):
     page = pages["comparisons/runtimes.md"]
     speed = section(page, "Speed-up over ONNX Runtime").split("### Intel Xeon (2 cores)")[1]
-    # A column per runtime, and one for ONNX Runtime with one thread, a second setting measured.
+    # A column per runtime and the precision it ran in, and one for ONNX Runtime with one
+    # thread, a second setting measured.
     assert (
-        "| Model | ONNX Runtime median | ONNX Runtime (intra_op_threads=1): speed-up (median) "
-        "| OpenCV DNN: speed-up (median) | OpenVINO: speed-up (median) |" in speed
+        "| Model | ONNX Runtime · FP32 median | ONNX Runtime · FP32, intra_op_threads=1: speed-up "
+        "(median) | OpenCV DNN · FP32: speed-up (median) | OpenVINO · BF16: speed-up (median) "
+        "| OpenVINO · FP32: speed-up (median) |" in speed
     )
     assert (
         "| [TinyNet](../models/tiny-net.md) | 2.00 ms | 0.77x (2.60 ms) | 0.67x (3.00 ms) "
-        "| 1.3x (1.50 ms) |" in speed
+        "| 1.3x (1.50 ms) | — |" in speed
     )
-    assert "| [MidNet](../models/mid-net.md) | 6.00 ms | — | **failed** | 1.2x (5.00 ms) |" in speed
+    assert (
+        "| [MidNet](../models/mid-net.md) | 6.00 ms | — | **failed** | — | 1.2x (5.00 ms) |"
+        in speed
+    )
     assert 'id="chart-runtime-speedups"' in page
     agreement = section(page, "Output agreement")
     # Written from the rows: which runtime ran below FP32, on which CPU feature, by how much.
@@ -178,7 +186,7 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
     assert "gives a different top-1 class than the reference for [BigNet]" in agreement
     assert (
         "| [TinyNet](../models/tiny-net.md) | [ONNX Runtime](../frameworks/onnx-runtime.md) "
-        "(`intra_op_threads=1`) | fp32 |" in agreement
+        "· FP32, intra_op_threads=1 | fp32 | top-1 agrees (1 input) | yes |" in agreement
     )
     failures = section(page, "Could not load or run")
     opencv = failures.split("### OpenCV DNN")[1].split("###")[0]
@@ -192,7 +200,8 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
 def test_model_page_shows_precision_and_why(pages):
     page = pages["models/big-net.md"]
     x86 = page.split("### Intel Xeon (2 cores)")[1]
-    assert "| **bf16** | 0.013 / 0.021 | yes | +1.2 % | ok |" in x86
+    assert "| **bf16** | top-1 100 % (64 inputs) | +1.2 % | ok |" in x86
+    assert "[OpenVINO](../frameworks/openvino.md) 2026.4.1 · BF16 |" in x86
     assert "reported **bf16** inference here, not FP32" in x86
     assert "](../methodology.md#precision-and-agreement)" in x86
     assert "| Parameters | 11 M | — |" in page  # counted from the results rows
@@ -463,7 +472,8 @@ def test_use_cases_index_gives_each_recommendation(pages):
     index = pages["use_cases/index.md"]
     assert "| Recommended, per measured machine |" in index
     assert (
-        "[TwinNet](../models/twin-net.md) on ONNX Runtime, 5.00 ms (Intel Xeon (2 cores))" in index
+        "[TwinNet](../models/twin-net.md) on ONNX Runtime · FP32, 5.00 ms (Intel Xeon (2 cores))"
+        in index
     )
     assert "none on Arm Neoverse-N1 (2 cores); [BigNet](../models/big-net.md) on OpenVINO" in index
 

@@ -3,7 +3,10 @@ each accepted by the one results reader (the checks `nnkb validate` runs), build
 and download without an exception, and every JSON download is strict JSON.
 
 Extreme but valid values are the point: latencies of a nanosecond and of a day, peaks from 1e6
-to 1e18 FLOP/s, zero MACs or parameters, huge errors, one or many machines.
+to 1e18 FLOP/s, zero MACs or parameters, huge errors, one or many machines; precision
+variants (INT8 settings with their quantiser and int8 share), agreement over many inputs of
+every output kind, task accuracy, and machines with and without the fast-path instruction
+sets the recommendation names.
 """
 
 from __future__ import annotations
@@ -21,23 +24,33 @@ from nnkb.kb import KBError
 from nnkb.render.site import build_context, check_valid, render_files, render_pages
 from nnkb.results import (
     Agreement,
+    ComputeOps,
     HardwarePart,
     Machine,
     Peak,
     ProcessSummary,
+    Quantization,
     ResultsFile,
     Row,
     SoftwarePart,
     Stats,
+    TaskAccuracy,
 )
 from test_render_downloads import strict_loads
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 MODELS = ["big-net", "mid-net", "tiny-net", "twin-net", "offline-net"]
 RUNTIMES = ["onnxruntime", "openvino", "opencv", "other-runtime"]
-SETTINGS: list[dict[str, Any]] = [{}, {"threads": 1}, {"inference_precision_hint": "f32"}]
+SETTINGS: list[dict[str, Any]] = [
+    {},
+    {"threads": 1},
+    {"inference_precision_hint": "f32"},
+    {"quantizer": "onnxruntime"},
+    {"quantizer": "nncf"},
+]
 WHEN = "2026-01-10T12:00:00Z"
 FAILED = ["failed", "unavailable", "crashed", "timeout", "mismatch"]
+FEATURES = ["avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8", "amx_bf16"]
 
 seconds = st.floats(min_value=1e-9, max_value=86400, allow_nan=False)
 text = st.text(min_size=1, max_size=30)
@@ -63,6 +76,63 @@ def stats(draw: st.DrawFn) -> Stats:
     )
 
 
+fraction = st.floats(min_value=0, max_value=1)
+unit_interval = st.one_of(st.none(), fraction)
+correlation = st.one_of(st.none(), st.floats(min_value=-1, max_value=1))
+
+
+@st.composite
+def agreements(draw: st.DrawFn) -> Agreement | None:
+    """None, the first-inference errors only (rows before harness 5), or the many-input
+    metrics of one output kind with extreme but valid values."""
+    error = st.one_of(st.none(), st.floats(min_value=0, max_value=1e300))
+    first = (
+        draw(st.just("onnxruntime 1.0")),
+        draw(error),
+        draw(error),
+        draw(st.sampled_from([None, True, False])),
+    )
+    shape = draw(st.sampled_from(["none", "first", "many"]))
+    if shape == "none":
+        return None
+    if shape == "first":
+        return Agreement(*first)
+    kind = draw(st.sampled_from(["classifier", "embedding", "anomaly_map", "tensor"]))
+    exact = draw(st.booleans())
+    snr = None if exact else draw(st.floats(min_value=-100, max_value=400))
+    return Agreement(
+        *first,
+        kind=kind,
+        inputs=64,
+        snr_db=snr,
+        snr_db_min=None if exact else snr,
+        max_rel_error_inputs=draw(error),
+        exact=exact,
+        top1=draw(unit_interval) if kind == "classifier" else None,
+        top5=draw(unit_interval) if kind == "classifier" else None,
+        distinct_top1=draw(st.integers(1, 64)) if kind == "classifier" else None,
+        cosine_mean=draw(correlation) if kind == "embedding" else None,
+        cosine_min=draw(correlation) if kind == "embedding" else None,
+        spearman_mean=draw(correlation) if kind == "anomaly_map" else None,
+        spearman_min=draw(correlation) if kind == "anomaly_map" else None,
+        image_spearman=draw(correlation) if kind == "anomaly_map" else None,
+    )
+
+
+@st.composite
+def task_accuracy(draw: st.DrawFn) -> TaskAccuracy | None:
+    if not draw(st.booleans()):
+        return None
+    corpus = {"id": "lines", "version": 1, "seed": 0, "lines": 500, "sha256": "0" * 64,
+              "renderer": "test"}  # fmt: skip
+    lines = draw(st.integers(1, 1000))
+    return TaskAccuracy(
+        "text-recognition", draw(st.floats(min_value=0, max_value=10)), draw(fraction),
+        draw(st.floats(min_value=0, max_value=10)), lines, draw(st.integers(1, 10**5)),
+        draw(st.integers(0, 10**5)), draw(st.integers(0, lines)), corpus, draw(seconds),
+    )  # fmt: skip
+
+
 @st.composite
 def rows(draw: st.DrawFn, identity: tuple[str, str, int]) -> Row:
     model, runtime, variant = identity
@@ -78,15 +148,17 @@ def rows(draw: st.DrawFn, identity: tuple[str, str, int]) -> Row:
         )
         spread = other / latency.p50 - 1.0
     count = st.one_of(st.none(), st.integers(0, 10**13))
-    error = st.one_of(st.none(), st.floats(min_value=0, max_value=1e300))
+    settings_ = SETTINGS[variant]
+    quantizer = settings_.get("quantizer")
+    total = draw(st.integers(0, 500))
     return Row(
         key=hashlib.sha256(repr(identity).encode()).hexdigest(),
         model=model,
         model_sha256=None,
         runtime=runtime,
         runtime_version=draw(st.one_of(st.none(), text)),
-        settings=SETTINGS[variant],
-        harness_version="4",
+        settings=settings_,
+        harness_version=draw(st.sampled_from(["4", "5"])),
         budget_s=None,
         status="ok" if ok else draw(st.sampled_from(FAILED)),
         reason=None if ok else draw(text),
@@ -111,21 +183,19 @@ def rows(draw: st.DrawFn, identity: tuple[str, str, int]) -> Row:
         op_profile_source=None,
         op_profile_runs=None,
         op_profile_kernels=None,
-        agreement=draw(
-            st.one_of(
-                st.none(),
-                st.builds(
-                    Agreement,
-                    st.just("onnxruntime 1.0"),
-                    error,
-                    error,
-                    st.sampled_from([None, True, False]),
-                ),
-            )
-        ),
+        agreement=draw(agreements()),
         processes=processes,
         process_spread=spread,
         verification=None,
+        quantization=Quantization(
+            quantizer, "1.0", "synthetic-32", "32 seeded synthetic inputs", "0" * 64
+        )
+        if quantizer
+        else None,
+        compute_ops=ComputeOps(draw(st.integers(0, total)), total, "test")
+        if quantizer and draw(st.booleans())
+        else None,
+        accuracy=draw(task_accuracy()) if ok else None,
     )
 
 
@@ -133,7 +203,11 @@ def rows(draw: st.DrawFn, identity: tuple[str, str, int]) -> Row:
 def results_files(draw: st.DrawFn, machine_id: str) -> ResultsFile:
     identities = draw(
         st.lists(
-            st.tuples(st.sampled_from(MODELS), st.sampled_from(RUNTIMES), st.integers(0, 2)),
+            st.tuples(
+                st.sampled_from(MODELS),
+                st.sampled_from(RUNTIMES),
+                st.integers(0, len(SETTINGS) - 1),
+            ),
             unique=True,
             max_size=12,
         )
@@ -143,7 +217,15 @@ def results_files(draw: st.DrawFn, machine_id: str) -> ResultsFile:
         id=machine_id,
         label=draw(st.one_of(st.none(), text)),
         hardware_class=draw(st.sampled_from([None, "x86-cpu", "arm-cpu"])),
-        hardware=HardwarePart("CPU", "x86_64", 2, 2, ("avx2",), 2**33, Peak(peak, "test", WHEN)),
+        hardware=HardwarePart(
+            "CPU",
+            "x86_64",
+            2,
+            2,
+            tuple(sorted(draw(st.sets(st.sampled_from(FEATURES))))),
+            2**33,
+            Peak(peak, "test", WHEN),
+        ),
         software=SoftwarePart("Linux", "3.11", {"onnxruntime": "1.0"}),
     )
     return ResultsFile(machine=machine, rows=[draw(rows(i)) for i in identities])

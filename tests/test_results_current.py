@@ -39,6 +39,7 @@ def test_every_committed_row_is_current_for_the_planner(tmp_path, monkeypatch):
             force=False,
         )
         planned = {p.identity: p for p in plan}
+        # Models added to the KB since are planned too (to run); every stored row is current.
         assert {r.identity for r in stored.rows} <= set(planned)
         for row in stored.rows:
             p = planned[row.identity]

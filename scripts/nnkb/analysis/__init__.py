@@ -9,6 +9,8 @@ functions return, and the notebook reads the same frame.
 - `ranking`: `use_case_ranking`, `pareto_front`, `cited_accuracy`;
 - `outlook`: `hardware_outlook` (per hardware class: runtimes by relevance, best cited
   figures), `runtime_choices`, `best_figures`, `is_current`;
+- `precision`: `precision_frame` (which rows a use case may recommend by the precision they
+  ran in, and the instruction sets each relied on), `precision_name`, `needed_features`;
 - `recommend`: `recommend` (per machine, what to run for a use case, why, and the alternatives);
 - `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`.
 """
@@ -45,6 +47,7 @@ from .recommend import (
     RECOMMENDED,
     Alternative,
     Candidate,
+    PrecisionMiss,
     Recommendation,
     RuntimeTime,
     recommend,
@@ -63,6 +66,7 @@ __all__ = [
     "Alternative",
     "Candidate",
     "HardwareOutlook",
+    "PrecisionMiss",
     "Recommendation",
     "RuntimeChoice",
     "RuntimeTime",

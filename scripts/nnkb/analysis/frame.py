@@ -27,15 +27,36 @@ RESULT_COLUMNS = [
     "throughput", "peak_fraction", "achieved_flops", "peak_flops", "session_create_s",
     "first_inference_s", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "precision",
     "max_abs_error", "max_rel_error", "top1_agree", "measured_at", "processes", "process_spread",
-    "settings_difference",
+    "settings_difference", "arch", "isa_features", "agree_kind", "agree_inputs", "agree_snr_db",
+    "agree_top1", "agree_top5", "agree_cosine_mean", "agree_cosine_min", "agree_spearman_mean",
+    "agree_spearman_min", "agree_image_spearman", "agree_box_top1", "max_rel_error_inputs",
+    "cer", "line_accuracy", "accuracy_lines", "quantizer", "calibration", "int8_ops",
+    "compute_ops",
 ]
+# The many-input agreement metrics (Row.agreement), as frame columns `agree_<name>`.
+AGREEMENT_METRIC_COLUMNS = (
+    "snr_db", "top1", "top5", "cosine_mean", "cosine_min", "spearman_mean", "spearman_min",
+    "image_spearman", "box_top1",
+)
 _FLOAT_COLUMNS = [
     "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",
     "achieved_flops", "peak_flops", "session_create_s", "first_inference_s", "max_abs_error",
-    "max_rel_error", "process_spread",
+    "max_rel_error", "process_spread", "max_rel_error_inputs", "cer", "line_accuracy",
+    *(f"agree_{m}" for m in AGREEMENT_METRIC_COLUMNS),
 ]
 # fmt: on
-_INT_COLUMNS = ["n", "peak_rss_bytes", "model_file_bytes", "parameters", "macs", "processes"]
+_INT_COLUMNS = [
+    "n",
+    "peak_rss_bytes",
+    "model_file_bytes",
+    "parameters",
+    "macs",
+    "processes",
+    "agree_inputs",
+    "accuracy_lines",
+    "int8_ops",
+    "compute_ops",
+]  # fmt: skip
 _BOOL_COLUMNS = ["converged", "top1_agree"]
 _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged")
 _ROW_KEYS = (
@@ -170,6 +191,32 @@ def _record(
         "processes": sum(p.measured for p in row.processes or ()) or None,
         "process_spread": row.process_spread,
         "settings_difference": settings_difference(row.settings, usual),
+        # The machine's instruction sets, to say what a reduced-precision row relied on.
+        "arch": machine.hardware.arch,
+        "isa_features": ";".join(sorted(machine.hardware.isa_features)),
+        **_quality(row),
+    }
+
+
+def _quality(row: Row) -> dict[str, Any]:
+    """The many-input agreement, the task accuracy, the quantiser and the int8 share."""
+    agreement = row.agreement if row.agreement and row.agreement.measured else None
+    accuracy, quantization, ops = row.accuracy, row.quantization, row.compute_ops
+    return {
+        "agree_kind": agreement.kind if agreement else None,
+        "agree_inputs": agreement.inputs if agreement else None,
+        **{
+            f"agree_{m}": getattr(agreement, m) if agreement else None
+            for m in AGREEMENT_METRIC_COLUMNS
+        },
+        "max_rel_error_inputs": agreement.max_rel_error_inputs if agreement else None,
+        "cer": accuracy.cer if accuracy else None,
+        "line_accuracy": accuracy.line_accuracy if accuracy else None,
+        "accuracy_lines": accuracy.lines if accuracy else None,
+        "quantizer": quantization.quantizer if quantization else None,
+        "calibration": quantization.calibration if quantization else None,
+        "int8_ops": ops.int8 if ops else None,
+        "compute_ops": ops.total if ops else None,
     }
 
 

@@ -1,8 +1,11 @@
 """Ranking a use case's candidate models per machine, and the accuracy-latency Pareto front.
 
 The rules, stated once:
-- a model's time on a machine is its best ok row: lowest median (p50) over runtimes and settings,
-  ties broken by lower p90, then runtime name, then settings;
+- a use case's candidates are the models of one of its tasks listed under it
+  (`KB.candidates_for`): a backbone or a classifier is never an anomaly or object detector;
+- a model's time on a machine is its best eligible ok row (`precision`: FP32, or a reduced
+  precision measured within the use case's tolerance): lowest median (p50) over runtimes and
+  settings, ties broken by lower p90, then runtime name, then settings;
 - a model qualifies when its cited accuracy for the use case's metric and dataset meets the
   use case's floor (>= when higher is better, <= otherwise); uncited models never qualify;
 - on equal medians the better cited accuracy ranks first, then the lower p90, then the model id.
@@ -19,12 +22,13 @@ import pandas as pd
 from nnkb.kb import KB, Accuracy, Framework, Model, UseCase
 
 from .frame import OK, best_ok, machines
+from .precision import precision_frame
 
 # fmt: off
 RANKING_COLUMNS = [
     "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
     "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "process_spread",
-    "accuracy", "accuracy_unit", "meets_floor",
+    "accuracy", "accuracy_unit", "meets_floor", "precision", "needs", "tolerance_value",
 ]
 # fmt: on
 
@@ -32,6 +36,12 @@ RANKING_COLUMNS = [
 def adapters_of(framework: Framework) -> list[str]:
     """The benchmark adapters that measure a framework entry's runtime (empty: none)."""
     return list(framework.benchmark_adapters)
+
+
+def candidates_of(kb: KB, use_case_id: str) -> list[Model]:
+    """The use case's candidates (`KB.candidates_for`), never a model that is only a
+    backbone there (`Model.backbone_for`), even where the use case names no tasks."""
+    return [m for m in kb.candidates_for(use_case_id) if use_case_id not in m.backbone_for]
 
 
 def use_case_of(kb: KB, use_case_id: str) -> UseCase:
@@ -80,8 +90,12 @@ def _meets(value: float | None, floor: float | None, higher_is_better: bool) -> 
 # --- ranking and Pareto front -----------------------------------------------------------------
 
 
-def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFrame:
-    """Per measured machine, every candidate model of the use case with its best ok runtime.
+def use_case_ranking(
+    kb: KB, frame: pd.DataFrame, use_case_id: str, portable: bool = False
+) -> pd.DataFrame:
+    """Per measured machine, every candidate model of the use case with its best eligible ok
+    row (FP32, or a reduced precision within the use case's tolerance); with `portable`, only
+    rows that relied on no fast-path instruction set (what a CPU without them can run).
 
     Ok models come first on each machine, fastest first (`rank` 1, 2, ...; equal medians go to
     the better cited accuracy, then lower p90, then model id); then models without an ok row,
@@ -94,10 +108,12 @@ def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFr
     use_case = use_case_of(kb, use_case_id)
     higher = bool(use_case.accuracy_metric["higher_is_better"])
     floor = use_case.accuracy_floor
-    candidates = sorted(kb.models_for(use_case_id), key=lambda m: m.id)
+    candidates = candidates_of(kb, use_case_id)
     cited = {m.id: cited_accuracy(m, use_case) for m in candidates}
     unit = _target_unit(use_case, cited.values())
-    best = best_ok(frame, ["machine", "model"]).set_index(["machine", "model"])
+    judged = precision_frame(frame, use_case)
+    usable = judged[judged["eligible"] & (judged["portable"] | (not portable))]
+    best = best_ok(usable, ["machine", "model"]).set_index(["machine", "model"])
 
     records = []
     for machine, label in machines(frame):
@@ -128,12 +144,15 @@ def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFr
                             "ci95_low",
                             "ci95_high",
                             "process_spread",
+                            "precision",
+                            "needs",
+                            "tolerance_value",
                         )
                     }
                 )
                 record.update(status=OK, reason=None)
             else:
-                record.update(_why_not_ok(model, rows[rows["model"] == model.id]))
+                record.update(_why_not_ok(model, rows[rows["model"] == model.id], portable))
             records.append(record)
 
     ranking = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS)
@@ -152,7 +171,16 @@ def use_case_ranking(kb: KB, frame: pd.DataFrame, use_case_id: str) -> pd.DataFr
     return ranking
 
 
-def _why_not_ok(model: Model, rows: pd.DataFrame) -> dict[str, Any]:
+def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, Any]:
+    if (rows["status"] == OK).any():
+        # It ran, but no row may be recommended: reduced precision only, not within the
+        # tolerance or not measured, or (portable) every row relied on a fast path.
+        why = (
+            "every ok row relied on instruction sets a CPU without them lacks"
+            if portable
+            else "every ok row ran in a reduced precision not measured within the tolerance"
+        )
+        return {"status": "not-eligible", "reason": why}
     if rows.empty:
         spec = model.onnx
         if spec is None or not spec.benchmark:

@@ -5,6 +5,12 @@ case's floor wins; equal medians go to the better cited accuracy, then the lower
 model id. Without a floor in the KB the fastest candidate that ran is given. A Recommendation
 holds the pick, every other candidate with the verdict on it, the pick's other runtimes and the
 tie-breaks: everything a page needs to explain the choice, and no wording.
+
+Only eligible rows compete (`precision`: FP32, or a reduced precision measured within the use
+case's tolerance). The pick names the fast-path instruction sets it relied on (`needs`); when
+it relied on any, `fallback` is the same choice made again from the rows that relied on none
+(FP32, or INT8 measured on a plain AVX2 path): the answer for a CPU without them. Faster
+reduced-precision rows that may not be recommended are kept with their figures (`not_within`).
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ import pandas as pd
 from nnkb.kb import KB
 
 from .frame import OK, best_ok, machines
-from .ranking import use_case_of, use_case_ranking
+from .precision import FP32, WITHIN, fp32_units, precision_frame
+from .ranking import candidates_of, use_case_of, use_case_ranking
 
 RECOMMENDED = "recommended"
 NO_FLOOR = "no-floor"  # no floor in the KB: the fastest candidate that ran
@@ -65,6 +72,9 @@ class Candidate:
     ci95_high: float | None
     accuracy: float | None  # cited, in the ranking's accuracy unit
     meets_floor: bool | None
+    precision: str | None = None  # as the best row's runtime read it back
+    needs: tuple[str, ...] = ()  # fast-path instruction sets the best row relied on
+    tolerance_value: float | None = None  # reduced precision: the value found within tolerance
 
     @property
     def ran(self) -> bool:
@@ -109,6 +119,20 @@ class RuntimeTime:
 
 
 @dataclass(frozen=True)
+class PrecisionMiss:
+    """A reduced-precision row that ran faster than the pick but may not be recommended:
+    its agreement or accuracy is not within the tolerance, or was not measured."""
+
+    model: str
+    runtime: str
+    settings: str
+    precision: str
+    p50: float
+    verdict: str  # precision.NOT_WITHIN | NOT_MEASURED | NO_TOLERANCE
+    value: float | None  # the measured value the tolerance was checked on
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """What to run for a use case on one measured machine, with what the choice rests on."""
 
@@ -125,6 +149,16 @@ class Recommendation:
     higher_is_better: bool
     floor: float | None
     accuracy_unit: str | None
+    tolerance_metric: str | None = None
+    tolerance_threshold: float | None = None
+    fallback: Candidate | None = None  # the pick for a CPU without the pick's `needs`
+    not_within: tuple[PrecisionMiss, ...] = ()  # faster rows that may not be recommended
+    fp32_units: tuple[str, ...] = ()  # the machine's widest FP32 vector units
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The fast-path instruction sets the pick relied on (empty: none beyond FP32's)."""
+        return self.pick.needs if self.pick else ()
 
     @property
     def model(self) -> str | None:
@@ -162,14 +196,24 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
     applied: RECOMMENDED, NO_FLOOR (the KB sets no floor; the fastest candidate that ran is
     given), NONE_MEETS_FLOOR, NO_CITED_ACCURACY, NOTHING_RAN_OK or NO_CANDIDATES.
     """
-    use_case_of(kb, use_case_id)
+    use_case = use_case_of(kb, use_case_id)
+    tolerance = use_case.precision_tolerance
     ranking = use_case_ranking(kb, frame, use_case_id)
+    portable = use_case_ranking(kb, frame, use_case_id, portable=True)
+    judged = precision_frame(frame, use_case)
+    ids = {m.id for m in candidates_of(kb, use_case_id)}
     attrs = dict(ranking.attrs)
     out = []
     for machine, label in machines(frame):
         rows = ranking[ranking["machine"] == machine]
         candidates = tuple(_candidate(r) for r in rows.itertuples())
         outcome, pick = _outcome(candidates, attrs["floor"])
+        fallback = None
+        if pick is not None and pick.needs:
+            plain = portable[portable["machine"] == machine]
+            fallback = _outcome(tuple(_candidate(r) for r in plain.itertuples()), attrs["floor"])[1]
+        on_machine = judged[(judged["machine"] == machine) & judged["model"].isin(ids)]
+        first = next((r for r in frame[frame["machine"] == machine].itertuples()), None)
         out.append(
             Recommendation(
                 use_case=use_case_id,
@@ -183,15 +227,57 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
                     for c in candidates
                     if c is not pick
                 ),
-                other_runtimes=_other_runtimes(pick, frame[frame["machine"] == machine]),
+                # Only rows that may be recommended: a faster row not within the tolerance is
+                # in not_within with its figures, not offered as another way to run the pick.
+                other_runtimes=_other_runtimes(
+                    pick, judged[(judged["machine"] == machine) & judged["eligible"]]
+                ),
                 metric=attrs["metric"],
                 dataset=attrs["dataset"],
                 higher_is_better=attrs["higher_is_better"],
                 floor=attrs["floor"],
                 accuracy_unit=attrs["accuracy_unit"],
+                tolerance_metric=tolerance.metric if tolerance else None,
+                tolerance_threshold=tolerance.threshold if tolerance else None,
+                fallback=fallback,
+                not_within=_misses(on_machine, pick, _eligible_models(candidates, attrs)),
+                fp32_units=fp32_units(first.arch, first.isa_features) if first else (),
             )
         )
     return out
+
+
+def _eligible_models(candidates: tuple[Candidate, ...], attrs: dict[str, Any]) -> set[str]:
+    """The candidates a reduced-precision row could have won for: meeting the floor (every
+    candidate when the KB sets none). A faster row of a model below the floor is beside the
+    point: the model is out whatever its precision."""
+    if attrs["floor"] is None:
+        return {c.model for c in candidates}
+    return {c.model for c in candidates if c.meets_floor}
+
+
+def _misses(
+    judged: pd.DataFrame, pick: Candidate | None, models: set[str]
+) -> tuple[PrecisionMiss, ...]:
+    """Reduced-precision ok rows of `models` that may not be recommended and ran faster than
+    the pick (every such row when nothing is picked), fastest first."""
+    ok = judged[(judged["status"] == OK) & judged["p50"].notna() & judged["model"].isin(models)]
+    out = ok[~ok["verdict"].isin([FP32, WITHIN])]
+    if pick is not None and pick.p50 is not None:
+        out = out[out["p50"] < pick.p50]
+    out = out.sort_values(["p50", "model", "runtime", "settings"], kind="stable")
+    return tuple(
+        PrecisionMiss(
+            r.model,
+            r.runtime,
+            r.settings,
+            str(r.precision_class),
+            float(r.p50),
+            r.verdict,
+            _num(r.tolerance_value),
+        )
+        for r in out.itertuples()
+    )
 
 
 def _candidate(row: Any) -> Candidate:
@@ -209,6 +295,9 @@ def _candidate(row: Any) -> Candidate:
         ci95_high=_num(row.ci95_high),
         accuracy=_num(row.accuracy),
         meets_floor=None if meets is pd.NA or meets is None else bool(meets),
+        precision=_opt(row.precision),
+        needs=tuple(row.needs.split(";")) if isinstance(row.needs, str) and row.needs else (),
+        tolerance_value=_num(row.tolerance_value),
     )
 
 

@@ -5,10 +5,13 @@ top-1 class that differs, a large error).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from .. import analysis
 from .cells import (
+    agreement_text,
     error_cell,
     error_text,
     is_reduced_precision,
@@ -19,10 +22,9 @@ from .cells import (
     precision_name,
     provenance,
     reference_runtime,
-    row_variant,
+    row_label,
     runtime_link,
     runtime_name,
-    settings_note,
     yes_no,
 )
 from .page import METHODOLOGY_PATH, Page, bullet_list
@@ -93,17 +95,17 @@ def _bf16_flags(page: Page, machine: str) -> list[str]:
 
 
 def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
-    """Every ok row of one machine: the precision it ran in and how far it is from the reference."""
+    """Every ok row of one machine: the precision it ran in and its agreement with the
+    reference in the metric of its output kind (the maximum errors are in the downloads)."""
     records = [
         {
             "model_id": r.model,
             "runtime_id": r.runtime,
             "settings": r.settings,
             "model": model_link(page, r.model),
-            "runtime": Md(runtime_link(page, r.runtime) + settings_note(row_variant(page, r))),
+            "runtime": Md(runtime_link(page, r.runtime) + _suffix(page, r)),
             "precision": precision_cell(r.precision),
-            "abs": error_cell(r.max_abs_error),
-            "rel": error_cell(r.max_rel_error),
+            "agreement": agreement_text(r),
             "top1": yes_no(r.top1_agree),
         }
         for r in rows[rows["status"] == analysis.OK].itertuples()
@@ -112,23 +114,30 @@ def agreement_table(page: Page, rows: pd.DataFrame) -> Table:
         records,
         [
             Column("model", "Model"),
-            Column("runtime", "Runtime (settings)"),
+            Column("runtime", "Runtime · precision"),
             Column("precision", "Precision"),
-            Column("abs", "Max abs. error", align="right"),
-            Column("rel", "Max rel. error", align="right"),
-            Column("top1", "Top-1 agrees", align="center"),
+            Column("agreement", "Agreement with FP32", align="right"),
+            Column("top1", "Top-1 agrees (first input)", align="center"),
         ],
     ).sort(["model_id", "runtime_id", "settings"])
+
+
+def _suffix(page: Page, row: Any) -> str:
+    """' · BF16, intra_op_threads=1': the row label after the runtime's name."""
+    label = row_label(page, row)
+    rest = label.removeprefix(runtime_name(page, row.runtime)).strip()
+    return f" {escape_inline(rest)}" if rest else ""
 
 
 def agreement_section(page: Page, frame: pd.DataFrame) -> str:
     parts = [
         "## Output agreement",
         (
-            "Each runtime's outputs for the same input, compared with the FP32 reference run "
-            f"of {escape_inline(runtime_name(page, reference_runtime(page)))} "
-            "(the errors are the largest over all output elements; *Top-1 agrees* is checked "
-            "for classifiers). A runtime that computes in lower precision, or fuses operations "
+            "Each runtime's outputs for the same inputs, compared with the FP32 reference run "
+            f"of {escape_inline(runtime_name(page, reference_runtime(page)))}, in the metric "
+            "that fits the output (top-1 agreement, cosine, Spearman or signal-to-noise ratio "
+            "over many inputs; rows measured before that show the first input only; the "
+            "maximum errors are in the downloads). A runtime that computes in lower precision, or fuses operations "
             f"differently, gives slightly different numbers: [how it is measured]"
             f"({page.href(METHODOLOGY_PATH)}#precision-and-agreement)."
         ),

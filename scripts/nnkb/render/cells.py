@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
@@ -75,22 +76,15 @@ def hardware_of(page: Page, machine_id: str) -> Md | None:
     return page.link_id("hardware", hardware) if hardware else None
 
 
-_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
-               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
-               "int8": "int8", "u8": "uint8"}  # fmt: skip
-
-
-def precision_name(value: Any) -> str | None:
-    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return _PRECISIONS.get(text.lower(), text)
-
-
 def is_reduced_precision(value: Any) -> bool:
-    name = precision_name(value)
-    return name is not None and name != "fp32"
+    return is_reduced(value)
+
+
+def runtime_precision(page: Page, adapter: str, precision: Any) -> str:
+    """A runtime and the precision its row really ran in, as the adapters label variants:
+    "OpenVINO · BF16" (an OpenVINO default-precision row that ran bf16), "ONNX Runtime · INT8"."""
+    name = precision_name(precision)
+    return runtime_name(page, adapter) + (f" · {name.upper()}" if name else "")
 
 
 def format_when(timestamp: str) -> str:
@@ -160,6 +154,39 @@ def row_variant(page: Page, row: Any) -> str:
     return page.site.variant(row.machine, row.model, row.runtime, row.settings)
 
 
+_PRECISION_WORDS = {"FP32", "FP16", "BF16", "INT8", "F32 HINT", "DEFAULT PRECISION"}
+
+
+def row_label(page: Page, row: Any) -> str:
+    """A results-frame row's runtime and the precision it really ran in, as the adapters label
+    variants ("OpenVINO · BF16", "ONNX Runtime · INT8"), then any other settings that differ
+    ("ONNX Runtime · FP32, intra_op_num_threads=1"); "(default precision)" marks OpenVINO's
+    own choice so that it is told apart from the FP32-hint row."""
+    variant = row_variant(page, row)
+    parts = [p for p in variant.split(", ") if p]
+    extras = [p for p in parts if p.upper() not in _PRECISION_WORDS]
+    name = precision_name(row.precision) or _group_precision(page, row)
+    if name is None:
+        return variant_label(page, row.runtime, variant)
+    label = f"{runtime_name(page, row.runtime)} · {name.upper()}"
+    if any(p.lower() == "default precision" for p in parts):
+        label += " (default precision)"
+    return label + (", " + ", ".join(extras) if extras else "")
+
+
+def _group_precision(page: Page, row: Any) -> str | None:
+    """A row that did not run has no precision read back: it is labelled as the rows of the
+    same runtime and settings on its machine ran, so that they share a column."""
+    frame = page.site.frame
+    same = frame[
+        (frame["machine"] == row.machine)
+        & (frame["runtime"] == row.runtime)
+        & (frame["settings"] == row.settings)
+    ]
+    names = {precision_name(p) for p in same["precision"]} - {None}
+    return names.pop() if len(names) == 1 else None
+
+
 def settings_cell(page: Page, difference: str) -> Md:
     if not difference:
         return Md(f"[usual]({page.href(METHODOLOGY_PATH)}#runtime-settings)")
@@ -195,6 +222,44 @@ def throughput_cell(per_second: Any) -> str | None:
 
 def percent_cell(fraction: Any) -> str | None:
     return None if _missing(fraction) else format_percent(float(fraction))
+
+
+def peak_cell(fraction: Any, precision: Any) -> str | None:
+    """Percent of the measured FP32 peak; above 100 % the cell says why (the row computed in
+    a reduced precision, whose peak the FP32 matrix product does not measure)."""
+    text = percent_cell(fraction)
+    if text is None or float(fraction) <= 1.0:
+        return text
+    name = precision_name(precision)
+    if name is not None and name != "fp32":
+        return f"{text} (above the FP32 peak: ran in {name})"
+    return f"{text} (above the FP32 peak)"
+
+
+def agreement_text(row: Any) -> str | None:
+    """The agreement with the FP32 reference in the metric that fits the output kind:
+    top-1 agreement for classifiers, the lowest cosine for embeddings, the lowest rank
+    correlation for anomaly maps, the signal-to-noise ratio for any tensor. Rows measured
+    before the many-input agreement show the first input's top-1 or absolute error."""
+    kind = getattr(row, "agree_kind", None)
+    inputs = getattr(row, "agree_inputs", None)
+    over = "" if inputs is None or _missing(inputs) else f" ({int(inputs)} inputs)"
+    if isinstance(kind, str):
+        snr = getattr(row, "agree_snr_db", None)
+        if kind == "classifier" and not _missing(row.agree_top1):
+            return f"top-1 {format_percent(float(row.agree_top1))}{over}"
+        if kind == "embedding" and not _missing(row.agree_cosine_min):
+            return f"cosine ≥ {float(row.agree_cosine_min):.4f}{over}"
+        if kind == "anomaly_map" and not _missing(row.agree_spearman_min):
+            return f"Spearman ≥ {float(row.agree_spearman_min):.3f}{over}"
+        if snr is not None and not _missing(snr):
+            return f"SNR {float(snr):.1f} dB{over}"
+        return f"identical{over}"
+    if not _missing(getattr(row, "top1_agree", None)):
+        return "top-1 agrees (1 input)" if bool(row.top1_agree) else "top-1 differs (1 input)"
+    if not _missing(getattr(row, "max_abs_error", None)):
+        return f"max abs. error {error_text(float(row.max_abs_error))} (1 input)"
+    return None
 
 
 def bytes_cell(n: Any) -> str | None:

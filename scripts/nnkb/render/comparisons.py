@@ -23,11 +23,10 @@ from .cells import (
     model_link,
     provenance,
     reference_runtime,
-    row_variant,
+    row_label,
     runtime_link,
     runtime_name,
     short_status,
-    variant_label,
 )
 from .numbers import format_ratio
 from .page import RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
@@ -69,7 +68,7 @@ def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
                 "machine": row.machine,
                 "machine_label": row.machine_label,
                 "model": row.model,
-                "runtime": variant_label(page, row.runtime, row_variant(page, row)),
+                "runtime": row_label(page, row),
                 "runtime_id": row.runtime,
                 "settings": row.settings,
                 "variant": (row.runtime, row.settings),
@@ -86,8 +85,13 @@ def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame.from_records(records, columns=VARIANT_COLUMNS)
     for column in ("p50", "baseline_p50", "speedup"):
         out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-    out.attrs["baseline"] = runtime_name(page, baseline)
+    out.attrs["baseline"] = baseline_label(page, baseline)
     return out
+
+
+def baseline_label(page: Page, baseline: str) -> str:
+    """The reference runtime as speed-ups name it: 'ONNX Runtime · FP32' (its FP32 row)."""
+    return f"{runtime_name(page, baseline)} · FP32"
 
 
 def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str) -> Table:
@@ -122,7 +126,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
         records.append(record)
     columns = [
         Column("model", "Model"),
-        Column("baseline", f"{runtime_name(page, baseline)} median", align="right"),
+        Column("baseline", f"{baseline_label(page, baseline)} median", align="right"),
     ] + [
         Column(key, f"{label}: speed-up (median)", align="right")
         for label, key in column_of.items()
@@ -155,10 +159,10 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
     chart_rows = variants[variants["speedup"].notna()]
     baseline_rows = analysis.runtime_speedups(frame, baseline)
     baseline_rows = baseline_rows[baseline_rows["runtime"] == baseline].assign(
-        runtime=runtime_name(page, baseline)
+        runtime=baseline_label(page, baseline)
     )
     chart_frame = pd.concat([baseline_rows, chart_rows], ignore_index=True)
-    chart_frame.attrs["baseline"] = runtime_name(page, baseline)
+    chart_frame.attrs["baseline"] = baseline_label(page, baseline)
     parts.append(charts.runtime_comparison(chart_frame))
     return "\n\n".join(parts)
 

@@ -215,7 +215,14 @@ def results_json(site: SiteContext) -> str:
 
 
 def results_csv(site: SiteContext) -> str:
-    return csv_text(site.frame)
+    """Every row with its raw values, the precision that ran and a `label` naming it as the
+    pages do ("OpenVINO · BF16"); the agreement columns keep the maximum relative error."""
+    from .cells import row_label
+
+    frame = site.frame
+    page = Page(site, DOWNLOADS_PATH)
+    labels = [row_label(page, r) for r in frame.itertuples()]
+    return csv_text(frame.assign(label=labels) if len(frame) else frame.assign(label=[]))
 
 
 def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:

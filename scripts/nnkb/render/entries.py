@@ -28,6 +28,7 @@ from .page import (
     claim_item,
 )
 from .platforms import FRAMEWORK_SECTIONS, HARDWARE_SECTIONS
+from .precision_table import task_accuracy_section
 from .profiles import where_the_time_goes
 from .specs import model_specifications
 from .tables import Column, Md, Table
@@ -201,6 +202,7 @@ USE_CASE_SECTIONS: list[Section[UseCase]] = [
     recommendation_section,
     description_section,
     ranking_section,
+    task_accuracy_section,
     pareto_section,
     use_case_candidates,
     use_case_considerations,

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..kb import Source
-from .cells import all_provenance, runtime_name
+from .cells import all_provenance, row_label, runtime_precision
 from .page import Page, SiteContext, cited_value, index_path
 from .platforms import (
     INSTALL_SYSTEMS,
@@ -83,7 +83,9 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
         if rec.model is None:
             parts.append(f"none on {escape_inline(rec.machine_label)}")
             continue
-        runtime = runtime_name(page, rec.runtime or "")
+        runtime = runtime_precision(
+            page, rec.runtime or "", rec.pick.precision if rec.pick else None
+        )
         parts.append(
             f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
             f"{format_latency(rec.p50)} ({escape_inline(rec.machine_label)})"
@@ -130,7 +132,7 @@ def fastest_cell(page: Page, model_id: str) -> str | None:
     parts = []
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
-        runtime = runtime_name(page, best.runtime)
+        runtime = row_label(page, best)
         parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")
     return "; ".join(parts) or None
 

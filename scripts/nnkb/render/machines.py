@@ -24,15 +24,16 @@ from .cells import (
     machine_link,
     measured_span,
     model_link,
+    peak_cell,
     percent_cell,
     precision_cell,
     precision_name,
     provenance,
-    row_variant,
+    row_label,
     runtime_link,
+    runtime_name,
     spread_text,
     stability_counts,
-    variant_label,
 )
 from .numbers import format_flops
 from .page import (
@@ -125,15 +126,15 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     variants: dict[str, tuple[str, str]] = {}
     labels = []
     for r in rows.itertuples():
-        difference = row_variant(page, r)
-        label = variant_label(page, r.runtime, difference)
-        variants[label] = (r.runtime, difference)
+        # "OpenVINO · BF16": the chart's traces and the table name the precision that ran.
+        label = row_label(page, r)
+        variants[label] = (r.runtime, label.removeprefix(runtime_name(page, r.runtime)))
         labels.append(label)
     efficiency = analysis.machine_efficiency(rows.assign(runtime=labels), machine_id)
     records = []
     for r in efficiency.itertuples():
-        runtime, difference = variants[r.runtime]
-        note = f" (`{escape_inline(difference)}`)" if difference else ""
+        runtime, suffix = variants[r.runtime]
+        note = f" {escape_inline(suffix.strip())}" if suffix.strip() else ""
         records.append(
             {
                 "model_id": r.model,
@@ -144,7 +145,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
                 "precision": precision_cell(_precision(rows, r.model, runtime, r.settings)),
                 "macs": format_number(int(r.macs)) if not pd.isna(r.macs) else None,
                 "achieved": None if pd.isna(r.achieved_flops) else format_flops(r.achieved_flops),
-                "peak": percent_cell(r.peak_fraction),
+                "peak": peak_cell(r.peak_fraction, _precision(rows, r.model, runtime, r.settings)),
                 "intensity": None
                 if pd.isna(r.flops_per_weight_byte)
                 else f"{r.flops_per_weight_byte:.3g}",
@@ -154,7 +155,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
         records,
         [
             Column("model", "Model"),
-            Column("runtime", "Runtime (settings)"),
+            Column("runtime", "Runtime · precision"),
             Column("p50", "Median (p50)", align="right"),
             Column("precision", "Precision"),
             Column("macs", "Multiply-accumulates", align="right"),

@@ -13,16 +13,15 @@ from ..kb import Model
 from .cells import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
+    agreement_text,
     all_provenance,
     bytes_cell,
     ci_cell,
-    error_cell,
-    error_text,
     failure_list,
     is_reduced_precision,
     latency_cell,
     machine_label,
-    percent_cell,
+    peak_cell,
     precision_cell,
     precision_name,
     provenance,
@@ -34,9 +33,7 @@ from .cells import (
     spread_cell,
     status_cell,
     throughput_cell,
-    yes_no,
 )
-from .numbers import missing
 from .page import METHODOLOGY_PATH, Page
 from .tables import Column, Md, Table
 from .text import escape_inline
@@ -54,17 +51,16 @@ MEASURED_COLUMNS = [
     Column("load", "Load", align="right"),
     Column("memory", "Peak memory", align="right"),
     Column("precision", "Precision"),
-    Column("errors", "Max error abs. / rel.", align="right"),
-    Column("top1", "Top-1 agrees", align="center"),
+    Column("agreement", "Agreement with FP32", align="right"),
     Column("spread", "Process spread", align="right"),
     Column("status", "Status"),
 ]
 
 
-def errors_cell(absolute: Any, relative: Any) -> str | None:
-    if missing(absolute) and missing(relative):
-        return None
-    return f"{error_cell(absolute) or '—'} / {error_cell(relative) or '—'}"
+def precision_suffix(row: Any) -> str:
+    """' · INT8': the precision the row really ran in, after the runtime's name."""
+    name = precision_name(row.precision)
+    return f" · {escape_inline(name.upper())}" if name else ""
 
 
 def measured_table(page: Page, rows: pd.DataFrame) -> Table:
@@ -82,18 +78,17 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
             {
                 "runtime_name": row.runtime,
                 "settings_key": row.settings,
-                "runtime": Md(runtime_link(page, row.runtime) + version),
+                "runtime": Md(runtime_link(page, row.runtime) + version + precision_suffix(row)),
                 "settings_cell": settings_cell(page, row.settings_difference),
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
                 "throughput": throughput_cell(row.throughput),
-                "peak": percent_cell(row.peak_fraction),
+                "peak": peak_cell(row.peak_fraction, row.precision),
                 "load": latency_cell(row.session_create_s),
                 "memory": bytes_cell(row.peak_rss_bytes),
                 "precision": precision_cell(row.precision),
-                "errors": errors_cell(row.max_abs_error, row.max_rel_error),
-                "top1": yes_no(row.top1_agree),
+                "agreement": agreement_text(row),
                 "spread": spread_cell(row.process_spread),
                 "status": status_cell(page, row.status, row.process_spread),
             }
@@ -119,14 +114,11 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
         text = (
             f"{runtime_link(page, row.runtime)} reported **{precision}** inference here, not FP32"
         )
-        if not missing(row.max_rel_error):
-            text += (
-                f", so its outputs differ from the FP32 reference by up to "
-                f"{error_text(row.max_rel_error)} (relative) / {error_text(row.max_abs_error)} "
-                "(absolute)"
-            )
-        if not missing(row.top1_agree):
-            text += "; the top-1 class " + ("still agrees" if row.top1_agree else "differs")
+        agreement = agreement_text(row)
+        if agreement:
+            text += f"; its agreement with the FP32 reference: {escape_inline(agreement)}"
+        if isinstance(row.quantizer, str):
+            text += f" (quantised by {escape_inline(row.quantizer)})"
         notes.append(text + f". [Why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement).")
     return notes
 

@@ -5,12 +5,10 @@ processes each row runs in with how far they disagreed on each machine.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from .. import analysis
 from .cells import (
     UNSTABLE_SPREAD,
-    error_cell,
+    agreement_text,
     is_reduced_precision,
     machine_link,
     model_link,
@@ -20,7 +18,7 @@ from .cells import (
     spread_text,
     stability_counts,
 )
-from .page import Page
+from .page import DOWNLOADS_PATH, Page
 from .tables import Column, Md, Table
 
 
@@ -35,7 +33,8 @@ def precision_section(page: Page) -> str:
             "its outputs are from the FP32 reference run for the same inputs. A runtime may "
             "choose a lower precision itself (bf16 on CPUs with native bf16 instructions): "
             "bf16 keeps FP32's range but only 8 bits of mantissa, so the outputs move by an "
-            "amount the agreement columns show; in exchange the arithmetic is faster. nnkb "
+            "amount the agreement columns show; in exchange the arithmetic is faster. INT8 "
+            "variants run a quantised copy of the model (below). nnkb "
             "measures each runtime as it behaves by default and reports the precision and the "
             "agreement beside the speed; what each runtime does is under "
             "[Runtime settings](#runtime-settings)."
@@ -50,9 +49,7 @@ def precision_section(page: Page) -> str:
                 "runtime": runtime_link(page, r.runtime),
                 "model": model_link(page, r.model),
                 "precision": precision_name(r.precision),
-                "abs": error_cell(r.max_abs_error),
-                "rel": error_cell(r.max_rel_error),
-                "top1": None if pd.isna(r.top1_agree) else ("yes" if r.top1_agree else "no"),
+                "agreement": agreement_text(r),
             }
             for r in reduced.itertuples()
         ]
@@ -68,20 +65,17 @@ def precision_section(page: Page) -> str:
                     Column("runtime", "Runtime"),
                     Column("model", "Model"),
                     Column("precision", "Precision"),
-                    Column("abs", "Max abs. error vs FP32", align="right"),
-                    Column("rel", "Max rel. error vs FP32", align="right"),
-                    Column("top1", "Top-1 agrees", align="center"),
+                    Column("agreement", "Agreement with FP32", align="right"),
                 ],
             ).to_markdown()
         )
-    if (ok["max_rel_error"] > 1).any():
-        parts.append(
-            "The relative error divides each difference by the reference value plus 1e-3 of "
-            "the largest reference value, so outputs close to zero (small logits, features "
-            "after a ReLU) can show a relative error above 1 while the absolute error stays "
-            "small. The absolute error and the top-1 agreement say more about what a reader "
-            "would see change."
-        )
+    parts.append(
+        f"The maximum relative error of a row, kept in the [downloads]({page.href(DOWNLOADS_PATH)}), is not "
+        "shown here: it divides each difference by the reference value, so outputs close to "
+        "zero (small logits, features after a ReLU) give a large relative error while every "
+        "measure above agrees. Rows measured before the agreement over many inputs show the "
+        "first input's top-1 class or absolute error instead."
+    )
     return "\n\n".join(parts)
 
 

@@ -21,6 +21,7 @@ from .cells import (
 from .method_notes import precision_section, profiles_section, stability_section
 from .numbers import format_flops
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
+from .precision_table import precision_method_section, precision_table_section
 from .tables import Column, Md, Table
 from .text import escape_inline
 
@@ -268,8 +269,23 @@ def statuses_section(page: Page) -> str:
 
 RECOMMENDATION_RULES = [
     (
-        "A model's time on a machine is its best ok row: the lowest median over runtimes and "
-        "settings; ties go to the lower p90, then the runtime name."
+        "Only a use case's candidates compete: models listed under it whose task is one of the "
+        "use case's tasks. A backbone (a feature extractor inside another model) is never a "
+        "candidate, nor is a classifier for detection."
+    ),
+    (
+        "A model's time on a machine is its best eligible ok row: the lowest median over "
+        "runtimes, settings and precisions; ties go to the lower p90, then the runtime name."
+    ),
+    (
+        "A row in FP32 is eligible. A row in a reduced precision (INT8, BF16, FP16, as the "
+        "runtime reports it ran) is eligible only when its measured agreement with the FP32 "
+        "reference, or its measured task accuracy, is within the use case's precision "
+        "tolerance: the agreement metric the use case names must reach the threshold, or for "
+        "character error rate and line accuracy the loss against the same model's ONNX Runtime "
+        "FP32 row must not exceed it. A reduced-precision row with nothing measured is never "
+        'recommended; a faster one that is not within is shown as "faster, accuracy not '
+        'within tolerance" with its figures.'
     ),
     (
         "A model qualifies when its cited accuracy on the use case's metric and dataset meets the "
@@ -281,8 +297,18 @@ RECOMMENDATION_RULES = [
         "accuracy, then the lower p90, then the model id."
     ),
     (
+        "The recommendation names the instruction sets its precision relied on, as the "
+        "machine had them: BF16 kernels need AVX512_BF16 or AMX-BF16, the INT8 fast path "
+        "VNNI (AVX512_VNNI, AVX-VNNI) or AMX-INT8 on x86 and i8mm or the dot product "
+        "instructions on Arm, FP16 AVX512_FP16 or AMX-FP16; FP32 needs only the vector units "
+        "(AVX2, AVX-512). When the pick relies on any, the same rules are applied again to the "
+        "rows that relied on none (FP32, or INT8 measured on a CPU whose int8 path is plain "
+        "AVX2), and that choice is given beside it: the answer for a CPU without them."
+    ),
+    (
         "Accuracy is the published figure for the original trained weights; builtin models run "
-        "the same architecture with random weights, which costs the same time per inference."
+        "the same architecture with random weights, which costs the same time per inference, "
+        "so for them a reduced precision can show only agreement with FP32, not task accuracy."
     ),
     (
         "Each use case page writes out the reasoning with the numbers: which models qualified, "
@@ -316,6 +342,8 @@ def methodology_page(site: SiteContext) -> str:
         runtime_settings_section(page),
         peaks_section(page),
         precision_section(page),
+        precision_method_section(),
+        precision_table_section(page),
         stability_section(page),
         profiles_section(page),
         statuses_section(page),

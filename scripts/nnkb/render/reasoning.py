@@ -21,6 +21,7 @@ from ..analysis import (
 from ..analysis.recommend import BELOW_FLOOR, DID_NOT_RUN, NO_CITED, TIE_ACCURACY, TIE_P90
 from ..kb import UseCase
 from .numbers import format_accuracy, format_latency, format_ratio
+from .precision_words import misses_sentence, needs_sentences, pick_precision
 
 
 class _Words:
@@ -213,7 +214,9 @@ def reasoning(rec: Recommendation, use_case: UseCase) -> str:
     words = _Words(rec)
     sentences = _lead(words, rec, use_case)
     if rec.pick is not None:
+        sentences += pick_precision(rec) + needs_sentences(rec)
         sentences += _other_runtimes_sentence(rec) + _slower_sentence(rec)
+    sentences += misses_sentence(rec)
     sentences += [
         alternative_note(rec, a) for a in rec.alternatives if a.verdict in (BELOW_FLOOR, NO_CITED)
     ]

@@ -15,25 +15,29 @@ from ..kb import UseCase
 from . import charts
 from .cells import (
     ci_cell,
-    error_text,
     hardware_of,
     is_reduced_precision,
     latency_cell,
     machine_label,
     machine_link,
     model_link,
-    precision_name,
     provenance,
-    row_variant,
     runtime_link,
-    runtime_name,
+    runtime_precision,
     settings_cell,
-    settings_note,
     status_cell,
     throughput_cell,
 )
 from .numbers import format_accuracy, format_latency, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list
+from .precision_words import (
+    features_text,
+    metric_value,
+    metric_words,
+    miss_note,
+    precision_label,
+    tolerance_text,
+)
 from .reasoning import reasoning
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain, indent
@@ -80,8 +84,9 @@ def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> 
         return f"{where}: nothing recommended"
     model = page.kb.models.get(rec.model)
     name = model.name if model else rec.model
+    precision = rec.pick.precision if rec.pick else None
     return (
-        f"{where}: {name} on {runtime_name(page, rec.runtime or '')}, "
+        f"{where}: {name} on {runtime_precision(page, rec.runtime or '', precision)}, "
         f"{format_latency(rec.p50)} per inference"
     )
 
@@ -103,7 +108,8 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
     hardware = hardware_of(page, rec.machine)
     where = machine_link(page, rec.machine) + (f" ({hardware})" if hardware else "")
     head = (
-        f"**{model_link(page, rec.model)} on {runtime_link(page, rec.runtime)}{version}** "
+        f"**{model_link(page, rec.model)} on {runtime_link(page, rec.runtime)}{version} · "
+        f"{escape_inline(precision_label(row.precision))}** "
         f"(settings: {settings}) on {where}:"
     )
     speed = (
@@ -117,36 +123,59 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
         + _accuracy_cell(page, use_case, rec.model, rec.accuracy, rec.accuracy_unit)
         + f" (floor {_floor_text(page, use_case)})"
     )
-    items = [speed, accuracy]
-    if is_reduced_precision(row.precision):
-        # The recommended row's outputs are not FP32's: say so where the choice is made, and
-        # give the fastest FP32 way to run the same model, which the cited accuracy is for.
-        item = f"computed in **{escape_inline(precision_name(row.precision) or '')}**, not FP32"
-        if not pd.isna(row.max_rel_error):
-            item += (
-                f": outputs differ from the FP32 reference by up to {error_text(row.max_rel_error)}"
-                " (relative)"
-            )
-        items.append(item + f" ([why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement))")
-        fp32 = frame[
-            (frame["machine"] == rec.machine)
-            & (frame["model"] == rec.model)
-            & (frame["status"] == analysis.OK)
-            & ~frame["precision"].map(is_reduced_precision)
-        ].sort_values(["p50", "runtime", "settings"])
-        if len(fp32):
-            best = fp32.iloc[0]
+    items = [speed, accuracy, *precision_items(page, rec)]
+    return head + "\n\n" + bullet_list(items)
+
+
+def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
+    """The pick's precision with the agreement that let it count, the instruction sets it
+    relied on and the choice without them, and the faster rows left out, with figures."""
+    pick = rec.pick
+    assert pick is not None
+    why = f"([rules]({page.href(METHODOLOGY_PATH)}#how-a-recommendation-is-made))"
+    label = escape_inline(precision_label(pick.precision))
+    if is_reduced_precision(pick.precision):
+        measured = (
+            metric_words(rec.tolerance_metric)
+            + " "
+            + metric_value(rec.tolerance_metric, pick.tolerance_value)
+        )
+        computed = (
+            f"computed in **{label}**, not FP32: measured {escape_inline(measured)}, within "
+            f"the tolerance ({escape_inline(tolerance_text(rec))}) {why}"
+        )
+        items = [computed]
+    else:
+        items = [f"computed in **{label}**, the precision the cited accuracy is for"]
+    if pick.needs:
+        needs = f"needs **{escape_inline(features_text(pick.needs))}** ({label} kernels)"
+        fallback = rec.fallback
+        if fallback is None or fallback.p50 is None or pick.p50 is None:
+            items.append(needs + "; no measured choice runs without them")
+        else:
             items.append(
-                f"fastest in FP32: {runtime_link(page, best.runtime)}"
-                + settings_note(row_variant(page, best))
-                + f" at **{latency_cell(best.p50)}** "
+                needs
+                + "; **on a CPU without them**: "
+                + model_link(page, fallback.model)
+                + " on "
+                + escape_inline(runtime_precision(page, fallback.runtime or "", fallback.precision))
+                + f" at **{latency_cell(fallback.p50)}** "
                 + (
                     "(the same median)"
-                    if best.p50 == row.p50
-                    else f"({format_ratio(best.p50 / row.p50)} the time)"
+                    if fallback.p50 == pick.p50
+                    else f"({format_ratio(fallback.p50 / pick.p50)} the time)"
                 )
             )
-    return head + "\n\n" + bullet_list(items)
+    else:
+        units = escape_inline(features_text(rec.fp32_units)) if rec.fp32_units else ""
+        items.append(
+            "needs no bf16 or int8 instructions, only FP32 vector units"
+            + (f" ({units} here)" if units else "")
+            + ": the same choice on a CPU without them"
+        )
+    for miss in rec.not_within:
+        items.append(escape_plain(miss_note(rec, miss)))
+    return items
 
 
 def recommendation_section(page: Page, use_case: UseCase) -> str:
@@ -176,6 +205,11 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
 # --- ranking -------------------------------------------------------------------------------
 
 
+def _precision(row: Any) -> str:
+    label = precision_label(row.precision) if isinstance(row.precision, str) else ""
+    return f" · {escape_inline(label)}" if label else ""
+
+
 def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table:
     unit = ranking.attrs.get("accuracy_unit")
     metric = use_case.accuracy_metric
@@ -186,7 +220,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
             {
                 "rank": row.rank if ok else None,
                 "model": model_link(page, row.model),
-                "runtime": runtime_link(page, row.runtime) if ok else None,
+                "runtime": Md(runtime_link(page, row.runtime) + _precision(row)) if ok else None,
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
@@ -240,7 +274,8 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
         )
         if row.status == analysis.OK:
             record[row.machine] = Md(
-                f"{latency_cell(row.p50)} ({escape_inline(runtime_name(page, row.runtime))})"
+                f"{latency_cell(row.p50)} "
+                f"({escape_inline(runtime_precision(page, row.runtime, row.precision))})"
             )
         else:
             record[row.machine] = row.status
@@ -290,7 +325,7 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         {
             "machine": Md(machine_link(page, row.machine)),
             "model": model_link(page, row.model),
-            "runtime": runtime_link(page, row.runtime),
+            "runtime": Md(runtime_link(page, row.runtime) + _precision(row)),
             "p50": latency_cell(row.p50),
             "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
         }
