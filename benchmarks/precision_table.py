@@ -30,13 +30,13 @@ def table_lines(kb: Path) -> list[str]:
     lines = []
     for machine, rows in changes.groupby("machine", sort=True):
         lines.append(f"== {rows['machine_label'].iloc[0]} ({machine})")
-        lines.append(f"{'model':<22} {'variant':<24} {'median':>9} {'speed-up':>8}  change")
+        lines.append(f"{'model':<29} {'variant':<34} {'median':>9} {'speed-up':>8}  change")
         for row in rows.itertuples():
             variant = f"{row.runtime} · {(row.precision or '?').upper()}"
-            if row.quantizer:
+            if isinstance(row.quantizer, str) and row.quantizer:  # NaN where no quantiser ran
                 variant += f" ({row.quantizer})"
             lines.append(
-                f"{row.model:<22} {variant:<24} {format_latency(row.p50):>9} "
+                f"{row.model:<29} {variant:<34} {format_latency(row.p50):>9} "
                 f"{format_ratio(row.speedup):>8}  {agreement_change(row)}"
             )
         lines.append("")
