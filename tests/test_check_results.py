@@ -60,7 +60,9 @@ def contributed(
     )
     new_id = results.machine.id if keep_id else machine_id(hardware)
     machine = replace(results.machine, id=new_id, hardware=hardware)
-    rows = edit(results.rows) if edit else results.rows
+    # Measured with this checkout's harness, like a file a contributor makes today.
+    rows = [replace(r, harness_version=HARNESS_VERSION) for r in results.rows]
+    rows = edit(rows) if edit else rows
     made = replace(results, machine=machine, rows=rows)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{new_id}.json"
