@@ -9,7 +9,7 @@ KB     ?= kb
 # resolved for Linux, macOS and Windows with hashes (`make lock`). .venv and CI install the lock.
 UV     := uv==0.13.8
 
-.PHONY: site pages test test-fast lint serve bench validate actionlint lock fidelity cost clean
+.PHONY: site pages npm test test-fast lint serve bench validate actionlint lock fidelity cost clean
 
 $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,27 @@ $(VALIDATED): $(STAMP) $(KB_INPUTS)
 bench: $(VALIDATED)
 	$(BIN)/nnkb bench --kb $(KB)
 
+# ONNX Runtime Web for the "Benchmark this device" page (package.json, pinned by
+# package-lock.json; render/webbench.py copies the files the page needs into the site). Without
+# npm every other page is built and the page says how to enable it.
+NPM_STAMP := node_modules/.package-lock.json
+npm: $(NPM_STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --ignore-scripts --no-audit --no-fund; \
+	elif [ "$$GITHUB_ACTIONS" = true ]; then \
+	  echo "make: npm not found; the published site needs it"; exit 1; \
+	else \
+	  echo "make: npm not found; the 'Benchmark this device' page is built without ONNX" \
+	    "Runtime Web (install Node.js and npm, then make site)"; \
+	fi
+
 # The site is built again only when a file it is made from changed, or was added or removed,
 # since the last build that passed: the KB and its results, nnkb, docs/, mkdocs.yml and the
 # installed packages. mkdocs empties site/ first, so a failed build leaves no stamp.
 SITE_BUILT  := site/.nnkb-built
-SITE_INPUTS := $(KB_INPUTS) mkdocs.yml $(shell find docs \( -type f -o -type d \) ! -name '.*' 2>/dev/null)
-$(SITE_BUILT): $(STAMP) $(SITE_INPUTS)
+SITE_INPUTS := $(KB_INPUTS) mkdocs.yml package-lock.json $(shell find docs \( -type f -o -type d \) ! -name '.*' 2>/dev/null)
+$(SITE_BUILT): $(STAMP) $(SITE_INPUTS) | npm
 	$(BIN)/mkdocs build --strict --site-dir site
 	@touch $@
 
@@ -76,7 +91,7 @@ serve: bench
 	$(BIN)/mkdocs serve
 
 # Lint, format and types (configured in pyproject.toml), then the whole suite.
-test: lint $(LINT)
+test: lint $(LINT) npm
 	$(BIN)/python -m pytest
 
 # The suite without the tests marked slow (real benchmarks, full site builds, big models).
@@ -104,4 +119,4 @@ cost: $(STAMP)
 	$(BIN)/python benchmarks/cost.py
 
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site .pytest_cache node_modules

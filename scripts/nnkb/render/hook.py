@@ -191,3 +191,14 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     # Every page, the notebook's included: nothing is loaded from a CDN.
     return offline_html(output)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    # The "Benchmark this device" page's runtime and models are files, not pages: copied
+    # beside the built page from node_modules/ and the models cache (render/webbench.py).
+    from nnkb.render.webbench import WebBenchError, hook_build
+
+    try:
+        hook_build(kb_root(config), Path(config.config_file_path).parent, Path(config.site_dir))
+    except WebBenchError as exc:
+        raise PluginError(str(exc)) from None
