@@ -75,8 +75,14 @@ def _slug(text: str) -> str:
 
 def machine_id(hardware: HardwarePart) -> str:
     """`<cpu slug>-<cores>c-<hash>`: from the hardware part only, so a runtime upgrade or a
-    new adapter keeps the same results file (and its peak)."""
+    new adapter keeps the same results file (and its peak). A machine measured in a browser
+    is `browser-<browser and platform slug>-<logical cores>t-<hash>`, the hash of the same
+    JSON (docs/benchmark/webbench.js computes it the same way)."""
     digest = hashlib.sha256(json.dumps(hardware.identity(), sort_keys=True).encode()).hexdigest()
+    browser = hardware.browser
+    if browser is not None:
+        name = _slug(f"{browser.family} {browser.platform or ''}")
+        return f"browser-{name}-{hardware.logical_cpus}t-{digest[:8]}"
     return f"{_slug(hardware.cpu_model)}-{hardware.physical_cores}c-{digest[:8]}"
 
 

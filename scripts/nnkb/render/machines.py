@@ -86,12 +86,20 @@ def fingerprint_section(page: Page, machine: Machine) -> str:
         ("Architecture", hw.arch),
         ("Physical cores", hw.physical_cores),
         ("Logical CPUs", hw.logical_cpus),
-        ("Memory", f"{hw.memory_bytes / 2**30:.1f} GiB"),
+        ("Memory", "not told" if hw.memory_bytes is None else f"{hw.memory_bytes / 2**30:.1f} GiB"),
         ("Instruction-set features", _flags(page, machine)),
         ("Operating system", sw.os),
         ("Python", sw.python),
         ("Runtimes", Md(versions) if versions else None),
     ]
+    if hw.browser is not None:
+        b = hw.browser
+        rows += [
+            ("Measured in", f"{b.browser} ({b.user_agent})"),
+            ("WebGPU adapter", b.webgpu_adapter or "none"),
+            ("Backend", b.backend),
+            ("Threads", f"{b.threads} (cross-origin isolated: {'yes' if b.cross_origin_isolated else 'no'})"),
+        ]
     intro = (
         "What `nnkb bench` recorded about this machine. Instruction-set features in bold are "
         "the ones the hardware class page names as mattering for inference."

@@ -1,5 +1,10 @@
 """The machine section of a results file: what the machine is (the hardware part, which
-names it and holds its measured peak) and what ran on it (the software part)."""
+names it and holds its measured peak) and what ran on it (the software part).
+
+A machine measured in a web browser (docs/benchmark/, the "Benchmark this device" page) has
+a browser part in its hardware part: what the browser says about the device. The browser
+tells no CPU model, instruction sets or physical cores, so those fields say so, and its id is
+made from the browser part instead (bench.machine.machine_id)."""
 
 from __future__ import annotations
 
@@ -30,6 +35,58 @@ class Peak:
 
 
 @dataclass(frozen=True)
+class BrowserPart:
+    """What a browser says about the device it runs on, and how the page ran there. The
+    identity leaves out versions and the run's backend and threads: a browser update or a
+    WebGPU run keeps the machine."""
+
+    user_agent: str
+    browser: str  # brand and version, "Chromium 131.0.6778.85"
+    family: str  # brand without version, "Chromium"
+    platform: str | None  # navigator.userAgentData.platform or the user agent's OS
+    mobile: bool | None
+    webgpu_adapter: str | None  # vendor, architecture, device, description of the adapter
+    backend: str  # "wasm" or "webgpu": the backend of this file's rows
+    threads: int  # WebAssembly threads the page used
+    cross_origin_isolated: bool  # without it WebAssembly runs on one thread
+
+    def identity(self) -> Json:
+        return {
+            "family": self.family,
+            "platform": self.platform,
+            "mobile": self.mobile,
+            "webgpu_adapter": self.webgpu_adapter,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Json) -> BrowserPart:
+        return cls(
+            obj["user_agent"],
+            obj["browser"],
+            obj["family"],
+            obj["platform"],
+            obj["mobile"],
+            obj["webgpu_adapter"],
+            obj["backend"],
+            obj["threads"],
+            obj["cross_origin_isolated"],
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "user_agent": self.user_agent,
+            "browser": self.browser,
+            "family": self.family,
+            "platform": self.platform,
+            "mobile": self.mobile,
+            "webgpu_adapter": self.webgpu_adapter,
+            "backend": self.backend,
+            "threads": self.threads,
+            "cross_origin_isolated": self.cross_origin_isolated,
+        }
+
+
+@dataclass(frozen=True)
 class HardwarePart:
     """What the machine is: decides the machine id, and the peak belongs to it."""
 
@@ -38,12 +95,22 @@ class HardwarePart:
     physical_cores: int
     logical_cpus: int
     isa_features: tuple[str, ...]
-    memory_bytes: int
+    memory_bytes: int | None  # None only where a browser does not tell
     peak: Peak | None = None
+    browser: BrowserPart | None = None
 
     def identity(self) -> Json:
         """The fields that name the hardware (no peak). Memory is rounded to GiB: the
-        kernel's reserved share moves MemTotal between boots."""
+        kernel's reserved share moves MemTotal between boots. A browser's memory is already
+        rounded (navigator.deviceMemory) and stays as it is."""
+        if self.browser is not None:
+            return {
+                "arch": self.arch,
+                "logical_cpus": self.logical_cpus,
+                "memory_bytes": self.memory_bytes,
+                "browser": self.browser.identity(),
+            }
+        assert self.memory_bytes is not None
         return {
             "cpu_model": self.cpu_model,
             "arch": self.arch,
@@ -58,7 +125,7 @@ class HardwarePart:
 
     @classmethod
     def from_json(cls, obj: Json) -> HardwarePart:
-        peak = obj.get("peak")
+        peak, browser = obj.get("peak"), obj.get("browser")
         return cls(
             obj["cpu_model"],
             obj["arch"],
@@ -67,10 +134,11 @@ class HardwarePart:
             tuple(obj["isa_features"]),
             obj["memory_bytes"],
             None if peak is None else Peak.from_json(peak),
+            None if browser is None else BrowserPart.from_json(browser),
         )
 
     def to_json(self) -> Json:
-        return {
+        written: Json = {
             "cpu_model": self.cpu_model,
             "arch": self.arch,
             "physical_cores": self.physical_cores,
@@ -79,6 +147,9 @@ class HardwarePart:
             "memory_bytes": self.memory_bytes,
             "peak": None if self.peak is None else self.peak.to_json(),
         }
+        if self.browser is not None:  # written only when set: native files stay as they are
+            written["browser"] = self.browser.to_json()
+        return written
 
 
 @dataclass(frozen=True)
