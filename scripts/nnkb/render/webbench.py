@@ -148,6 +148,7 @@ def web_models(kb: KB, only: list[str] | None = None) -> list[Model]:
 
 def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
     """Copy the models into `out` (site/benchmark/models/); their manifest records."""
+    from ..bench.inputs import input_dtypes
     from ..models.graphstats import graph_stats
 
     cache = default_cache_dir(kb.root)
@@ -172,7 +173,7 @@ def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[s
                 "sha256": sha256_file(path),
                 "bytes": size,
                 "inputs": {name: list(shape) for name, shape in model.onnx.inputs.items()},
-                "input_dtypes": {t.name: t.dtype for t in stats.inputs},
+                "input_dtypes": {n: d.name for n, d in input_dtypes(path).items()},
                 "parameters": stats.parameters,
                 "macs": stats.macs,
                 "opset": stats.opset,
