@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -49,13 +49,15 @@ if not CHROMIUM.is_file():
     pytest.skip(f"no Chromium at {CHROMIUM}: {HOW}", allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason=f"no Playwright: {HOW}")
 if not (ROOT / "node_modules" / webbench.PACKAGE / "package.json").is_file():
-    pytest.skip(f"no node_modules/{webbench.PACKAGE}: run `npm ci` (or `make npm`)", allow_module_level=True)
+    pytest.skip(
+        f"no node_modules/{webbench.PACKAGE}: run `npm ci` (or `make npm`)", allow_module_level=True
+    )
 
 
 class _Handler(SimpleHTTPRequestHandler):
     # Python 3.11's mimetypes knows neither: browsers refuse modules and streaming wasm
     # served as anything else.
-    extensions_map = {
+    extensions_map: ClassVar[dict[str, str]] = {
         **SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
         ".js": "text/javascript",

@@ -98,7 +98,10 @@ def fingerprint_section(page: Page, machine: Machine) -> str:
             ("Measured in", f"{b.browser} ({b.user_agent})"),
             ("WebGPU adapter", b.webgpu_adapter or "none"),
             ("Backend", b.backend),
-            ("Threads", f"{b.threads} (cross-origin isolated: {'yes' if b.cross_origin_isolated else 'no'})"),
+            (
+                "Threads",
+                f"{b.threads} (cross-origin isolated: {'yes' if b.cross_origin_isolated else 'no'})",
+            ),
         ]
     intro = (
         "What `nnkb bench` recorded about this machine. Instruction-set features in bold are "

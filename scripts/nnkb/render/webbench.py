@@ -17,6 +17,7 @@ differ from the ones `nnkb bench` binds (same distribution, other numbers).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -97,7 +98,7 @@ def copy_assets(repo_root: Path, out: Path) -> dict[str, Any]:
     files: dict[str, dict[str, Any]] = {}
     dist = package / "dist"
     for backend, names in BACKENDS.items():
-        for name, fetched in zip(names, names[1:], strict=False):
+        for name, fetched in itertools.pairwise(names):
             if fetched not in (dist / name).read_text(encoding="utf-8"):
                 raise WebBenchError(f"{PACKAGE} {pinned}: {name} no longer loads {fetched}")
         for name in names:
