@@ -97,9 +97,10 @@ def render_site(root: Path, config: MkDocsConfig) -> Rendered:
         if src_uri in edit_urls:
             edit_urls[src_uri] = site.edit_url(entry)
             titles[src_uri] = entry.name
-    for machine_id, machine in site.machines.items():
-        titles[machine_path(machine_id)] = machine.label or machine_id
-    nav = expand_nav(config.nav, site.kb, list(site.machines))
+    machines = [*site.machines.values(), *(r.machine for r in site.browser_files)]
+    for machine in machines:
+        titles[machine_path(machine.id)] = machine.label or machine.id
+    nav = expand_nav(config.nav, site.kb, [m.id for m in machines])
     return Rendered(pages, render_files(site), edit_urls, titles, nav)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import analysis
 from ..results import Machine
 from . import charts
+from .browser import browser_pages, browser_section
 from .cells import (
     STABILITY_ANCHOR,
     UNSTABLE_SPREAD,
@@ -92,17 +93,6 @@ def fingerprint_section(page: Page, machine: Machine) -> str:
         ("Python", sw.python),
         ("Runtimes", Md(versions) if versions else None),
     ]
-    if hw.browser is not None:
-        b = hw.browser
-        rows += [
-            ("Measured in", f"{b.browser} ({b.user_agent})"),
-            ("WebGPU adapter", b.webgpu_adapter or "none"),
-            ("Backend", b.backend),
-            (
-                "Threads",
-                f"{b.threads} (cross-origin isolated: {'yes' if b.cross_origin_isolated else 'no'})",
-            ),
-        ]
     intro = (
         "What `nnkb bench` recorded about this machine. Instruction-set features in bold are "
         "the ones the hardware class page names as mattering for inference."
@@ -327,12 +317,18 @@ def machines_index(site: SiteContext) -> str:
         "yours, run `make site` on it and contribute `kb/results/<machine-id>.json`. All "
         f"results in one table: [results.csv]({page.href(RESULTS_CSV)})."
     )
-    parts = ["# Machines", intro, table.to_markdown("No machine has been measured yet.")]
-    return "\n\n".join(parts) + "\n"
+    parts = [
+        "# Machines",
+        intro,
+        table.to_markdown("No machine has been measured yet."),
+        browser_section(page),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def machine_pages(site: SiteContext) -> dict[str, str]:
     pages = {MACHINES_INDEX: machines_index(site)}
     for machine_id in site.machines:
         pages[machine_path(machine_id)] = machine_page(site, machine_id)
+    pages.update(browser_pages(site))
     return pages

@@ -89,6 +89,9 @@ class SiteContext:
     repo_url: str = ""
     results_files: list[ResultsFile] = field(default_factory=list)
     cited: list[CitedTable] = field(default_factory=list)
+    # Machines measured in a web browser: their own pages only (render/browser.py), never
+    # in `frame`, so no ranking or recommendation reads them.
+    browser_files: list[ResultsFile] = field(default_factory=list)
 
     @cached_property
     def frame(self) -> pd.DataFrame:

@@ -76,7 +76,13 @@ def build_context(kb_root: Path, repo_url: str = "") -> SiteContext:
         cited = load_cited(Path(kb_root))
     except (ResultsError, CitedError) as exc:
         raise KBError(str(exc)) from None
-    return SiteContext(kb=kb, repo_url=repo_url, results_files=results_files, cited=cited)
+    # A browser's rows are ONNX Runtime Web as a web page gets it: shown on their own pages,
+    # kept out of the frame every ranking and recommendation reads.
+    native = [r for r in results_files if r.machine.hardware.browser is None]
+    browser = [r for r in results_files if r.machine.hardware.browser is not None]
+    return SiteContext(
+        kb=kb, repo_url=repo_url, results_files=native, cited=cited, browser_files=browser
+    )
 
 
 def render_entry(site: SiteContext, collection: str, entry_id: str) -> str:
