@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -57,7 +57,7 @@ if not (ROOT / "node_modules" / webbench.PACKAGE / "package.json").is_file():
 class _Handler(SimpleHTTPRequestHandler):
     # Python 3.11's mimetypes knows neither: browsers refuse modules and streaming wasm
     # served as anything else.
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 - the base class declares it an instance variable
         **SimpleHTTPRequestHandler.extensions_map,
         ".mjs": "text/javascript",
         ".js": "text/javascript",
