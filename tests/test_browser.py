@@ -385,3 +385,32 @@ def test_screenshots_light_and_dark_wide_and_narrow(site, base_url, visit, tmp_p
                 assert shot.stat().st_size > 10_000
     if not os.environ.get("NNKB_SCREENSHOTS"):
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_benchmark_page_offers_the_small_models_as_bench_measures_them(
+    site: Path, base_url: str, visit: Any
+) -> None:
+    import json
+
+    from nnkb.results import load_all
+
+    tab = visit()
+    page = tab.open(base_url + "benchmark/")
+    # The page reloads itself once under its service worker (cross-origin isolation).
+    page.locator("#nnkb-wb-start").wait_for(timeout=60000)
+    offered = [b.get_attribute("value") for b in page.locator("#nnkb-wb-models input").all()]
+    assert "squeezenet-1-1" in offered
+    assert "resnet-50" not in offered  # over 15 MB
+    assert page.evaluate("window.crossOriginIsolated") is True
+    assert tab.errors == [] and tab.outside == []
+    manifest = json.loads((site / "benchmark" / "manifest.json").read_text())
+    assert (
+        manifest["runtime"]["version"]
+        == json.loads((ROOT / "package-lock.json").read_text())["packages"][
+            "node_modules/onnxruntime-web"
+        ]["version"]
+    )
+    measured = {(r.model, r.model_sha256) for f in load_all(ROOT / "kb") for r in f.rows}
+    for model in manifest["models"]:
+        if any(m == model["id"] for m, _ in measured):
+            assert (model["id"], model["sha256"]) in measured

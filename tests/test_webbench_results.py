@@ -5,6 +5,7 @@ frame that rankings and recommendations read."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -72,3 +73,17 @@ def test_the_page_inputs_are_mulberry32_normals() -> None:
     values = web_input("input", (1, 3, 8, 8), 0)
     assert values.dtype.name == "float32" and values.shape == (1, 3, 8, 8)
     assert abs(float(values.mean())) < 0.5 and 0.5 < float(values.std()) < 1.5
+
+
+def test_without_npm_the_page_says_how_to_enable_it(tmp_path: Path) -> None:
+    from nnkb.kb import load_kb
+    from nnkb.render import webbench
+
+    repo = tmp_path / "repo"  # a checkout where `npm ci` never ran: no node_modules
+    repo.mkdir()
+    manifest = json.loads(
+        webbench.build(load_kb(FIXTURES / "valid_kb"), repo, tmp_path / "benchmark").read_text()
+    )
+    assert manifest["runtime"] is None and manifest["models"] == []
+    assert "npm ci" in manifest["missing"]
+    assert not (tmp_path / "benchmark" / "ort").exists()
