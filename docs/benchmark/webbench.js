@@ -36,9 +36,15 @@ function mulberry32(seed) {
   };
 }
 
+const ZEROS = { int64: BigInt64Array, int32: Int32Array, uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
+
+// [ort type, data]: float32 standard normal, integer inputs zeros (nnkb.bench.inputs).
 function makeInput(name, shape, seed, dtype) {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (dtype && dtype !== "float32") return null; // integer inputs are zeros; none offered yet
+  if (dtype && dtype !== "float32") {
+    if (!ZEROS[dtype]) throw new Error(`input ${name}: no ${dtype} inputs in the browser`);
+    return [dtype, new ZEROS[dtype](count)];
+  }
   const next = mulberry32((Math.imul(seed, 0x9e3779b9) + crc32(name)) >>> 0);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) {
@@ -46,7 +52,7 @@ function makeInput(name, shape, seed, dtype) {
     const u2 = next() / 2 ** 32;
     data[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
-  return data;
+  return ["float32", data];
 }
 
 // ---- statistics (nnkb.bench.stats) ------------------------------------------------------
@@ -382,7 +388,8 @@ async function measureModel(ort, model, backend, budgetS, ui) {
     session = await ort.InferenceSession.create(bytes, { executionProviders: [backend], graphOptimizationLevel: "all" });
     row.session_create_s = (performance.now() - t) / 1000;
     for (const [name, shape] of Object.entries(model.inputs)) {
-      feeds[name] = new ort.Tensor("float32", makeInput(name, shape, h.input_seed, model.input_dtypes[name]), shape);
+      const [type, data] = makeInput(name, shape, h.input_seed, model.input_dtypes[name]);
+      feeds[name] = new ort.Tensor(type, data, shape);
     }
     t = performance.now();
     const first = await session.run(feeds);
