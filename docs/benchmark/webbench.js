@@ -280,7 +280,7 @@ async function start(root) {
   if (navigator.gpu && (await navigator.gpu.requestAdapter().catch(() => null))) {
     backend.append(el("option", { value: "webgpu", text: "WebGPU (GPU)" }));
   }
-  const budget = el("input", { id: "nnkb-wb-budget", type: "number", min: "1", max: "120", value: String(manifest.harness.row_budget_seconds) });
+  const budget = el("input", { id: "nnkb-wb-budget", type: "number", min: "1", max: "120", style: "width: 5em", value: String(manifest.harness.row_budget_seconds) });
   const button = el("button", { id: "nnkb-wb-start", class: "md-button md-button--primary", text: "Run" });
   const progress = el("progress", { id: "nnkb-wb-progress", max: "1", value: "0" });
   const status = el("p", { id: "nnkb-wb-status", text: `ONNX Runtime Web ${manifest.runtime.version}. ${threadNote}` });
