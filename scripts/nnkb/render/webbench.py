@@ -215,7 +215,7 @@ INPUT_GENERATOR = (
     "seeded with (input_seed * 0x9E3779B9 + crc32(input name)) mod 2**32; two uniforms "
     "u1 = (a + 1) / 2**32, u2 = b / 2**32 give z = sqrt(-2 ln u1) cos(2 pi u2) (Box-Muller, "
     "one value per pair); not numpy's generator, so the values differ from the ones `nnkb "
-    "bench` binds (nnkb.render.webbench.web_inputs makes the same values in Python)"
+    "bench` binds (nnkb.render.webbench.web_input makes the same values in Python)"
 )
 
 
