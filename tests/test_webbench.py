@@ -40,8 +40,9 @@ HOW = (
 MODEL = "squeezenet-1-1"
 # The page's output on the seeded input against native ONNX Runtime's on the same input:
 # both run the same FP32 graph, with other kernels (WebAssembly SIMD against AVX2/AVX-512)
-# and other summation orders, so they agree to float32 rounding, not bit for bit.
-TOLERANCE = 1e-3  # max |web - native| / max |native|
+# and other summation orders, so they agree to float32 rounding, not bit for bit (3e-7 of the
+# largest logit in headless Chromium on x86-64 against ONNX Runtime 1.32 with AVX2).
+TOLERANCE = 1e-4  # max |web - native| / max |native|
 
 pytestmark = pytest.mark.slow
 
