@@ -20,9 +20,10 @@ By default, without benchmarking anything:
 3. The projected cold time of the default matrix and of the full one (`nnkb bench --matrix
    full`): the rows the planner plans for an empty results file, each at its committed row's
    cost, an INT8 row without one at its FP32 twin's cost times the measured INT8/FP32 ratio,
-   and the throughput twin of each FP32 and INT8 row (ONNX Runtime, OpenVINO, OpenCV DNN;
-   estimated, while the matrix has none: twice its latency twin's verification process plus
-   --throughput-extra seconds for the search and the window), plus the run's own start.
+   and each throughput twin without a committed row (the planned ones, or, while the planner
+   plans none, one per FP32 and INT8 row of ONNX Runtime, OpenVINO and OpenCV DNN) from its
+   latency twin: two processes, each with the latency twin's start-up and load, the harness's
+   throughput trials, warm-up and window, and --throughput-extra seconds; plus the run's start.
 
 `--measure` runs the real cold bench instead, in a temp copy of the KB with an empty cache
 and results file, then again with nothing changed (minutes; not on a shared machine).
@@ -57,9 +58,13 @@ PROCESS_START_S = 1.0
 # The run's own start before its first row: planning, the peak measurement (the committed
 # cold run: 987.6 s of wall time, 982 s from its first process to its last).
 RUN_START_S = 5.0
-# What a throughput twin costs beyond twice a latency verification process: the search for a
-# batch size and threads (ONNX Runtime) or the stream set-up (OpenVINO), and a longer window.
-THROUGHPUT_EXTRA_S = 4.0
+# What a throughput twin's process costs besides the harness's trials, warm-up and window: the
+# sessions its trials create (an assumption, shown as one).
+THROUGHPUT_EXTRA_S = 0.5
+# The throughput procedure's settings where the harness has none yet (the throughput
+# scenario's HARNESS keys).
+THROUGHPUT_DEFAULTS = {"throughput_batches": [1, 2, 4], "throughput_trial_seconds": 0.3,
+                       "throughput_warmup_seconds": 0.3, "throughput_window_seconds": 2.0}  # fmt: skip
 # The variants that get a throughput twin (the throughput contract: FP32 and INT8).
 TWIN_LABELS = ("FP32", "INT8")
 INSTALL_INPUTS = ("requirements.lock", "requirements-models.txt", "pyproject.toml")
@@ -331,6 +336,12 @@ def planned(kb: Path, matrix: str) -> list[tuple[Identity, str, bool]]:
     return [(p.identity, p.variant, p.outside) for p in plan]
 
 
+def current_harness() -> dict[str, Any]:
+    from nnkb.bench.settings import HARNESS
+
+    return dict(HARNESS)
+
+
 def twin(ident: Identity) -> Identity:
     model, runtime, settings = ident
     data = {**json.loads(settings), "scenario": "throughput"}
@@ -360,44 +371,77 @@ def int8_ratios(costs: dict[Identity, dict[str, float]]) -> dict[str, float]:
     return {runtime: mean(values) for runtime, values in ratios.items()}
 
 
+def twin_seconds(
+    runtime: str, latency: dict[str, float], harness: dict[str, Any], extra_s: float
+) -> float:
+    """Estimated cold seconds of a throughput twin not measured yet, both its processes: each
+    pays what its latency twin's verification process pays besides the warm-up and the
+    repetitions (start-up, load, exit), then the throughput procedure of the harness: ONNX
+    Runtime's trials (every batch size x two splits of the cores, the fastest again), OpenCV
+    DNN's (every batch size), the warm-up and the window, and `extra_s` (sessions the trials
+    create)."""
+    h = {**THROUGHPUT_DEFAULTS, **harness}
+    verify = latency.get("verification") or latency.get("latency", 0.0) / 2
+    measured = h.get("warmup_seconds", 0.5) + h.get("min_measure_seconds", 1.0)
+    overhead = max(verify - measured, PROCESS_START_S)
+    batches = len(h["throughput_batches"])
+    trials = {"onnxruntime": 2 * batches + 1, "opencv": batches}.get(runtime, 0)
+    work = trials * h["throughput_trial_seconds"] + h["throughput_warmup_seconds"]
+    return 2 * (overhead + work + h["throughput_window_seconds"] + extra_s)
+
+
 def project(
     plan: list[tuple[Identity, str, bool]],
     costs: dict[Identity, dict[str, float]],
     extra_s: float,
+    harness: dict[str, Any] | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
     """{model: {kind: seconds}} of the rows of the plan that run, and counts of how each
-    row was costed (committed, estimated INT8, estimated throughput twin)."""
+    row was costed: its committed row, an INT8 row from its FP32 row, a throughput twin
+    from its latency twin (the planned twins, or one per FP32 and INT8 row while the plan has
+    none)."""
     ratios = int8_ratios(costs)
     by_model: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     counts = {"committed": 0, "int8 estimated": 0, "twins estimated": 0, "not costed": 0}
-    has_twins = any(scenario(json.loads(i[2])) == "throughput" for i, _, _ in plan)
+    latency: dict[Identity, dict[str, float]] = {}
+    twins: list[Identity] = []
+    planned_twins = any(scenario(json.loads(i[2])) == "throughput" for i, _, _ in plan)
     for ident, label, outside in plan:
         if outside:
             continue
-        model, runtime, settings = ident
+        if scenario(json.loads(ident[2])) == "throughput":
+            twins.append(ident)
+            continue
         kinds = costs.get(ident)
         if kinds is not None:
             counts["committed"] += 1
+        elif "quantizer" in json.loads(ident[2]) and (fp32 := fp32_of(ident, costs)):
+            kinds = {k: v * ratios.get(ident[1], 1.0) for k, v in fp32.items()}
+            counts["int8 estimated"] += 1
         else:
-            fp32 = fp32_of(ident, costs) if "quantizer" in json.loads(settings) else None
-            if fp32 and runtime in ratios:
-                kinds = {k: v * ratios[runtime] for k, v in fp32.items()}
-                counts["int8 estimated"] += 1
-            else:
-                counts["not costed"] += 1
-                kinds = {}
+            counts["not costed"] += 1
+            kinds = {}
+        latency[ident] = kinds
+        if not planned_twins and label in TWIN_LABELS:
+            twins.append(twin(ident))
+    for ident, kinds in latency.items():
         for kind, seconds in kinds.items():
-            by_model[model][kind] += seconds
-        if has_twins or label not in TWIN_LABELS or not kinds:
-            continue
-        if twin(ident) in costs:  # measured, although this plan has no throughput rows
+            by_model[ident[0]][kind] += seconds
+    for ident in twins:
+        model, runtime, settings = ident
+        if ident in costs:
             counts["committed"] += 1
-            for kind, seconds in costs[twin(ident)].items():
+            for kind, seconds in costs[ident].items():
                 by_model[model][kind] += seconds
             continue
-        verify = kinds.get("verification") or kinds.get("latency", 0.0) / 2
-        by_model[model]["throughput"] += verify + extra_s
-        by_model[model]["verification"] += verify
+        plain = {k: v for k, v in json.loads(settings).items() if k != "scenario"}
+        of = latency.get((model, runtime, json.dumps(plain, sort_keys=True, separators=(",", ":"))))
+        if not of:
+            counts["not costed"] += 1
+            continue
+        seconds = twin_seconds(runtime, of, harness or {}, extra_s)
+        by_model[model]["throughput"] += seconds / 2
+        by_model[model]["verification"] += seconds / 2
         counts["twins estimated"] += 1
     return {m: dict(k) for m, k in by_model.items()}, counts
 
@@ -412,7 +456,7 @@ def cold_matrix(kb: Path, start_s: float, extra_s: float) -> dict[str, float]:
     print(f"\nThe projections cost each row as in {source.name if source else 'no file'}")
     totals = {}
     for matrix in ("default", "full"):
-        by_model, counts = project(planned(kb, matrix), costs, extra_s)
+        by_model, counts = project(planned(kb, matrix), costs, extra_s, current_harness())
         total = RUN_START_S + sum(sum(k.values()) for k in by_model.values())
         totals[matrix] = total
         print(f"\nProjected cold {matrix} matrix ({len(by_model)} models): {total / 60:.1f} min")
@@ -422,8 +466,9 @@ def cold_matrix(kb: Path, start_s: float, extra_s: float) -> dict[str, float]:
         print(
             f"  rows: {counts['committed']} at their committed cost, {counts['int8 estimated']}"
             f" INT8 rows at their FP32 row's cost times the INT8/FP32 ratio,"
-            f" {counts['twins estimated']} throughput twins estimated (2 x the latency row's"
-            f" verification + {extra_s:.0f} s), {counts['not costed']} without any cost;"
+            f" {counts['twins estimated']} throughput twins estimated (two processes of the"
+            f" harness's throughput procedure, each with its latency twin's start-up and load,"
+            f" + {extra_s:g} s), {counts['not costed']} without any cost;"
             f" the run's start {RUN_START_S:.0f} s"
         )
     print(f"  the issue's limit for the default matrix: {LIMIT_S / 60:.0f} min on 2 cores")

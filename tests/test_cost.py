@@ -91,21 +91,48 @@ def test_projection_costs_committed_rows_estimates_int8_and_adds_throughput_twin
     costs = cost.committed_costs([FIXTURE], 1.0)[0][FIXTURE]
     plan = [(M_FP32, "FP32", False), (M_INT8, "INT8", False), (N_FP32, "FP32", False),
             (N_INT8, "INT8", False), (ident("o", "ort"), "FP32", True)]  # fmt: skip
-    by_model, counts = cost.project(plan, costs, extra_s=4.0)
+    by_model, counts = cost.project(plan, costs, extra_s=0.5)
     # m's FP32 twin was measured: its committed cost; the three others are estimated.
     assert counts == {"committed": 4, "int8 estimated": 1, "twins estimated": 3, "not costed": 0}
-    assert by_model["m"]["throughput"] == pytest.approx(4.2 + costs[M_INT8]["verification"] + 4)
     assert set(by_model) == {"m", "n"}  # o is outside the matrix
     ratio = sum(costs[M_INT8].values()) / sum(costs[M_FP32].values())
-    n_fp32 = sum(costs[N_FP32].values())
-    twins_n = 2 * costs[N_FP32]["verification"] + 4.0  # one twin per row of n (FP32, INT8)
-    twins_n += 2 * costs[N_FP32]["verification"] * ratio + 4.0
-    assert sum(by_model["n"].values()) == pytest.approx(n_fp32 * (1 + ratio) + twins_n)
+    n_int8 = {k: v * ratio for k, v in costs[N_FP32].items()}
+    twins_n = cost.twin_seconds("ort", costs[N_FP32], {}, 0.5)
+    twins_n += cost.twin_seconds("ort", n_int8, {}, 0.5)
+    assert sum(by_model["n"].values()) == pytest.approx(
+        sum(costs[N_FP32].values()) * (1 + ratio) + twins_n
+    )
+    m_int8_twin = cost.twin_seconds("ort", costs[M_INT8], {}, 0.5) / 2
+    assert by_model["m"]["throughput"] == pytest.approx(4.2 + m_int8_twin)
+
+
+def test_a_twin_estimate_follows_the_harness_throughput_procedure():
+    latency = {"latency": 8.0, "verification": 3.5}  # 2 s of start-up and load besides timing
+    harness = {"warmup_seconds": 0.5, "min_measure_seconds": 1.0, "throughput_batches": [1, 2],
+               "throughput_trial_seconds": 0.5, "throughput_warmup_seconds": 0.5,
+               "throughput_window_seconds": 2.0}  # fmt: skip
+    # ONNX Runtime: 2 batch sizes x 2 core splits + the fastest again = 5 trials of 0.5 s.
+    assert cost.twin_seconds("onnxruntime", latency, harness, 0.0) == pytest.approx(
+        2 * (2.0 + 5 * 0.5 + 0.5 + 2.0)
+    )
+    assert cost.twin_seconds("openvino", latency, harness, 0.0) == pytest.approx(2 * 4.5)
+    assert cost.twin_seconds("opencv", latency, harness, 1.0) == pytest.approx(2 * 6.5)
 
 
 def test_a_plan_with_throughput_rows_gets_no_estimated_twins():
     costs = cost.committed_costs([FIXTURE], 1.0)[0][FIXTURE]
     plan = [(M_FP32, "FP32", False), (M_THROUGHPUT, "FP32", False)]
-    by_model, counts = cost.project(plan, costs, extra_s=4.0)
+    by_model, counts = cost.project(plan, costs, extra_s=0.5)
     assert counts["twins estimated"] == 0
     assert by_model["m"]["throughput"] == pytest.approx(4.2)
+
+
+def test_a_planned_twin_without_a_committed_row_is_estimated_from_its_latency_twin():
+    costs = cost.committed_costs([FIXTURE], 1.0)[0][FIXTURE]
+    n_twin = ident("n", "ort", threads=2, scenario="throughput")
+    by_model, counts = cost.project([(N_FP32, "FP32", False), (n_twin, "FP32", False)],
+                                    costs, extra_s=0.5)  # fmt: skip
+    assert counts == {"committed": 1, "int8 estimated": 0, "twins estimated": 1, "not costed": 0}
+    assert by_model["n"]["throughput"] == pytest.approx(
+        cost.twin_seconds("ort", costs[N_FP32], {}, 0.5) / 2
+    )
