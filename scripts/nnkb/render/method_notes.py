@@ -177,11 +177,10 @@ def matrix_section(page: Page) -> str:
             "## Which models are measured",
             (
                 "`nnkb bench` (and `make site`, which runs it) measures the *default matrix*: "
-                f"{models('default')}, at least one model of each use case whose models fit, "
-                "each with every runtime and precision variant (INT8 included), in about 10 "
-                "minutes cold on a 2-core machine. `nnkb bench --matrix full` (`make site "
-                f"MATRIX=full`) adds {models('full')}: too costly for a cold default run (the "
-                "largest models, and more models of a task the default matrix already has). "
+                f"{models('default')}, each with every runtime and precision variant (INT8 "
+                "included), in about 10 minutes cold on a 2-core machine. `nnkb bench --matrix "
+                f"full` (`make site MATRIX=full`) adds {models('full')}: the largest models, "
+                "and the models that would take the cold default run past 10 minutes. "
                 "A default run keeps the rows a full run stored, and the site shows them like "
                 "any other; a model's entry says which matrix measures it (`onnx.benchmark`), "
                 "and `benchmarks/cost.py` prints what each matrix costs, row kind by row kind."
