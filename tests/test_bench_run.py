@@ -288,6 +288,9 @@ def test_verification_keeps_the_faster_process_and_survives_a_crash(bench_env, c
     )
     assert phased["process_spread"] == pytest.approx(first["p50"] / second["p50"] - 1)
     assert phased["process_spread"] > 1.0
+    # What each step cost: the worker's own steps, its start-up and the second process.
+    assert {"build", "start", "load", "measure", "verification"} <= set(phased["phases"])
+    assert phased["phases"]["verification"] > 0
     # A crash of the second process is noted; the row stays ok with the first measurement.
     crash = rows[("a", "test-second-crash")]
     assert crash["status"] == "ok" and crash["process_spread"] is None
