@@ -165,3 +165,60 @@ def test_dry_run_lists_rows_and_writes_nothing(tmp_path, capsys):
     assert "tiny × openvino · FP16" in out and "tiny × opencv · FP32" in out
     assert "7 rows: 7 to run, 0 cached, 0 outside the matrix" in out
     assert not out_file.exists()
+
+
+def _tiered_kb(tmp_path: Path) -> Path:
+    """Model a in the default matrix, b only in the full one, c in neither."""
+    kb = tinykb.make_kb(tmp_path, {m: tinykb.conv_net(i) for i, m in enumerate("abc")})
+    for model_id, tier in (("b", "full"), ("c", "false")):
+        path = kb / "models" / f"{model_id}.yaml"
+        path.write_text(path.read_text().replace("benchmark: true", f"benchmark: {tier}"))
+    return kb
+
+
+def _tiered_plan(kb_root: Path, matrix: str, named: list[str] | None = None):
+    kb = load_kb(kb_root)
+    adapters = [FakeAdapter("x")]
+    models = planmod.select_models(kb, named)
+    return planmod.build_plan(
+        models, adapters, {"x": "1.0"}, kb_root.parent / ".cache", {}, False,
+        matrix=matrix, named=bool(named),
+    )  # fmt: skip
+
+
+def test_the_default_matrix_plans_full_tier_models_outside_without_building_them(tmp_path):
+    kb = _tiered_kb(tmp_path)
+    default = {p.model_id: p for p in _tiered_plan(kb, "default")}
+    assert sorted(default) == ["a", "b"]  # c (benchmark: false) only when named
+    assert not default["a"].outside and default["a"].model_path is not None
+    assert default["b"].outside and default["b"].model_path is None
+    full = {p.model_id: p for p in _tiered_plan(kb, "full")}
+    assert not full["b"].outside and full["b"].model_path is not None
+    # The same identities under both matrices: a default run keeps the rows a full run stored.
+    assert default["b"].identity == full["b"].identity
+
+
+def test_a_named_model_is_measured_whatever_its_tier(tmp_path):
+    kb = _tiered_kb(tmp_path)
+    named = {p.model_id: p for p in _tiered_plan(kb, "default", ["b", "c"])}
+    assert sorted(named) == ["b", "c"]
+    assert not any(p.outside for p in named.values())
+
+
+def test_dry_run_says_which_rows_only_the_full_matrix_measures(tmp_path, capsys):
+    kb = _tiered_kb(tmp_path)
+    out = tmp_path / "results.json"
+    assert main(["bench", "--kb", str(kb), "--results", str(out), "--dry-run",
+                 "--runtimes", "onnxruntime"]) == 0  # fmt: skip
+    text = capsys.readouterr().out
+    assert "b × onnxruntime" in text and "not in the default matrix (--matrix full)" in text
+    assert "c × onnxruntime" not in text
+
+
+@pytest.mark.parametrize(
+    ("benchmark", "matrix"), [(True, "default"), ("full", "full"), (False, None)]
+)
+def test_onnx_spec_names_the_smallest_matrix_that_measures_it(benchmark, matrix):
+    from nnkb.kb import OnnxSpec
+
+    assert OnnxSpec("file", {"x": (1,)}, benchmark=benchmark).matrix == matrix

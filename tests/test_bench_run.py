@@ -25,7 +25,8 @@ from nnkb.cli import main
 
 REAL = ["onnxruntime", "openvino", "opencv"]
 # Fields the verification process may change in a row the main pass wrote.
-VERIFIED = ("processes", "process_spread", "latency")
+# What a verification process adds to a row (its phases gain the process's seconds).
+VERIFIED = ("processes", "process_spread", "latency", "phases")
 PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
 
 
@@ -268,6 +269,9 @@ def test_kill_9_leaves_a_valid_file_and_resume_completes_it(bench_env, capsys):
         assert {k: v for k, v in complete[identity].items() if k not in VERIFIED} == first
         if row["status"] == "ok":
             assert complete[identity]["processes"][0] == row["processes"][0]
+            unverified = {k: v for k, v in complete[identity]["phases"].items()
+                          if k != "verification"}  # fmt: skip
+            assert unverified == {k: v for k, v in row["phases"].items() if k != "verification"}
     for row in complete.values():
         assert len(row["processes"] or []) == (2 if row["status"] == "ok" else 0)
     assert complete[("m1", "test-noisy")]["latency"]["converged"] is False
@@ -288,6 +292,9 @@ def test_verification_keeps_the_faster_process_and_survives_a_crash(bench_env, c
     )
     assert phased["process_spread"] == pytest.approx(first["p50"] / second["p50"] - 1)
     assert phased["process_spread"] > 1.0
+    # What each step cost: the worker's own steps, its start-up and the second process.
+    assert {"build", "start", "load", "measure", "verification"} <= set(phased["phases"])
+    assert phased["phases"]["verification"] > 0
     # A crash of the second process is noted; the row stays ok with the first measurement.
     crash = rows[("a", "test-second-crash")]
     assert crash["status"] == "ok" and crash["process_spread"] is None

@@ -111,6 +111,9 @@ class Accuracy:
     note: str | None = None
 
 
+FULL_MATRIX = "full"
+
+
 @dataclass(frozen=True)
 class OnnxSpec:
     source: str  # builtin | package | file | url
@@ -124,7 +127,16 @@ class OnnxSpec:
     url: str | None = None
     sha256: str | None = None
     classifier: bool = False
-    benchmark: bool = True
+    # true: in the default `nnkb bench` matrix; "full": only under `--matrix full` (a model
+    # too costly for a cold default run); false: only when named with --models.
+    benchmark: bool | str = True
+
+    @property
+    def matrix(self) -> str | None:
+        """The smallest `--matrix` that measures this model ("default", "full"), or None."""
+        if self.benchmark == FULL_MATRIX:
+            return FULL_MATRIX
+        return "default" if self.benchmark else None
 
 
 @dataclass

@@ -108,6 +108,21 @@ def profile_shares(seconds: dict[str, float], top: int) -> dict[str, float] | No
     return shares
 
 
+class Laps:
+    """Wall seconds of the worker's steps (load, measure, readback, ...): what a build costs,
+    recorded in the row's `phases`; never part of a latency."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._mark = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Charge the time since the previous lap to `name`."""
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 3)
+        self._mark = now
+
+
 @dataclass(frozen=True)
 class OpProfile:
     """Where a row's kernel time goes, from the runtime's own profiler; `source` says which
@@ -136,6 +151,7 @@ class WorkerResult:
     runtime_version: str | None = None
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
+    phases: dict[str, float] | None = None  # wall seconds of each step in the worker
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
@@ -160,6 +176,7 @@ class WorkerResult:
             if obj.get("compute_ops")
             else None,
             accuracy=TaskAccuracy.from_json(obj["accuracy"]) if obj.get("accuracy") else None,
+            phases=obj.get("phases"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -179,6 +196,7 @@ class WorkerResult:
             "runtime_version": self.runtime_version,
             "compute_ops": self.compute_ops.to_json() if self.compute_ops else None,
             "accuracy": self.accuracy.to_json() if self.accuracy else None,
+            "phases": self.phases,
         }
 
 
@@ -216,6 +234,7 @@ def after_timing(
     path: Path,
     shapes: dict[str, tuple[int, ...]],
     result: WorkerResult,
+    laps: Laps,
 ) -> WorkerResult:
     """The precision read back, the agreement over many inputs and the task accuracy, each
     outside the timed region. A pass that fails leaves the row ok (its latency stands) and
@@ -228,6 +247,7 @@ def after_timing(
         result = replace(result, precision=precision, compute_ops=ops)
     except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports
         missing.append(f"precision not read back: {one_line(exc, 150)}")
+    laps.lap("readback")
     if job.get("inputs_reference") and Path(job["inputs_reference"]).exists():
         try:
             measured = quality.agreement_over_inputs(session, job, shapes, path)
@@ -235,12 +255,14 @@ def after_timing(
             result = replace(result, agreement=Agreement.from_json({**base, **measured}))
         except Exception as exc:  # noqa: BLE001 - the latency stands; the reason says why
             missing.append(f"agreement not measured: {one_line(exc, 150)}")
+        laps.lap("agreement")
     if job.get("accuracy") == "ocr":
         try:
             accuracy = quality.ocr_accuracy(adapter, job, shapes, path)
             result = replace(result, accuracy=TaskAccuracy.from_json(accuracy))
         except Exception as exc:  # noqa: BLE001
             missing.append(f"accuracy not measured: {one_line(exc, 150)}")
+        laps.lap("accuracy")
     return replace(result, reason="; ".join(missing)) if missing else result
 
 
@@ -253,7 +275,19 @@ def measure_row(
 
     `checkpoint` receives the measured result before the operator profile runs, so a
     profiler that crashes the process or hangs until the row timeout loses only the profile.
+    The result's `phases` says how long each step took.
     """
+    laps = Laps()
+    result = _measure(adapter, job, laps, checkpoint)
+    return replace(result, phases=dict(laps.seconds))
+
+
+def _measure(
+    adapter: Adapter,
+    job: dict[str, Any],
+    laps: Laps,
+    checkpoint: Callable[[WorkerResult], None] | None,
+) -> WorkerResult:
     harness = job["harness"]
     path = Path(job["model_path"])
     shapes = {k: tuple(v) for k, v in job["inputs"].items()}
@@ -269,6 +303,7 @@ def measure_row(
         session_create_s=(time.perf_counter_ns() - start) / 1e9,
         precision=session.precision,
     )
+    laps.lap("load")
     try:
         session.bind(inputs)
         start = time.perf_counter_ns()
@@ -311,12 +346,14 @@ def measure_row(
         latency=summarize(times, converged, harness["ci_level"]),
         peak_rss_bytes=peak_rss_bytes(),
     )
+    laps.lap("measure")
     if not job.get("profile", True):  # a verification process: the latency is all it adds
         return result
-    result = after_timing(adapter, session, job, path, shapes, result)
+    result = after_timing(adapter, session, job, path, shapes, result, laps)
     session.bind(inputs)  # the agreement and accuracy passes bound other inputs
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
-        checkpoint(replace(result, profile=OpProfile(source=why)))
+        checkpoint(replace(result, profile=OpProfile(source=why), phases=dict(laps.seconds)))
     profile = profile_row(adapter, session, path, job["settings"], shapes, inputs, harness)
+    laps.lap("profile")
     return replace(result, profile=profile)

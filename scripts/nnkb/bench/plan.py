@@ -1,19 +1,24 @@
 """The benchmark matrix: which (model, runtime, settings) rows exist, their keys, and which
 are current in the results file (keys.current_row, the rule the runner uses too).
 
-Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is not
-false, times every registered adapter. `--models` may name a model with benchmark: false.
+Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is true,
+times every registered adapter and each of its variants (INT8 included). `--matrix full` adds
+the models whose `onnx.benchmark` is "full" (too costly for a cold default run on 2 cores,
+~10 minutes): planned under the default matrix too, as `outside`, so `--dry-run` lists them
+and their stored rows are kept and shown. `--models` may name any model with an ONNX file,
+whatever its `benchmark`: a model named is measured.
 """
 
 from __future__ import annotations
 
 import difflib
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..kb import KB, Model, OnnxSpec
+from ..kb import FULL_MATRIX, KB, Model, OnnxSpec
 from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
 from ..results import Identity, Quantization, Row, canonical_json
@@ -21,20 +26,13 @@ from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
 
-# The default matrix measures the INT8 variants of models up to this many multiply-accumulates
-# per inference (published figure): quantising, calibrating and checking the agreement of the
-# larger ones (ResNet-50, R(2+1)D-18) would take the cold default matrix past ~10 minutes on
-# 2 cores. `--matrix full` measures them too.
-DEFAULT_MATRIX_INT8_MAX_MACS = 2.5e9
+MATRICES = ("default", FULL_MATRIX)
 
 
-def in_matrix(model: Model, quantizer: str | None, matrix: str) -> bool:
-    if matrix == "full" or quantizer is None:
-        return True
-    macs = (model.data.get("published") or {}).get("macs") or {}
-    return not isinstance(macs.get("value"), int | float) or (
-        macs["value"] <= DEFAULT_MATRIX_INT8_MAX_MACS
-    )
+def in_matrix(spec: OnnxSpec, matrix: str, named: bool = False) -> bool:
+    """Whether `nnkb bench --matrix <matrix>` measures the model: every variant of a model
+    is in the same matrices, so the default matrix has INT8 rows of every model it has."""
+    return named or matrix == FULL_MATRIX or spec.matrix == "default"
 
 
 class PlanError(Exception):
@@ -58,6 +56,7 @@ class PlannedRow:
     quantization: Quantization | None = None  # the derived INT8 file the row runs
     unavailable: str | None = None  # why the variant cannot run on this CPU
     outside: bool = False  # not in the chosen --matrix: not run (a stored row is kept)
+    build_s: float = 0.0  # seconds to get the model file (built, or found in the cache)
 
     @property
     def identity(self) -> Identity:
@@ -166,18 +165,26 @@ def build_plan(
     force: bool,
     flags: set[str] | None = None,
     matrix: str = "default",
+    named: bool = False,
 ) -> list[PlannedRow]:
     """Every row of models x adapters x settings variants; `cached` when the stored row at
     its identity is current (and not --force). `flags`: the CPU's instruction-set flags
     (default: this machine's), which decide the variants it cannot run. Rows outside the
-    `matrix` are planned with `outside` set: never run, and their stored rows kept."""
+    `matrix` are planned with `outside` set: never run, and their stored rows kept (the
+    models of a `named` selection are all in it)."""
     flags = cpu_flags() if flags is None else flags
     plan = []
     for model in models:
         spec = onnx_spec(model)
         if spec is None:  # select_models keeps only models with an ONNX file
             continue
-        path, sha, problem = materialize(model, cache_dir / "models")
+        outside = not in_matrix(spec, matrix, named)
+        start = time.perf_counter()
+        # A model outside the matrix is not built: its rows are only listed (and kept).
+        path, sha, problem = (
+            (None, None, None) if outside else materialize(model, cache_dir / "models")
+        )
+        build_s = time.perf_counter() - start
         for adapter in adapters:
             version = versions.get(adapter.name)
             for settings in adapter.variants():
@@ -210,7 +217,8 @@ def build_plan(
                     quantization=quantization,
                     unavailable=adapter.unavailable(settings, flags),
                 )
-                row.outside = not in_matrix(model, quantizer, matrix)
+                row.outside = outside
+                row.build_s = build_s
                 row.cached = not force and row.current(stored) is not None
                 plan.append(row)
     return plan

@@ -103,23 +103,29 @@ class Run(RowFiles):
         return self.row_budget if budget_left is None else min(self.row_budget, budget_left)
 
     def execute(self, p: PlannedRow, budget_left: float | None) -> Row:
+        """The row measured in its first worker process, with the phases it cost."""
+        row, result, process_s = self._execute(p, budget_left)
+        worker = result.phases if result else None
+        return replace(row, phases=self.phases_of(p, worker, process_s))
+
+    def _execute(
+        self, p: PlannedRow, budget_left: float | None
+    ) -> tuple[Row, WorkerResult | None, float | None]:
         row_budget = self.budget_for(budget_left)
         row = base_row(p, now_iso(), row_budget, self.graph_stats(p))
         if p.problem:
-            return replace(row, status="failed", reason=f"model file: {p.problem}")
+            return replace(row, status="failed", reason=f"model file: {p.problem}"), None, None
         if p.runtime_version is None:
-            return replace(
-                row,
-                status="unavailable",
-                reason=f"runtime '{p.runtime}' is not installed (cannot be imported)",
-            )
+            why = f"runtime '{p.runtime}' is not installed (cannot be imported)"
+            return replace(row, status="unavailable", reason=why), None, None
         if p.unavailable:
-            return replace(row, status="unavailable", reason=p.unavailable)
+            return replace(row, status="unavailable", reason=p.unavailable), None, None
         if p.quantization is not None:
             row = replace(row, quantization=p.quantization)
             derived = self.model_file(p)
             if derived is None:
-                return replace(row, status="failed", reason=f"quantise: {self.derived[p.key][1]}")
+                why = f"quantise: {self.derived[p.key][1]}"
+                return replace(row, status="failed", reason=why), None, None
             # The file the row runs: model.onnx, or model.xml with its model.bin.
             size = sum(f.stat().st_size for f in derived.parent.glob("model.*"))
             row = replace(row, model_file_bytes=size)
@@ -130,7 +136,9 @@ class Run(RowFiles):
             "task": p.task,
             "accuracy": "ocr" if p.task == OCR_TASK else None,
         }
-        return with_result(row, WorkerResult.from_json(run_worker(job, self.timeout)))
+        start = time.perf_counter()
+        result = WorkerResult.from_json(run_worker(job, self.timeout))
+        return with_result(row, result), result, time.perf_counter() - start
 
     def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, object]:
         return {
@@ -154,7 +162,13 @@ class Run(RowFiles):
         first process already checked the outputs and profiled the operators)."""
         started_at = now_iso()
         job = {**self.job(p, self.budget_for(budget_left), None), "profile": False}
-        return with_process(row, WorkerResult.from_json(run_worker(job, self.timeout)), started_at)
+        start = time.perf_counter()
+        result = WorkerResult.from_json(run_worker(job, self.timeout))
+        phases = dict(row.phases or {})
+        phases["verification"] = round(
+            phases.get("verification", 0.0) + time.perf_counter() - start, 3
+        )
+        return replace(with_process(row, result, started_at), phases=phases)
 
     def store(self, row: Row, flush: bool = True) -> None:
         """Replace the row's predecessor (same identity) and write the file."""
@@ -230,8 +244,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.dry_run:
         _, stored = _stored(path, not args.results)
         plan = build_plan(
-            models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
-        )
+            models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix,
+            named=bool(args.models),
+        )  # fmt: skip
         unverified = {p.key for p in plan if p.cached and needs_verification(p.current(stored))}
         return print_plan(plan, path, unverified)
     if args.results and not path.parent.is_dir():
@@ -262,8 +277,9 @@ def _run_locked(
     # Rows of models deleted from the KB go at the next write; filtered-out models stay.
     stored = {i: r for i, r in stored.items() if r.model in kb.models}
     plan = build_plan(
-        models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix
-    )
+        models, runtimes, versions, cache_root(args.kb), stored, args.force, matrix=matrix,
+        named=bool(args.models),
+    )  # fmt: skip
     to_run = [p for p in plan if not p.cached and not p.outside]
     # Current rows whose verification an interrupted run or a spent budget left missing.
     unverified = [p for p in plan if p.cached and needs_verification(p.current(stored))]

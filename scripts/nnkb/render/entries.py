@@ -35,6 +35,13 @@ from .tables import Column, Md, Table
 from .text import escape_inline, escape_text, format_number, link
 from .usecase import pareto_section, ranking_section, recommendation_section
 
+# The model facts' "In the default benchmark" by the smallest matrix that measures it.
+MATRIX_WORDS = {
+    "default": "yes",
+    "full": Md("no: only `nnkb bench --matrix full` (too costly for the cold default run)"),
+    None: "no",
+}
+
 # --- models ----------------------------------------------------------------------------
 
 
@@ -105,7 +112,7 @@ def model_onnx(page: Page, model: Model) -> str:
         ("Builder", Md(f"`{escape_inline(spec.builder)}`") if spec.builder else None),
         ("Package", spec.package),
         ("Class scores (top-1 agreement checked)", "yes" if spec.classifier else None),
-        ("In the default benchmark", "yes" if spec.benchmark else "no"),
+        ("In the default benchmark", MATRIX_WORDS[spec.matrix]),
     ]
     return "## ONNX file\n\n" + facts_table(rows)
 

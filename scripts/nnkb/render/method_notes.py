@@ -158,3 +158,32 @@ def stability_section(page: Page) -> str:
     return "\n\n".join(
         ["## Two processes per row", text, table.to_markdown("No machine measured yet.")]
     )
+
+
+def matrix_section(page: Page) -> str:
+    """Which models `nnkb bench` measures by default and which only with `--matrix full`,
+    from each model's `onnx.benchmark`."""
+    tiers: dict[str | None, list[str]] = {"default": [], "full": []}
+    for model_id in sorted(page.site.kb.models):
+        spec = page.site.kb.models[model_id].onnx
+        if spec is not None and spec.matrix in tiers:
+            tiers[spec.matrix].append(model_id)
+
+    def models(tier: str) -> str:
+        return ", ".join(model_link(page, m) for m in tiers[tier]) or "none"
+
+    return "\n\n".join(
+        [
+            "## Which models are measured",
+            (
+                "`nnkb bench` (and `make site`, which runs it) measures the *default matrix*: "
+                f"{models('default')}, each with every runtime and precision variant (INT8 "
+                "included), in about 10 minutes cold on a 2-core machine. `nnkb bench --matrix "
+                f"full` (`make site MATRIX=full`) adds {models('full')}: the largest models, "
+                "and the models that would take the cold default run past 10 minutes. "
+                "A default run keeps the rows a full run stored, and the site shows them like "
+                "any other; a model's entry says which matrix measures it (`onnx.benchmark`), "
+                "and `benchmarks/cost.py` prints what each matrix costs, row kind by row kind."
+            ),
+        ]
+    )

@@ -18,7 +18,12 @@ from .cells import (
     row_variant,
     runtime_link,
 )
-from .method_notes import precision_section, profiles_section, stability_section
+from .method_notes import (
+    matrix_section,
+    precision_section,
+    profiles_section,
+    stability_section,
+)
 from .numbers import format_flops
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .precision_table import precision_method_section, precision_table_section
@@ -332,6 +337,7 @@ def methodology_page(site: SiteContext) -> str:
         "## How a row is measured",
         "A row is one model on one runtime with one set of settings, on one machine.",
         procedure(current),
+        matrix_section(page),
         "## Harness settings",
         (
             "The settings as the code has them, and as each results file recorded them when "

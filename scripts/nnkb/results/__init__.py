@@ -2,7 +2,8 @@
 atomic, locked writer (io.py), the checks `nnkb validate` shares (check.py), and the one-off
 migration of format-1 files (`python -m nnkb.results.migrate FILE...`)."""
 
-from .check import check_results_file
+from typing import TYPE_CHECKING, Any
+
 from .io import ResultsError, load_all, lock_path, locked, read, write_atomic
 from .model import (
     FORMAT_VERSION,
@@ -23,6 +24,20 @@ from .model import (
     Verification,
     canonical_json,
 )
+
+if TYPE_CHECKING:
+    from .check import check_results_file
+
+
+def __getattr__(name: str) -> Any:
+    # The checks load the JSON Schemas: loaded on first use, so that a bench worker, which
+    # only builds rows, starts fast.
+    if name == "check_results_file":
+        from .check import check_results_file
+
+        return check_results_file
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMAT_VERSION",

@@ -21,7 +21,6 @@ from filelock import FileLock, Timeout
 from ..validate.report import Problem, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
-from .check import check_results_file
 from .model import ResultsFile
 
 
@@ -38,6 +37,8 @@ def read(path: Path, named: bool = True) -> ResultsFile:
 
 
 def _read(path: Path, named: bool = True) -> tuple[ResultsFile, LoadedYaml]:
+    from .check import check_results_file  # the schemas: loaded when a file is read
+
     problems, loaded = check_results_file(path, named=named)
     _raise_first(problems)
     assert loaded is not None

@@ -174,6 +174,9 @@ class Row:
     quantization: Quantization | None = None
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
+    # Wall seconds of each step the bench spent on the row (benchmarks/cost.py reads them);
+    # what a build costs, not a measurement of the model.
+    phases: dict[str, float] | None = None
 
     @property
     def identity(self) -> Identity:
@@ -231,6 +234,7 @@ class Row:
             quantization=_optional(Quantization, obj.get("quantization")),
             compute_ops=_optional(ComputeOps, obj.get("compute_ops")),
             accuracy=_optional(TaskAccuracy, obj.get("accuracy")),
+            phases=obj.get("phases"),
         )
 
     def to_json(self) -> Json:
@@ -270,6 +274,8 @@ class Row:
             value = getattr(self, name)
             if value is not None:
                 data[name] = value.to_json()
+        if self.phases is not None:
+            data["phases"] = self.phases
         return data
 
 

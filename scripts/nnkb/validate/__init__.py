@@ -17,17 +17,32 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .checks import Checker, Report, check_kb
 from .report import Problem, print_report
 
+if TYPE_CHECKING:
+    from .checks import Checker, Report, check_kb
+
 __all__ = ["Checker", "Problem", "Report", "check_kb", "print_report", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # The checks import every source loader (onnx among them): loaded on first use, so that
+    # a module that needs only the report (a bench worker reading a results row) starts fast.
+    if name in ("Checker", "Report", "check_kb"):
+        from . import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run(args: argparse.Namespace) -> int:
     """`nnkb validate [--kb DIR]`: print every problem; exit status 1 if there is any."""
     kb_dir = Path(args.kb)
     try:
+        from .checks import check_kb
+
         report = check_kb(kb_dir, str(kb_dir))
         github = os.environ.get("GITHUB_ACTIONS") == "true"
         return print_report(
