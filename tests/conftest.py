@@ -204,3 +204,30 @@ def kb_copy() -> Callable[..., Path]:
 def site_config() -> Callable[..., Path]:
     """`site_config(work, root=ROOT, sections=())`: see fixture_site_config."""
     return fixture_site_config
+
+
+def render_some(site: Any, *paths: str) -> dict[str, str]:
+    """The pages at `paths` of a site context, each built as render_pages builds it: a test
+    that reads two pages of an edited KB need not render all of them (seconds on a KB with
+    results). tests/test_render_measured.py checks that the pages are the same."""
+    from nnkb.kb import COLLECTIONS
+    from nnkb.render import site as site_module
+
+    pages: dict[str, str] = {}
+    for path in paths:
+        collection, _, name = path.partition("/")
+        if path in site_module.PAGE_BUILDERS:
+            pages[path] = site_module.PAGE_BUILDERS[path](site)
+        elif collection in COLLECTIONS and name.endswith(".md"):
+            pages[path] = site_module.render_entry(site, collection, name.removesuffix(".md"))
+        else:
+            for build_set in site_module.PAGE_SETS:
+                pages.update({p: text for p, text in build_set(site).items() if p == path})
+        assert path in pages, f"{path} is not a page of the site"
+    return pages
+
+
+@pytest.fixture(scope="session")
+def render_only() -> Callable[..., dict[str, str]]:
+    """`render_only(site, *paths)`: see render_some."""
+    return render_some
