@@ -59,6 +59,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m "not slow"` (make test-fast) does not import the slow modules at all: importing
+    them (hypothesis, playwright...) only to deselect every test costs about a second."""
+    if config.getoption("markexpr") == "not slow" and collection_path.name in SLOW_MODULES:
+        return True
+    return None
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-golden",
