@@ -54,7 +54,7 @@ def files(site) -> dict[str, str | bytes]:
 
 def test_a_page_rendered_alone_is_the_page_of_the_site(site, pages, render_only):
     """The tests below render only the pages they read (render_only); each is the same page."""
-    paths = ("methodology.md", "machines/x86-test.md", "models/big-net.md", "frameworks/index.md")
+    paths = ("downloads.md", "machines/x86-test.md", "models/tiny-net.md", "frameworks/index.md")
     assert render_only(site, *paths) == {path: pages[path] for path in paths}
 
 
