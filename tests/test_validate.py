@@ -165,7 +165,8 @@ def test_garbage_files_give_clean_messages_not_tracebacks(tmp_path, monkeypatch,
         "kb/hardware/nul-bytes.yaml:1:7: nul-bytes: character U+0000 is not allowed in YAML" in out
     )
     assert "kb/results/noise.json:1:1: noise: file is not UTF-8 text" in out
-    assert "kb/use_cases/deep.yaml:1:1: deep: values are nested more than 100 levels deep" in out
+    # At the first value too deep: the 101st `[`, after "a: " and 100 others.
+    assert "kb/use_cases/deep.yaml:1:104: deep: values are nested more than 100 levels deep" in out
 
 
 def test_unexpected_internal_error_is_a_problem_not_a_traceback(tmp_path, monkeypatch, capsys):

@@ -244,9 +244,33 @@ def _read_text(path: Path) -> str:
         raise YamlProblem(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing the first value nested deeper than MAX_DEPTH as it
+    composes: its scanner looks up to 1024 characters ahead at every open `[`, so a line of
+    thousands took a second or more to reach Python's recursion limit."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # self.depth is the value's depth, as _Builder counts it; a key (index None in a
+        # mapping) is not a value, and _Builder refuses keys that are not plain strings.
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        if self.depth > MAX_DEPTH and not is_key:
+            start = self.peek_event().start_mark
+            raise YamlProblem(
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                Mark(start.line + 1, start.column + 1),
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def _compose_yaml(text: str) -> yaml.Node | None:
     if len(text) > _CACHED_TEXT_CHARS:  # bounds the cache's memory; KB entries are far smaller
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_DepthLimitedLoader)
     return _compose_cached(text)
 
 
@@ -258,7 +282,7 @@ def _compose_cached(text: str) -> yaml.Node | None:
     # A site build validates the KB and then loads it, parsing each file twice; PyYAML's pure
     # Python composer is the slow part. Nodes are only read after composing, so one tree can
     # serve both. Errors are not cached: they are raised again, the same, on the next call.
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    return yaml.compose(text, Loader=_DepthLimitedLoader)
 
 
 def _compose_json(text: str) -> yaml.Node | None:
