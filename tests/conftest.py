@@ -1,5 +1,6 @@
 """Shared pytest setup: the --update-golden flag, the golden-file check, copies of the fixture
-KBs, a quiet bench environment and the mkdocs config of a fixture site. One copy of each.
+KBs, a quiet bench environment, the mkdocs config of a fixture site and the rendering of some
+pages of a site. One copy of each. The slow lane is named here too (SLOW_MODULES).
 
 Golden files (tests/golden/) are rewritten from the current output when pytest runs with
 --update-golden or with NNKB_UPDATE_GOLDEN=1 in the environment; the flag sets the variable.
