@@ -111,8 +111,9 @@ test: lint $(LINT) npm
 	$(BIN)/python -m pytest
 
 # The suite without the tests marked slow (real benchmarks, full site builds, big models).
+# No fast test uses hypothesis, whose pytest plugin would import it (a second) for its summary.
 test-fast: lint
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest -m "not slow" -q -p no:hypothesispytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check scripts tests benchmarks

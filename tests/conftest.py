@@ -1,5 +1,6 @@
 """Shared pytest setup: the --update-golden flag, the golden-file check, copies of the fixture
-KBs, a quiet bench environment and the mkdocs config of a fixture site. One copy of each.
+KBs, a quiet bench environment, the mkdocs config of a fixture site and the rendering of some
+pages of a site. One copy of each. The slow lane is named here too (SLOW_MODULES).
 
 Golden files (tests/golden/) are rewritten from the current output when pytest runs with
 --update-golden or with NNKB_UPDATE_GOLDEN=1 in the environment; the flag sets the variable.
@@ -57,6 +58,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in SLOW_MODULES:
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`-m "not slow"` (make test-fast) does not import the slow modules at all: importing
+    them (hypothesis, playwright...) only to deselect every test costs about a second."""
+    if config.getoption("markexpr") == "not slow" and collection_path.name in SLOW_MODULES:
+        return True
+    return None
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -204,3 +213,30 @@ def kb_copy() -> Callable[..., Path]:
 def site_config() -> Callable[..., Path]:
     """`site_config(work, root=ROOT, sections=())`: see fixture_site_config."""
     return fixture_site_config
+
+
+def render_some(site: Any, *paths: str) -> dict[str, str]:
+    """The pages at `paths` of a site context, each built as render_pages builds it: a test
+    that reads two pages of an edited KB need not render all of them (seconds on a KB with
+    results). tests/test_render_measured.py checks that the pages are the same."""
+    from nnkb.kb import COLLECTIONS
+    from nnkb.render import site as site_module
+
+    pages: dict[str, str] = {}
+    for path in paths:
+        collection, _, name = path.partition("/")
+        if path in site_module.PAGE_BUILDERS:
+            pages[path] = site_module.PAGE_BUILDERS[path](site)
+        elif collection in COLLECTIONS and name.endswith(".md"):
+            pages[path] = site_module.render_entry(site, collection, name.removesuffix(".md"))
+        else:
+            for build_set in site_module.PAGE_SETS:
+                pages.update({p: text for p, text in build_set(site).items() if p == path})
+        assert path in pages, f"{path} is not a page of the site"
+    return pages
+
+
+@pytest.fixture(scope="session")
+def render_only() -> Callable[..., dict[str, str]]:
+    """`render_only(site, *paths)`: see render_some."""
+    return render_some

@@ -36,6 +36,14 @@ def frame():
     return analysis.results_frame(read(p) for p in files)
 
 
+@pytest.fixture(scope="module")
+def recommended(frame) -> dict[str, list[analysis.Recommendation]]:
+    """analysis.recommend for each use case of the unedited fixture, computed once for the
+    tests that only read the answers (each takes a good part of a second)."""
+    kb = load_kb(FIXTURE)
+    return {use_case: analysis.recommend(kb, frame, use_case) for use_case in sorted(kb.use_cases)}
+
+
 def by_machine(recs: list[analysis.Recommendation]) -> dict[str, analysis.Recommendation]:
     return {r.machine: r for r in recs}
 
@@ -45,19 +53,20 @@ def why(kb, rec: analysis.Recommendation) -> str:
     return reasoning(rec, kb.use_cases[rec.use_case])
 
 
-def test_recommendations_golden(kb, frame, golden):
+def test_recommendations_golden(kb, recommended, golden):
     """The full reasoning texts, reviewed in tests/golden/analysis/recommendations.md."""
     lines = []
+    assert list(recommended) == sorted(kb.use_cases)
     for use_case in sorted(kb.use_cases):
-        for rec in analysis.recommend(kb, frame, use_case):
+        for rec in recommended[use_case]:
             lines += [f"## {use_case} on {rec.machine}: {rec.outcome}", "", why(kb, rec), ""]
             lines += [f"- {a.verdict}: {alternative_note(rec, a)}" for a in rec.alternatives]
             lines += [""]
     golden("analysis/recommendations.md", "\n".join(lines))
 
 
-def test_fastest_model_meeting_the_floor_wins_and_ties_go_to_accuracy(kb, frame):
-    rec = by_machine(analysis.recommend(kb, frame, "anomaly-detection"))["x86-test"]
+def test_fastest_model_meeting_the_floor_wins_and_ties_go_to_accuracy(kb, recommended):
+    rec = by_machine(recommended["anomaly-detection"])["x86-test"]
     assert rec.outcome == analysis.RECOMMENDED
     assert (rec.model, rec.runtime, rec.p50, rec.accuracy, rec.floor) == (
         "twin-net",
@@ -81,11 +90,11 @@ def test_fastest_model_meeting_the_floor_wins_and_ties_go_to_accuracy(kb, frame)
     assert "The floor (≥ 0.85) is from Fixture floor for anomaly detection." in text
 
 
-def test_faster_model_below_the_floor_is_never_recommended(kb, frame):
+def test_faster_model_below_the_floor_is_never_recommended(kb, recommended):
     for use_case in kb.use_cases:
-        for rec in analysis.recommend(kb, frame, use_case):
+        for rec in recommended[use_case]:
             assert rec.model != "tiny-net", (use_case, rec.machine)
-    rec = by_machine(analysis.recommend(kb, frame, "anomaly-detection"))["x86-test"]
+    rec = by_machine(recommended["anomaly-detection"])["x86-test"]
     assert (
         "tiny-net on openvino is faster at 1.50 ms, but its cited image AUROC of 0.8 does not "
         "meet the floor." in why(kb, rec)
@@ -99,8 +108,8 @@ def test_faster_model_below_the_floor_is_never_recommended(kb, frame):
     )
 
 
-def test_alternatives_cover_every_other_candidate(kb, frame):
-    rec = by_machine(analysis.recommend(kb, frame, "anomaly-detection"))["arm-test"]
+def test_alternatives_cover_every_other_candidate(kb, recommended):
+    rec = by_machine(recommended["anomaly-detection"])["arm-test"]
     assert (rec.model, rec.runtime) == ("twin-net", "onnxruntime")
     verdicts = {a.model: a.verdict for a in rec.alternatives}
     assert verdicts == {
@@ -117,8 +126,8 @@ def test_alternatives_cover_every_other_candidate(kb, frame):
     assert "mid-net (onnxruntime timeout: row exceeded the 120 s timeout" in why(kb, rec)
 
 
-def test_runtime_tie_within_the_winner_is_broken_on_p90(kb, frame):
-    rec = by_machine(analysis.recommend(kb, frame, "image-classification"))["x86-test"]
+def test_runtime_tie_within_the_winner_is_broken_on_p90(kb, recommended):
+    rec = by_machine(recommended["image-classification"])["x86-test"]
     assert (rec.outcome, rec.model, rec.runtime, rec.accuracy) == (
         analysis.RECOMMENDED,
         "big-net",
@@ -140,8 +149,8 @@ def test_runtime_tie_within_the_winner_is_broken_on_p90(kb, frame):
     )
 
 
-def test_machine_where_no_model_meets_the_floor(kb, frame):
-    rec = by_machine(analysis.recommend(kb, frame, "image-classification"))["arm-test"]
+def test_machine_where_no_model_meets_the_floor(kb, recommended):
+    rec = by_machine(recommended["image-classification"])["arm-test"]
     assert rec.outcome == analysis.NONE_MEETS_FLOOR
     assert (rec.model, rec.runtime, rec.p50, rec.accuracy) == (None, None, None, None)
     assert rec.floor == 70.0

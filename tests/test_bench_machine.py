@@ -72,14 +72,18 @@ def test_machine_command_prints_fingerprint_id_and_results_file(capsys, tmp_path
     assert printed["results_file"] == str(tmp_path / "kb" / "results" / f"{printed['id']}.json")
 
 
-def test_python_dash_m_nnkb_runs_the_command(tmp_path):
+def test_python_dash_m_nnkb_runs_the_command(tmp_path, kb_copy):
+    # `validate`, not `machine` (tested in-process above): the cheapest command that reads a
+    # KB named by --kb from another folder, so the new interpreter imports no runtime.
+    kb = kb_copy(tmp_path / "copy" / "kb")
+    (tmp_path / "elsewhere").mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "nnkb", "machine", "--kb", str(tmp_path)],
+        [sys.executable, "-m", "nnkb", "validate", "--kb", str(kb)],
         capture_output=True,
         text=True,
         check=False,
-        cwd=tmp_path,
+        cwd=tmp_path / "elsewhere",
         env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["results_file"].startswith(str(tmp_path))
+    assert done.stdout == f"{kb}/ is valid: 6 entries, 1 results file\n"

@@ -86,6 +86,9 @@ def test_seed_changes_the_weights_not_the_graph(model):
     assert any(first[t.name] != t.raw_data for t in other.graph.initializer)
 
 
+# Slow lane: loads and runs the full detector in all three runtimes (most of a second); the
+# graph and weight tests above keep the builder in the fast lane.
+@pytest.mark.slow
 def test_every_runtime_runs_it_and_agrees(model, tmp_path: Path):
     """The benchmark's three adapters, with their default settings (OpenVINO held to f32),
     load the graph and give ONNX Runtime's outputs to within float rounding."""

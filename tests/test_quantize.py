@@ -126,6 +126,9 @@ def test_onnxruntime_quantises_to_qdq_per_channel_and_agrees(tiny, cache):
     assert check.snr_db > 15  # int8 on a two-layer net: about 30 dB; 15 catches a broken file
 
 
+# Slow lane: imports NNCF and compiles the IR with OpenVINO (most of a second); the ONNX Runtime
+# quantiser's tests keep quantisation in the fast lane.
+@pytest.mark.slow
 def test_nncf_quantises_to_openvino_ir_and_agrees(tiny, cache):
     import openvino as ov
 

@@ -11,7 +11,7 @@ import pytest
 from nnkb.bench.runtimes import load_adapters
 from nnkb.render import page as page_module
 from nnkb.render.page import variant_text
-from nnkb.render.site import build_context, render_pages
+from nnkb.render.site import build_context
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 
@@ -21,27 +21,38 @@ def empty_model_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
 
 
-def pages_with(monkeypatch, **changes: dict[str, object]) -> dict[str, str]:
-    """The fixture's pages with some adapter attributes changed: {adapter: {attribute: value}}."""
+def pages_with(monkeypatch, render_only, paths, **changes: dict[str, object]) -> dict[str, str]:
+    """The fixture's pages at `paths` with some adapter attributes changed:
+    {adapter: {attribute: value}}."""
     adapters = {name: copy.copy(adapter) for name, adapter in load_adapters().items()}
     for name, attributes in changes.items():
         for attribute, value in attributes.items():
             setattr(adapters[name], attribute, value)
     monkeypatch.setattr(page_module, "load_adapters", lambda: adapters)
-    return render_pages(build_context(FIXTURE))
+    return render_only(build_context(FIXTURE), *paths)
 
 
-def test_runtime_names_and_methodology_come_from_the_adapters(monkeypatch):
+def test_runtime_names_and_methodology_come_from_the_adapters(monkeypatch, render_only):
     pages = pages_with(
         monkeypatch,
+        render_only,
+        ("comparisons/runtimes.md", "methodology.md"),
         opencv={"display_name": "Open CV Deep", "methodology": "**Open CV Deep** says so."},
     )
     assert "| Open CV Deep: speed-up (median) |" in pages["comparisons/runtimes.md"]
     assert "**Open CV Deep** says so." in pages["methodology.md"]
 
 
-def test_the_reference_for_speed_ups_is_the_adapter_with_the_reference_role(monkeypatch):
-    pages = pages_with(monkeypatch, onnxruntime={"reference": False}, openvino={"reference": True})
+def test_the_reference_for_speed_ups_is_the_adapter_with_the_reference_role(
+    monkeypatch, render_only
+):
+    pages = pages_with(
+        monkeypatch,
+        render_only,
+        ("comparisons/runtimes.md", "models/big-net.md"),
+        onnxruntime={"reference": False},
+        openvino={"reference": True},
+    )
     runtimes = pages["comparisons/runtimes.md"]
     assert "## Speed-up over OpenVINO" in runtimes
     assert "| ONNX Runtime · FP32: speed-up (median) |" in runtimes

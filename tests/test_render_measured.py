@@ -52,6 +52,12 @@ def files(site) -> dict[str, str | bytes]:
     return render_files(site)
 
 
+def test_a_page_rendered_alone_is_the_page_of_the_site(site, pages, render_only):
+    """The tests below render only the pages they read (render_only); each is the same page."""
+    paths = ("downloads.md", "machines/x86-test.md", "models/tiny-net.md", "frameworks/index.md")
+    assert render_only(site, *paths) == {path: pages[path] for path in paths}
+
+
 def section(page: str, heading: str) -> str:
     """The text of a `## heading` section, up to the next second-level heading."""
     return page.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
@@ -241,7 +247,7 @@ def fixture_copy(tmp_path: Path, monkeypatch) -> tuple[Path, Path, dict]:
     return kb, results, json.loads(results.read_text())
 
 
-def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
+def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, render_only):
     """A runtime over 2x slower than the fastest FP32 one: its largest shares, linked."""
     kb, results, data = fixture_copy(tmp_path, monkeypatch)
     for row in data["rows"]:
@@ -257,7 +263,7 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch):
             row.update(op_profile=None, op_profile_runs=None, op_profile_kernels=None)
             row["op_profile_source"] = "not profiled: simulated profiler failure"
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    pages = render_pages(build_context(kb))
+    pages = render_only(build_context(kb), "comparisons/runtimes.md", "models/big-net.md")
     slow = section(pages["comparisons/runtimes.md"], "Where slow runtimes spend their time")
     items = [line for line in slow.splitlines() if line.startswith("- ")]
     assert items == [
@@ -388,7 +394,7 @@ def tiny_model() -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
-def test_opset_and_operators_come_from_a_cached_file_only(tmp_path, monkeypatch):
+def test_opset_and_operators_come_from_a_cached_file_only(tmp_path, monkeypatch, render_only):
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
     kb = load_kb(FIXTURE)
     model = kb.models["twin-net"]  # builtin mobilenet_v2, seed 3
@@ -407,7 +413,7 @@ def test_opset_and_operators_come_from_a_cached_file_only(tmp_path, monkeypatch)
     structure = onnx_structure(path)
     assert structure.opset == 17 and structure.op_histogram == {"Relu": 2, "Sigmoid": 1}
     assert histogram_text(structure.op_histogram) == "Relu 2, Sigmoid 1"
-    page = render_pages(build_context(FIXTURE))["models/twin-net.md"]
+    page = render_only(build_context(FIXTURE), "models/twin-net.md")["models/twin-net.md"]
     assert "| ONNX opset | 17 | — |" in page
     assert "| Operators (count) | Relu 2, Sigmoid 1 | — |" in page
 
@@ -444,14 +450,14 @@ def test_rows_with_other_settings_show_what_differs(pages):
     assert "| [usual](../methodology.md#runtime-settings) | 2.00 ms |" in x86
 
 
-def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch):
+def test_surprises_are_explained_from_the_data(tmp_path, monkeypatch, render_only):
     """A 5-D model a runtime could not run, and FP32 rows above the measured peak."""
     kb, results, data = fixture_copy(tmp_path, monkeypatch)
     model = kb / "models" / "mid-net.yaml"
     model.write_text(model.read_text().replace("[1, 3, 224, 224]", "[1, 3, 8, 112, 112]"))
     data["machine"]["hardware"]["peak"]["fp32_flops"] = 150e9  # below big-net's 180 GFLOP/s on ORT
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    pages = render_pages(build_context(kb))
+    pages = render_only(build_context(kb), "comparisons/runtimes.md", "machines/x86-test.md")
     failures = section(pages["comparisons/runtimes.md"], "Could not load or run")
     assert "| `input` 1×3×8×112×112 (5-D) | failed |" in failures
     assert (
@@ -478,14 +484,14 @@ def test_use_cases_index_gives_each_recommendation(pages):
     assert "none on Arm Neoverse-N1 (2 cores); [BigNet](../models/big-net.md) on OpenVINO" in index
 
 
-def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch):
+def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch, render_only):
     """The use case ranking shows when the row it ranks by disagreed with its second process."""
     kb, results, data = fixture_copy(tmp_path, monkeypatch)
     for row in data["rows"]:
         if (row["model"], row["runtime"]) == ("big-net", "openvino"):
             row["process_spread"] = 0.3
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    pages = render_pages(build_context(kb))
+    pages = render_only(build_context(kb), "use_cases/image-classification.md")
     ranking = section(pages["use_cases/image-classification.md"], "Measured candidates")
     big = next(line for line in ranking.splitlines() if "[BigNet]" in line and "OpenVINO" in line)
     assert big.endswith("| ok, [**unstable**](../methodology.md#two-processes-per-row) |")

@@ -47,18 +47,22 @@ def expected_lines(case: str) -> list[str]:
     return (INVALID / case / "expected.txt").read_text().splitlines()
 
 
-def run_inprocess(monkeypatch, capsys, workdir: Path, kb: str = "kb") -> tuple[int, str, str]:
+def run_inprocess(
+    monkeypatch, capsys, workdir: Path, kb: str = "kb", github: bool = False
+) -> tuple[int, str, str]:
+    """`nnkb validate --kb <kb>` in this process (no interpreter to start: the console script
+    itself is run once, in test_valid_fixture_kb_passes_with_console_script)."""
     monkeypatch.chdir(workdir)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    if github:
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
     status = cli.main(["validate", "--kb", kb])
     out, err = capsys.readouterr()
     return status, out, err
 
 
-def run_console(workdir: Path, *args: str, github: bool = False) -> subprocess.CompletedProcess:
+def run_console(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_ACTIONS"}
-    if github:
-        env["GITHUB_ACTIONS"] = "true"
     return subprocess.run(
         [str(NNKB), "validate", *args],
         check=False,
@@ -124,11 +128,11 @@ def test_all_problems_of_several_files_in_one_run_sorted(tmp_path, monkeypatch, 
     assert err.strip() == "4 problems in 4 files"
 
 
-def test_github_actions_annotations(tmp_path):
+def test_github_actions_annotations(tmp_path, monkeypatch, capsys):
     build_case("unknown-field-suggestion", tmp_path)
-    result = run_console(tmp_path, "--kb", "kb", github=True)
-    assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    status, out, _ = run_inprocess(monkeypatch, capsys, tmp_path, github=True)
+    assert status == 1
+    lines = out.splitlines()
     assert lines == [
         expected_lines("unknown-field-suggestion")[0],
         (
@@ -145,7 +149,7 @@ def test_annotation_escapes_workflow_command_characters():
     )
 
 
-def test_garbage_files_give_clean_messages_not_tracebacks(tmp_path):
+def test_garbage_files_give_clean_messages_not_tracebacks(tmp_path, monkeypatch, capsys):
     kb = tmp_path / "kb"
     shutil.copytree(VALID_KB, kb)
     rng = random.Random(1234)
@@ -153,16 +157,16 @@ def test_garbage_files_give_clean_messages_not_tracebacks(tmp_path):
     (kb / "hardware" / "nul-bytes.yaml").write_bytes(b"name: \x00\x01\x02\n")
     (kb / "results" / "noise.json").write_bytes(rng.randbytes(512))
     (kb / "use_cases" / "deep.yaml").write_text("a: " + "[" * 5000 + "\n")
-    result = run_console(tmp_path, "--kb", "kb")
-    assert result.returncode == 1
-    assert "Traceback" not in result.stdout + result.stderr
-    out = result.stdout
+    status, out, err = run_inprocess(monkeypatch, capsys, tmp_path)
+    assert status == 1
+    assert "Traceback" not in out + err
     assert "kb/models/garbage.yaml:1:1: garbage: file is not UTF-8 text" in out
     assert (
         "kb/hardware/nul-bytes.yaml:1:7: nul-bytes: character U+0000 is not allowed in YAML" in out
     )
     assert "kb/results/noise.json:1:1: noise: file is not UTF-8 text" in out
-    assert "kb/use_cases/deep.yaml:1:1: deep: values are nested more than 100 levels deep" in out
+    # At the first value too deep: the 101st `[`, after "a: " and 100 others.
+    assert "kb/use_cases/deep.yaml:1:104: deep: values are nested more than 100 levels deep" in out
 
 
 def test_unexpected_internal_error_is_a_problem_not_a_traceback(tmp_path, monkeypatch, capsys):
@@ -206,10 +210,10 @@ def _real_kb_has_models() -> bool:
 
 
 @pytest.mark.skipif(not _real_kb_has_models(), reason="kb/models is still empty")
-def test_real_kb_validates():
-    result = run_console(REPO, "--kb", "kb")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("kb/ is valid: ")
+def test_real_kb_validates(monkeypatch, capsys):
+    status, out, err = run_inprocess(monkeypatch, capsys, REPO)
+    assert status == 0, out + err
+    assert out.startswith("kb/ is valid: ")
 
 
 REAL_KB = pytest.param(
@@ -220,7 +224,7 @@ REAL_KB = pytest.param(
 
 
 @pytest.mark.parametrize("source", [REAL_KB, pytest.param(VALID_KB, id="valid-fixture-kb")])
-def test_copy_with_injected_fault_names_file_and_line(source, tmp_path):
+def test_copy_with_injected_fault_names_file_and_line(source, tmp_path, monkeypatch, capsys):
     shutil.copytree(source, tmp_path / "kb")
     target = min((tmp_path / "kb" / "models").glob("*.yaml"))
     text = target.read_text()
@@ -228,13 +232,13 @@ def test_copy_with_injected_fault_names_file_and_line(source, tmp_path):
         text += "\n"
     fault_line = len(text.splitlines()) + 1
     target.write_text(text + "use_case: [image-classification]\n")
-    result = run_console(tmp_path, "--kb", "kb")
-    assert result.returncode == 1
+    status, out, err = run_inprocess(monkeypatch, capsys, tmp_path)
+    assert status == 1
     assert (
         f"kb/models/{target.name}:{fault_line}:1: {target.stem}.use_case: unknown field "
         "'use_case'; did you mean 'use_cases'?"
-    ) in result.stdout.splitlines()
-    assert "Traceback" not in result.stdout + result.stderr
+    ) in out.splitlines()
+    assert "Traceback" not in out + err
 
 
 def test_windows_line_endings_and_byte_order_mark_are_accepted(tmp_path, monkeypatch, capsys):

@@ -14,6 +14,7 @@ json module (exact JSON semantics), the positions from composing the same text a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -243,9 +244,59 @@ def _read_text(path: Path) -> str:
         raise YamlProblem(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
-def _compose(text: str, max_nodes: int | None) -> tuple[Any, dict[Pointer, Mark]]:
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing the first value nested deeper than MAX_DEPTH as it
+    composes: its scanner looks up to 1024 characters ahead at every open `[`, so a line of
+    thousands took a second or more to reach Python's recursion limit."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # self.depth is the value's depth, as _Builder counts it; a key (index None in a
+        # mapping) is not a value, and _Builder refuses keys that are not plain strings.
+        is_key = isinstance(parent, yaml.MappingNode) and index is None
+        if self.depth > MAX_DEPTH and not is_key:
+            start = self.peek_event().start_mark
+            raise YamlProblem(
+                f"values are nested more than {MAX_DEPTH} levels deep",
+                Mark(start.line + 1, start.column + 1),
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _compose_yaml(text: str) -> yaml.Node | None:
+    if len(text) > _CACHED_TEXT_CHARS:  # bounds the cache's memory; KB entries are far smaller
+        return yaml.compose(text, Loader=_DepthLimitedLoader)
+    return _compose_cached(text)
+
+
+_CACHED_TEXT_CHARS = 100_000
+
+
+@functools.lru_cache(maxsize=256)
+def _compose_cached(text: str) -> yaml.Node | None:
+    # A site build validates the KB and then loads it, parsing each file twice; PyYAML's pure
+    # Python composer is the slow part. Nodes are only read after composing, so one tree can
+    # serve both. Errors are not cached: they are raised again, the same, on the next call.
+    return yaml.compose(text, Loader=_DepthLimitedLoader)
+
+
+def _compose_json(text: str) -> yaml.Node | None:
+    # Only for text that json.loads has read to its end: nested no deeper than the json module
+    # allows, so libyaml's composer (several times faster, and recursive in C) is safe here;
+    # it gives the same marks.
+    return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _compose(
+    text: str, max_nodes: int | None, compose: Callable[[str], yaml.Node | None] = _compose_yaml
+) -> tuple[Any, dict[Pointer, Mark]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
@@ -305,11 +356,13 @@ def load_json(path: Path) -> LoadedYaml:
             f"{name} is not a JSON number; write null for a missing value", Mark(line, col)
         )
 
-    def positions() -> dict[Pointer, Mark]:
+    def positions(
+        compose: Callable[[str], yaml.Node | None] = _compose_json,
+    ) -> dict[Pointer, Mark]:
         try:
             # JSON is YAML, so composing it gives positions (and refuses duplicate keys).
             # The YAML values are discarded: YAML 1.1 reads `1e-05` as a string.
-            return _compose(text, max_nodes=None)[1]
+            return _compose(text, max_nodes=None, compose=compose)[1]
         except YamlProblem as exc:
             if exc.message.startswith("duplicate key"):
                 raise
@@ -322,7 +375,8 @@ def load_json(path: Path) -> LoadedYaml:
     except RecursionError:
         raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
     except _DuplicateKey as exc:
-        positions()  # raises the duplicate key with its position
+        positions(_compose_yaml)  # raises the duplicate key with its position; the text after
+        # the key was not read by json, so it is composed in Python, which survives any depth
         raise YamlProblem(f"duplicate key {exc.args[0]!r}") from None
     # Composing is pure Python and the slow part of reading a results file: only a file with a
     # problem to report needs positions.

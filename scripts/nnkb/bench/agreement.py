@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from ..kb import TASK_OUTPUT_KINDS  # noqa: F401 - re-exported: callers import it from here
 from ..models.quantize import CALIBRATION_COUNT
@@ -129,6 +128,10 @@ def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
         return 1.0
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return math.nan  # a constant map has no ranking to agree with
+    # Imported here: scipy.stats takes about a second to import, and the site (which imports
+    # this module for METHOD_TEXT) never computes an agreement.
+    from scipy.stats import spearmanr
+
     return float(spearmanr(a, b).statistic)
 
 
