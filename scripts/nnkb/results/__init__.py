@@ -23,9 +23,13 @@ from .model import (
     Verification,
     canonical_json,
 )
+from .throughput import LATENCY, SCENARIO, THROUGHPUT, Throughput, Trial, scenario_of
 
 __all__ = [
     "FORMAT_VERSION",
+    "LATENCY",
+    "SCENARIO",
+    "THROUGHPUT",
     "GENERATED_BY",
     "Agreement",
     "ComputeOps",
@@ -41,6 +45,8 @@ __all__ = [
     "SoftwarePart",
     "Stats",
     "TaskAccuracy",
+    "Throughput",
+    "Trial",
     "Verification",
     "canonical_json",
     "check_results_file",
@@ -48,5 +54,6 @@ __all__ = [
     "lock_path",
     "locked",
     "read",
+    "scenario_of",
     "write_atomic",
 ]
