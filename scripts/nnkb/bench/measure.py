@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ..results import Agreement, ComputeOps, Stats, TaskAccuracy
+from ..results import (
+    THROUGHPUT,
+    Agreement,
+    ComputeOps,
+    Stats,
+    TaskAccuracy,
+    Throughput,
+    scenario_of,
+)
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .runtimes.base import Adapter, ProfileBudget, Session
@@ -136,6 +144,7 @@ class WorkerResult:
     runtime_version: str | None = None
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
+    throughput: Throughput | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
@@ -160,6 +169,7 @@ class WorkerResult:
             if obj.get("compute_ops")
             else None,
             accuracy=TaskAccuracy.from_json(obj["accuracy"]) if obj.get("accuracy") else None,
+            throughput=Throughput.from_json(obj["throughput"]) if obj.get("throughput") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -179,6 +189,7 @@ class WorkerResult:
             "runtime_version": self.runtime_version,
             "compute_ops": self.compute_ops.to_json() if self.compute_ops else None,
             "accuracy": self.accuracy.to_json() if self.accuracy else None,
+            "throughput": self.throughput.to_json() if self.throughput else None,
         }
 
 
@@ -254,6 +265,10 @@ def measure_row(
     `checkpoint` receives the measured result before the operator profile runs, so a
     profiler that crashes the process or hangs until the row timeout loses only the profile.
     """
+    if scenario_of(job["settings"]) == THROUGHPUT:  # its own procedure (throughput.py)
+        from .throughput import measure_throughput_row
+
+        return measure_throughput_row(adapter, job)
     harness = job["harness"]
     path = Path(job["model_path"])
     shapes = {k: tuple(v) for k, v in job["inputs"].items()}

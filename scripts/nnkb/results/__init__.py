@@ -27,10 +27,10 @@ from .throughput import LATENCY, SCENARIO, THROUGHPUT, Throughput, Trial, scenar
 
 __all__ = [
     "FORMAT_VERSION",
+    "GENERATED_BY",
     "LATENCY",
     "SCENARIO",
     "THROUGHPUT",
-    "GENERATED_BY",
     "Agreement",
     "ComputeOps",
     "HardwarePart",

@@ -210,7 +210,7 @@ class Row:
 
     @property
     def scenario(self) -> str:
-        """"latency" (one request at a time) or "throughput" (all cores, many in flight)."""
+        """ "latency" (one request at a time) or "throughput" (all cores, many in flight)."""
         return scenario_of(self.settings)
 
     @property
