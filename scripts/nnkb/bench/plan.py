@@ -2,7 +2,8 @@
 are current in the results file (keys.current_row, the rule the runner uses too).
 
 Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is not
-false, times every registered adapter. `--models` may name a model with benchmark: false.
+false, times every registered adapter's variants (latency rows) and their throughput twins
+(`Adapter.throughput_variants`). `--models` may name a model with benchmark: false.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from ..kb import KB, Model, OnnxSpec
 from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
-from ..results import Identity, Quantization, Row, canonical_json
+from ..results import LATENCY, Identity, Quantization, Row, canonical_json, scenario_of
 from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
@@ -69,8 +70,16 @@ class PlannedRow:
         return current_row(stored, self.identity, self.key, self.model_sha256)
 
     @property
+    def scenario(self) -> str:
+        """The scenario of the row this plans (Row.scenario): latency or throughput."""
+        return scenario_of(self.settings)
+
+    @property
     def label(self) -> str:
-        return f"{self.model_id} × {self.runtime}" + (f" · {self.variant}" if self.variant else "")
+        # The variant label leaves the scenario out; a throughput twin says so here.
+        parts = [self.variant] if self.variant else []
+        parts += [self.scenario] if self.scenario != LATENCY else []
+        return f"{self.model_id} × {self.runtime}" + "".join(f" · {p}" for p in parts)
 
 
 def cache_root(kb_root: Path) -> Path:
@@ -180,7 +189,8 @@ def build_plan(
         path, sha, problem = materialize(model, cache_dir / "models")
         for adapter in adapters:
             version = versions.get(adapter.name)
-            for settings in adapter.variants():
+            # Every variant's latency row, then the throughput twins (throughput_variants).
+            for settings in adapter.variants() + adapter.throughput_variants():
                 quantizer = adapter.quantizer(settings)
                 quantization, why = (
                     derived_of(model, spec, path, sha, quantizer) if quantizer else (None, None)

@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from ..kb import KB, KBError, Model, load_kb, output_kind
 from ..results import (
+    THROUGHPUT,
     HardwarePart,
     Identity,
     Machine,
@@ -123,13 +124,16 @@ class Run(RowFiles):
             # The file the row runs: model.onnx, or model.xml with its model.bin.
             size = sum(f.stat().st_size for f in derived.parent.glob("model.*"))
             row = replace(row, model_file_bytes=size)
-        job = {
-            **self.job(p, row_budget, self.reference_for(p)),
-            "inputs_reference": self.inputs_reference_for(p),
-            "output_kind": output_kind(p.task),
-            "task": p.task,
-            "accuracy": "ocr" if p.task == OCR_TASK else None,
-        }
+        if p.scenario == THROUGHPUT:  # no agreement or accuracy: its latency twin has them
+            job = self.job(p, row_budget, None)
+        else:
+            job = {
+                **self.job(p, row_budget, self.reference_for(p)),
+                "inputs_reference": self.inputs_reference_for(p),
+                "output_kind": output_kind(p.task),
+                "task": p.task,
+                "accuracy": "ocr" if p.task == OCR_TASK else None,
+            }
         return with_result(row, WorkerResult.from_json(run_worker(job, self.timeout)))
 
     def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, object]:

@@ -210,7 +210,8 @@ class Row:
 
     @property
     def scenario(self) -> str:
-        """ "latency" (one request at a time) or "throughput" (all cores, many in flight)."""
+        """The row's scenario: "latency" (one request at a time, the default) or
+        "throughput" (all cores, many requests in flight)."""
         return scenario_of(self.settings)
 
     @property

@@ -17,7 +17,7 @@ THROUGHPUT = "throughput"
 
 
 def scenario_of(settings: dict[str, Any]) -> str:
-    """ "latency" or "throughput": the scenario a row's settings ask for."""
+    """The scenario a row's settings ask for: "latency" (the default) or "throughput"."""
     return str(settings.get(SCENARIO, LATENCY))
 
 
