@@ -15,7 +15,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "bench"))
 import tinykb
-from results_builder import WHEN, stats
 
 from nnkb import results
 from nnkb.bench.measure import WorkerResult
@@ -25,6 +24,7 @@ from nnkb.bench.settings import HARNESS
 from nnkb.bench.throughput import Plan, Window, closed_loop, dynamic_batch
 from nnkb.results import Throughput, Trial
 from nnkb.results.throughput import best_trial
+from results_builder import WHEN, stats
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-6313b166.json"
