@@ -234,12 +234,12 @@ def measure_throughput_row(adapter: Adapter, job: dict[str, Any]) -> WorkerResul
     try:
         measured = adapter.measure_throughput(path, job["settings"], shapes, plan)
     except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
-        reason = f"throughput: {one_line(exc)}"
-        return WorkerResult("failed", reason, peak_rss_bytes=peak_rss_bytes())
+        why = f"throughput: {one_line(exc)}"
+        return WorkerResult("failed", why, peak_rss_bytes=peak_rss_bytes())
     rss = peak_rss_bytes()
-    reason = ref.non_finite(measured.outputs, None)
-    if reason:  # rates of garbage outputs would be misleading
-        return WorkerResult("mismatch", reason, peak_rss_bytes=rss)
+    garbage = ref.non_finite(measured.outputs, None)
+    if garbage:  # rates of garbage outputs would be misleading
+        return WorkerResult("mismatch", garbage, peak_rss_bytes=rss)
     # No stopping rule decides the window's length: "converged" does not apply.
     latency = replace(summarize(measured.window.latencies, False), converged=None)
     result = WorkerResult(
