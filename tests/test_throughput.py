@@ -186,3 +186,11 @@ def test_the_closed_loop_counts_every_stream_and_each_item_of_a_batch():
     assert window.rate(4) == pytest.approx(4 * window.requests / window.duration_s)
     one = closed_loop([sleeper(0.0)], 0.0)  # every stream completes a request
     assert one.requests == 1
+
+
+def test_a_request_that_fails_in_a_stream_fails_the_window():
+    def broken() -> None:
+        raise RuntimeError("simulated runtime failure")
+
+    with pytest.raises(RuntimeError, match="simulated runtime failure"):
+        closed_loop([lambda: time.sleep(0.001), broken], 0.01)

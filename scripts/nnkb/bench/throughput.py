@@ -115,15 +115,19 @@ def closed_loop(runs: Sequence[Runner], seconds: float) -> Window:
     start = clock()
     deadline = start + int(seconds * 1e9)
     per_stream: list[list[tuple[int, int]]] = [[] for _ in runs]
+    failures: list[BaseException] = []
 
     def loop(run: Runner, out: list[tuple[int, int]]) -> None:
-        while True:
-            began = clock()
-            run()
-            ended = clock()
-            out.append((ended - began, ended))
-            if ended >= deadline:
-                return
+        try:
+            while True:
+                began = clock()
+                run()
+                ended = clock()
+                out.append((ended - began, ended))
+                if ended >= deadline:
+                    return
+        except Exception as exc:  # noqa: BLE001 - raised again in the calling thread
+            failures.append(exc)
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # a collection inside the window would stall every stream
@@ -141,6 +145,8 @@ def closed_loop(runs: Sequence[Runner], seconds: float) -> Window:
     finally:
         if gc_was_enabled:
             gc.enable()
+    if failures:  # a stream's request failed: the row fails with the runtime's message
+        raise failures[0]
     done = [entry for out in per_stream for entry in out]
     end = max(ended for _, ended in done)
     return Window(np.array([t for t, _ in done], dtype=np.float64) / 1e9, (end - start) / 1e9)
