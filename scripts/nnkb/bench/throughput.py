@@ -204,11 +204,12 @@ def one_session(
     search): OpenCV DNN's way, and the default of an adapter without a throughput mode."""
     session = adapter.load(path, settings, shapes)
     batches = plan.batches_for(path, shapes)
+    inputs = {batch: plan.inputs(path, shapes, batch) for batch in batches}  # made once
     trials: list[Trial] = []
     if len(batches) > 1:
         for batch in batches:
             try:
-                session.bind(plan.inputs(path, shapes, batch))
+                session.bind(inputs[batch])
                 session.run()
                 accepted = all(a.shape[:1] == (batch,) for _, a in session.outputs())
             except Exception:  # noqa: BLE001 - the graph does not take this batch
@@ -217,8 +218,8 @@ def one_session(
                 break
             trials.append(trial([session.run], batch, threads, plan))
     best = best_trial(trials)
-    batch = best.batch if best else 1
-    session.bind(plan.inputs(path, shapes, batch))
+    batch = best.batch if best else batches[0]
+    session.bind(inputs[batch])
     window = full_window([session.run], plan)
     searched = (
         f"batch sizes {', '.join(str(t.batch) for t in trials)} tried for "

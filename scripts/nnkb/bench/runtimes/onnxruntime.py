@@ -231,6 +231,7 @@ class OnnxRuntime(Adapter):
         cores = physical_cores()
         splits = [(n, cores // n) for n in range(1, cores + 1) if cores % n == 0]
         batches = plan.batches_for(path, shapes)
+        inputs = {batch: plan.inputs(path, shapes, batch) for batch in batches}  # made once
 
         def sessions(streams: int, threads: int) -> list[OrtSession]:
             return [
@@ -242,17 +243,15 @@ class OnnxRuntime(Adapter):
         for streams, threads in splits:
             group = sessions(streams, threads)
             for batch in batches:
-                feeds = plan.inputs(path, shapes, batch)
                 for session in group:
-                    session.bind(feeds)
+                    session.bind(inputs[batch])
                 trials.append(trial([s.run for s in group], batch, threads, plan))
             del group  # one split's sessions in memory at a time
         best = best_trial(trials)
         assert best is not None  # every split tries at least batch 1
         group = sessions(best.streams, best.threads or 1)
-        feeds = plan.inputs(path, shapes, best.batch)
         for session in group:
-            session.bind(feeds)
+            session.bind(inputs[best.batch])
         window = full_window([s.run for s in group], plan)
         batch_words = (
             f"batch {', '.join(map(str, batches))}" if len(batches) > 1
