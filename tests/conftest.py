@@ -35,6 +35,7 @@ _NEW_PLOT = "Plotly.newPlot("
 # worker processes, whole benches, strict site builds, or every builtin model.
 SLOW_MODULES = {
     "test_bench_run.py",
+    "test_throughput_worker.py",
     "test_site_build.py",
     "test_browser.py",
     "test_accuracy_ocr.py",

@@ -163,7 +163,11 @@ def test_dry_run_lists_rows_and_writes_nothing(tmp_path, capsys):
     for label in ("onnxruntime · FP32", "onnxruntime · INT8", "openvino · FP32", "openvino · INT8"):
         assert f"tiny × {label}" in out
     assert "tiny × openvino · FP16" in out and "tiny × opencv · FP32" in out
-    assert "7 rows: 7 to run, 0 cached, 0 outside the matrix" in out
+    # Throughput twins of the FP32 and INT8 variants: ONNX Runtime 2, OpenVINO 2, OpenCV 1
+    for label in ("onnxruntime · FP32", "onnxruntime · INT8", "openvino · FP32", "opencv · FP32"):
+        assert f"tiny × {label} · throughput" in out
+    assert "openvino · FP16 · throughput" not in out
+    assert "12 rows: 12 to run, 0 cached, 0 outside the matrix" in out
     assert not out_file.exists()
 
 

@@ -43,9 +43,12 @@ def bench(kb: Path, out: Path, *extra: str) -> int:
     return main(["bench", "--kb", str(kb), "--results", str(out), "--row-budget", "0.2", *extra])
 
 
-def rows_of(out: Path, variant: str | None = None) -> dict[tuple[str, str], dict]:
+def rows_of(
+    out: Path, variant: str | None = None, scenario: str | None = None
+) -> dict[tuple[str, str], dict]:
     """Rows by (model, runtime) of one variant: the default settings, or OpenVINO's
-    `inference_precision_hint` variant when `variant` names the hint."""
+    `inference_precision_hint` variant when `variant` names the hint; latency rows unless
+    `scenario` names another."""
     results.read(out, named=False)  # passes every check `nnkb validate` runs
     data = json.loads(out.read_text())
     return {
@@ -53,6 +56,7 @@ def rows_of(out: Path, variant: str | None = None) -> dict[tuple[str, str], dict
         for r in data["rows"]
         if r["settings"].get("inference_precision_hint") == variant
         and not r["settings"].get("quantizer")
+        and r["settings"].get("scenario") == scenario
     }
 
 
@@ -141,11 +145,27 @@ def test_real_runtimes_and_failures_become_rows(bench_env, capsys):
     nan = rows[("tiny", "test-nan")]
     assert nan["status"] == "mismatch" and "non-finite" in nan["reason"]
     assert bad["processes"] is None and bad["process_spread"] is None
+    # Throughput twins: ONNX Runtime's and OpenCV DNN's FP32 rows (OpenVINO's is its FP32
+    # variant's), no agreement, accuracy or profile; both processes' rates recorded.
+    twins = {**rows_of(out, scenario="throughput"), **rows_of(out, "f32", "throughput")}
+    for runtime in REAL:
+        row = twins[("tiny", runtime)]
+        assert row["status"] == "ok", row["reason"]
+        rates = [p["inferences_per_s"] for p in row["processes"]]
+        assert len(rates) == 2 and row["throughput"]["inferences_per_s"] == max(rates)
+        assert row["process_spread"] == pytest.approx(max(rates) / min(rates) - 1)
+        assert row["throughput"]["batch"] == 1  # the tiny graph fixes its batch dimension
+        assert (row["agreement"], row["op_profile"], row.get("accuracy")) == (None, None, None)
+        assert twins[("garbage", runtime)]["status"] == "failed"
+    assert len(twins[("tiny", "onnxruntime")]["throughput"]["search"]) >= 2  # 1 x n, n x 1
+    assert twins[("tiny", "openvino")]["throughput"]["search"] is None  # OpenVINO chose
     # Beside the 22 FP32 and default rows: 4 INT8 rows per model (ONNX Runtime, its two
-    # profiler doubles, OpenVINO; garbage's fail to quantise) and OpenVINO FP16, not applicable.
+    # profiler doubles, OpenVINO; garbage's fail to quantise) and OpenVINO FP16, not
+    # applicable; 5 throughput twins per model (FP32 and INT8 of ONNX Runtime and OpenVINO,
+    # OpenCV DNN FP32).
     assert (
-        "ran 32 (failed 18, unavailable 4), cached 0, skipped 0; "
-        "verified 10 (second process failed 0), verification skipped 0"
+        "ran 42 (failed 23, unavailable 4), cached 0, skipped 0; "
+        "verified 15 (second process failed 0), verification skipped 0"
     ) in capsys.readouterr().out
 
 
@@ -165,20 +185,21 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     runtimes = ("--runtimes", "onnxruntime", "test-raise")
     assert bench(kb, out, *runtimes) == 0
     first = rows_of(out)
-    assert "ran 6" in capsys.readouterr().out  # ONNX Runtime FP32 and INT8, test-raise
+    # ONNX Runtime FP32 and INT8, their throughput twins, test-raise
+    assert "ran 10" in capsys.readouterr().out
 
     os.utime(out, (1_000_000, 1_000_000))
     (kb / "models" / "a.yaml").write_text(
         (kb / "models" / "a.yaml").read_text().replace("A tiny net.", "New prose.")
     )
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 0 (failed 0, unavailable 0), cached 6" in capsys.readouterr().out
+    assert "ran 0 (failed 0, unavailable 0), cached 10" in capsys.readouterr().out
     assert out.stat().st_mtime == 1_000_000  # nothing changed, nothing written
 
     path, sha = tinykb.write_model(bench_env / "files", "b", tinykb.conv_net(7))
     (kb / "models" / "b.yaml").write_text(tinykb.model_yaml(path, sha))
     assert bench(kb, out, *runtimes) == 0
-    assert "ran 3 (failed 1, unavailable 0), cached 3" in capsys.readouterr().out
+    assert "ran 5 (failed 1, unavailable 0), cached 5" in capsys.readouterr().out
     second = rows_of(out)
     assert len(second) == 4  # stale rows replaced, not added
     for runtime in ("onnxruntime", "test-raise"):
@@ -196,7 +217,7 @@ def test_cache_reruns_only_what_changed(bench_env, capsys):
     results.write_atomic(out, stored)
     assert bench(kb, out, *runtimes) == 0
     assert "ran 0" in capsys.readouterr().out
-    assert len(json.loads(out.read_text())["rows"]) == 6
+    assert len(json.loads(out.read_text())["rows"]) == 10
 
     (kb / "models" / "b.yaml").unlink()
     assert bench(kb, out, *runtimes) == 0

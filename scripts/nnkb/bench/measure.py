@@ -22,7 +22,15 @@ from typing import Any
 
 import numpy as np
 
-from ..results import Agreement, ComputeOps, Stats, TaskAccuracy
+from ..results import (
+    THROUGHPUT,
+    Agreement,
+    ComputeOps,
+    Stats,
+    TaskAccuracy,
+    Throughput,
+    scenario_of,
+)
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .runtimes.base import Adapter, ProfileBudget, Session
@@ -152,6 +160,7 @@ class WorkerResult:
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
     phases: dict[str, float] | None = None  # wall seconds of each step in the worker
+    throughput: Throughput | None = None
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
@@ -177,6 +186,7 @@ class WorkerResult:
             else None,
             accuracy=TaskAccuracy.from_json(obj["accuracy"]) if obj.get("accuracy") else None,
             phases=obj.get("phases"),
+            throughput=Throughput.from_json(obj["throughput"]) if obj.get("throughput") else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -197,6 +207,7 @@ class WorkerResult:
             "compute_ops": self.compute_ops.to_json() if self.compute_ops else None,
             "accuracy": self.accuracy.to_json() if self.accuracy else None,
             "phases": self.phases,
+            "throughput": self.throughput.to_json() if self.throughput else None,
         }
 
 
@@ -277,6 +288,10 @@ def measure_row(
     profiler that crashes the process or hangs until the row timeout loses only the profile.
     The result's `phases` says how long each step took.
     """
+    if scenario_of(job["settings"]) == THROUGHPUT:  # its own procedure (throughput.py)
+        from .throughput import measure_throughput_row
+
+        return measure_throughput_row(adapter, job)
     laps = Laps()
     result = _measure(adapter, job, laps, checkpoint)
     return replace(result, phases=dict(laps.seconds))

@@ -2,11 +2,12 @@
 are current in the results file (keys.current_row, the rule the runner uses too).
 
 Default matrix: every model whose `onnx` is not null and whose `onnx.benchmark` is true,
-times every registered adapter and each of its variants (INT8 included). `--matrix full` adds
-the models whose `onnx.benchmark` is "full" (too costly for a cold default run on 2 cores,
-~10 minutes): planned under the default matrix too, as `outside`, so `--dry-run` lists them
-and their stored rows are kept and shown. `--models` may name any model with an ONNX file,
-whatever its `benchmark`: a model named is measured.
+times every registered adapter's variants (latency rows, INT8 included) and their throughput
+twins (`Adapter.throughput_variants`). `--matrix full` adds the models whose `onnx.benchmark`
+is "full" (too costly for a cold default run on 2 cores, ~10 minutes): planned under the
+default matrix too, as `outside`, so `--dry-run` lists them and their stored rows are kept and
+shown. `--models` may name any model with an ONNX file, whatever its `benchmark`: a model
+named is measured.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from ..kb import FULL_MATRIX, KB, Model, OnnxSpec
 from ..models.sources import default_cache_dir
 from ..models.sources import materialize as source_materialize
-from ..results import Identity, Quantization, Row, canonical_json
+from ..results import LATENCY, Identity, Quantization, Row, canonical_json, scenario_of
 from .keys import current_row, file_sha256, row_key
 from .runtimes import Adapter
 from .settings import HARNESS
@@ -68,8 +69,16 @@ class PlannedRow:
         return current_row(stored, self.identity, self.key, self.model_sha256)
 
     @property
+    def scenario(self) -> str:
+        """The scenario of the row this plans (Row.scenario): latency or throughput."""
+        return scenario_of(self.settings)
+
+    @property
     def label(self) -> str:
-        return f"{self.model_id} × {self.runtime}" + (f" · {self.variant}" if self.variant else "")
+        # The variant label leaves the scenario out; a throughput twin says so here.
+        parts = [self.variant] if self.variant else []
+        parts += [self.scenario] if self.scenario != LATENCY else []
+        return f"{self.model_id} × {self.runtime}" + "".join(f" · {p}" for p in parts)
 
 
 def cache_root(kb_root: Path) -> Path:
@@ -187,7 +196,8 @@ def build_plan(
         build_s = time.perf_counter() - start
         for adapter in adapters:
             version = versions.get(adapter.name)
-            for settings in adapter.variants():
+            # Every variant's latency row, then the throughput twins (throughput_variants).
+            for settings in adapter.variants() + adapter.throughput_variants():
                 quantizer = adapter.quantizer(settings)
                 quantization, why = (
                     derived_of(model, spec, path, sha, quantizer) if quantizer else (None, None)

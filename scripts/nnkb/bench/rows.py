@@ -73,24 +73,31 @@ def with_result(row: Row, result: WorkerResult) -> Row:
         op_profile_source=result.profile.source,
         op_profile_runs=result.profile.runs,
         op_profile_kernels=result.profile.kernels,
+        throughput=result.throughput,
     )
     if row.status == "ok" and row.latency is not None:
-        row = replace(row, processes=(ProcessSummary.of(row.latency, row.measured_at),))
+        first = ProcessSummary.of(row.latency, row.measured_at, row.throughput)
+        row = replace(row, processes=(first,))
     elif row.status == "ok":  # a worker that said ok without statistics did not measure
         row = replace(row, status="failed", reason=row.reason or "no latency measured")
     return row
 
 
 def with_process(row: Row, result: WorkerResult, started_at: str) -> Row:
-    """The row with one more process. The row keeps the faster process's latency; a process
-    that failed is recorded, and the row stays ok with the measurements it has."""
+    """The row with one more process. The row keeps the faster process's latency (a
+    throughput row: the latency and throughput of the process with more inferences per
+    second); a process that failed is recorded, and the row stays ok with the measurements
+    it has."""
     assert row.latency is not None
     # A row stored without its first process (written by hand) gets it from its latency.
-    earlier = row.processes or (ProcessSummary.of(row.latency, row.measured_at),)
-    latency = row.latency
+    earlier = row.processes or (ProcessSummary.of(row.latency, row.measured_at, row.throughput),)
+    latency, throughput = row.latency, row.throughput
     if result.status == "ok" and result.latency is not None:
-        entry = ProcessSummary.of(result.latency, started_at)
-        if result.latency.p50 < latency.p50:
+        entry = ProcessSummary.of(result.latency, started_at, result.throughput)
+        if throughput is not None and result.throughput is not None:
+            if result.throughput.inferences_per_s > throughput.inferences_per_s:
+                latency, throughput = result.latency, result.throughput
+        elif result.latency.p50 < latency.p50:
             latency = result.latency
     else:
         entry = ProcessSummary.failure(
@@ -102,6 +109,7 @@ def with_process(row: Row, result: WorkerResult, started_at: str) -> Row:
     return replace(
         row,
         latency=latency,
+        throughput=throughput,
         processes=processes,
         process_spread=Verification.spread_of(processes),
         verification=None,
@@ -126,6 +134,12 @@ def describe(row: Row) -> str:
     if row.status != "ok" or row.latency is None:
         return f"{row.status}: {row.reason}"
     lat = row.latency
+    if row.throughput is not None:
+        t = row.throughput
+        return (
+            f"ok  {t.inferences_per_s:.1f} inferences/s  batch {t.batch}  streams {t.streams}"
+            f"  request p50 {lat.p50 * 1e3:.3f} ms  n={lat.n}"
+        )
     half_width = (lat.ci95_high - lat.ci95_low) / 2 / lat.p50 * 100
     budget_note = "" if lat.converged else " (budget ran out)"
     return f"ok  p50 {lat.p50 * 1e3:.3f} ms  ±{half_width:.2g}%  n={lat.n}{budget_note}"
@@ -138,4 +152,6 @@ def describe_process(row: Row) -> str:
         return f"second process {last.status}: {last.reason} (the row keeps the first)"
     spread = row.process_spread
     spread_note = f"  spread {spread * 100:+.1f}%" if spread is not None else ""
+    if last.inferences_per_s is not None:
+        return f"process {last.inferences_per_s:.1f} inferences/s{spread_note}"
     return f"process p50 {last.p50 * 1e3:.3f} ms{spread_note}"

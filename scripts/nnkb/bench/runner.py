@@ -29,6 +29,7 @@ from tqdm import tqdm
 
 from ..kb import KB, KBError, Model, load_kb, output_kind
 from ..results import (
+    THROUGHPUT,
     HardwarePart,
     Identity,
     Machine,
@@ -129,13 +130,16 @@ class Run(RowFiles):
             # The file the row runs: model.onnx, or model.xml with its model.bin.
             size = sum(f.stat().st_size for f in derived.parent.glob("model.*"))
             row = replace(row, model_file_bytes=size)
-        job = {
-            **self.job(p, row_budget, self.reference_for(p)),
-            "inputs_reference": self.inputs_reference_for(p),
-            "output_kind": output_kind(p.task),
-            "task": p.task,
-            "accuracy": "ocr" if p.task == OCR_TASK else None,
-        }
+        if p.scenario == THROUGHPUT:  # no agreement or accuracy: its latency twin has them
+            job = self.job(p, row_budget, None)
+        else:
+            job = {
+                **self.job(p, row_budget, self.reference_for(p)),
+                "inputs_reference": self.inputs_reference_for(p),
+                "output_kind": output_kind(p.task),
+                "task": p.task,
+                "accuracy": "ocr" if p.task == OCR_TASK else None,
+            }
         start = time.perf_counter()
         result = WorkerResult.from_json(run_worker(job, self.timeout))
         return with_result(row, result), result, time.perf_counter() - start

@@ -83,4 +83,29 @@ HARNESS: dict[str, Any] = {
     "getPerfProfile), the first inference of a new session left out; kernel time summed by "
     "the runtime's operator type and recorded as shares of the total (the largest "
     "profile_top types, the rest as 'other')",
+    # The throughput scenario (rows whose settings say "scenario": "throughput"). Sized so a
+    # row of a small model (search + window) costs a few seconds on 2 cores.
+    "throughput_batches": [1, 2, 4],
+    "throughput_trial_seconds": 0.3,
+    "throughput_warmup_seconds": 0.3,
+    "throughput_window_seconds": 2.0,
+    "throughput_method": "each throughput row keeps every physical core busy the runtime's "
+    "own way, in its own worker process like a latency row, with inputs made once from "
+    "input_seed (a batch of b inputs: the same seeded generator with b as the first "
+    "dimension): OpenVINO compiles the model with PERFORMANCE_HINT THROUGHPUT, reads back "
+    "the NUM_STREAMS and OPTIMAL_NUMBER_OF_INFER_REQUESTS it chose and keeps an "
+    "AsyncInferQueue of that many requests busy; ONNX Runtime tries every batch size of "
+    "throughput_batches (batch fixed at 1 where the graph fixes its batch dimension) with "
+    "every split of the physical cores into parallel sessions x intra-op threads (1 x 2 "
+    "and 2 x 1 on 2 cores), each trial throughput_trial_seconds after one untimed request "
+    "per session, and measures the fastest trial again; OpenCV DNN tries the batch sizes "
+    "the same way on one net with one thread per physical core. The chosen configuration "
+    "then warms up for throughput_warmup_seconds and runs closed-loop (each stream sends "
+    "its next request when its last one returns) for throughput_window_seconds: "
+    "inferences_per_s = inferences completed (each item of a batch is one) / time from the "
+    "window's start to the end of its last request, as OpenVINO's benchmark_app counts; "
+    "the row's latency statistics are those of the requests completed in the window, and "
+    "its trials are recorded in throughput.search. No agreement, task accuracy or "
+    "operator profile: the latency twin has them. The verification process repeats the "
+    "whole procedure and the row keeps the process with more inferences per second",
 }

@@ -24,6 +24,7 @@ from .model import (
     Verification,
     canonical_json,
 )
+from .throughput import LATENCY, SCENARIO, THROUGHPUT, Throughput, Trial, scenario_of
 
 if TYPE_CHECKING:
     from .check import check_results_file
@@ -42,6 +43,9 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FORMAT_VERSION",
     "GENERATED_BY",
+    "LATENCY",
+    "SCENARIO",
+    "THROUGHPUT",
     "Agreement",
     "ComputeOps",
     "HardwarePart",
@@ -56,6 +60,8 @@ __all__ = [
     "SoftwarePart",
     "Stats",
     "TaskAccuracy",
+    "Throughput",
+    "Trial",
     "Verification",
     "canonical_json",
     "check_results_file",
@@ -63,5 +69,6 @@ __all__ = [
     "lock_path",
     "locked",
     "read",
+    "scenario_of",
     "write_atomic",
 ]

@@ -3,7 +3,8 @@
 parse (yamlsafe.load_json: strict JSON with positions) -> format version -> finite numbers ->
 JSON Schema -> consistency (machine id and file name, unique keys and identities, an ok row
 has latency statistics in order, a failed row says why, the latency is the faster
-process's). Every problem is a `Problem` with path:line:col.
+process's; a throughput row's figures are its process's with the most inferences per
+second). Every problem is a `Problem` with path:line:col.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..validate.schemas import Schemas
 from ..validate.wording import found, show
 from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json
 from .model import FORMAT_VERSION, canonical_json
+from .throughput import THROUGHPUT, scenario_of
 
 SCHEMA_FILE = "results.schema.json"
 
@@ -173,8 +175,20 @@ def _check_row(
             ("rows", i, "reason"),
             f"status is '{status}' but reason is missing; a row that is not ok must say why",
         )
+    throughput = isinstance(row.get("settings"), dict) and (
+        scenario_of(row["settings"]) == THROUGHPUT
+    )
+    if throughput and status == "ok" and row.get("throughput") is None:
+        out.at(
+            ("rows", i, "throughput"),
+            "settings say scenario 'throughput' and status is 'ok' but throughput is missing; "
+            "an ok throughput row must carry its inferences per second",
+        )
     if isinstance(latency, dict):
-        _check_latency(out, i, row, latency)
+        if throughput:
+            _check_throughput(out, i, row, latency)
+        else:
+            _check_latency(out, i, row, latency)
 
 
 @cache
@@ -184,7 +198,7 @@ def _failed_statuses() -> frozenset[str]:
     return frozenset(statuses) - {"ok"}
 
 
-def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]) -> None:
+def _check_order(out: _Collector, i: int, latency: dict[str, Any]) -> None:
     for low, high in (
         ("min", "p50"),
         ("p50", "p90"),
@@ -199,6 +213,10 @@ def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[s
                 ("rows", i, "latency", where),
                 f"{low} ({a:g}) must be <= {high} ({b:g}); the statistics are inconsistent",
             )
+
+
+def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]) -> None:
+    _check_order(out, i, latency)
     processes = row.get("processes")
     medians = [
         m for e in processes or [] if isinstance(e, dict) and (m := _number(e, "p50")) is not None
@@ -209,4 +227,35 @@ def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[s
             ("rows", i, "latency", "p50"),
             f"p50 ({p50:g}) must equal the lowest p50 of the row's processes "
             f"({min(medians):g}); the latency is the faster process's",
+        )
+
+
+def _check_throughput(
+    out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]
+) -> None:
+    """A throughput row keeps the process that sustained the most inferences per second:
+    its rate is the row's, and so is its per-request latency."""
+    _check_order(out, i, latency)
+    measured = [
+        (rate, e)
+        for e in row.get("processes") or []
+        if isinstance(e, dict) and (rate := _number(e, "inferences_per_s")) is not None
+    ]
+    figures = row.get("throughput")
+    if not measured or not isinstance(figures, dict):
+        return
+    rate, best = max(measured, key=lambda m: m[0])
+    stored = _number(figures, "inferences_per_s")
+    if stored is not None and stored != rate:
+        out.at(
+            ("rows", i, "throughput", "inferences_per_s"),
+            f"inferences_per_s ({stored:g}) must equal the highest inferences_per_s of the "
+            f"row's processes ({rate:g}); a throughput row keeps its faster process",
+        )
+    p50, best_p50 = _number(latency, "p50"), _number(best, "p50")
+    if p50 is not None and best_p50 is not None and p50 != best_p50:
+        out.at(
+            ("rows", i, "latency", "p50"),
+            f"p50 ({p50:g}) must equal the p50 of the process with the most inferences per "
+            f"second ({best_p50:g}); a throughput row's latency is that process's",
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from .machine import HardwarePart, Json, Machine, Peak, SoftwarePart
 from .quality import Agreement, ComputeOps, Quantization, TaskAccuracy
+from .throughput import Throughput, scenario_of
 
 FORMAT_VERSION = 2
 GENERATED_BY = "nnkb bench"
@@ -78,7 +79,8 @@ class Stats:
 
 @dataclass(frozen=True)
 class ProcessSummary:
-    """One worker process that measured a row: its median and interval, or why it failed."""
+    """One worker process that measured a row: its median and interval, or why it failed;
+    a throughput row's process also its inferences per second."""
 
     measured_at: str
     p50: float | None = None
@@ -87,14 +89,24 @@ class ProcessSummary:
     n: int | None = None
     status: str | None = None  # set only for a process that failed
     reason: str | None = None
+    inferences_per_s: float | None = None  # throughput rows only; written only when set
 
     @property
     def measured(self) -> bool:
         return self.p50 is not None
 
     @classmethod
-    def of(cls, latency: Stats, measured_at: str) -> ProcessSummary:
-        return cls(measured_at, latency.p50, latency.ci95_low, latency.ci95_high, latency.n)
+    def of(
+        cls, latency: Stats, measured_at: str, throughput: Throughput | None = None
+    ) -> ProcessSummary:
+        return cls(
+            measured_at,
+            latency.p50,
+            latency.ci95_low,
+            latency.ci95_high,
+            latency.n,
+            inferences_per_s=None if throughput is None else throughput.inferences_per_s,
+        )
 
     @classmethod
     def failure(cls, status: str, reason: str, measured_at: str) -> ProcessSummary:
@@ -103,27 +115,38 @@ class ProcessSummary:
     @classmethod
     def from_json(cls, obj: Json) -> ProcessSummary:
         if "p50" in obj:
-            return cls(obj["measured_at"], obj["p50"], obj["ci95_low"], obj["ci95_high"], obj["n"])
+            return cls(
+                obj["measured_at"],
+                obj["p50"],
+                obj["ci95_low"],
+                obj["ci95_high"],
+                obj["n"],
+                inferences_per_s=obj.get("inferences_per_s"),
+            )
         return cls(obj["measured_at"], status=obj["status"], reason=obj["reason"])
 
     def to_json(self) -> Json:
         if self.measured:
-            return {
+            data: Json = {
                 "p50": self.p50,
                 "ci95_low": self.ci95_low,
                 "ci95_high": self.ci95_high,
                 "n": self.n,
                 "measured_at": self.measured_at,
             }
+            if self.inferences_per_s is not None:
+                data["inferences_per_s"] = self.inferences_per_s
+            return data
         return {"status": self.status, "reason": self.reason, "measured_at": self.measured_at}
 
 
 @dataclass(frozen=True)
 class Verification:
     """A row's processes: the first from the main pass, the later ones from the verification
-    pass; `spread` = max p50 / min p50 - 1 of the measured ones; `note` says why there are
-    fewer processes than the harness asks for. Stored flat in the row (`processes`,
-    `process_spread`, `verification`)."""
+    pass; `spread` = max p50 / min p50 - 1 of the measured ones (a throughput row's: max /
+    min - 1 of their inferences per second); `note` says why there are fewer processes than
+    the harness asks for. Stored flat in the row (`processes`, `process_spread`,
+    `verification`)."""
 
     processes: tuple[ProcessSummary, ...] | None
     spread: float | None
@@ -131,6 +154,9 @@ class Verification:
 
     @staticmethod
     def spread_of(processes: tuple[ProcessSummary, ...]) -> float | None:
+        rates = [p.inferences_per_s for p in processes if p.inferences_per_s is not None]
+        if rates:  # a throughput row's processes: their rates are what the row reports
+            return max(rates) / min(rates) - 1.0 if len(rates) >= 2 else None
         medians = [p.p50 for p in processes if p.p50 is not None]
         return max(medians) / min(medians) - 1.0 if len(medians) >= 2 else None
 
@@ -177,12 +203,19 @@ class Row:
     # Wall seconds of each step the bench spent on the row (benchmarks/cost.py reads them);
     # what a build costs, not a measurement of the model.
     phases: dict[str, float] | None = None
+    throughput: Throughput | None = None  # throughput rows (settings "scenario": "throughput")
 
     @property
     def identity(self) -> Identity:
         """(model, runtime, settings as canonical JSON): one row per identity in a file, and
         the order of rows in it."""
         return self.model, self.runtime, canonical_json(self.settings)
+
+    @property
+    def scenario(self) -> str:
+        """The row's scenario: "latency" (one request at a time, the default) or
+        "throughput" (all cores, many requests in flight)."""
+        return scenario_of(self.settings)
 
     @property
     def ok(self) -> bool:
@@ -235,6 +268,7 @@ class Row:
             compute_ops=_optional(ComputeOps, obj.get("compute_ops")),
             accuracy=_optional(TaskAccuracy, obj.get("accuracy")),
             phases=obj.get("phases"),
+            throughput=_optional(Throughput, obj.get("throughput")),
         )
 
     def to_json(self) -> Json:
@@ -279,7 +313,7 @@ class Row:
         return data
 
 
-OPTIONAL_ROW_FIELDS = ("quantization", "compute_ops", "accuracy")
+OPTIONAL_ROW_FIELDS = ("quantization", "compute_ops", "accuracy", "throughput")
 
 
 def _optional(kind: Any, obj: Json | None) -> Any:

@@ -5,8 +5,9 @@ An adapter carries everything the rest of nnkb knows about its runtime: its name
 rows, its display name and the labels of its settings variants (for pages), what the
 methodology page says about it, and whether it computes the FP32 reference outputs.
 
-The parent process only calls `version()`, `settings()`, `variants()` and the labelling
-methods; `load()`, `profile()` and everything on the session run in the row's worker
+The parent process only calls `version()`, `settings()`, `variants()`,
+`throughput_variants()` and the labelling methods; `load()`, `profile()`,
+`measure_throughput()` and everything on the session run in the row's worker
 subprocess, so an adapter must not import its runtime at module level (the parent imports
 every adapter module to discover them).
 """
@@ -19,16 +20,21 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import psutil
 
-from ...results import ComputeOps
+from ...results import SCENARIO, THROUGHPUT, ComputeOps
+
+if TYPE_CHECKING:  # the worker side of the throughput scenario; imported where it runs
+    from ..throughput import Measured, Plan
 
 Shapes = dict[str, tuple[int, ...]]
 # The settings key of a variant that runs a quantised derived file (its value: the quantiser).
 QUANTIZER = "quantizer"
+# The precisions whose variants get a throughput twin (the first part of a variant label).
+THROUGHPUT_PRECISIONS = ("FP32", "INT8")
 
 
 def physical_cores() -> int:
@@ -131,15 +137,24 @@ class Adapter(ABC):
         setting changes results enough that readers need both (OpenVINO's precision)."""
         return [self.settings()]
 
+    def throughput_variants(self) -> list[dict[str, Any]]:
+        """The throughput twins the default matrix measures: each variant whose precision is
+        FP32 or INT8 (by its label) plus `"scenario": "throughput"`."""
+        return [
+            {**settings, SCENARIO: THROUGHPUT}
+            for settings in self.variants()
+            if self.variant_label(settings).split(",")[0].strip() in THROUGHPUT_PRECISIONS
+        ]
+
     def variant_label(self, settings: dict[str, Any]) -> str:
         """The short label of a settings variant: its precision ("FP32", "INT8") where the
         adapter names one, then the settings that differ from `settings()` as `key=value`
-        (machine settings left out); "" when the adapter names no precision and nothing
-        differs."""
+        (machine settings and the scenario left out: pages show the scenario as its own
+        column); "" when the adapter names no precision and nothing differs."""
         default = self.settings()
         parts = []
         for key in sorted(set(settings) | set(default)):
-            if key in self.machine_settings or settings.get(key) == default.get(key):
+            if key in (*self.machine_settings, SCENARIO) or settings.get(key) == default.get(key):
                 continue
             value = settings.get(key, "unset")
             parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
@@ -205,3 +220,15 @@ class Adapter(ABC):
         `budget.more(runs)` says so, leaving out a first one of a new session (allocations).
         None when the runtime has no profiler this adapter can read (the default)."""
         return None
+
+    def measure_throughput(
+        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+    ) -> Measured:
+        """The throughput scenario in the row's worker: the highest sustained inferences per
+        second on all cores, this runtime's own way (`plan`: windows, batch sizes, seeded
+        inputs). By default one session sending one request at a time, trying the batch
+        sizes the graph accepts."""
+        from ..throughput import one_session
+
+        how = "one session, one request at a time (the adapter has no throughput mode)"
+        return one_session(self, path, settings, shapes, plan, None, how)

@@ -6,7 +6,7 @@ import json
 import tempfile
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from .base import (
     Shapes,
     physical_cores,
 )
+
+if TYPE_CHECKING:
+    from ..throughput import Measured, Plan
 
 PROFILE_SOURCE = "onnxruntime profiler (kernel time by op type)"
 GRAPH_SOURCE = "onnxruntime optimised graph (SessionOptions.optimized_model_filepath)"
@@ -141,7 +144,11 @@ class OnnxRuntime(Adapter):
         "quantisation, QDQ format, per-channel int8 weights, uint8 activations, calibrated "
         "on a fixed set of inputs); the precision recorded for it is read back from the "
         "graph ONNX Runtime executes: the share of convolutions and matrix products it "
-        "fused into int8 kernels (`QLinearConv`, `MatMulInteger`...)."
+        "fused into int8 kernels (`QLinearConv`, `MatMulInteger`...). In the **throughput** "
+        "scenario it searches batch sizes (where the graph leaves the batch dimension open; "
+        "batch 1 where the graph fixes it) and every split of the physical cores into "
+        "parallel sessions times intra-op threads (1 x 2 and 2 x 1 on two cores), a short "
+        "window each, and measures the fastest configuration for the full window."
     )
 
     def settings(self) -> dict[str, Any]:
@@ -212,6 +219,55 @@ class OnnxRuntime(Adapter):
                 trace = Path(folder) / trace.name
             events = json.loads(trace.read_text())
         return OpTimes(kernel_times(events), runs, PROFILE_SOURCE)
+
+    def measure_throughput(
+        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+    ) -> Measured:
+        # Parallel sessions, each with its share of the cores, against fewer sessions with
+        # more threads each; with a batch dimension the graph leaves open, batches too.
+        from ...results.throughput import best_trial
+        from ..throughput import Measured, full_window, trial
+
+        cores = physical_cores()
+        splits = [(n, cores // n) for n in range(1, cores + 1) if cores % n == 0]
+        batches = plan.batches_for(path, shapes)
+        inputs = {batch: plan.inputs(path, shapes, batch) for batch in batches}  # made once
+
+        def sessions(streams: int, threads: int) -> list[OrtSession]:
+            return [
+                create_session(path, {**settings, "intra_op_num_threads": threads})
+                for _ in range(streams)
+            ]
+
+        trials = []
+        for streams, threads in splits:
+            group = sessions(streams, threads)
+            for batch in batches:
+                for session in group:
+                    session.bind(inputs[batch])
+                trials.append(trial([s.run for s in group], batch, threads, plan))
+            del group  # one split's sessions in memory at a time
+        best = best_trial(trials)
+        assert best is not None  # every split tries at least batch 1
+        group = sessions(best.streams, best.threads or 1)
+        for session in group:
+            session.bind(inputs[best.batch])
+        window = full_window([s.run for s in group], plan)
+        batch_words = (
+            f"batch {', '.join(map(str, batches))}" if len(batches) > 1
+            else "batch fixed at 1 (the graph fixes its batch dimension)"
+        )  # fmt: skip
+        splits_words = ", ".join(f"{n} x {t}" for n, t in splits)
+        method = (
+            f"search: {batch_words} x sessions x intra-op threads {splits_words} "
+            f"({cores} physical cores), {plan.trial_s:g} s per trial; the fastest measured "
+            f"for {plan.window_s:g} s, one thread per session sending its next request "
+            "when its last one returns"
+        )
+        return Measured(
+            window, best.batch, best.streams, best.threads, method, trials,
+            group[0].outputs(), group[0],
+        )  # fmt: skip
 
 
 ADAPTER = OnnxRuntime()

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes, physical_cores
+
+if TYPE_CHECKING:
+    from ..throughput import Measured, Plan
 
 PROFILE_SOURCE = "opencv Net.getPerfProfile (per-layer time by layer type)"
 
@@ -42,7 +45,10 @@ class OpenCv(Adapter):
         "**OpenCV DNN** (adapter `opencv`) reads the model with `readNetFromONNX` and runs it "
         "on the OpenCV backend and CPU target (`DNN_BACKEND_OPENCV`, `DNN_TARGET_CPU`), one "
         "thread per physical core; the CPU target computes in FP32. Its per-layer timings "
-        "(`getPerfProfile`) are reported under OpenCV's own layer types."
+        "(`getPerfProfile`) are reported under OpenCV's own layer types. In the "
+        "**throughput** scenario one net with the same threads tries the batch sizes the "
+        "graph accepts (batch 1 where the graph fixes its batch dimension), a short window "
+        "each, and measures the fastest for the full window."
     )
 
     def settings(self) -> dict[str, Any]:
@@ -100,6 +106,16 @@ class OpenCv(Adapter):
             for layer_type, t in zip(types, timings):
                 seconds[layer_type] += float(t) / ticks
         return OpTimes(dict(seconds), runs, PROFILE_SOURCE)
+
+    def measure_throughput(
+        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+    ) -> Measured:
+        # OpenCV's net runs one forward() at a time over all its threads: its lever is the
+        # batch size.
+        from ..throughput import one_session
+
+        how = f"one net, {settings['threads']} thread(s), one request at a time"
+        return one_session(self, path, settings, shapes, plan, settings["threads"], how)
 
 
 ADAPTER = OpenCv()

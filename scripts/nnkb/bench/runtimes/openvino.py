@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...results import THROUGHPUT, scenario_of
 from .base import QUANTIZER, Adapter, ComputeOps, OpTimes, ProfileBudget, Session, Shapes
+
+if TYPE_CHECKING:
+    from ..throughput import Measured, Plan
 
 PROFILE_SOURCE = (
     "openvino performance counters (PERF_COUNT; real_time by node_type of the compiled graph)"
@@ -107,7 +112,11 @@ class OpenVino(Adapter):
         "is read back from the compiled model: the share of convolutions and matrix products "
         "its executed graph runs in int8 (`runtimePrecision` u8/i8). Its "
         "profiler reports the nodes of its compiled graph, where an activation after a "
-        "convolution is part of the `Convolution` node."
+        "convolution is part of the `Convolution` node. In the **throughput** scenario the "
+        "model is compiled with the throughput hint instead (`PERFORMANCE_HINT THROUGHPUT`, "
+        "as OpenVINO's `benchmark_app -hint throughput` does); the number of streams and "
+        "infer requests it chose is read back from the compiled model and that many "
+        "requests are kept in flight in an `AsyncInferQueue`."
     )
 
     def version_of(self, runtime: Any) -> str | None:
@@ -192,7 +201,9 @@ class OpenVino(Adapter):
             }
             if dynamic:
                 model.reshape(dynamic)
-        config: dict[str, Any] = {"PERFORMANCE_HINT": settings["performance_hint"]}
+        # A throughput row keeps its latency twin's settings; the scenario chooses the hint.
+        hint = THROUGHPUT.upper() if scenario_of(settings) == THROUGHPUT else None
+        config: dict[str, Any] = {"PERFORMANCE_HINT": hint or settings["performance_hint"]}
         if settings.get(PRECISION_HINT):
             config["INFERENCE_PRECISION_HINT"] = settings[PRECISION_HINT]
         if perf_count:
@@ -229,6 +240,59 @@ class OpenVino(Adapter):
             if spent > 0 and node_type not in kernels:
                 kernels[node_type] = exec_type
         return OpTimes(dict(seconds), runs, PROFILE_SOURCE, kernels)
+
+    def measure_throughput(
+        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+    ) -> Measured:
+        # OpenVINO chooses streams and requests itself under the throughput hint; the
+        # harness reads them back and keeps that many requests in flight.
+        import openvino as ov
+
+        from ..throughput import Measured, Window
+
+        compiled = self.compile(path, settings, shapes)
+        requests = int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        streams = int(compiled.get_property("NUM_STREAMS"))
+        try:
+            threads = int(compiled.get_property("INFERENCE_NUM_THREADS")) // max(streams, 1)
+        except Exception:  # noqa: BLE001 - a plugin that does not report its threads
+            threads = None
+        (batch,) = plan.batches_for(path, shapes)[:1]  # the row's own batch: not searched
+        inputs = plan.inputs(path, shapes, batch)
+        queue = ov.AsyncInferQueue(compiled, requests)
+        bound = []  # the tensors' numpy buffers, alive while the queue runs
+        for index in range(requests):
+            for port in compiled.inputs:
+                name = port.get_any_name()
+                array = np.ascontiguousarray(inputs[name])
+                queue[index].set_tensor(port, ov.Tensor(array, shared_memory=True))
+                bound.append(array)
+        latencies: list[float] = []
+        queue.set_callback(lambda request, _: latencies.append(request.latency))
+
+        def run_for(seconds: float) -> Window:
+            latencies.clear()
+            start = time.perf_counter()
+            deadline = start + seconds
+            while True:
+                queue.start_async()  # waits for a free request when all are busy
+                if time.perf_counter() >= deadline:
+                    break
+            queue.wait_all()
+            duration = time.perf_counter() - start
+            return Window(np.array(latencies, dtype=np.float64) / 1e3, duration)
+
+        run_for(plan.warmup_s)
+        window = run_for(plan.window_s)
+        method = (
+            f"PERFORMANCE_HINT THROUGHPUT: {streams} stream(s), {requests} infer requests "
+            f"(OPTIMAL_NUMBER_OF_INFER_REQUESTS, read back) in an AsyncInferQueue for "
+            f"{plan.window_s:g} s"
+        )
+        session = OpenVinoSession(compiled)
+        session.bind(inputs)
+        session.run()  # one request's outputs for the finiteness check
+        return Measured(window, batch, streams, threads, method, None, session.outputs(), session)
 
 
 ADAPTER = OpenVino()
