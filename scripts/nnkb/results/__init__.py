@@ -23,6 +23,7 @@ from .model import (
     Verification,
     canonical_json,
 )
+from .quality import Throughput, ThroughputPoint
 
 __all__ = [
     "FORMAT_VERSION",
@@ -41,6 +42,8 @@ __all__ = [
     "SoftwarePart",
     "Stats",
     "TaskAccuracy",
+    "Throughput",
+    "ThroughputPoint",
     "Verification",
     "canonical_json",
     "check_results_file",

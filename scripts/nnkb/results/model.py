@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .machine import HardwarePart, Json, Machine, Peak, SoftwarePart
-from .quality import Agreement, ComputeOps, Quantization, TaskAccuracy
+from .quality import Agreement, ComputeOps, Quantization, TaskAccuracy, Throughput
 
 FORMAT_VERSION = 2
 GENERATED_BY = "nnkb bench"
@@ -87,6 +87,7 @@ class ProcessSummary:
     n: int | None = None
     status: str | None = None  # set only for a process that failed
     reason: str | None = None
+    inferences_per_s: float | None = None  # throughput rows: this process's sustained rate
 
     @property
     def measured(self) -> bool:
@@ -103,18 +104,28 @@ class ProcessSummary:
     @classmethod
     def from_json(cls, obj: Json) -> ProcessSummary:
         if "p50" in obj:
-            return cls(obj["measured_at"], obj["p50"], obj["ci95_low"], obj["ci95_high"], obj["n"])
+            return cls(
+                obj["measured_at"],
+                obj["p50"],
+                obj["ci95_low"],
+                obj["ci95_high"],
+                obj["n"],
+                inferences_per_s=obj.get("inferences_per_s"),
+            )
         return cls(obj["measured_at"], status=obj["status"], reason=obj["reason"])
 
     def to_json(self) -> Json:
         if self.measured:
-            return {
+            data: Json = {
                 "p50": self.p50,
                 "ci95_low": self.ci95_low,
                 "ci95_high": self.ci95_high,
                 "n": self.n,
                 "measured_at": self.measured_at,
             }
+            if self.inferences_per_s is not None:  # latency rows never have it
+                data["inferences_per_s"] = self.inferences_per_s
+            return data
         return {"status": self.status, "reason": self.reason, "measured_at": self.measured_at}
 
 
@@ -174,6 +185,13 @@ class Row:
     quantization: Quantization | None = None
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
+    throughput: Throughput | None = None  # throughput rows only
+
+    @property
+    def scenario(self) -> str:
+        """The row's scenario: "latency" (one request at a time) or "throughput" (a settings
+        variant that adds `"scenario": "throughput"` to its latency twin's settings)."""
+        return str(self.settings.get("scenario", "latency"))
 
     @property
     def identity(self) -> Identity:
@@ -231,6 +249,7 @@ class Row:
             quantization=_optional(Quantization, obj.get("quantization")),
             compute_ops=_optional(ComputeOps, obj.get("compute_ops")),
             accuracy=_optional(TaskAccuracy, obj.get("accuracy")),
+            throughput=_optional(Throughput, obj.get("throughput")),
         )
 
     def to_json(self) -> Json:
@@ -273,7 +292,7 @@ class Row:
         return data
 
 
-OPTIONAL_ROW_FIELDS = ("quantization", "compute_ops", "accuracy")
+OPTIONAL_ROW_FIELDS = ("quantization", "compute_ops", "accuracy", "throughput")
 
 
 def _optional(kind: Any, obj: Json | None) -> Any:

@@ -1,6 +1,7 @@
 """What a row says about the quality of its outputs: agreement with the FP32 reference, the
 quantisation that made an INT8 variant's file, how many operators ran in int8, and the task
-accuracy where the weights are real. Part of the results types (model.py re-exports them)."""
+accuracy where the weights are real; and, for a throughput row, how many inferences per
+second it sustained. Part of the results types (model.py re-exports them)."""
 
 from __future__ import annotations
 
@@ -181,4 +182,70 @@ class TaskAccuracy:
             "exact": self.exact,
             "corpus": self.corpus,
             "elapsed_s": self.elapsed_s,
+        }
+
+
+@dataclass(frozen=True)
+class ThroughputPoint:
+    """One configuration tried by a runtime's throughput search."""
+
+    batch: int
+    streams: int
+    threads: int | None
+    inferences_per_s: float
+
+    @classmethod
+    def from_json(cls, obj: Json) -> ThroughputPoint:
+        return cls(obj["batch"], obj["streams"], obj["threads"], obj["inferences_per_s"])
+
+    def to_json(self) -> Json:
+        return {
+            "batch": self.batch,
+            "streams": self.streams,
+            "threads": self.threads,
+            "inferences_per_s": self.inferences_per_s,
+        }
+
+
+@dataclass(frozen=True)
+class Throughput:
+    """A throughput row's sustained rate on all cores: `inferences_per_s` (each item of a
+    batch is one inference) with `batch` inputs per request and `streams` requests in flight
+    (OpenVINO: read back), `threads` per stream where the runtime takes it, over a window of
+    `duration_s` that completed `inferences`; `method` says in one line how the runtime got
+    there and `search` lists the configurations tried, where there was a search."""
+
+    inferences_per_s: float
+    batch: int
+    streams: int
+    threads: int | None
+    duration_s: float
+    inferences: int
+    method: str
+    search: tuple[ThroughputPoint, ...] | None = None
+
+    @classmethod
+    def from_json(cls, obj: Json) -> Throughput:
+        search = obj.get("search")
+        return cls(
+            obj["inferences_per_s"],
+            obj["batch"],
+            obj["streams"],
+            obj.get("threads"),
+            obj["duration_s"],
+            obj["inferences"],
+            obj["method"],
+            None if search is None else tuple(ThroughputPoint.from_json(p) for p in search),
+        )
+
+    def to_json(self) -> Json:
+        return {
+            "inferences_per_s": self.inferences_per_s,
+            "batch": self.batch,
+            "streams": self.streams,
+            "threads": self.threads,
+            "duration_s": self.duration_s,
+            "inferences": self.inferences,
+            "method": self.method,
+            "search": None if self.search is None else [p.to_json() for p in self.search],
         }
