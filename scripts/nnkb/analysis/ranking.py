@@ -192,7 +192,10 @@ def use_case_ranking(
                 )
                 record.update(status=OK, reason=None)
             else:
-                record.update(_why_not_ok(model, rows[rows["model"] == model.id], portable))
+                found = _why_not_ok(model, rows[rows["model"] == model.id], portable)
+                if found["status"] == "not-measured" and ranked_by == THROUGHPUT:
+                    found["reason"] = "no throughput rows for this model on this machine"
+                record.update(found)
             records.append(record)
 
     ranking = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS)
