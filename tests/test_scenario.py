@@ -14,17 +14,18 @@ beside.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from results_builder import throughput_twin
 
 from nnkb import analysis
 from nnkb.analysis.scenario import paired_frame
 from nnkb.kb import load_kb
 from nnkb.render.reasoning import reasoning
 from nnkb.results import read
+from results_builder import throughput_twin
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 RATES = {  # (model, runtime): (inferences/s, per-request median under load, batch, streams)
@@ -83,9 +84,12 @@ def test_a_throughput_row_never_enters_a_latency_ranking(kb, frame):
     # ... and not into any other latency view.
     assert analysis.best_ok(frame, ["model"])["p50"].min() == 0.0015
     speedups = analysis.runtime_speedups(frame, "onnxruntime")
-    assert speedups.set_index(["machine", "model", "runtime"]).loc[
-        ("x86-test", "mid-net", "openvino"), "p50"
-    ] == 0.005
+    assert (
+        speedups.set_index(["machine", "model", "runtime"]).loc[
+            ("x86-test", "mid-net", "openvino"), "p50"
+        ]
+        == 0.005
+    )
 
 
 def test_a_throughput_use_case_ranks_by_inferences_per_second(kb, frame):
@@ -128,3 +132,52 @@ def test_a_latency_use_case_shows_the_twins_rate_beside(kb, frame):
     assert (big.inferences_per_s, big.batch, big.streams) == (100.0, 1, 2)
     rec = {r.machine: r for r in analysis.recommend(kb, frame, "image-classification")}["x86-test"]
     assert (rec.scenario, rec.model, rec.pick.inferences_per_s) == ("latency", "big-net", 100.0)
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    from nnkb.render.site import build_context, render_pages
+    from nnkb.results import write_atomic
+
+    kb_root = tmp_path_factory.mktemp("kb") / "kb"
+    shutil.copytree(FIXTURE, kb_root)
+    for results in files_with_throughput():
+        write_atomic(kb_root / "results" / f"{results.machine.id}.json", results)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("NNKB_CACHE", str(tmp_path_factory.mktemp("empty-cache")))
+        return render_pages(build_context(kb_root, repo_url="https://github.com/nnkb/nnkb"))
+
+
+@pytest.mark.parametrize(
+    ("page", "golden_name"),
+    [
+        ("use_cases/anomaly-detection.md", "scenario-use-case-anomaly-detection.md"),
+        ("use_cases/image-classification.md", "scenario-use-case-image-classification.md"),
+        ("comparisons/runtimes.md", "scenario-comparisons-runtimes.md"),
+        ("models/mid-net.md", "scenario-models-mid-net.md"),
+    ],
+)
+def test_pages_with_throughput_rows_match_golden(pages, page, golden_name, golden):
+    golden(f"render/{golden_name}", pages[page])
+
+
+def test_the_use_case_page_ranks_by_the_stated_scenario(pages):
+    page = pages["use_cases/anomaly-detection.md"]
+    assert "MidNet on OpenVINO · FP32, 500 inferences/s" in page
+    assert "throughput on all cores **500/s (batch 4 × 2 streams)**" in page
+    assert "No throughput rows have been measured on Arm Neoverse-N1 (2 cores) yet" in page
+    assert 'id="chart-throughput-anomaly-detection"' in page
+    # The 1 ms median under load of mid-net's throughput row is never shown as a latency.
+    assert "1.00 ms" not in page.split("## Throughput on all cores")[0]
+
+
+def test_the_measured_table_has_the_throughput_column(pages):
+    page = pages["models/mid-net.md"]
+    assert "| Throughput, all cores |" in page and "500/s (batch 4 × 2 streams)" in page
+    assert "not measured yet on Arm Neoverse-N1 (2 cores)" in page
+    runtimes = pages["comparisons/runtimes.md"]
+    assert 'id="chart-runtime-throughput"' in runtimes
+    assert "not measured yet on Arm Neoverse-N1 (2 cores)." in runtimes
