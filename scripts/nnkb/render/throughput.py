@@ -81,7 +81,7 @@ def throughput_chart_section(page: Page, frame: pd.DataFrame, div_id: str, headi
         "way to keep them busy (streams, batch); the hover text gives the batch, the streams "
         "and the single-stream median of the same runtime and precision."
     )
-    parts = [heading, intro]
+    parts: list[str | None] = [heading, intro]
     if not pairs.empty:
         parts.append(charts.throughput_bars(pairs, div_id, "No throughput rows yet."))
     parts.append(not_measured_note(page, sorted(frame["machine"].unique())))
