@@ -181,3 +181,21 @@ def test_the_measured_table_has_the_throughput_column(pages):
     runtimes = pages["comparisons/runtimes.md"]
     assert 'id="chart-runtime-throughput"' in runtimes
     assert "not measured yet on Arm Neoverse-N1 (2 cores)." in runtimes
+
+
+def test_the_committed_results_say_where_throughput_is_not_measured(tmp_path, monkeypatch):
+    from nnkb.render.site import build_context, render_pages
+    from nnkb.results import load_all
+
+    root = Path(__file__).parent.parent / "kb"
+    files = load_all(root)
+    lacking = [f for f in files if not any(r.scenario == "throughput" and r.ok for r in f.rows)]
+    if not lacking:
+        pytest.skip("every committed machine has throughput rows")
+    monkeypatch.setenv("NNKB_CACHE", str(tmp_path))
+    pages = render_pages(build_context(root))
+    where = "on any measured machine" if len(lacking) == len(files) > 1 else "on "
+    scenario = pages["use_cases/text-recognition.md"].split("## Scenario", 1)[1]
+    assert f"No throughput rows have been measured {where}" in scenario.split("\n## ", 1)[0]
+    for page in ("comparisons/runtimes.md", "use_cases/image-classification.md"):
+        assert f"is not measured yet {where}" in pages[page]

@@ -52,11 +52,21 @@ def not_measured_note(page: Page, machine_ids: list[str]) -> str | None:
     missing_on = [m for m in machine_ids if m not in measured_machines(page)]
     if not missing_on:
         return None
-    names = ", ".join(escape_inline(machine_label(page, m)) for m in missing_on)
+    names = machines_text(page, missing_on, len(machine_ids))
     how = page.href(METHODOLOGY_PATH) + "#" + SCENARIOS_ANCHOR
     return (
-        f"*Throughput on all cores ([the throughput scenario]({how})) is not measured yet "
-        f"on {names}.*"
+        f"*Throughput on all cores ([the throughput scenario]({how})) is not measured yet {names}.*"
+    )
+
+
+def machines_text(page: Page, machine_ids: list[str], of: int) -> str:
+    """'on any measured machine' when it is all `of` of them (labels may repeat), else 'on A
+    and B'."""
+    if len(machine_ids) == of and of > 1:
+        return "on any measured machine"
+    labels = [escape_inline(machine_label(page, m)) for m in machine_ids]
+    return "on " + (
+        labels[0] if len(labels) == 1 else "; ".join(labels[:-1]) + " and " + labels[-1]
     )
 
 
@@ -117,10 +127,10 @@ def scenario_section(page: Page, use_case: UseCase) -> str:
         machines = sorted(frame["machine"].unique())
         fallback = [m for m in machines if m not in measured_machines(page)]
         if fallback:
-            names = ", ".join(escape_inline(machine_label(page, m)) for m in fallback)
+            names = machines_text(page, fallback, len(machines))
             parts.append(
-                f"*No throughput rows have been measured on {names} yet, so the candidates are "
-                "ranked there by single-stream latency instead.*"
+                f"*No throughput rows have been measured {names} yet, so the candidates are "
+                "ranked by single-stream latency there instead.*"
             )
     return "\n\n".join(parts)
 
