@@ -199,3 +199,15 @@ def test_the_committed_results_say_where_throughput_is_not_measured(tmp_path, mo
     assert f"No throughput rows have been measured {where}" in scenario.split("\n## ", 1)[0]
     for page in ("comparisons/runtimes.md", "use_cases/image-classification.md"):
         assert f"is not measured yet {where}" in pages[page]
+
+
+def test_the_methodology_words_the_harness_throughput_keys_only_where_it_has_them():
+    from nnkb.render.throughput import methodology_section
+
+    bare = methodology_section({"version": "5"})
+    assert "## Latency and throughput scenarios" in bare and "settings of the harness" not in bare
+    text = methodology_section(
+        {"throughput_seconds": 2.0, "throughput_method": "OpenVINO: THROUGHPUT hint"}
+    )
+    assert "`throughput_method`: OpenVINO: THROUGHPUT hint" in text
+    assert "`throughput_seconds`: 2.0" in text
