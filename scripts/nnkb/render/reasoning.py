@@ -267,7 +267,9 @@ def _slower_sentence(rec: Recommendation) -> list[str]:
 def reasoning(rec: Recommendation, use_case: UseCase) -> str:
     """Why the recommendation is what it is, in sentences with the numbers."""
     words = _Words(rec)
-    sentences = scenario_sentence(rec) + _lead(words, rec, use_case)
+    sentences = _lead(words, rec, use_case)
+    if rec.outcome != NO_CANDIDATES:  # with no candidate, nothing was ranked by either
+        sentences = scenario_sentence(rec) + sentences
     if rec.pick is not None:
         sentences += pick_precision(rec) + needs_sentences(rec)
         sentences += _other_runtimes_sentence(rec) + _slower_sentence(rec)
