@@ -16,6 +16,7 @@ from nnkb.results import (
     Row,
     SoftwarePart,
     Stats,
+    Throughput,
 )
 
 WHEN = "2026-01-10T12:00:00Z"
@@ -89,6 +90,31 @@ def row(
     return Row(**values)
 
 
+def throughput_twin(
+    twin: Row, inferences_per_s: float, p50: float, batch: int = 1, streams: int = 2
+) -> Row:
+    """The throughput row of latency row `twin`: its settings plus the scenario, a rate over
+    `batch` x `streams` and a per-request median `p50` under that load; no agreement, accuracy
+    or profile (those are the twin's)."""
+    from dataclasses import replace
+
+    rate = Throughput(inferences_per_s, batch, streams, 1, 2.0, int(2 * inferences_per_s), "test")
+    settings = {**twin.settings, "scenario": "throughput"}
+    key = hashlib.sha256(f"{twin.key}/throughput".encode()).hexdigest()
+    return replace(
+        twin,
+        key=key,
+        settings=settings,
+        latency=stats(p50),
+        throughput=rate,
+        agreement=None,
+        accuracy=None,
+        op_profile=None,
+        processes=None,
+        process_spread=None,
+    )
+
+
 def machine(
     machine_id: str, peak: float | None = 1e11, hardware_class: str | None = None
 ) -> Machine:
@@ -117,4 +143,12 @@ def results_file(
     return ResultsFile(machine=machine(machine_id, peak), rows=typed)
 
 
-__all__ = ["Agreement", "ProcessSummary", "machine", "results_file", "row", "stats"]
+__all__ = [
+    "Agreement",
+    "ProcessSummary",
+    "machine",
+    "results_file",
+    "row",
+    "stats",
+    "throughput_twin",
+]

@@ -58,6 +58,27 @@ def test_committed_file_reads_and_writes_back_the_same_bytes():
     assert loaded.machine.peak.fp32_flops > 1e9
 
 
+def test_a_throughput_row_reads_writes_and_validates(tmp_path, kb_copy):
+    rate = results.Throughput(412.5, 4, 2, 1, 3.0, 1238, "test: two streams of batch 4", None)
+    row = _row("squeezenet-1-1", settings={"scenario": "throughput"}, throughput=rate)
+    process = replace(row.processes[0], inferences_per_s=400.0)
+    row = replace(row, processes=(process,), process_spread=None)
+    assert row.scenario == "throughput" and _row().scenario == "latency"
+    text = _file([row]).dumps()
+    back = results.ResultsFile.from_json(json.loads(text)).rows[0]
+    assert back.throughput == rate and back.processes == (process,)
+    assert '"throughput"' not in _file([_row()]).dumps()  # written only when set
+    kb_copy(tmp_path / "kb")
+    path = tmp_path / "kb" / "results" / "test-cpu-2c-00000000.json"
+    path.write_text(text, encoding="utf-8")
+    assert results.read(path).rows[0].throughput == rate
+    bad = json.loads(text)
+    bad["rows"][0]["throughput"]["batch"] = 0
+    path.write_text(json.dumps(bad, indent=1), encoding="utf-8")
+    with pytest.raises(results.ResultsError, match="batch"):
+        results.read(path)
+
+
 def test_identity_is_model_runtime_and_canonical_settings():
     a = _row(settings={"b": 1, "a": 2})
     b = _row(settings={"a": 2, "b": 1}, key="b" * 64)

@@ -265,6 +265,21 @@ class UseCase(Entry):
         return list(self.data.get("tasks", []))
 
     @property
+    def scenario(self) -> str:
+        """Either "latency" or "throughput": the measurement its ranking and recommendation use (the
+        other is shown beside it)."""
+        return self.data["scenario"]
+
+    @property
+    def scenario_reason(self) -> str:
+        return self.data["scenario_reason"]
+
+    @property
+    def scenario_source(self) -> Source | None:
+        raw = self.data.get("scenario_source")
+        return Source.of(raw) if raw else None
+
+    @property
     def precision_tolerance(self) -> PrecisionTolerance | None:
         """None when the entry states none (no reduced-precision variant is then
         recommended for the use case)."""

@@ -12,13 +12,19 @@ functions return, and the notebook reads the same frame.
 - `precision`: `precision_frame` (which rows a use case may recommend by the precision they
   ran in, and the instruction sets each relied on), `precision_name`, `needed_features`;
 - `recommend`: `recommend` (per machine, what to run for a use case, why, and the alternatives);
-- `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`.
+- `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`;
+- `scenario`: `paired_frame` (throughput rows with their latency twins' quality and
+  single-stream figures), `best_throughput`, `with_twin_rates`, `ranked_scenario`; every
+  latency view takes `latency_rows` only.
 """
 
 from .frame import (
+    LATENCY,
     OK,
     RESULT_COLUMNS,
+    THROUGHPUT,
     best_ok,
+    latency_rows,
     machines,
     results_frame,
     settings_difference,
@@ -53,8 +59,10 @@ from .recommend import (
     recommend,
 )
 from .runtimes import load_failures, machine_efficiency, runtime_speedups
+from .scenario import paired_frame, throughput_rows
 
 __all__ = [
+    "LATENCY",
     "NONE_MEETS_FLOOR",
     "NOTHING_RAN_OK",
     "NO_CANDIDATES",
@@ -63,6 +71,7 @@ __all__ = [
     "OK",
     "RECOMMENDED",
     "RESULT_COLUMNS",
+    "THROUGHPUT",
     "Alternative",
     "Candidate",
     "HardwareOutlook",
@@ -75,9 +84,11 @@ __all__ = [
     "cited_accuracy",
     "hardware_outlook",
     "is_current",
+    "latency_rows",
     "load_failures",
     "machine_efficiency",
     "machines",
+    "paired_frame",
     "pareto_front",
     "recommend",
     "results_frame",
@@ -85,6 +96,7 @@ __all__ = [
     "runtime_speedups",
     "settings_difference",
     "settings_key",
+    "throughput_rows",
     "use_case_ranking",
     "usual_settings",
 ]

@@ -19,6 +19,8 @@ import pandas as pd
 from nnkb.results import ResultsFile, Row
 
 OK = "ok"
+LATENCY = "latency"  # one request at a time (rows without a `scenario` setting)
+THROUGHPUT = "throughput"  # the most inferences per second on all cores
 
 # fmt: off
 RESULT_COLUMNS = [
@@ -31,7 +33,7 @@ RESULT_COLUMNS = [
     "agree_top1", "agree_top5", "agree_cosine_mean", "agree_cosine_min", "agree_spearman_mean",
     "agree_spearman_min", "agree_image_spearman", "agree_box_top1", "max_rel_error_inputs",
     "cer", "line_accuracy", "accuracy_lines", "quantizer", "calibration", "int8_ops",
-    "compute_ops",
+    "compute_ops", "scenario", "inferences_per_s", "batch", "streams", "twin_settings",
 ]
 # The many-input agreement metrics (Row.agreement), as frame columns `agree_<name>`.
 AGREEMENT_METRIC_COLUMNS = (
@@ -42,7 +44,7 @@ _FLOAT_COLUMNS = [
     "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",
     "achieved_flops", "peak_flops", "session_create_s", "first_inference_s", "max_abs_error",
     "max_rel_error", "process_spread", "max_rel_error_inputs", "cer", "line_accuracy",
-    *(f"agree_{m}" for m in AGREEMENT_METRIC_COLUMNS),
+    "inferences_per_s", *(f"agree_{m}" for m in AGREEMENT_METRIC_COLUMNS),
 ]
 # fmt: on
 _INT_COLUMNS = [
@@ -56,6 +58,8 @@ _INT_COLUMNS = [
     "accuracy_lines",
     "int8_ops",
     "compute_ops",
+    "batch",
+    "streams",
 ]  # fmt: skip
 _BOOL_COLUMNS = ["converged", "top1_agree"]
 _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged")
@@ -115,6 +119,8 @@ def usual_settings(results: Iterable[ResultsFile]) -> dict[str, dict[str, Any]]:
     counts: dict[str, Counter[str]] = {}
     for results_file in results:
         for row in results_file.rows:
+            if row.scenario != LATENCY:  # a throughput twin is its latency row's variant
+                continue
             text = json.dumps(row.settings, sort_keys=True)
             counts.setdefault(row.runtime, Counter())[text] += 1
     return {
@@ -137,7 +143,11 @@ def settings_difference(settings: Mapping[str, Any], usual: Mapping[str, Any]) -
 def results_frame(results: Iterable[ResultsFile]) -> pd.DataFrame:
     """One row per result row of every results file, sorted by machine, model, runtime, settings.
 
-    Columns are RESULT_COLUMNS: `throughput` is 1 / p50 (single-stream inferences per second),
+    Columns are RESULT_COLUMNS: `scenario` is "latency" or "throughput" (Row.scenario); a
+    throughput row has `inferences_per_s`, `batch` and `streams` (NaN/NA on latency rows) and
+    its latency columns are per request under that load; `twin_settings` is the settings key
+    without the scenario, the same for a throughput row and its latency twin. Every view of
+    latency uses `latency_rows`. `throughput` is 1 / p50 (single-stream inferences per second),
     `achieved_flops` 2 x MACs / p50, `peak_flops` the machine's measured FP32 peak and
     `peak_fraction` achieved / peak; `settings_difference` is the row's settings where they
     differ from its runtime's usual ones. Missing numbers are NaN/NA.
@@ -195,6 +205,11 @@ def _record(
         "arch": machine.hardware.arch,
         "isa_features": ";".join(sorted(machine.hardware.isa_features)),
         **_quality(row),
+        "scenario": row.scenario,
+        "inferences_per_s": row.throughput.inferences_per_s if row.throughput else None,
+        "batch": row.throughput.batch if row.throughput else None,
+        "streams": row.throughput.streams if row.throughput else None,
+        "twin_settings": settings_key({k: v for k, v in row.settings.items() if k != "scenario"}),
     }
 
 
@@ -226,8 +241,17 @@ def machines(frame: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(pairs.itertuples(index=False, name=None))
 
 
+def latency_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the latency scenario: what every latency view (rankings, speed-ups,
+    efficiency, tables, charts) is made of, so that a throughput row never enters one."""
+    if "scenario" not in frame.columns:
+        return frame
+    return frame[frame["scenario"] == LATENCY]
+
+
 def best_ok(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The fastest ok row per `keys` group (ties: p90, runtime, settings)."""
+    """The fastest ok latency row per `keys` group (ties: p90, runtime, settings)."""
+    frame = latency_rows(frame)
     ok = frame[(frame["status"] == OK) & frame["p50"].notna()]
     order = ok.sort_values(keys + ["p50", "p90", "runtime", "settings"], kind="stable")
     return order.drop_duplicates(keys, keep="first").reset_index(drop=True)

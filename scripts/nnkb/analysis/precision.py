@@ -25,6 +25,8 @@ import pandas as pd
 
 from nnkb.kb import UseCase
 
+from .frame import latency_rows
+
 REFERENCE_RUNTIME = "onnxruntime"  # the FP32 row a task-accuracy loss is measured against
 
 _PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
@@ -145,11 +147,19 @@ def verdict(row: Any, use_case: UseCase, reference: Any) -> tuple[str, float | N
     return (WITHIN if tolerance.within(value) else NOT_WITHIN), value
 
 
-def precision_frame(frame: pd.DataFrame, use_case: UseCase) -> pd.DataFrame:
-    """`frame` with PRECISION_COLUMNS for `use_case`: the normalised precision, the verdict,
-    the value the tolerance was checked on, whether the row may be recommended, the fast-path
-    features it relied on (";"-joined, "" for none) and whether it is portable (relied on none)."""
-    references = _reference_rows(frame)
+def precision_frame(
+    frame: pd.DataFrame, use_case: UseCase, references: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """`frame`'s latency rows with PRECISION_COLUMNS for `use_case`: the normalised precision,
+    the verdict, the value the tolerance was checked on, whether the row may be recommended,
+    the fast-path features it relied on (";"-joined, "" for none) and whether it is portable
+    (relied on none). With `references` (the latency rows a task-accuracy loss is measured
+    against), every row of `frame` is judged as given: the throughput rows paired with their
+    latency twins' quality (`nnkb.analysis.scenario.paired_frame`)."""
+    if references is None:
+        frame = latency_rows(frame)
+        references = frame
+    references = _reference_rows(latency_rows(references))
     records = []
     for _, row in frame.iterrows():
         found, value = verdict(row, use_case, references.get((row["machine"], row["model"])))
@@ -194,6 +204,7 @@ def precision_changes(frame: pd.DataFrame) -> pd.DataFrame:
     kind (`agree_metric`, `agree_value`; `agree_snr_db` for every kind) and, where the row
     measured a task accuracy, the change in character error rate and line accuracy in
     percentage points (positive: worse). Sorted by machine, model, runtime, precision."""
+    frame = latency_rows(frame)
     references = _reference_rows(frame)
     records = []
     ok = frame[(frame["status"] == "ok") & frame["p50"].notna()]

@@ -5,7 +5,9 @@ The rules, stated once:
   (`KB.candidates_for`): a backbone or a classifier is never an anomaly or object detector;
 - a model's time on a machine is its best eligible ok row (`precision`: FP32, or a reduced
   precision measured within the use case's tolerance): lowest median (p50) over runtimes and
-  settings, ties broken by lower p90, then runtime name, then settings;
+  settings, ties broken by lower p90, then runtime name, then settings; where the use case
+  states the throughput scenario (`scenario`), its highest inferences per second instead,
+  with the verdicts of each row's latency twin;
 - a model qualifies when its cited accuracy for the use case's metric and dataset meets the
   use case's floor (>= when higher is better, <= otherwise); uncited models never qualify;
 - on equal medians the better cited accuracy ranks first, then the lower p90, then the model id.
@@ -21,14 +23,22 @@ import pandas as pd
 
 from nnkb.kb import KB, Accuracy, Framework, Model, UseCase
 
-from .frame import OK, best_ok, machines
+from .frame import LATENCY, OK, THROUGHPUT, best_ok, latency_rows, machines
 from .precision import precision_frame
+from .scenario import (
+    best_throughput,
+    paired_frame,
+    ranked_scenario,
+    throughput_rows,
+    with_twin_rates,
+)
 
 # fmt: off
 RANKING_COLUMNS = [
     "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
     "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "process_spread",
     "accuracy", "accuracy_unit", "meets_floor", "precision", "needs", "tolerance_value",
+    "scenario", "inferences_per_s", "batch", "streams", "load_p50",
 ]
 # fmt: on
 
@@ -91,11 +101,24 @@ def _meets(value: float | None, floor: float | None, higher_is_better: bool) -> 
 
 
 def use_case_ranking(
-    kb: KB, frame: pd.DataFrame, use_case_id: str, portable: bool = False
+    kb: KB,
+    frame: pd.DataFrame,
+    use_case_id: str,
+    portable: bool = False,
+    scenario: str | None = None,
 ) -> pd.DataFrame:
     """Per measured machine, every candidate model of the use case with its best eligible ok
     row (FP32, or a reduced precision within the use case's tolerance); with `portable`, only
     rows that relied on no fast-path instruction set (what a CPU without them can run).
+
+    `scenario` (default: the use case's own, `UseCase.scenario`) is what ranks: "latency"
+    (lowest single-stream median) or "throughput" (highest inferences_per_s, each row paired
+    with its latency twin, whose single-stream p50 and verdicts the record carries). Column
+    `scenario` says which ranked each machine: a use case stating throughput is ranked by
+    latency on a machine with no ok throughput row of a candidate (listed in
+    `.attrs["fallback_machines"]`). A latency record carries its row's throughput twin's
+    inferences_per_s, batch and streams beside; a throughput record its load_p50 (the median
+    per request under that load).
 
     Ok models come first on each machine, fastest first (`rank` 1, 2, ...; equal medians go to
     the better cited accuracy, then lower p90, then model id); then models without an ok row,
@@ -111,13 +134,25 @@ def use_case_ranking(
     candidates = candidates_of(kb, use_case_id)
     cited = {m.id: cited_accuracy(m, use_case) for m in candidates}
     unit = _target_unit(use_case, cited.values())
+    stated = scenario or use_case.scenario
     judged = precision_frame(frame, use_case)
     usable = judged[judged["eligible"] & (judged["portable"] | (not portable))]
-    best = best_ok(usable, ["machine", "model"]).set_index(["machine", "model"])
+    best = {LATENCY: _best(frame, usable, LATENCY)}
+    if stated == THROUGHPUT:
+        paired = precision_frame(paired_frame(frame), use_case, references=frame)
+        usable = paired[paired["eligible"] & (paired["portable"] | (not portable))]
+        best[THROUGHPUT] = _best(frame, usable, THROUGHPUT)
+    ids = {m.id for m in candidates}
 
     records = []
+    fallback = []
     for machine, label in machines(frame):
-        rows = frame[frame["machine"] == machine]
+        ranked_by = scenario or ranked_scenario(frame, machine, stated, ids)
+        if ranked_by != stated:
+            fallback.append(machine)
+        pool = latency_rows(frame) if ranked_by == LATENCY else throughput_rows(frame)
+        rows = pool[pool["machine"] == machine]
+        chosen = best[ranked_by]
         for model in candidates:
             acc = cited[model.id]
             value = _convert(acc.value, acc.unit, unit) if acc else None
@@ -129,9 +164,10 @@ def use_case_ranking(
                 "accuracy": value,
                 "accuracy_unit": unit,
                 "meets_floor": _meets(value, floor.value if floor else None, higher),
+                "scenario": ranked_by,
             }
-            if (machine, model.id) in best.index:
-                hit = best.loc[(machine, model.id)]
+            if (machine, model.id) in chosen.index:
+                hit = chosen.loc[(machine, model.id)]
                 record.update(
                     {
                         k: hit[k]
@@ -147,16 +183,32 @@ def use_case_ranking(
                             "precision",
                             "needs",
                             "tolerance_value",
+                            "inferences_per_s",
+                            "batch",
+                            "streams",
+                            "load_p50",
                         )
                     }
                 )
                 record.update(status=OK, reason=None)
             else:
-                record.update(_why_not_ok(model, rows[rows["model"] == model.id], portable))
+                found = _why_not_ok(model, rows[rows["model"] == model.id], portable)
+                if found["status"] == "not-measured" and ranked_by == THROUGHPUT:
+                    found["reason"] = "no throughput rows for this model on this machine"
+                record.update(found)
             records.append(record)
 
     ranking = pd.DataFrame.from_records(records, columns=RANKING_COLUMNS)
-    for col in ("p50", "p90", "ci95_low", "ci95_high", "process_spread", "accuracy"):
+    for col in (
+        "p50",
+        "p90",
+        "ci95_low",
+        "ci95_high",
+        "process_spread",
+        "accuracy",
+        "inferences_per_s",
+        "load_p50",
+    ):
         ranking[col] = pd.to_numeric(ranking[col], errors="coerce").astype("float64")
     ranking["meets_floor"] = pd.array(ranking["meets_floor"].tolist(), dtype="boolean")
     ranking = _sort_ranking(ranking, higher)
@@ -167,8 +219,21 @@ def use_case_ranking(
         higher_is_better=higher,
         floor=floor.value if floor else None,
         accuracy_unit=unit,
+        stated_scenario=stated,
+        fallback_machines=tuple(fallback),
     )
     return ranking
+
+
+def _best(frame: pd.DataFrame, usable: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """Per (machine, model), the best usable row of the scenario with the other scenario's
+    figures beside it, indexed by (machine, model)."""
+    if scenario == LATENCY:
+        best = best_ok(usable, ["machine", "model"])
+        best = with_twin_rates(frame, best).assign(load_p50=float("nan"))
+    else:
+        best = best_throughput(usable, ["machine", "model"])
+    return best.set_index(["machine", "model"])
 
 
 def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, Any]:
@@ -198,10 +263,12 @@ def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, A
 def _sort_ranking(ranking: pd.DataFrame, higher: bool) -> pd.DataFrame:
     ok = ranking["status"] == OK
     acc_key = -ranking["accuracy"] if higher else ranking["accuracy"]
+    # Lower is better: the median, or the rate negated where throughput ranked the machine.
+    speed = ranking["p50"].where(ranking["scenario"] == LATENCY, -ranking["inferences_per_s"])
     ordered = ranking.assign(
         _not_ok=~ok,
         _acc=acc_key.where(ok, 0.0).fillna(math.inf),
-        _p50=ranking["p50"].where(ok, math.inf),
+        _p50=speed.where(ok, math.inf).fillna(math.inf),
         _p90=ranking["p90"].fillna(math.inf),
     )
     ordered = ordered.sort_values(

@@ -11,6 +11,10 @@ case's tolerance). The pick names the fast-path instruction sets it relied on (`
 it relied on any, `fallback` is the same choice made again from the rows that relied on none
 (FP32, or INT8 measured on a plain AVX2 path): the answer for a CPU without them. Faster
 reduced-precision rows that may not be recommended are kept with their figures (`not_within`).
+
+A use case stating the throughput scenario is recommended by inferences per second where the
+machine has throughput rows (`scenario`: "faster" then means a higher rate), with the
+single-stream median beside; elsewhere by latency, with `scenario_fallback` set.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import pandas as pd
 
 from nnkb.kb import KB
 
-from .frame import OK, best_ok, machines
+from .frame import LATENCY, OK, THROUGHPUT, best_ok, machines
 from .precision import FP32, WITHIN, fp32_units, precision_frame
 from .ranking import candidates_of, use_case_of, use_case_ranking
+from .scenario import best_throughput, paired_frame
 
 RECOMMENDED = "recommended"
 NO_FLOOR = "no-floor"  # no floor in the KB: the fastest candidate that ran
@@ -75,10 +80,21 @@ class Candidate:
     precision: str | None = None  # as the best row's runtime read it back
     needs: tuple[str, ...] = ()  # fast-path instruction sets the best row relied on
     tolerance_value: float | None = None  # reduced precision: the value found within tolerance
+    scenario: str = LATENCY  # what ranked it: p50 (latency) or inferences_per_s (throughput)
+    inferences_per_s: float | None = None  # the throughput row's rate (or the twin's, beside)
+    batch: int | None = None
+    streams: int | None = None
 
     @property
     def ran(self) -> bool:
-        return self.status == OK and self.p50 is not None
+        return self.status == OK and self.speed is not None
+
+    @property
+    def speed(self) -> float | None:
+        """Lower is faster: the median, or the rate negated under the throughput scenario."""
+        if self.scenario == THROUGHPUT:
+            return None if self.inferences_per_s is None else -self.inferences_per_s
+        return self.p50
 
 
 @dataclass(frozen=True)
@@ -114,8 +130,9 @@ class RuntimeTime:
 
     runtime: str
     settings: str
-    p50: float
+    p50: float | None  # single-stream median (of the throughput row's twin, if any)
     p90: float | None
+    inferences_per_s: float | None = None  # throughput scenario: what ordered them
 
 
 @dataclass(frozen=True)
@@ -127,9 +144,10 @@ class PrecisionMiss:
     runtime: str
     settings: str
     precision: str
-    p50: float
+    p50: float | None
     verdict: str  # precision.NOT_WITHIN | NOT_MEASURED | NO_TOLERANCE
     value: float | None  # the measured value the tolerance was checked on
+    inferences_per_s: float | None = None  # throughput scenario: the rate that beat the pick
 
 
 @dataclass(frozen=True)
@@ -154,6 +172,11 @@ class Recommendation:
     fallback: Candidate | None = None  # the pick for a CPU without the pick's `needs`
     not_within: tuple[PrecisionMiss, ...] = ()  # faster rows that may not be recommended
     fp32_units: tuple[str, ...] = ()  # the machine's widest FP32 vector units
+    scenario: str = LATENCY  # what ranked this machine
+    stated_scenario: str = LATENCY  # what the use case states
+    # The use case states throughput, but the machine has no throughput rows of a candidate:
+    # ranked by latency, and the page says so.
+    scenario_fallback: bool = False
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -200,19 +223,23 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
     tolerance = use_case.precision_tolerance
     ranking = use_case_ranking(kb, frame, use_case_id)
     portable = use_case_ranking(kb, frame, use_case_id, portable=True)
-    judged = precision_frame(frame, use_case)
+    judged = {LATENCY: precision_frame(frame, use_case)}
+    if use_case.scenario == THROUGHPUT:
+        judged[THROUGHPUT] = precision_frame(paired_frame(frame), use_case, references=frame)
     ids = {m.id for m in candidates_of(kb, use_case_id)}
     attrs = dict(ranking.attrs)
     out = []
     for machine, label in machines(frame):
         rows = ranking[ranking["machine"] == machine]
+        scenario = str(rows["scenario"].iloc[0]) if not rows.empty else LATENCY
+        pool = judged[scenario]
         candidates = tuple(_candidate(r) for r in rows.itertuples())
         outcome, pick = _outcome(candidates, attrs["floor"])
         fallback = None
         if pick is not None and pick.needs:
             plain = portable[portable["machine"] == machine]
             fallback = _outcome(tuple(_candidate(r) for r in plain.itertuples()), attrs["floor"])[1]
-        on_machine = judged[(judged["machine"] == machine) & judged["model"].isin(ids)]
+        on_machine = pool[(pool["machine"] == machine) & pool["model"].isin(ids)]
         first = next((r for r in frame[frame["machine"] == machine].itertuples()), None)
         out.append(
             Recommendation(
@@ -230,7 +257,7 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
                 # Only rows that may be recommended: a faster row not within the tolerance is
                 # in not_within with its figures, not offered as another way to run the pick.
                 other_runtimes=_other_runtimes(
-                    pick, judged[(judged["machine"] == machine) & judged["eligible"]]
+                    pick, pool[(pool["machine"] == machine) & pool["eligible"]]
                 ),
                 metric=attrs["metric"],
                 dataset=attrs["dataset"],
@@ -242,6 +269,9 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
                 fallback=fallback,
                 not_within=_misses(on_machine, pick, _eligible_models(candidates, attrs)),
                 fp32_units=fp32_units(first.arch, first.isa_features) if first else (),
+                scenario=scenario,
+                stated_scenario=attrs["stated_scenario"],
+                scenario_fallback=machine in attrs["fallback_machines"],
             )
         )
     return out
@@ -261,20 +291,24 @@ def _misses(
 ) -> tuple[PrecisionMiss, ...]:
     """Reduced-precision ok rows of `models` that may not be recommended and ran faster than
     the pick (every such row when nothing is picked), fastest first."""
-    ok = judged[(judged["status"] == OK) & judged["p50"].notna() & judged["model"].isin(models)]
+    rate = pick is not None and pick.scenario == THROUGHPUT
+    measured = judged["inferences_per_s"] if rate else judged["p50"]
+    ok = judged[(judged["status"] == OK) & measured.notna() & judged["model"].isin(models)]
     out = ok[~ok["verdict"].isin([FP32, WITHIN])]
-    if pick is not None and pick.p50 is not None:
-        out = out[out["p50"] < pick.p50]
-    out = out.sort_values(["p50", "model", "runtime", "settings"], kind="stable")
+    out = out.assign(_speed=-out["inferences_per_s"] if rate else out["p50"])
+    if pick is not None and pick.speed is not None:
+        out = out[out["_speed"] < pick.speed]
+    out = out.sort_values(["_speed", "model", "runtime", "settings"], kind="stable")
     return tuple(
         PrecisionMiss(
             r.model,
             r.runtime,
             r.settings,
             str(r.precision_class),
-            float(r.p50),
+            _num(r.p50),
             r.verdict,
             _num(r.tolerance_value),
+            _num(r.inferences_per_s) if rate else None,
         )
         for r in out.itertuples()
     )
@@ -298,6 +332,10 @@ def _candidate(row: Any) -> Candidate:
         precision=_opt(row.precision),
         needs=tuple(row.needs.split(";")) if isinstance(row.needs, str) and row.needs else (),
         tolerance_value=_num(row.tolerance_value),
+        scenario=row.scenario,
+        inferences_per_s=_num(row.inferences_per_s),
+        batch=None if _opt(row.batch) is None else int(row.batch),
+        streams=None if _opt(row.streams) is None else int(row.streams),
     )
 
 
@@ -325,16 +363,17 @@ def _alternative(
     if not c.ran:
         return Alternative(c, DID_NOT_RUN, False, False, None)
     eligible = outcome == NO_FLOOR or bool(c.meets_floor)
-    faster = pick is not None and pick.p50 is not None and c.p50 is not None and c.p50 < pick.p50
+    mine, best = c.speed, pick.speed if pick else None
+    faster = mine is not None and best is not None and mine < best
     if not eligible:
         verdict = NO_CITED if c.accuracy is None else BELOW_FLOOR
         return Alternative(c, verdict, faster, False, None)
-    assert pick is not None and pick.p50 is not None and c.p50 is not None
-    within_noise = (
-        pick.ci95_high is not None and c.ci95_low is not None and c.ci95_low <= pick.ci95_high
-    )
+    assert pick is not None and pick.speed is not None and c.speed is not None
+    # A rate has no confidence interval: only medians can be within each other's noise.
+    noise = pick.ci95_high if c.scenario == LATENCY else None
+    within_noise = noise is not None and c.ci95_low is not None and c.ci95_low <= noise
     tie_break = None
-    if outcome == RECOMMENDED and c.p50 == pick.p50:
+    if outcome == RECOMMENDED and c.speed == pick.speed:
         if c.accuracy != pick.accuracy:
             tie_break = TIE_ACCURACY
         elif c.p90 != pick.p90 and c.p90 is not None:
@@ -347,8 +386,14 @@ def _alternative(
 def _other_runtimes(pick: Candidate | None, machine_frame: pd.DataFrame) -> tuple[RuntimeTime, ...]:
     if pick is None:
         return ()
-    others = best_ok(machine_frame[machine_frame["model"] == pick.model], ["runtime"])
-    others = others[others["runtime"] != pick.runtime].sort_values(["p50", "runtime"])
+    model = machine_frame[machine_frame["model"] == pick.model]
+    if pick.scenario == THROUGHPUT:
+        others = best_throughput(model, ["runtime"])
+        others = others.assign(_speed=-others["inferences_per_s"])
+    else:
+        others = best_ok(model, ["runtime"]).assign(_speed=lambda f: f["p50"])
+    others = others[others["runtime"] != pick.runtime].sort_values(["_speed", "runtime"])
     return tuple(
-        RuntimeTime(r.runtime, r.settings, float(r.p50), _num(r.p90)) for r in others.itertuples()
+        RuntimeTime(r.runtime, r.settings, _num(r.p50), _num(r.p90), _num(r.inferences_per_s))
+        for r in others.itertuples()
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .frame import OK, best_ok
+from .frame import OK, best_ok, latency_rows
 
 # fmt: off
 SPEEDUP_COLUMNS = [
@@ -47,6 +47,7 @@ def runtime_speedups(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
 
 def load_failures(frame: pd.DataFrame) -> pd.DataFrame:
     """Every row that is not ok: which models each runtime could not load or run, and why."""
+    frame = latency_rows(frame)  # a throughput twin's failure is on its own page section
     failed = frame[frame["status"] != OK]
     failed = failed.sort_values(["runtime", "machine", "model", "settings"], kind="stable")
     return failed[FAILURE_COLUMNS].reset_index(drop=True)
@@ -61,7 +62,8 @@ def machine_efficiency(frame: pd.DataFrame, machine_id: str) -> pd.DataFrame:
     FLOPs per byte of FP32 weights. It counts weight traffic only, not activations, so it is an
     upper bound on the real arithmetic intensity; it is what the roofline chart's x axis shows.
     """
-    rows = frame[frame["machine"] == machine_id]
+    rows = latency_rows(frame)
+    rows = rows[rows["machine"] == machine_id]
     if rows.empty:
         valid = ", ".join(sorted(frame["machine"].unique())) or "none"
         raise KeyError(f"no results for machine {machine_id!r}; machines with results: {valid}")

@@ -294,3 +294,53 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     if rows.empty:
         _empty(fig, "No ok rows with MAC and parameter counts on this machine yet.")
     return _to_div(fig, div_id or f"chart-roofline-{_slug(machine or 'machine')}")
+
+
+def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
+    """Inferences per second on all cores (log axis), one bar per model and runtime, grouped
+    by machine and model.
+
+    `pairs` has machine, machine_label, model, label (runtime and precision), inferences_per_s,
+    batch, streams and p50 (the latency twin's single-stream median, in the hover text beside
+    the batch and the streams).
+    """
+    fig = go.Figure(layout=_LAYOUT)
+    rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
+    groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
+    x = [[_esc(v) for v in groups["machine_label"]], [_esc(v) for v in groups["model"]]]
+    keys = list(zip(groups["machine"], groups["model"]))
+    for i, label in enumerate(sorted(rows["label"].unique())):
+        by_key = {(r.machine, r.model): r for r in rows[rows["label"] == label].itertuples()}
+        found = [by_key.get(k) for k in keys]
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[_num(r.inferences_per_s, 4) if r else None for r in found],
+                name=_esc(label),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[
+                    [int(r.batch), int(r.streams), _num(r.p50 * 1e3, 4)]
+                    if r and not pd.isna(r.batch) and not pd.isna(r.streams)
+                    else [None, None, None]
+                    for r in found
+                ],
+                hovertemplate=(
+                    f"{_esc(label)}: %{{y}} inferences/s<br>batch %{{customdata[0]}}, "
+                    "%{customdata[1]} stream(s)<br>single-stream median %{customdata[2]} ms"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    longest = max((len(m) for m in x[1]), default=0)
+    turned = len(keys) > 6
+    fig.update_layout(
+        title={"text": "Throughput on all cores (inferences per second, higher is better)"},
+        barmode="group",
+        yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
+        xaxis={"tickangle": -45 if turned else 0},
+        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
+        height=_HEIGHT + (7 * longest if turned else 0),
+    )
+    if not len(rows):
+        _empty(fig, empty)
+    return _to_div(fig, div_id)

@@ -33,6 +33,7 @@ from .page import RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .slow_runtimes import slow_runtimes_section
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain
+from .throughput import throughput_chart_section
 
 # fmt: off
 VARIANT_COLUMNS = [
@@ -303,6 +304,9 @@ def runtimes_page(site: SiteContext) -> str:
     else:
         parts += [
             speedup_section(page, frame),
+            throughput_chart_section(
+                page, frame, "chart-runtime-throughput", "## Throughput on all cores"
+            ),
             slow_runtimes_section(page, frame),
             agreement_section(page, frame),
             failures_section(page, frame),

@@ -167,6 +167,8 @@ def use_cases_csv(site: SiteContext) -> str:
                 "floor": floor,
                 "floor_unit": floor_unit,
                 "floor_source": floor_src,
+                "scenario": u.scenario,
+                "scenario_reason": u.scenario_reason.strip(),
                 "candidate_models": _join(sorted(m.id for m in site.kb.models_for(use_case_id))),
             }
         )
@@ -219,7 +221,7 @@ def results_csv(site: SiteContext) -> str:
     pages do ("OpenVINO · BF16"); the agreement columns keep the maximum relative error."""
     from .cells import row_label
 
-    frame = site.frame
+    frame = site.all_frame  # both scenarios: the `scenario` column tells them apart
     page = Page(site, DOWNLOADS_PATH)
     labels = [row_label(page, r) for r in frame.itertuples()]
     return csv_text(frame.assign(label=labels) if len(frame) else frame.assign(label=[]))

@@ -33,6 +33,7 @@ from .profiles import where_the_time_goes
 from .specs import model_specifications
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_text, format_number, link
+from .throughput import scenario_section, use_case_throughput
 from .usecase import pareto_section, ranking_section, recommendation_section
 
 # The model facts' "In the default benchmark" by the smallest matrix that measures it.
@@ -207,8 +208,10 @@ USE_CASE_SECTIONS: list[Section[UseCase]] = [
     title_section,
     use_case_io,
     recommendation_section,
+    scenario_section,
     description_section,
     ranking_section,
+    use_case_throughput,
     task_accuracy_section,
     pareto_section,
     use_case_candidates,

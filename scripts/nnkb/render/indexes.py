@@ -73,13 +73,14 @@ def use_cases_index(site: SiteContext) -> str:
 def recommended_cell(page: Page, use_case_id: str) -> Md | None:
     """'Model on Runtime, 7.75 ms (machine)' for each measured machine, or None."""
     from ..analysis import recommend
-    from .numbers import format_latency
+    from .throughput import figure
 
     frame = page.site.frame
     if frame.empty:
         return None
     parts = []
-    for rec in recommend(page.kb, frame, use_case_id):
+    # The use case's own scenario: the same pick as its page (throughput rows included).
+    for rec in recommend(page.kb, page.site.all_frame, use_case_id):
         if rec.model is None:
             parts.append(f"none on {escape_inline(rec.machine_label)}")
             continue
@@ -88,7 +89,7 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
         )
         parts.append(
             f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
-            f"{format_latency(rec.p50)} ({escape_inline(rec.machine_label)})"
+            f"{figure(rec)} ({escape_inline(rec.machine_label)})"
         )
     return Md("; ".join(parts))
 

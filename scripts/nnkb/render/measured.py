@@ -37,6 +37,7 @@ from .cells import (
 from .page import METHODOLOGY_PATH, Page
 from .tables import Column, Md, Table
 from .text import escape_inline
+from .throughput import RATE_HEADER, not_measured_note, rate_text, with_rates
 
 # --- the model page's "Measured" section ---------------------------------------------------
 
@@ -47,6 +48,7 @@ MEASURED_COLUMNS = [
     Column("p90", "p90", align="right"),
     Column("ci", "95% CI of median", align="right"),
     Column("throughput", "Throughput", align="right"),
+    Column("rate", RATE_HEADER, align="right"),
     Column("peak", "Of peak", align="right"),
     Column("load", "Load", align="right"),
     Column("memory", "Peak memory", align="right"),
@@ -70,6 +72,7 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
     ones; otherwise the section says that every row used them.
     """
     records = []
+    rows = with_rates(page, rows)
     for row in rows.itertuples():
         version = (
             f" {escape_inline(row.runtime_version)}" if isinstance(row.runtime_version, str) else ""
@@ -84,6 +87,7 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
                 "throughput": throughput_cell(row.throughput),
+                "rate": rate_text(row.inferences_per_s, row.batch, row.streams),
                 "peak": peak_cell(row.peak_fraction, row.precision),
                 "load": latency_cell(row.session_create_s),
                 "memory": bytes_cell(row.peak_rss_bytes),
@@ -99,6 +103,8 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
         dropped.add("settings_cell")
     if rows["process_spread"].isna().all():  # results from before the verification pass
         dropped.add("spread")
+    if rows["inferences_per_s"].isna().all():  # the section says it is not measured yet
+        dropped.add("rate")
     if dropped:
         table = table.with_columns([c for c in MEASURED_COLUMNS if c.key not in dropped])
     return table
@@ -163,6 +169,11 @@ def measured_section(page: Page, model: Model) -> str:
             f"{UNSTABLE_SPREAD * 100:g} % is marked "
             f"[unstable]({page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR})."
         )
+    if not rows.empty and with_rates(page, rows)["inferences_per_s"].notna().any():
+        intro += (
+            f" *{RATE_HEADER}* is the same runtime and precision in the throughput scenario: "
+            "the highest sustained inferences per second, with its batch and streams."
+        )
     if rows.empty:
         empty = "*Not measured yet: run `nnkb bench` to add this model's rows.*"
         return f"## Measured\n\n{intro}\n\n{empty}"
@@ -174,5 +185,6 @@ def measured_section(page: Page, model: Model) -> str:
         parts.append(provenance(page, machine_id, mine))
         parts.append(measured_table(page, mine).to_markdown())
         parts.append(failure_list(page, mine.sort_values(["runtime", "settings"])))
+        parts.append(not_measured_note(page, [machine_id]))
         parts.extend(precision_notes(page, mine))
     return "\n\n".join(p for p in parts if p)

@@ -29,6 +29,7 @@ from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext
 from .precision_table import precision_method_section, precision_table_section
 from .tables import Column, Md, Table
 from .text import escape_inline
+from .throughput import methodology_section as scenario_methodology
 
 STATUSES = {
     "ok": "measured; every number in the row is valid",
@@ -344,6 +345,7 @@ def methodology_page(site: SiteContext) -> str:
             "its rows were measured (*same* where they agree)."
         ),
         harness_table(site, current),
+        scenario_methodology(current),
         columns_section(),
         runtime_settings_section(page),
         peaks_section(page),

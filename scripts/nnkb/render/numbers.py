@@ -41,6 +41,15 @@ def format_latency(seconds: float | None) -> str:
     return f"{sig(seconds)} s"
 
 
+def format_rate(per_second: float | None) -> str:
+    """Inferences per second with three significant figures: `512`, `1234` -> `1,230`."""
+    if missing(per_second):
+        return "–"
+    assert per_second is not None
+    text = sig(per_second)
+    return f"{float(text):,.0f}" if per_second >= 1000 else text
+
+
 def format_ratio(ratio: float | None) -> str:
     """A speed ratio: `0.75x`, `1.8x`, `12x`."""
     if missing(ratio):

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..analysis import results_frame, settings_difference, settings_key, usual_settings
+from ..analysis.frame import latency_rows
 from ..bench.runtimes import Adapter, load_adapters
 from ..cited import CitedTable
 from ..kb import KB, Cited, Claim, Entry, Source
@@ -94,9 +95,16 @@ class SiteContext:
     browser_files: list[ResultsFile] = field(default_factory=list)
 
     @cached_property
-    def frame(self) -> pd.DataFrame:
-        """Every result row of every machine (analysis.results_frame), computed once."""
+    def all_frame(self) -> pd.DataFrame:
+        """Every result row of every machine, both scenarios (analysis.results_frame): for
+        the views that pair throughput rows with their latency twins, and the downloads."""
         return results_frame(self.results_files)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """The latency rows of every machine: what every latency table and chart shows, so
+        that a throughput row never enters one."""
+        return latency_rows(self.all_frame)
 
     @cached_property
     def usual_settings(self) -> dict[str, dict[str, Any]]:

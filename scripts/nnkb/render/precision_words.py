@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..analysis import Candidate, PrecisionMiss, Recommendation
 from ..analysis.precision import NO_TOLERANCE, NOT_MEASURED, precision_name
-from .numbers import format_latency, format_ratio, sig
+from .numbers import format_latency, format_rate, format_ratio, sig
 
 # How each tolerance metric is named in a sentence, and whether it is a fraction shown in %.
 METRIC_WORDS: dict[str, tuple[str, bool]] = {
@@ -142,6 +142,8 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss) -> str:
     against ≥ 99 %)'."""
     who = f"{miss.model} on {miss.runtime} in {precision_label(miss.precision)}"
     lead = f"{who} is faster at {format_latency(miss.p50)}"
+    if miss.inferences_per_s is not None:  # the throughput scenario ranked the machine
+        lead = f"{who} sustains more, {format_rate(miss.inferences_per_s)} inferences per second"
     if miss.verdict == NOT_MEASURED:
         return f"{lead}, but its agreement with FP32 was not measured, so it is not recommended"
     if miss.verdict == NO_TOLERANCE:

@@ -17,10 +17,12 @@ from ..analysis import (
     Alternative,
     Candidate,
     Recommendation,
+    RuntimeTime,
 )
+from ..analysis.frame import THROUGHPUT
 from ..analysis.recommend import BELOW_FLOOR, DID_NOT_RUN, NO_CITED, TIE_ACCURACY, TIE_P90
 from ..kb import UseCase
-from .numbers import format_accuracy, format_latency, format_ratio
+from .numbers import format_accuracy, format_latency, format_rate, format_ratio
 from .precision_words import misses_sentence, needs_sentences, pick_precision
 
 
@@ -61,7 +63,59 @@ def _slower(p50: float | None, reference: float | None) -> str:
     return f"{format_ratio(ratio)} slower"
 
 
+def _by_rate(rec: Recommendation) -> bool:
+    return rec.scenario == THROUGHPUT
+
+
+def _rate(c: Candidate) -> str:
+    """'500 inferences per second (batch 4, 2 streams; single-stream median 5.00 ms)'."""
+    how = f"batch {c.batch}, {c.streams} stream{'s' if c.streams != 1 else ''}"
+    beside = f"; single-stream median {format_latency(c.p50)}" if c.p50 is not None else ""
+    return f"{format_rate(c.inferences_per_s)} inferences per second ({how}{beside})"
+
+
+def _figure(rec: Recommendation, c: Candidate) -> str:
+    """What ranked the candidate, in its scenario's unit."""
+    if _by_rate(rec):
+        return f"{format_rate(c.inferences_per_s)} inferences per second"
+    return format_latency(c.p50)
+
+
+def _behind(rec: Recommendation, mine: Candidate | RuntimeTime, pick: Candidate) -> str:
+    """How far a candidate or runtime is behind the pick, in the scenario that ranked it."""
+    if not _by_rate(rec):
+        return _slower(mine.p50, pick.p50)
+    if mine.inferences_per_s == pick.inferences_per_s:
+        return "same throughput"
+    ratio = (pick.inferences_per_s or 0) / mine.inferences_per_s if mine.inferences_per_s else None
+    return f"{format_ratio(ratio)} lower throughput"
+
+
+def _verb(rec: Recommendation) -> str:
+    return "has" if _by_rate(rec) else "is"
+
+
+def scenario_sentence(rec: Recommendation) -> list[str]:
+    """Which scenario ranked the machine, and why not the stated one where it differs."""
+    if rec.scenario_fallback:
+        text = (
+            "The use case states the throughput scenario, but no throughput rows have been "
+            f"measured on {rec.machine_label} yet, so its candidates are ranked by single-stream "
+            "latency here."
+        )
+        return [text]
+    if _by_rate(rec):
+        text = (
+            "Ranked by throughput (inferences per second on all cores), the scenario the use "
+            "case states; the single-stream median is given beside."
+        )
+        return [text]
+    return []
+
+
 def _latency_with_ci(c: Candidate) -> str:
+    if c.scenario == THROUGHPUT:
+        return _rate(c)
     text = f"{format_latency(c.p50)} median latency"
     if c.ci95_low is not None and c.ci95_high is not None:
         text += f" (95% CI {format_latency(c.ci95_low)} to {format_latency(c.ci95_high)})"
@@ -80,16 +134,13 @@ def alternative_note(rec: Recommendation, alt: Alternative) -> str:
             why += f"; its cited {words.metric} of {words.acc(c.accuracy)} meets the floor"
         return f"{c.model} ({why})"
     if alt.verdict in (BELOW_FLOOR, NO_CITED):
-        lead = (
-            f"is faster at {format_latency(c.p50)}"
-            if alt.faster
-            else f"ran at {format_latency(c.p50)}"
-        )
+        lead = f"is faster at {_figure(rec, c)}" if alt.faster else f"ran at {_figure(rec, c)}"
         return f"{_who(c)} {lead}, but {words.not_eligible(c)}."
     assert pick is not None
-    if c.p50 == pick.p50:
-        return f"{_who(c)} has the same median latency ({format_latency(c.p50)})."
-    return f"{_who(c)} is {_slower(c.p50, pick.p50)} at {format_latency(c.p50)}."
+    if c.speed == pick.speed:
+        same = "throughput" if _by_rate(rec) else "median latency"
+        return f"{_who(c)} has the same {same} ({_figure(rec, c)})."
+    return f"{_who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}."
 
 
 def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
@@ -145,7 +196,9 @@ def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
             f"ran successfully and {verb} a cited {words.metric} {words.floor} on "
             f"{words.dataset}: {listing}."
         ),
-        f"{_who(pick)} is the fastest of them at {_latency_with_ci(pick)}.",
+        f"{_who(pick)} "
+        + ("has the highest throughput of them" if _by_rate(rec) else "is the fastest of them")
+        + f" at {_latency_with_ci(pick)}.",
     ] + _tie_sentences(words, rec)
 
 
@@ -170,9 +223,8 @@ def _tie_sentences(words: _Words, rec: Recommendation) -> list[str]:
             )
         else:
             why = "of the alphabetical order of model ids, the last tie-break"
-        out.append(
-            f"{_who(c)} has the same median latency; {pick.model} is preferred because {why}."
-        )
+        same = "throughput" if _by_rate(rec) else "median latency"
+        out.append(f"{_who(c)} has the same {same}; {pick.model} is preferred because {why}.")
     return out
 
 
@@ -182,7 +234,10 @@ def _other_runtimes_sentence(rec: Recommendation) -> list[str]:
         return []
     parts = []
     for r in rec.other_runtimes:
-        how = _slower(r.p50, pick.p50)
+        how = _behind(rec, r, pick)
+        if _by_rate(rec):
+            parts.append(f"{r.runtime} at {format_rate(r.inferences_per_s)} per second ({how})")
+            continue
         if r.p50 == pick.p50 and r.p90 is not None:
             # The ranking broke this tie on p90; say so, or the choice looks arbitrary.
             how += f", but a higher p90 of {format_latency(r.p90)} against "
@@ -198,9 +253,9 @@ def _slower_sentence(rec: Recommendation) -> list[str]:
     parts = []
     for alt in rec.alternatives:
         c = alt.candidate
-        if alt.verdict in (BELOW_FLOOR, NO_CITED, DID_NOT_RUN) or c.p50 == pick.p50:
+        if alt.verdict in (BELOW_FLOOR, NO_CITED, DID_NOT_RUN) or c.speed == pick.speed:
             continue
-        part = f"{_who(c)} is {_slower(c.p50, pick.p50)} at {format_latency(c.p50)}"
+        part = f"{_who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}"
         if alt.within_noise:
             part += (
                 " (the 95% confidence intervals overlap, so this gap is within measurement noise)"
@@ -213,6 +268,8 @@ def reasoning(rec: Recommendation, use_case: UseCase) -> str:
     """Why the recommendation is what it is, in sentences with the numbers."""
     words = _Words(rec)
     sentences = _lead(words, rec, use_case)
+    if rec.outcome != NO_CANDIDATES:  # with no candidate, nothing was ranked by either
+        sentences = scenario_sentence(rec) + sentences
     if rec.pick is not None:
         sentences += pick_precision(rec) + needs_sentences(rec)
         sentences += _other_runtimes_sentence(rec) + _slower_sentence(rec)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
-from ..analysis.frame import ratio
+from ..analysis.frame import LATENCY, THROUGHPUT
 from ..kb import UseCase
 from . import charts
 from .cells import (
@@ -28,7 +28,7 @@ from .cells import (
     status_cell,
     throughput_cell,
 )
-from .numbers import format_accuracy, format_latency, format_ratio
+from .numbers import format_accuracy, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .precision_words import (
     features_text,
@@ -41,6 +41,7 @@ from .precision_words import (
 from .reasoning import reasoning
 from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain, indent
+from .throughput import NO_RATE, RATE_HEADER, figure, ranking_rate, rate_text
 
 NOT_MEASURED = (
     "*No machine has been measured yet: the recommendation is computed from `nnkb bench` "
@@ -49,8 +50,11 @@ NOT_MEASURED = (
 _ADMONITION = {analysis.RECOMMENDED: "success", analysis.NO_FLOOR: "success"}
 
 
-def _ranking(page: Page, use_case: UseCase) -> pd.DataFrame:
-    return analysis.use_case_ranking(page.kb, page.site.frame, use_case.id)
+def _ranking(page: Page, use_case: UseCase, scenario: str | None = None) -> pd.DataFrame:
+    """The use case's ranking by the scenario it states (or `scenario`), from both
+    scenarios' rows: throughput rows pair with their latency twins there, never in a latency
+    view."""
+    return analysis.use_case_ranking(page.kb, page.site.all_frame, use_case.id, scenario=scenario)
 
 
 def _accuracy_cell(page: Page, use_case: UseCase, model_id: str, value: Any, unit: Any) -> Md:
@@ -85,14 +89,15 @@ def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> 
     model = page.kb.models.get(rec.model)
     name = model.name if model else rec.model
     precision = rec.pick.precision if rec.pick else None
+    per = "" if rec.scenario == THROUGHPUT else " per inference"
     return (
         f"{where}: {name} on {runtime_precision(page, rec.runtime or '', precision)}, "
-        f"{format_latency(rec.p50)} per inference"
+        f"{figure(rec)}{per}"
     )
 
 
 def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
-    frame = page.site.frame
+    frame = page.site.all_frame  # a throughput pick's settings are its latency twin's
     row = frame[
         (frame["machine"] == rec.machine)
         & (frame["model"] == rec.model)
@@ -118,12 +123,18 @@ def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -
         f"{(throughput_cell(row.throughput) or '–').removesuffix('/s')} inferences per second "
         "on one stream"
     )
+    pick = rec.pick
+    rate = rate_text(pick.inferences_per_s, pick.batch, pick.streams) if pick else None
+    rate = f"throughput on all cores **{rate}**" if rate else f"throughput on all cores {NO_RATE}"
+    if rec.scenario == THROUGHPUT:
+        speed = rate + "; single-stream " + speed
     accuracy = (
         f"cited {escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])}: "
         + _accuracy_cell(page, use_case, rec.model, rec.accuracy, rec.accuracy_unit)
         + f" (floor {_floor_text(page, use_case)})"
     )
-    items = [speed, accuracy, *precision_items(page, rec)]
+    items = [speed, *([] if rec.scenario == THROUGHPUT else [rate])]
+    items += [accuracy, *precision_items(page, rec)]
     return head + "\n\n" + bullet_list(items)
 
 
@@ -181,9 +192,15 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
 def recommendation_section(page: Page, use_case: UseCase) -> str:
     frame = page.site.frame
     metric = use_case.accuracy_metric
+    how = (
+        "the candidate with the highest throughput (inferences per second on all cores, best "
+        "runtime)"
+        if use_case.scenario == THROUGHPUT
+        else "the fastest candidate (median latency, best runtime)"
+    )
     rules = (
         f"Computed from the measurements on this page and the cited accuracy: on each measured "
-        f"machine, the fastest candidate (median latency, best runtime) whose cited "
+        f"machine, {how} whose cited "
         f"{escape_inline(metric['metric'])} on {escape_inline(metric['dataset'])} meets the "
         f"floor ({_floor_text(page, use_case)}). "
         f"[The rules]({page.href(METHODOLOGY_PATH)}#how-a-recommendation-is-made)."
@@ -191,7 +208,7 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
     if frame.empty:
         return f"## Recommendation\n\n{rules}\n\n{NOT_MEASURED}"
     parts = ["## Recommendation", rules]
-    for rec in analysis.recommend(page.kb, frame, use_case.id):
+    for rec in analysis.recommend(page.kb, page.site.all_frame, use_case.id):
         kind = _ADMONITION.get(rec.outcome, "warning")
         title = escape_inline(_pick_title(page, use_case, rec)).replace('"', "&quot;")
         body = []
@@ -224,7 +241,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
                 "p50": latency_cell(row.p50),
                 "p90": latency_cell(row.p90),
                 "ci": ci_cell(row.ci95_low, row.ci95_high),
-                "throughput": throughput_cell(ratio(1.0, row.p50)) if ok else None,
+                "throughput": (ranking_rate(row) or NO_RATE) if ok else None,
                 "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
                 "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
                 "status": status_cell(page, row.status, row.process_spread),
@@ -235,11 +252,11 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
         [
             Column("rank", "Rank", align="right"),
             Column("model", "Model"),
-            Column("runtime", "Fastest runtime"),
+            Column("runtime", "Fastest runtime" if use_case.scenario == LATENCY else "Runtime"),
             Column("p50", "Median (p50)", align="right"),
             Column("p90", "p90", align="right"),
             Column("ci", "95% CI of median", align="right"),
-            Column("throughput", "Throughput", align="right"),
+            Column("throughput", RATE_HEADER, align="right"),
             Column("accuracy", f"{metric['metric']} ({metric['dataset']}, cited)", align="right"),
             Column("meets", "Meets floor", align="center"),
             Column("status", "Status"),
@@ -293,10 +310,16 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
     if frame.empty:
         return None
     ranking = _ranking(page, use_case)
+    order = (
+        "its runtime with the highest throughput on all cores, highest first (the median and "
+        "interval are that runtime's single-stream figures; by the median where a machine has "
+        "no throughput rows)"
+        if use_case.scenario == THROUGHPUT
+        else "its fastest runtime, fastest first"
+    )
     intro = (
-        "Every candidate model on each measured machine with its fastest runtime, fastest "
-        "first; models that did not run are listed after them with the reason. Each model's "
-        "other runtimes are on its page."
+        f"Every candidate model on each measured machine with {order}; models that did not "
+        "run are listed after them with the reason. Each model's other runtimes are on its page."
     )
     parts: list[str | None] = ["## Measured candidates", intro]
     for machine in sorted(ranking["machine"].unique()):
@@ -305,7 +328,9 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
         parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
         parts.append(ranking_table(page, use_case, rows).to_markdown())
         parts.append(not_ok_list(page, rows))
-    parts.append(side_by_side(page, use_case, ranking))
+    # Side by side: the best median of each candidate, whatever ranked the machines above.
+    latency = ranking if use_case.scenario == LATENCY else _ranking(page, use_case, LATENCY)
+    parts.append(side_by_side(page, use_case, latency))
     return "\n\n".join(p for p in parts if p)
 
 
@@ -316,7 +341,7 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
     frame = page.site.frame
     if frame.empty:
         return None
-    ranking = _ranking(page, use_case)
+    ranking = _ranking(page, use_case, scenario=LATENCY)  # accuracy against latency
     front = analysis.pareto_front(ranking)
     unit = ranking.attrs.get("accuracy_unit")
     metric = use_case.accuracy_metric
