@@ -61,7 +61,7 @@ def test_committed_file_reads_and_writes_back_the_same_bytes():
 def test_a_throughput_row_reads_writes_and_validates(tmp_path, kb_copy):
     rate = results.Throughput(412.5, 4, 2, 1, 3.0, 1238, "test: two streams of batch 4", None)
     row = _row("squeezenet-1-1", settings={"scenario": "throughput"}, throughput=rate)
-    process = replace(row.processes[0], inferences_per_s=400.0)
+    process = replace(row.processes[0], inferences_per_s=412.5)
     row = replace(row, processes=(process,), process_spread=None)
     assert row.scenario == "throughput" and _row().scenario == "latency"
     text = _file([row]).dumps()
