@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.machine_label import machine_label as reader_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
@@ -60,8 +61,9 @@ def model_link(page: Page, model_id: str) -> Md:
 
 
 def machine_label(page: Page, machine_id: str) -> str:
+    """How pages name a machine: built from its fingerprint (analysis.machine_label)."""
     machine = page.site.machines.get(machine_id)
-    return (machine.label if machine else None) or machine_id
+    return reader_label(machine) if machine else machine_id
 
 
 def machine_link(page: Page, machine_id: str) -> Md:

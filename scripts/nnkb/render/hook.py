@@ -75,6 +75,7 @@ class Rendered:
 def render_site(root: Path, config: MkDocsConfig) -> Rendered:
     # Imported here: the renderers pull in pandas and the analysis, which a build whose KB
     # did not change never needs.
+    from nnkb.analysis.machine_label import machine_label
     from nnkb.render.page import machine_path
     from nnkb.render.site import (
         build_context,
@@ -98,7 +99,7 @@ def render_site(root: Path, config: MkDocsConfig) -> Rendered:
             edit_urls[src_uri] = site.edit_url(entry)
             titles[src_uri] = entry.name
     for machine_id, machine in site.machines.items():
-        titles[machine_path(machine_id)] = machine.label or machine_id
+        titles[machine_path(machine_id)] = machine_label(machine)
     nav = expand_nav(config.nav, site.kb, list(site.machines))
     return Rendered(pages, render_files(site), edit_urls, titles, nav)
 

@@ -21,6 +21,7 @@ from .cells import (
     hardware_of,
     is_reduced_precision,
     latency_cell,
+    machine_label,
     machine_link,
     measured_span,
     model_link,
@@ -265,7 +266,7 @@ def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> boo
 def machine_page(site: SiteContext, machine_id: str) -> str:
     page = Page(site, machine_path(machine_id))
     machine = site.machines[machine_id]
-    label = machine.label or machine_id
+    label = machine_label(page, machine_id)
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
@@ -288,7 +289,7 @@ def machines_index(site: SiteContext) -> str:
         hw = machine.hardware
         records.append(
             {
-                "label": machine.label or machine_id,
+                "label": machine_label(page, machine_id),
                 "machine": machine_link(page, machine_id),
                 "hardware": hardware_of(page, machine_id),
                 "cpu": hw.cpu_model,
