@@ -13,6 +13,7 @@ from ..analysis.machine_label import machine_label as reader_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
+from .names import status_words
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
     METHODOLOGY_PATH,
@@ -294,7 +295,8 @@ def precision_cell(value: Any) -> Md | None:
 
 def short_status(status: str) -> Md:
     """The status alone; a table's reasons go into the list below it (they are long)."""
-    return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
+    words = escape_inline(status_words(status))
+    return Md(words if status == "ok" else f"**{words}**")
 
 
 # A row whose two worker processes' medians differ by more than this measured the machine's
@@ -343,7 +345,7 @@ def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
         )
         reason = "" if _missing(row.reason) else f": {escape_plain(str(row.reason))}"
         items.append(
-            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(row.status)}**{reason}"
+            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(status_words(row.status))}**{reason}"
         )
     if not items:
         return None

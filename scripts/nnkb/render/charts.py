@@ -56,6 +56,13 @@ def _num(value: float, digits: int = 6) -> float | None:
     return float(f"{float(value):.{digits}g}")
 
 
+def _named(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The display names of a frame's `column` ("model", "runtime"): its `<column>_name`
+    column where the caller gave one, so that no id reaches a label."""
+    named = f"{column}_name"
+    return frame[named] if named in frame.columns else frame[column]
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
 
@@ -125,9 +132,9 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
                 name=label,
                 legendgroup=machine,
                 marker={"color": colour, "size": 10},
-                text=[_esc(m) for m in rows["model"]],
+                text=[_esc(m) for m in _named(rows, "model")],
                 textposition="top center",
-                customdata=[[_esc(r)] for r in rows["runtime"]],
+                customdata=[[_esc(r)] for r in _named(rows, "runtime")],
                 hovertemplate=(
                     "%{text} on %{customdata[0]}<br>median %{x} ms<br>"
                     + _esc(metric["metric"])
@@ -177,9 +184,9 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     baseline = speedups.attrs["baseline"]
     fig = go.Figure(layout=_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
-    groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
+    groups = rows.drop_duplicates(["machine", "model"])
     x_machine = [_esc(v) for v in groups["machine_label"]]
-    x_model = [_esc(v) for v in groups["model"]]
+    x_model = [_esc(v) for v in _named(groups, "model")]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["runtime"] == runtime].itertuples()}
@@ -254,11 +261,14 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
                 mode="markers+text",
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
-                text=[_esc(m) if index in labelled else "" for index, m in part["model"].items()],
+                text=[
+                    _esc(m) if index in labelled else ""
+                    for index, m in _named(part, "model").items()
+                ],
                 textposition="middle right",
                 customdata=[
                     [_num(v, 3), _esc(m)]
-                    for v, m in zip(part["peak_percent"], part["model"], strict=True)
+                    for v, m in zip(part["peak_percent"], _named(part, "model"), strict=True)
                 ],
                 hovertemplate=(
                     "%{customdata[1]} on " + _esc(runtime) + "<br>%{y} GFLOP/s "

@@ -162,6 +162,7 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
         runtime=baseline_label(page, baseline)
     )
     chart_frame = pd.concat([baseline_rows, chart_rows], ignore_index=True)
+    chart_frame["model_name"] = chart_frame["model"].map(page.site.names.model)
     chart_frame.attrs["baseline"] = baseline_label(page, baseline)
     parts.append(charts.runtime_comparison(chart_frame))
     return "\n\n".join(parts)

@@ -172,7 +172,9 @@ def efficiency_section(page: Page, machine_id: str) -> str:
         "of weights (activations are not counted, so the real arithmetic intensity is lower) "
         "under the measured peak as a ceiling."
     )
-    chart = charts.roofline(efficiency, float(efficiency.attrs["peak_flops"]))
+    named = efficiency.assign(model_name=efficiency["model"].map(page.site.names.model))
+    named.attrs = efficiency.attrs
+    chart = charts.roofline(named, float(efficiency.attrs["peak_flops"]))
     fp32_above = [
         r
         for r in efficiency.itertuples()

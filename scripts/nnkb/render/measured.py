@@ -118,7 +118,7 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
         if agreement:
             text += f"; its agreement with the FP32 reference: {escape_inline(agreement)}"
         if isinstance(row.quantizer, str):
-            text += f" (quantised by {escape_inline(row.quantizer)})"
+            text += f" (quantised by {escape_inline(page.site.names.runtime(row.quantizer))})"
         notes.append(text + f". [Why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement).")
     return notes
 

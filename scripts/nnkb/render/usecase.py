@@ -28,6 +28,7 @@ from .cells import (
     status_cell,
     throughput_cell,
 )
+from .names import status_words
 from .numbers import format_accuracy, format_latency, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .precision_words import (
@@ -174,7 +175,7 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
             + ": the same choice on a CPU without them"
         )
     for miss in rec.not_within:
-        items.append(escape_plain(miss_note(rec, miss)))
+        items.append(escape_plain(miss_note(rec, miss, page.site.names)))
     return items
 
 
@@ -197,7 +198,7 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
         body = []
         if rec.model is not None:
             body.append(_pick_summary(page, use_case, rec))
-        body.append("**Why.** " + escape_plain(reasoning(rec, use_case)))
+        body.append("**Why.** " + escape_plain(reasoning(rec, use_case, page.site.names)))
         parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
     return "\n\n".join(parts)
 
@@ -278,7 +279,7 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
                 f"({escape_inline(runtime_precision(page, row.runtime, row.precision))})"
             )
         else:
-            record[row.machine] = row.status
+            record[row.machine] = status_words(row.status)
     columns = [Column("model", "Model"), Column("accuracy", "Cited accuracy", align="right")]
     columns += [
         Column(m, f"{machine_label(page, m)}: median (runtime)", align="right") for m in machines
@@ -347,7 +348,14 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         "Any other candidate is slower than one of these without being more accurate. Only "
         "models that ran and have a cited figure can be placed."
     )
-    chart = charts.latency_vs_accuracy(ranking, use_case)
+    named = ranking.assign(
+        runtime_name=[
+            runtime_precision(page, r, p) if isinstance(r, str) else ""
+            for r, p in zip(ranking["runtime"], ranking["precision"], strict=True)
+        ]
+    )
+    named.attrs = ranking.attrs
+    chart = charts.latency_vs_accuracy(named, use_case)
     empty = "No candidate that ran has a cited figure on this metric yet."
     machines = sorted(front["machine"].unique())
     where = bullet_list([provenance(page, m, frame[frame["machine"] == m]) for m in machines])
