@@ -115,6 +115,14 @@ def hardware_label(hardware: HardwarePart) -> str:
     return ", ".join(parts)
 
 
+def short_label(hardware: HardwarePart) -> str:
+    """'AMD EPYC, AVX-512 with BF16': the CPU and its widest instruction sets, where a column
+    heading has no room for the rest."""
+    isa = isa_class(hardware)
+    name = cpu_name(hardware.cpu_model)
+    return f"{name}, {isa.split(' (')[0]}" if isa else name
+
+
 def machine_label(machine: Machine) -> str:
     """How every page names a measured machine (hardware_label of its fingerprint)."""
     return hardware_label(machine.hardware)

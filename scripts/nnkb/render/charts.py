@@ -304,3 +304,36 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     if rows.empty:
         _empty(fig, "No ok rows with MAC and parameter counts on this machine yet.")
     return _to_div(fig, div_id or f"chart-roofline-{_slug(machine or 'machine')}")
+
+
+def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-latency") -> str:
+    """The recommended choice's median latency per use case, one colour per measured machine.
+
+    `picks` has one row per (use case, machine): `use_case`, `machine`, `machine_label`, `p50`
+    (seconds) and `pick` (what runs, named). Horizontal bars: use case names fit on a phone.
+    """
+    fig = go.Figure(layout=_LAYOUT)
+    order = sorted(picks["use_case"].unique(), key=str.casefold, reverse=True)
+    for i, machine in enumerate(sorted(picks["machine"].unique())):
+        rows = picks[picks["machine"] == machine].set_index("use_case").reindex(order)
+        label = _esc(picks.loc[picks["machine"] == machine, "machine_label"].iloc[0])
+        fig.add_trace(
+            go.Bar(
+                x=[_num(v * 1e3, 4) for v in rows["p50"]],
+                y=[_esc(u) for u in order],
+                orientation="h",
+                name=label,
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[[_esc(p) if isinstance(p, str) else ""] for p in rows["pick"]],
+                hovertemplate="%{customdata[0]}<br>median %{x} ms<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": "Recommended choice per use case: median latency (lower is faster)"},
+        barmode="group",
+        xaxis=_log_axis(picks["p50"] * 1e3, "median latency per inference (ms, log scale)"),
+        yaxis={"automargin": True},
+        margin={**_MARGIN, "l": 20},
+        height=_HEIGHT + 20 * len(order),
+    )
+    return _to_div(fig, div_id)
