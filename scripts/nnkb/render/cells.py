@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.machine_label import machine_label as reader_label
+from ..analysis.machine_label import short_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
@@ -67,9 +68,24 @@ def machine_label(page: Page, machine_id: str) -> str:
     return reader_label(machine) if machine else machine_id
 
 
+def machine_short(page: Page, machine_id: str) -> str:
+    """A machine in a sentence or a cell: CPU and instruction sets ("AMD EPYC, AVX2"), the full
+    label where another measured machine would have the same short one."""
+    machine = page.site.machines.get(machine_id)
+    if machine is None:
+        return machine_id
+    short = short_label(machine.hardware)
+    others = [m for i, m in page.site.machines.items() if i != machine_id]
+    if any(short_label(m.hardware) == short for m in others):
+        return reader_label(machine)
+    return short
+
+
 def machine_link(page: Page, machine_id: str) -> Md:
-    label = escape_label(machine_label(page, machine_id))
-    return Md(f"[{label}]({page.href(machine_path(machine_id))})")
+    """A link to the machine's page, named short; its full label shows on hover."""
+    label = escape_label(machine_short(page, machine_id))
+    title = machine_label(page, machine_id).replace('"', "'")
+    return Md(f'[{label}]({page.href(machine_path(machine_id))} "{escape_inline(title)}")')
 
 
 def hardware_of(page: Page, machine_id: str) -> Md | None:

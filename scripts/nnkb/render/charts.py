@@ -208,17 +208,16 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         )
     if len(rows):
         fig.add_hline(y=1, line={"dash": "dash", "color": "#777777"})
-    # Model ids are long next to their bars: plotly turns them and needs room below the axis,
-    # or it cuts them off.
+    # Model names are long next to their bars: plotly turns them, and automargin gives them
+    # the room they take below the axis (a fixed margin left a blank band or cut them off).
     longest = max((len(m) for m in x_model), default=0)
     turned = len(keys) > 6
     fig.update_layout(
         title={"text": _esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)")},
         barmode="group",
         yaxis={"title": {"text": f"{_esc(baseline)} median / runtime median"}},
-        xaxis={"tickangle": -45 if turned else 0},
-        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
-        height=_HEIGHT + (7 * longest if turned else 0),
+        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
+        height=_HEIGHT + (5 * longest if turned else 0),
     )
     if not len(rows):
         _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")

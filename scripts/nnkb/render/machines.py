@@ -48,7 +48,7 @@ from .page import (
     machine_results_path,
 )
 from .tables import Column, Md, Table
-from .text import escape_inline, format_number
+from .text import escape_inline, folded, format_number
 
 
 def _facts(rows: list[tuple[str, Any]]) -> str:
@@ -203,14 +203,11 @@ def efficiency_section(page: Page, machine_id: str) -> str:
             f" Rows that computed below FP32 ({names}) are set against the FP32 peak too, "
             "so their share is not comparable with the FP32 rows and can exceed 100 %."
         )
+    detail = "\n\n".join(
+        [provenance(page, machine_id, rows), table.to_markdown("No row ran ok on this machine.")]
+    )
     return "\n\n".join(
-        [
-            "## Achieved compute",
-            text,
-            provenance(page, machine_id, rows),
-            table.to_markdown("No row ran ok on this machine."),
-            chart,
-        ]
+        ["## Achieved compute", chart, text, folded("Achieved compute of every row", detail)]
     )
 
 
@@ -272,10 +269,11 @@ def machine_page(site: SiteContext, machine_id: str) -> str:
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
+        # The chart leads; the fingerprint and the rest follow.
+        efficiency_section(page, machine_id),
         fingerprint_section(page, machine),
         peak_section(page, machine),
         stability_section(page, machine_id),
-        efficiency_section(page, machine_id),
         f"---\n\n[All machines]({page.href(MACHINES_INDEX)})",
         page.footnotes(),
     ]

@@ -20,6 +20,7 @@ from .cells import (
     latency_cell,
     machine_label,
     machine_link,
+    machine_short,
     model_link,
     provenance,
     runtime_link,
@@ -349,6 +350,7 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         "models that ran and have a cited figure can be placed."
     )
     named = ranking.assign(
+        machine_label=ranking["machine"].map(lambda m: machine_short(page, m)),
         runtime_name=[
             runtime_precision(page, r, p) if isinstance(r, str) else ""
             for r, p in zip(ranking["runtime"], ranking["precision"], strict=True)
