@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from nnkb import analysis
-from nnkb.kb import UseCase, load_kb
 from nnkb.bench.runtimes import load_adapters
+from nnkb.kb import UseCase, load_kb
 from nnkb.render.names import Names
 from nnkb.render.reasoning import alternative_note, reasoning
 from nnkb.results import read

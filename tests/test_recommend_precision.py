@@ -20,8 +20,8 @@ import pytest
 
 from nnkb import analysis
 from nnkb.analysis.precision import NOT_MEASURED, NOT_WITHIN, WITHIN, precision_frame
-from nnkb.kb import load_kb
 from nnkb.bench.runtimes import load_adapters
+from nnkb.kb import load_kb
 from nnkb.render.names import Names
 from nnkb.render.reasoning import reasoning
 from nnkb.results import Agreement, ResultsFile, TaskAccuracy

@@ -144,7 +144,7 @@ def runtime_settings_section(page: Page) -> str:
         parts.append("*No results yet.*")
     for runtime, settings in usual.items():
         records = [
-            {"key": Md(f"`{escape_inline(k)}`"), "value": Md(f"`{escape_inline(_value(v))}`")}
+            {"key": Md(f"`{escape_inline(k)}`"), "value": _value(v)}
             for k, v in sorted(settings.items())
         ]
         versions = sorted(

@@ -77,11 +77,11 @@ def _floor_text(page: Page, use_case: UseCase) -> str:
 
 
 def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
-    where = rec.machine_label
+    where = machine_short(page, rec.machine)
     machine = page.site.machines.get(rec.machine)
     hardware = machine.hardware_class if machine else None
     if hardware and hardware in page.kb.hardware:
-        where += f", {page.kb.hardware[hardware].name}"
+        where += f" ({page.kb.hardware[hardware].name})"
     if rec.model is None:
         return f"{where}: nothing recommended"
     model = page.kb.models.get(rec.model)
@@ -354,7 +354,7 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         runtime_name=[
             runtime_precision(page, r, p) if isinstance(r, str) else ""
             for r, p in zip(ranking["runtime"], ranking["precision"], strict=True)
-        ]
+        ],
     )
     named.attrs = ranking.attrs
     chart = charts.latency_vs_accuracy(named, use_case)
