@@ -20,10 +20,11 @@ from ..analysis.machine_label import short_label
 from ..analysis.outlook import HardwareOutlook
 from ..kb import UseCase
 from . import charts
-from .cited import badge
+from .cited import CITED_CLASS, badge
 from .numbers import format_latency, sig
 from .page import Page, SiteContext, entry_path
 from .precision_words import precision_label
+from .text import escape_label
 
 HOME_PATH = "index.md"
 HOME_MARKER = "<!-- nnkb:home -->"
@@ -61,21 +62,22 @@ def grid_columns(site: SiteContext) -> list[GridColumn]:
 
 
 def _link(page: Page, use_case: UseCase, anchor: str, lines: list[str]) -> str:
-    href = escape(f"{page.href(entry_path('use_cases', use_case.id))}#{anchor}")
-    return f'<a href="{href}">' + "<br>".join(lines) + "</a>"
+    """A Markdown link (md_in_html parses the cells, so mkdocs resolves and checks it)."""
+    href = f"{page.href(entry_path('use_cases', use_case.id))}#{anchor}"
+    return f"[{'<br>'.join(lines)}]({href})"
 
 
 def measured_cell(page: Page, use_case: UseCase, rec: analysis.Recommendation | None) -> str:
     if rec is None or rec.pick is None:
         why = "not measured" if rec is None else "nothing recommended"
-        return _link(page, use_case, RECOMMENDATION_ANCHOR, [escape(why)])
+        return _link(page, use_case, RECOMMENDATION_ANCHOR, [escape_label(why)])
     names = page.site.names
     pick = rec.pick
     runtime = f"{names.runtime(pick.runtime)} · {precision_label(pick.precision)}"
     lines = [
-        f"<strong>{escape(pick.model_name)}</strong>",
-        escape(runtime),
-        escape(format_latency(pick.p50)),
+        f"<strong>{escape_label(pick.model_name)}</strong>",
+        escape_label(runtime),
+        escape_label(format_latency(pick.p50)),
     ]
     return _link(page, use_case, RECOMMENDATION_ANCHOR, lines)
 
@@ -88,7 +90,7 @@ def outlook_cell(page: Page, use_case: UseCase, item: HardwareOutlook | None) ->
     figure = (latency or list(item.figures) or [None])[0]
     if figure is None:
         precisions = ", ".join(p.upper() for p in item.precisions)
-        lines = [escape(runtime), escape(precisions), "no published figure"]
+        lines = [escape_label(runtime), escape_label(precisions), "no published figure"]
         return _link(page, use_case, OUTLOOK_ANCHOR, lines)
     model = page.kb.models.get(figure.model_ref or "")
     model_name = model.name if model else (figure.model_name or figure.model_ref or "")
@@ -96,11 +98,13 @@ def outlook_cell(page: Page, use_case: UseCase, item: HardwareOutlook | None) ->
     tables = {t.id: t for t in page.site.cited}
     publisher = tables[figure.table].source.publisher if figure.table in tables else "its source"
     lines = [
-        f"<strong>{escape(model_name)}</strong>",
-        escape(runtime + precision),
-        escape(f"{sig(figure.value)} {figure.unit}") + " " + badge(publisher),
+        f"<strong>{escape_label(model_name)}</strong>",
+        escape_label(runtime + precision),
+        escape_label(f"{sig(figure.value)} {figure.unit}") + " " + badge(publisher),
     ]
-    return _link(page, use_case, OUTLOOK_ANCHOR, lines)
+    # Published figures sit in a block marked cited everywhere on the site (render/cited.py).
+    link = _link(page, use_case, OUTLOOK_ANCHOR, lines)
+    return f'<div class="{CITED_CLASS}" markdown="span">{link}</div>'
 
 
 def grid(site: SiteContext) -> str:
@@ -125,20 +129,28 @@ def grid(site: SiteContext) -> str:
                 site.kb, use_case.id, None if frame.empty else frame, site.cited
             )
         }
-        href = escape(page.href(entry_path("use_cases", use_case.id)))
-        cells = [f'<th scope="row"><a href="{href}">{escape(use_case.name)}</a></th>']
+        cells = [f'<th scope="row" markdown="span">{page.link_entry(use_case)}</th>']
         for column in columns:
             label = escape(f"{column.title} ({column.subtitle})", quote=True)
             if column.machine is not None:
                 body = measured_cell(page, use_case, recs.get(column.machine))
             else:
                 body = outlook_cell(page, use_case, outlook.get(column.hardware))
-            cells.append(f'<td data-label="{label}">{body}</td>')
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f'<div class="{GRID_CLASS}"><table class="nnkb-grid">\n<thead><tr>{"".join(head)}</tr></thead>\n<tbody>\n'
-        + "\n".join(rows)
-        + "\n</tbody></table></div>"
+            # A cited cell holds a block (its marked div); the others are one line.
+            parse = "1" if body.startswith("<div") else "span"
+            cells.append(f'<td data-label="{label}" markdown="{parse}">{body}</td>')
+        rows.append("<tr markdown>" + "".join(cells) + "</tr>")
+    # md_in_html parses each level marked `markdown`, so the links are mkdocs' own.
+    return "\n".join(
+        [
+            f'<div class="{GRID_CLASS}" markdown>',
+            '<table class="nnkb-grid" markdown>',
+            f"<thead><tr>{''.join(head)}</tr></thead>",
+            "<tbody markdown>",
+            *rows,
+            "</tbody></table>",
+            "</div>",
+        ]
     )
 
 
