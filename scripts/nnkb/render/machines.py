@@ -22,7 +22,6 @@ from .cells import (
     is_reduced_precision,
     latency_cell,
     machine_label,
-    machine_link,
     measured_span,
     model_link,
     peak_cell,
@@ -48,7 +47,7 @@ from .page import (
     machine_results_path,
 )
 from .tables import Column, Md, Table
-from .text import escape_inline, folded, format_number
+from .text import escape_inline, escape_label, folded, format_number
 
 
 def _facts(rows: list[tuple[str, Any]]) -> str:
@@ -290,7 +289,11 @@ def machines_index(site: SiteContext) -> str:
         records.append(
             {
                 "label": machine_label(page, machine_id),
-                "machine": machine_link(page, machine_id),
+                # The index is where a reader places a machine: its full label.
+                "machine": Md(
+                    f"[{escape_label(machine_label(page, machine_id))}]"
+                    f"({page.href(machine_path(machine_id))})"
+                ),
                 "hardware": hardware_of(page, machine_id),
                 "cpu": hw.cpu_model,
                 "cores": f"{hw.physical_cores} / {hw.logical_cpus}",
