@@ -207,3 +207,21 @@ def test_charts_use_only_trace_types_of_the_bundle():
     used = {name.lower() for name in re.findall(r"\bgo\.([A-Z][a-z]+)\(", source)} - {"figure"}
     record = json.loads((BUNDLE / "plotly-cartesian.json").read_text())
     assert used and used <= set(record["trace_types_used"]), used
+
+
+def test_roofline_labels_take_free_places():
+    """Two models at the same intensity and rate get two places, not one over the other; a
+    label at the right edge goes left of its point; no place free: no label (hover names it)."""
+
+    def frame(xs, ys):
+        return pd.DataFrame({"flops_per_weight_byte": xs, "achieved_gflops": ys})
+
+    every = frame([20.0, 1000.0], [10.0, 400.0])
+    points = frame([80.0, 81.0, 1000.0], [400.0, 401.0, 200.0])
+    names = pd.Series(["ResNet-18", "ResNet-50", "PP-OCRv4 mobile text detector"])
+    places = charts._label_positions(points, names, pd.concat([points, every]))
+    assert places[1] == "middle right" and places[0] not in (None, "middle right")
+    assert places[2] == "middle left"
+    crowd = frame([80.0 + i / 10 for i in range(9)], [400.0 + i / 10 for i in range(9)])
+    places = charts._label_positions(crowd, pd.Series(["Net"] * 9), pd.concat([crowd, every]))
+    assert None in places.values()  # nine labels cannot all sit around one spot

@@ -233,6 +233,59 @@ def _agreement(row: Any) -> str:
     return ", ".join(parts)
 
 
+# The roofline's plot area at 1280 px (the wide page's column less the margins), and the
+# size of a label's characters: enough to tell whether two labels would overprint.
+_PLOT_PX = (880.0, 300.0)
+_CHAR_PX, _LINE_PX, _MARKER_PX = 7.0, 16.0, 8.0
+_PLACES = (
+    ("middle right", 1, 0), ("middle left", -1, 0), ("top center", 0, 1),
+    ("bottom center", 0, -1), ("top right", 1, 1), ("bottom right", 1, -1),
+    ("top left", -1, 1), ("bottom left", -1, -1),
+)  # fmt: skip
+
+
+def _label_positions(
+    points: pd.DataFrame, names: pd.Series, every: pd.DataFrame
+) -> dict[Any, str | None]:
+    """Where each point's label goes so that no two labels overprint nor leave the plot:
+    the first free place of _PLACES, in pixels estimated from the axes' log ranges (those
+    of `every` point, as _log_axis draws them); None where no place is free (hover still
+    names the point)."""
+    x_all = every["flops_per_weight_byte"].map(math.log10)
+    y_all = every["achieved_gflops"].map(math.log10)
+    x_low, x_high = x_all.min() - math.log10(1.5), x_all.max() + math.log10(1.5)
+    y_low, y_high = y_all.min() - math.log10(1.5), y_all.max() + math.log10(1.5)
+    width, height = _PLOT_PX
+
+    def px(index: Any) -> tuple[float, float]:
+        x = math.log10(points.at[index, "flops_per_weight_byte"])
+        y = math.log10(points.at[index, "achieved_gflops"])
+        return (
+            (x - x_low) / max(x_high - x_low, 1e-9) * width,
+            (y - y_low) / max(y_high - y_low, 1e-9) * height,
+        )
+
+    boxes: list[tuple[float, float, float, float]] = []
+    out: dict[Any, str | None] = {}
+    # Highest points first: they sit where the labels are most crowded (near the peak).
+    for index in points["achieved_gflops"].sort_values(ascending=False, kind="stable").index:
+        x, y = px(index)
+        w, h = _CHAR_PX * len(str(names[index])), _LINE_PX
+        out[index] = None
+        for place, dx, dy in _PLACES:
+            left = x + _MARKER_PX if dx > 0 else x - _MARKER_PX - w if dx < 0 else x - w / 2
+            bottom = y + _MARKER_PX if dy > 0 else y - _MARKER_PX - h if dy < 0 else y - h / 2
+            box = (left, bottom, left + w, bottom + h)
+            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+            if inside and not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
+            ):
+                out[index] = place
+                boxes.append(box)
+                break
+    return out
+
+
 def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | None = None) -> str:
     """Achieved GFLOP/s against FLOPs per FP32 weight byte, with the measured peak as a ceiling.
 
@@ -251,6 +304,8 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     # A model's runtimes share its x (FLOPs per weight byte), so one label per model, on its
     # highest point; labels on every point overprinted each other. Hover names every point.
     labelled = set(rows.sort_values(["achieved_gflops", "runtime"]).groupby("model").tail(1).index)
+    named = _named(rows, "model")
+    positions = _label_positions(rows.loc[sorted(labelled)], named, rows)
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         part = rows[rows["runtime"] == runtime].sort_values("model")
         fig.add_trace(
@@ -261,10 +316,10 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
                 text=[
-                    _esc(m) if index in labelled else ""
+                    _esc(m) if positions.get(index) else ""
                     for index, m in _named(part, "model").items()
                 ],
-                textposition="middle right",
+                textposition=[positions.get(index) or "middle right" for index in part.index],
                 customdata=[
                     [_num(v, 3), _esc(m)]
                     for v, m in zip(part["peak_percent"], _named(part, "model"), strict=True)
@@ -278,16 +333,16 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     peak_gflops = _num(peak_flops / 1e9, 4) if peak_flops else None
     if peak_gflops is not None and 1e-250 < peak_gflops < 1e250:
         fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
-        # Placed by hand: on a log axis an annotation's y is log10 of the value, which
-        # add_hline's own annotation does not account for.
+        # In the plot's top left corner, which the axis range keeps free of points (it runs
+        # 1.5x above the highest); beside the line it covered the points' labels.
         fig.add_annotation(
-            text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
+            text=f"orange line: measured FP32 peak {peak_gflops:g} GFLOP/s",
             x=0,
             xref="x domain",
             xanchor="left",
-            y=_num(math.log10(peak_gflops)),
-            yref="y",
-            yanchor="bottom",
+            y=1,
+            yref="y domain",
+            yanchor="top",
             showarrow=False,
             font={"color": "#D55E00"},
         )
