@@ -385,7 +385,7 @@ def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-la
     fig.update_layout(
         title={"text": "Recommended choice per use case: median latency (lower is faster)"},
         barmode="group",
-        xaxis=_log_axis(picks["p50"] * 1e3, "median latency per inference (ms, log scale)"),
+        xaxis=_log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
         yaxis={"automargin": True},
         margin={**_MARGIN, "l": 20},
         height=_HEIGHT + 20 * len(order),
