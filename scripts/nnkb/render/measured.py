@@ -21,6 +21,7 @@ from .cells import (
     is_reduced_precision,
     latency_cell,
     machine_label,
+    machine_short,
     peak_cell,
     precision_cell,
     precision_name,
@@ -139,7 +140,7 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
             latency_cell(row.p50) if row.status == "ok" else short_status(row.status)
         )
     columns = [Column("runtime", "Runtime")] + [
-        Column(m, machine_label(page, m), align="right") for m in machines
+        Column(m, machine_short(page, m), align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
     intro = "Median latency on every machine (each runtime's fastest settings). "

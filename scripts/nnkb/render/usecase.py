@@ -283,7 +283,7 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
             record[row.machine] = status_words(row.status)
     columns = [Column("model", "Model"), Column("accuracy", "Cited accuracy", align="right")]
     columns += [
-        Column(m, f"{machine_label(page, m)}: median (runtime)", align="right") for m in machines
+        Column(m, f"{machine_short(page, m)}: median (runtime)", align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
     intro = "The best median latency of each candidate on each machine, side by side."
