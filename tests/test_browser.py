@@ -548,3 +548,37 @@ def test_statuses_and_machines_in_words(site, base_url, visit):
     machines = visit().open(base_url + "machines/")
     names = machines.locator("article").inner_text()
     assert re.search(r"AMD EPYC, AVX2 \(Zen 1 to Zen 3 class\), 2 vCPUs, \d+ GiB, cloud VM", names)
+
+
+TICK_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => ({
+  id: gd.id,
+  modebar: gd.querySelector('.modebar-container')
+    ? getComputedStyle(gd.querySelector('.modebar-container')).display : 'none',
+  x: Array.from(gd.querySelectorAll('.xtick text')).map(t => t.getBoundingClientRect().toJSON()),
+  y: Array.from(gd.querySelectorAll('.ytick text')).map(t => t.getBoundingClientRect().toJSON()),
+}))"""
+
+
+def overlapping(boxes: list[dict[str, float]]) -> bool:
+    return any(
+        a["left"] < b["right"] - 1
+        and b["left"] < a["right"] - 1
+        and a["top"] < b["bottom"] - 1
+        and b["top"] < a["bottom"] - 1
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["width"] and b["width"]
+    )
+
+
+def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_url, visit):
+    tab = visit(width=NARROW)
+    for path in chart_pages(site):
+        page = tab.open(base_url + path)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(gd => gd._fullLayout && gd._fullLayout.legend.yref === 'container')"
+        )
+        for chart in page.evaluate(TICK_BOXES):
+            assert chart["modebar"] == "none", (path, chart["id"])
+            assert not overlapping(chart["x"]) and not overlapping(chart["y"]), (path, chart["id"])
