@@ -102,7 +102,10 @@ def test_results_frame_has_one_row_per_result_row(frame, golden):
     ].iloc[0]
     assert row["p50"] == 0.0015
     assert row["throughput"] == pytest.approx(1 / 0.0015)
-    assert row["machine_label"] == "Intel Xeon (2 cores)"
+    assert (
+        row["machine_label"]
+        == "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+    )
     assert row["hardware"] == "x86-cpu"
     assert row["settings"] == "num_streams=1, performance_hint=LATENCY"
     assert row["peak_flops"] == 4e11

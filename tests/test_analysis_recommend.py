@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from nnkb import analysis
+from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import UseCase, load_kb
+from nnkb.render.names import Names
 from nnkb.render.reasoning import alternative_note, reasoning
 from nnkb.results import read
 
@@ -50,7 +52,7 @@ def by_machine(recs: list[analysis.Recommendation]) -> dict[str, analysis.Recomm
 
 def why(kb, rec: analysis.Recommendation) -> str:
     """The reasoning the use case page writes for `rec` (render.reasoning)."""
-    return reasoning(rec, kb.use_cases[rec.use_case])
+    return reasoning(rec, kb.use_cases[rec.use_case], Names.of(kb, load_adapters()))
 
 
 def test_recommendations_golden(kb, recommended, golden):
@@ -60,7 +62,10 @@ def test_recommendations_golden(kb, recommended, golden):
     for use_case in sorted(kb.use_cases):
         for rec in recommended[use_case]:
             lines += [f"## {use_case} on {rec.machine}: {rec.outcome}", "", why(kb, rec), ""]
-            lines += [f"- {a.verdict}: {alternative_note(rec, a)}" for a in rec.alternatives]
+            lines += [
+                f"- {a.verdict}: {alternative_note(rec, a, Names.of(kb, load_adapters()))}"
+                for a in rec.alternatives
+            ]
             lines += [""]
     golden("analysis/recommendations.md", "\n".join(lines))
 
@@ -77,16 +82,16 @@ def test_fastest_model_meeting_the_floor_wins_and_ties_go_to_accuracy(kb, recomm
     )
     assert rec.settings == "graph_optimization=all, intra_op_threads=2"
     text = why(kb, rec)
-    assert text.startswith("On Intel Xeon (2 cores), 3 of the 4 candidate models for Anomaly")
+    assert text.startswith("On this machine, 3 of the 4 candidate models for Anomaly")
     assert "have a cited image AUROC ≥ 0.85 on MVTec AD" in text
-    assert "twin-net on onnxruntime is the fastest of them at 5.00 ms median latency" in text
+    assert "TwinNet on ONNX Runtime is the fastest of them at 5.00 ms median latency" in text
     assert "(95% CI 4.90 ms to 5.10 ms)" in text
     assert (
-        "mid-net on openvino has the same median latency; twin-net is preferred because its "
+        "MidNet on OpenVINO has the same median latency; TwinNet is preferred because its "
         "cited image AUROC is higher (0.92 against 0.9)" in text
     )
-    assert "big-net on openvino is 4.0x slower at 20.0 ms" in text
-    assert "twin-net also ran on openvino at 5.80 ms (1.2x slower)" in text
+    assert "BigNet on OpenVINO is 4.0x slower at 20.0 ms" in text
+    assert "TwinNet also ran on OpenVINO at 5.80 ms (1.2x slower)" in text
     assert "The floor (≥ 0.85) is from Fixture floor for anomaly detection." in text
 
 
@@ -96,7 +101,7 @@ def test_faster_model_below_the_floor_is_never_recommended(kb, recommended):
             assert rec.model != "tiny-net", (use_case, rec.machine)
     rec = by_machine(recommended["anomaly-detection"])["x86-test"]
     assert (
-        "tiny-net on openvino is faster at 1.50 ms, but its cited image AUROC of 0.8 does not "
+        "TinyNet on OpenVINO is faster at 1.50 ms, but its cited image AUROC of 0.8 does not "
         "meet the floor." in why(kb, rec)
     )
     tiny = next(a for a in rec.alternatives if a.model == "tiny-net")
@@ -119,11 +124,11 @@ def test_alternatives_cover_every_other_candidate(kb, recommended):
     }
     assert "1 of the 4 candidate models" in why(kb, rec) and "and has a cited" in why(kb, rec)
     assert (
-        "big-net (onnxruntime crashed: subprocess killed by signal 9 (out of memory); openvino "
+        "BigNet (ONNX Runtime crashed: subprocess killed by signal 9 (out of memory); OpenVINO "
         "failed: compile_model ran out of memory; its cited image AUROC of 0.97 meets the floor)"
         in why(kb, rec)
     )
-    assert "mid-net (onnxruntime timeout: row exceeded the 120 s timeout" in why(kb, rec)
+    assert "MidNet (ONNX Runtime timed out: row exceeded the 120 s timeout" in why(kb, rec)
 
 
 def test_runtime_tie_within_the_winner_is_broken_on_p90(kb, recommended):
@@ -136,15 +141,15 @@ def test_runtime_tie_within_the_winner_is_broken_on_p90(kb, recommended):
     )
     assert rec.accuracy_unit == "%"
     assert (
-        "big-net also ran on onnxruntime at 20.0 ms (same median, but a higher p90 of 21.0 ms "
-        "against 20.5 ms) and opencv at 30.0 ms (1.5x slower)" in why(kb, rec)
+        "BigNet also ran on ONNX Runtime at 20.0 ms (same median, but a higher p90 of 21.0 ms "
+        "against 20.5 ms) and OpenCV DNN at 30.0 ms (1.5x slower)" in why(kb, rec)
     )
     assert (
-        "twin-net on onnxruntime is faster at 5.00 ms, but it has no cited top-1 accuracy on "
+        "TwinNet on ONNX Runtime is faster at 5.00 ms, but it has no cited top-1 accuracy on "
         "ImageNet-1k." in why(kb, rec)
     )
     assert (
-        "offline-net (not benchmarked: No redistributable ONNX file can be had offline; its "
+        "OfflineNet (not benchmarked: No redistributable ONNX file can be had offline; its "
         "cited top-1 accuracy of 80 % meets the floor)" in why(kb, rec)
     )
 
@@ -159,10 +164,10 @@ def test_machine_where_no_model_meets_the_floor(kb, recommended):
         "cited top-1 accuracy ≥ 70 % on ImageNet-1k, so nothing is recommended" in why(kb, rec)
     )
     assert (
-        "tiny-net on onnxruntime ran at 4.00 ms, but its cited top-1 accuracy of 60 % does "
+        "TinyNet on ONNX Runtime ran at 4.00 ms, but its cited top-1 accuracy of 60 % does "
         "not meet the floor." in why(kb, rec)
     )
-    assert "big-net (onnxruntime crashed" in why(kb, rec)
+    assert "BigNet (ONNX Runtime crashed" in why(kb, rec)
     assert {a.model for a in rec.alternatives} == {"tiny-net", "twin-net", "big-net", "offline-net"}
 
 
@@ -172,10 +177,10 @@ def test_nothing_ran_ok(kb, frame):
     rec = recs["arm-test"]
     assert rec.outcome == analysis.NOTHING_RAN_OK and rec.model is None
     assert why(kb, rec).startswith(
-        "On Arm Neoverse-N1 (2 cores), none of the 4 candidate models for Anomaly detection ran "
+        "On this machine, none of the 4 candidate models for Anomaly detection ran "
         "successfully, so nothing is recommended."
     )
-    assert "tiny-net (opencv unavailable: cv2 could not be imported on this machine)" in (
+    assert "TinyNet (OpenCV DNN unavailable: cv2 could not be imported on this machine)" in (
         why(kb, rec)
     )
     assert all(a.verdict == "did-not-run" for a in rec.alternatives)
@@ -190,7 +195,7 @@ def test_no_cited_accuracy_among_the_models_that_ran(kb, frame):
         "1 candidate model(s) for Image classification ran, but none has a cited top-1 "
         "accuracy on ImageNet-1k" in why(kb, rec)
     )
-    assert "twin-net on onnxruntime ran at 5.00 ms, but it has no cited" in why(kb, rec)
+    assert "TwinNet on ONNX Runtime ran at 5.00 ms, but it has no cited" in why(kb, rec)
 
 
 def test_without_a_floor_the_fastest_candidate_is_given(kb, frame):
@@ -199,12 +204,12 @@ def test_without_a_floor_the_fastest_candidate_is_given(kb, frame):
     assert rec.outcome == analysis.NO_FLOOR
     assert (rec.model, rec.runtime, rec.floor) == ("tiny-net", "openvino", None)
     assert why(kb, rec).startswith(
-        "The KB sets no accuracy floor for Anomaly detection, so on Intel Xeon (2 cores) the "
-        "recommendation is simply the fastest candidate that ran: tiny-net on openvino at "
+        "The KB sets no accuracy floor for Anomaly detection, so on this machine the "
+        "recommendation is simply the fastest candidate that ran: TinyNet on OpenVINO at "
         "1.50 ms"
     )
     assert "Its cited image AUROC on MVTec AD is 0.8." in why(kb, rec)
-    assert "twin-net on onnxruntime is 3.3x slower at 5.00 ms" in why(kb, rec)
+    assert "TwinNet on ONNX Runtime is 3.3x slower at 5.00 ms" in why(kb, rec)
     assert "The floor" not in why(kb, rec)
 
 
@@ -242,7 +247,7 @@ def test_hardware_outlook(kb, frame):
     assert jetson.runtimes == ("onnx-runtime",)
     assert jetson.benchmarked_runtimes == ("onnx-runtime",)
     assert outlook["arm-cpu"].measured and outlook["arm-cpu"].machines == (
-        "Arm Neoverse-N1 (2 cores)",
+        "Neoverse-N1, NEON, 2 vCPUs, 24 GiB, cloud VM",
     )
     # Without published figures: inference runtimes made for fewer classes first, not by name.
     assert outlook["x86-cpu"].runtimes == ("opencv-dnn", "openvino", "onnx-runtime")

@@ -238,9 +238,17 @@ def table_with(page: Any, header: str) -> Any:
     return page.locator("article table", has=page.locator("thead th", has_text=header)).first
 
 
+def show_all_columns(page: Any, table: Any) -> None:
+    """Unfold a measured table's detail columns (javascripts/columns.js)."""
+    toggle = page.locator(".nnkb-columns-toggle").first
+    if toggle.count() and toggle.get_attribute("aria-expanded") == "false":
+        toggle.click()
+
+
 def test_latency_and_interval_columns_sort_as_numbers(site, base_url, visit):
     page = visit().open(base_url + "use_cases/image-classification/")
     table = table_with(page, "CI of median")
+    show_all_columns(page, table)
     # As text, "12.5–12.6 ms" would sort before "6.78–6.82 ms" and µs beside ms.
     first = numeric_order(column_after_click(page, table, "CI of median"))
     second = numeric_order(column_after_click(page, table, "CI of median"))
@@ -367,7 +375,12 @@ def test_chart_legends_go_below_the_plot_on_a_phone(site, base_url, visit):
 
 # --- screenshots ------------------------------------------------------------------------------
 
-SHOTS = {"home": "", "use-case": "use_cases/image-classification/", "models": "models/"}
+SHOTS = {
+    "home": "",
+    "use-case": "use_cases/image-classification/",
+    "runtimes": "comparisons/runtimes/",
+    "models": "models/",
+}
 
 
 def test_screenshots_light_and_dark_wide_and_narrow(site, base_url, visit, tmp_path):
@@ -414,3 +427,189 @@ def test_the_benchmark_page_offers_the_small_models_as_bench_measures_them(
     for model in manifest["models"]:
         if any(m == model["id"] for m, _ in measured):
             assert (model["id"], model["sha256"]) in measured
+
+
+# --- the home page's answer ---------------------------------------------------------------------
+
+GRID = ".nnkb-home-grid"
+
+
+def grid_links(page: Any) -> list[str]:
+    return page.eval_on_selector_all(f"{GRID} a", "links => links.map(a => a.href)")
+
+
+def test_home_grid_answers_first_and_fits_a_phone(site, base_url, visit):
+    """At 1280 px the grid is a table of use cases by hardware columns; at 390 px it stacks into
+    one card per use case, all in view without sideways scrolling."""
+    wide = visit().open(base_url)
+    columns = wide.locator(f"{GRID} thead th").count()
+    rows = wide.locator(f"{GRID} tbody tr").count()
+    machines = len(list((ROOT / "kb" / "results").glob("*.json")))
+    hardware = len(list((ROOT / "kb" / "hardware").glob("*.yaml")))
+    assert rows == len(list((ROOT / "kb" / "use_cases").glob("*.yaml")))
+    assert columns >= 1 + hardware  # the use case, then each class (a measured one per machine)
+    assert columns <= 1 + hardware + machines
+    # The grid comes before the guide, and the chart between them.
+    order = wide.evaluate(
+        """() => {
+          const grid = document.querySelector('.nnkb-home-grid');
+          const chart = document.querySelector('.plotly-graph-div');
+          const guide = document.getElementById('how-to-use-this-site');
+          const before = (a, b) => !!(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+          return {chart: before(grid, chart), guide: before(chart, guide)};
+        }"""
+    )
+    assert order == {"chart": True, "guide": True}
+    phone = visit(width=NARROW).open(base_url)
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
+    boxes = phone.eval_on_selector_all(
+        f"{GRID} td, {GRID} th[scope=row]",
+        "cells => cells.map(c => c.getBoundingClientRect().toJSON())",
+    )
+    assert boxes and all(b["right"] <= NARROW + 0.5 and b["width"] > 0 for b in boxes), boxes
+    # On a phone each cell says which column it is.
+    labels = phone.eval_on_selector_all(
+        f"{GRID} td", "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+    )
+    assert all(label not in ("none", "normal", '""') for label in labels)
+
+
+def test_home_grid_links_resolve_to_the_reasoning(site, base_url, visit):
+    page = visit().open(base_url)
+    links = grid_links(page)
+    assert len(links) > 10
+    for link in sorted(set(links)):
+        path, _, anchor = link.removeprefix(base_url).partition("#")
+        target = site / path / "index.html" if path.endswith("/") or not path else site / path
+        assert target.is_file(), link
+        if anchor:
+            assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), link
+
+
+# --- measured tables: key columns first -------------------------------------------------------
+
+
+def test_measured_tables_fold_their_detail_columns_behind_a_toggle(site, base_url, visit):
+    page = visit().open(base_url + "models/resnet-50/")
+    table = table_with(page, "Process spread")
+    toggle = page.locator(".nnkb-columns-toggle").first
+    header = table.locator("thead th", has_text="Process spread")
+    median = table.locator("thead th", has_text="Median")
+    assert median.first.is_visible() and not header.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert header.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    toggle.click()
+    assert not header.is_visible()
+    # The key columns stay: model or runtime, median, status.
+    shown = [t.strip() for t in table.locator("thead th:visible").all_inner_texts()]
+    assert any(t.startswith("Median") for t in shown) and "Status" in shown, shown
+
+
+# --- readers' words ---------------------------------------------------------------------------
+
+
+def internal_ids() -> list[str]:
+    """Ids the pipeline carries that a reader must never see in prose or a chart label: the
+    benchmarked models, the runtimes' adapter names, the use cases, hardware classes and row
+    statuses. (KB-authored text may quote a command with a model's own name in it; those
+    models, never benchmarked, are not in this list.)"""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from nnkb.kb import load_kb
+    from nnkb.results import load_all
+
+    kb = load_kb(ROOT / "kb")
+    ids = {row.model for results in load_all(ROOT / "kb") for row in results.rows}
+    ids |= {row.runtime for results in load_all(ROOT / "kb") for row in results.rows}
+    ids |= set(kb.use_cases) | set(kb.hardware)
+    ids |= {"not-benchmarked", "not-measured", "not-applicable", "not-eligible"}
+    return sorted(ids, key=len, reverse=True)
+
+
+# Visible words of the article: code, commands, notebook cells and downloads' file names are
+# the program's own and keep their ids; link targets are not text.
+READER_TEXT = """() => {
+  const article = document.querySelector('article').cloneNode(true);
+  article.querySelectorAll('pre, code, kbd, script, style, .highlight, .jp-CodeCell, '
+    + '.jp-OutputArea, .plotly-graph-div, a[download]').forEach(e => e.remove());
+  const charts = Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => {
+    const words = [];
+    const add = v => { if (typeof v === 'string') words.push(v); };
+    (gd.data || []).forEach(t => {
+      add(t.name);
+      [t.text, t.x, t.y].forEach(v => (Array.isArray(v) ? v.flat() : [v]).forEach(add));
+    });
+    const layout = gd.layout || {};
+    Object.keys(layout).forEach(k => {
+      if (/^[xy]axis/.test(k) && layout[k].title) add(layout[k].title.text);
+    });
+    if (layout.title) add(layout.title.text);
+    (layout.annotations || []).forEach(a => add(a.text));
+    return words.join(' | ');
+  });
+  return {text: article.textContent, charts: charts.join(' || ')};
+}"""
+
+
+def test_no_internal_id_in_prose_or_chart_labels_on_any_page(site, base_url, visit):
+    ids = internal_ids()
+    pattern = re.compile(r"(?<![\w./-])(" + "|".join(map(re.escape, ids)) + r")(?![\w/-])")
+    tab = visit()
+    found = {}
+    for path in pages(site):
+        page = tab.open(base_url + path)
+        if "Plotly.newPlot(" in page_html(site, path):
+            page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        words = page.evaluate(READER_TEXT)
+        for where, text in words.items():
+            hits = sorted({m.group(1) for m in pattern.finditer(text)})
+            if hits:
+                found[f"{path} ({where})"] = hits
+    assert "padim-resnet-18" in ids and "openvino" in ids and "not-benchmarked" in ids
+    assert not found, found
+
+
+def test_statuses_and_machines_in_words(site, base_url, visit):
+    page = visit().open(base_url + "use_cases/text-recognition/")
+    text = page.locator("article").inner_text()
+    assert "not benchmarked" in text
+    # Machines are named from their fingerprint: vendor, instruction sets, vCPUs, memory.
+    machines = visit().open(base_url + "machines/")
+    names = machines.locator("article").inner_text()
+    assert re.search(r"AMD EPYC, AVX2 \(Zen 1 to Zen 3 class\), 2 vCPUs, \d+ GiB, cloud VM", names)
+
+
+TICK_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => ({
+  id: gd.id,
+  modebar: gd.querySelector('.modebar-container')
+    ? getComputedStyle(gd.querySelector('.modebar-container')).display : 'none',
+  x: Array.from(gd.querySelectorAll('.xtick text')).map(t => t.getBoundingClientRect().toJSON()),
+  y: Array.from(gd.querySelectorAll('.ytick text')).map(t => t.getBoundingClientRect().toJSON()),
+}))"""
+
+
+def overlapping(boxes: list[dict[str, float]]) -> bool:
+    return any(
+        a["left"] < b["right"] - 1
+        and b["left"] < a["right"] - 1
+        and a["top"] < b["bottom"] - 1
+        and b["top"] < a["bottom"] - 1
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a["width"] and b["width"]
+    )
+
+
+def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_url, visit):
+    tab = visit(width=NARROW)
+    for path in chart_pages(site):
+        page = tab.open(base_url + path)
+        # charts.js keeps each figure's own layout once it has laid it out for the width.
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+            ".every(gd => gd._fullLayout && gd._nnkbOwn)"
+        )
+        page.wait_for_timeout(300)  # the relayout's redraw
+        for chart in page.evaluate(TICK_BOXES):
+            assert chart["modebar"] == "none", (path, chart["id"])
+            assert not overlapping(chart["x"]) and not overlapping(chart["y"]), (path, chart["id"])

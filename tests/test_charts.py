@@ -18,6 +18,11 @@ FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+# The fixture machines as every page names them (analysis.machine_label).
+X86 = "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+ARM = "Neoverse-N1, NEON, 2 vCPUs, 24 GiB, cloud VM"
+
+
 @pytest.fixture(scope="module")
 def kb():
     return load_kb(FIXTURE)
@@ -69,14 +74,14 @@ def test_latency_vs_accuracy(kb, frame):
     fragment = charts.latency_vs_accuracy(ranking, use_case)
     data, layout = check_fragment(fragment, "chart-latency-accuracy-anomaly-detection")
     t = traces(data)
-    x86 = t["Intel Xeon (2 cores)"]
+    x86 = t[X86]
     assert x86["x"] == [1.5, 5.0, 5.0, 20.0]  # milliseconds
     assert x86["y"] == [0.8, 0.9, 0.92, 0.97]
-    assert x86["text"] == ["tiny-net", "mid-net", "twin-net", "big-net"]
+    assert x86["text"] == ["TinyNet", "MidNet", "TwinNet", "BigNet"]  # names, not ids
     assert [c[0] for c in x86["customdata"]] == ["openvino", "openvino", "onnxruntime", "openvino"]
-    front = t["Intel Xeon (2 cores): Pareto front"]
+    front = t[X86 + ": Pareto front"]
     assert (front["x"], front["y"]) == ([1.5, 5.0, 20.0], [0.8, 0.92, 0.97])
-    assert t["Arm Neoverse-N1 (2 cores)"]["x"] == [4.0, 9.0]
+    assert t[ARM]["x"] == [4.0, 9.0]
     assert [s["y0"] for s in layout["shapes"]] == [0.85]  # the floor
     assert layout["xaxis"]["type"] == "log"
     assert layout["xaxis"]["ticktext"] == ["1", "2", "5", "10", "20"]
@@ -105,13 +110,13 @@ def test_runtime_comparison(frame):
     openvino = t["openvino"]
     machines, models = openvino["x"]
     by_group = dict(zip(zip(machines, models), openvino["y"]))
-    assert by_group[("Intel Xeon (2 cores)", "mid-net")] == 1.2
-    assert by_group[("Intel Xeon (2 cores)", "tiny-net")] == pytest.approx(1.333, abs=1e-3)
-    assert by_group[("Arm Neoverse-N1 (2 cores)", "twin-net")] == 0.75
+    assert by_group[(X86, "mid-net")] == 1.2
+    assert by_group[(X86, "tiny-net")] == pytest.approx(1.333, abs=1e-3)
+    assert by_group[(ARM, "twin-net")] == 0.75
     opencv = dict(zip(zip(*t["opencv"]["x"]), t["opencv"]["customdata"]))
     # No opencv bar where opencv did not run; agreement travels in the hover text.
-    assert opencv[("Arm Neoverse-N1 (2 cores)", "tiny-net")] == [None, ""]
-    assert opencv[("Intel Xeon (2 cores)", "big-net")] == [
+    assert opencv[(ARM, "tiny-net")] == [None, ""]
+    assert opencv[(X86, "big-net")] == [
         30.0,
         "max abs. error 0.25, top-1 differs",
     ]
@@ -143,11 +148,11 @@ def test_roofline(frame):
 
 def test_kb_text_is_escaped(kb, frame):
     ranking = analysis.use_case_ranking(kb, frame, "anomaly-detection")
-    ranking.loc[ranking["model"] == "big-net", "model"] = "<img src=x onerror=alert(1)>"
+    ranking.loc[ranking["model"] == "big-net", "model_name"] = "<img src=x onerror=alert(1)>"
     fragment = charts.latency_vs_accuracy(ranking, kb.use_cases["anomaly-detection"])
     assert "<img" not in fragment
     _, data, _, _ = plot_arguments(fragment)
-    assert "&lt;img src=x onerror=alert(1)&gt;" in traces(data)["Intel Xeon (2 cores)"]["text"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in traces(data)[X86]["text"]
 
 
 def test_empty_inputs_still_give_a_chart(kb):
@@ -202,3 +207,21 @@ def test_charts_use_only_trace_types_of_the_bundle():
     used = {name.lower() for name in re.findall(r"\bgo\.([A-Z][a-z]+)\(", source)} - {"figure"}
     record = json.loads((BUNDLE / "plotly-cartesian.json").read_text())
     assert used and used <= set(record["trace_types_used"]), used
+
+
+def test_roofline_labels_take_free_places():
+    """Two models at the same intensity and rate get two places, not one over the other; a
+    label at the right edge goes left of its point; no place free: no label (hover names it)."""
+
+    def frame(xs, ys):
+        return pd.DataFrame({"flops_per_weight_byte": xs, "achieved_gflops": ys})
+
+    every = frame([20.0, 1000.0], [10.0, 400.0])
+    points = frame([80.0, 81.0, 1000.0], [400.0, 401.0, 200.0])
+    names = pd.Series(["ResNet-18", "ResNet-50", "PP-OCRv4 mobile text detector"])
+    places = charts._label_positions(points, names, pd.concat([points, every]))
+    assert places[1] == "middle right" and places[0] not in (None, "middle right")
+    assert places[2] == "middle left"
+    crowd = frame([80.0 + i / 10 for i in range(9)], [400.0 + i / 10 for i in range(9)])
+    places = charts._label_positions(crowd, pd.Series(["Net"] * 9), pd.concat([crowd, every]))
+    assert None in places.values()  # nine labels cannot all sit around one spot

@@ -20,7 +20,9 @@ import pytest
 
 from nnkb import analysis
 from nnkb.analysis.precision import NOT_MEASURED, NOT_WITHIN, WITHIN, precision_frame
+from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
+from nnkb.render.names import Names
 from nnkb.render.reasoning import reasoning
 from nnkb.results import Agreement, ResultsFile, TaskAccuracy
 from results_builder import machine, row
@@ -96,12 +98,12 @@ def test_int8_within_tolerance_is_recommended_with_its_features_and_fallback(kb,
     assert (fallback.model, fallback.runtime, fallback.p50, fallback.precision) == (
         "twin-net", "onnxruntime", 0.010, "fp32",
     )  # fmt: skip
-    text = reasoning(rec, kb.use_cases["anomaly-detection"])
-    assert "twin-net runs in INT8 there: its measured signal-to-noise ratio of 35.0 dB" in text
+    text = reasoning(rec, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
+    assert "TwinNet runs in INT8 there: its measured signal-to-noise ratio of 35.0 dB" in text
     assert "(signal-to-noise ratio ≥ 30.0 dB)" in text
     assert "It relies on AVX512_VNNI (INT8 kernels)" in text
     assert (
-        "On a CPU without them, the fastest choice is twin-net on onnxruntime in FP32 at " in text
+        "On a CPU without them, the fastest choice is TwinNet on ONNX Runtime in FP32 at " in text
     )
     assert "10.0 ms (2.5x the time)" in text
 
@@ -113,13 +115,13 @@ def test_faster_rows_not_within_or_not_measured_are_shown_never_picked(kb, frame
         ("mid-net", "openvino", "bf16", 0.002, NOT_MEASURED, None),
         ("twin-net", "openvino", "int8", 0.003, NOT_WITHIN, 15.0),
     ]
-    text = reasoning(rec, kb.use_cases["anomaly-detection"])
+    text = reasoning(rec, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
     assert (
-        "twin-net on openvino in INT8 is faster at 3.00 ms, accuracy not within tolerance "
+        "TwinNet on OpenVINO in INT8 is faster at 3.00 ms, accuracy not within tolerance "
         "(signal-to-noise ratio 15.0 dB against signal-to-noise ratio ≥ 30.0 dB)" in text
     )
     assert (
-        "mid-net on openvino in BF16 is faster at 2.00 ms, but its agreement with FP32 was " in text
+        "MidNet on OpenVINO in BF16 is faster at 2.00 ms, but its agreement with FP32 was " in text
     )
 
 
@@ -128,7 +130,7 @@ def test_int8_on_a_plain_avx2_path_needs_nothing_more(kb, frame):
     assert (rec.model, rec.p50, rec.pick.precision, rec.needs, rec.fallback) == (
         "twin-net", 0.006, "int8", (), None,
     )  # fmt: skip
-    text = reasoning(rec, kb.use_cases["anomaly-detection"])
+    text = reasoning(rec, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
     assert "only the FP32 units this machine has (AVX2)" in text
 
 

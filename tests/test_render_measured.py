@@ -19,6 +19,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from nnkb import analysis
+from nnkb.analysis.machine_label import short_label
 from nnkb.bench.settings import HARNESS
 from nnkb.kb import load_kb
 from nnkb.render.numbers import format_latency
@@ -90,20 +91,17 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     # On the x86 machine: which model, which runtime, how fast; the answer analysis.recommend
     # gives (tests/test_analysis_recommend.py) is the one the page shows.
     assert (
-        '!!! success "Intel Xeon (2 cores), x86-64 CPU: TwinNet on ONNX Runtime · FP32, 5.00 ms per '
+        '!!! success "Intel Xeon Fixture, AVX-512 with BF16 (x86-64 CPU): TwinNet on ONNX Runtime · FP32, 5.00 ms per '
         'inference"' in recommendation
     )
     assert "median latency **5.00 ms** (95% CI 4.90–5.10 ms)" in recommendation
     assert "200 inferences per second on one stream" in recommendation
     assert "cited image AUROC on MVTec AD: 0.92[^" in recommendation
     # The reasoning is written out, ties and faster models below the floor included.
-    assert "twin-net is preferred because its cited image AUROC is higher" in recommendation
-    assert "tiny-net on openvino is faster at 1.50 ms, but its cited" in recommendation
+    assert "TwinNet is preferred because its cited image AUROC is higher" in recommendation
+    assert "TinyNet on OpenVINO is faster at 1.50 ms, but its cited" in recommendation
     # The Arm machine gets its own answer.
-    assert (
-        "Arm Neoverse-N1 (2 cores), Arm CPU: TwinNet on ONNX Runtime · FP32, 9.00 ms"
-        in recommendation
-    )
+    assert "Neoverse-N1, NEON (Arm CPU): TwinNet on ONNX Runtime · FP32, 9.00 ms" in recommendation
 
 
 def test_recommendation_matches_analysis_for_every_machine(site, pages):
@@ -111,7 +109,8 @@ def test_recommendation_matches_analysis_for_every_machine(site, pages):
         page = section(pages[f"use_cases/{use_case}.md"], "Recommendation")
         for rec in analysis.recommend(site.kb, site.frame, use_case):
             if rec.model is None:
-                assert f'!!! warning "{rec.machine_label}' in page
+                short = short_label(site.machines[rec.machine].hardware)
+                assert f'!!! warning "{short}' in page
                 assert "nothing recommended" in page
             else:
                 name = site.kb.models[rec.model].name
@@ -120,13 +119,15 @@ def test_recommendation_matches_analysis_for_every_machine(site, pages):
 
 def test_no_qualifying_model_is_a_warning_with_the_reason(pages):
     page = section(pages["use_cases/image-classification.md"], "Recommendation")
-    assert '!!! warning "Arm Neoverse-N1 (2 cores), Arm CPU: nothing recommended"' in page
+    assert '!!! warning "Neoverse-N1, NEON (Arm CPU): nothing recommended"' in page
     assert "none of the 2 candidate models for Image classification that ran" in page
 
 
 def test_ranking_per_machine_and_side_by_side(pages):
     page = section(pages["use_cases/anomaly-detection.md"], "Measured candidates")
-    arm, x86 = page.split("### Arm Neoverse-N1 (2 cores)")[1].split("### Intel Xeon (2 cores)")
+    arm, x86 = page.split("### Neoverse-N1, NEON, 2 vCPUs, 24 GiB, cloud VM")[1].split(
+        "### Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+    )
     assert "at 2026-01-11 08:30 UTC" in arm and "at 2026-01-10 12:00 UTC" in x86
     assert "](../methodology.md)" in arm and "](../api/results/x86-test.json)" in x86
     ranks = re.findall(r"^\| (\d) \| \[(\w+)\]", x86, re.MULTILINE)
@@ -135,15 +136,19 @@ def test_ranking_per_machine_and_side_by_side(pages):
     assert "[BigNet](../models/big-net.md): onnxruntime crashed: subprocess killed" in arm
     both = page.split("### All machines side by side")[1]
     assert (
-        "| Model | Cited accuracy | Arm Neoverse-N1 (2 cores): median (runtime) "
-        "| Intel Xeon (2 cores): median (runtime) |" in both
+        "| Model | Cited accuracy | Neoverse-N1, NEON: median (runtime) "
+        "| Intel Xeon Fixture, AVX-512 with BF16: median (runtime) |" in both
     )
     assert "| 4.00 ms (ONNX Runtime · FP32) | 1.50 ms (OpenVINO · BF16) |" in both
 
 
 def test_pareto_front_table_and_chart(pages):
     page = section(pages["use_cases/anomaly-detection.md"], "Accuracy against latency")
-    front = re.findall(r"^\| \[Intel Xeon \(2 cores\)\]\S+ \| \[(\w+)\]", page, re.MULTILINE)
+    front = re.findall(
+        r"^\| \[Intel Xeon Fixture, AVX-512 with BF16\]\S+ \"[^\"]+\"\) \| \[(\w+)\]",
+        page,
+        re.MULTILINE,
+    )
     assert front == ["TinyNet", "TwinNet", "BigNet"]  # MidNet: as fast as TwinNet, less accurate
     assert 'id="chart-latency-accuracy-anomaly-detection"' in page
 
@@ -153,7 +158,10 @@ def test_other_hardware_says_what_changes(pages):
     jetson = page.split("### [NVIDIA Jetson]")[1]
     assert "Not measured by nnkb." in jetson
     assert "Jetson modules run the feature extractor on the GPU with TensorRT." in jetson
-    assert "Measured by nnkb on [Intel Xeon (2 cores)](../machines/x86-test.md): see" in page
+    assert (
+        'Measured by nnkb on [Intel Xeon Fixture, AVX-512 with BF16](../machines/x86-test.md "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"): see'
+        in page
+    )
     # Without a published figure, the page says so and what to measure there instead.
     assert "*No published figure in the knowledge base" in jetson
     assert "To fill the gap, measure [BigNet]" in jetson
@@ -164,7 +172,9 @@ def test_other_hardware_says_what_changes(pages):
 
 def test_runtime_comparison_speedups_agreement_and_failures(pages):
     page = pages["comparisons/runtimes.md"]
-    speed = section(page, "Speed-up over ONNX Runtime").split("### Intel Xeon (2 cores)")[1]
+    speed = section(page, "Speed-up over ONNX Runtime").split(
+        "### Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+    )[1]
     # A column per runtime and the precision it ran in, and one for ONNX Runtime with one
     # thread, a second setting measured.
     assert (
@@ -205,7 +215,9 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
 
 def test_model_page_shows_precision_and_why(pages):
     page = pages["models/big-net.md"]
-    x86 = page.split("### Intel Xeon (2 cores)")[1]
+    x86 = page.split(
+        "### Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+    )[1]
     assert "| **bf16** | top-1 100 % (64 inputs) | +1.2 % | ok |" in x86
     assert "[OpenVINO](../frameworks/openvino.md) 2026.4.1 · BF16 |" in x86
     assert "reported **bf16** inference here, not FP32" in x86
@@ -215,7 +227,10 @@ def test_model_page_shows_precision_and_why(pages):
 
 def test_model_page_says_where_the_time_goes(pages):
     part = section(pages["models/big-net.md"], "Where the time goes")
-    assert "### Kernel time on Intel Xeon (2 cores)" in part
+    assert (
+        "### Kernel time on Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+        in part
+    )
     assert "](../methodology.md#operator-profiles)" in part
     # A column per runtime with its timed median; related names sit together.
     assert (
@@ -265,10 +280,11 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, ren
     results.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     pages = render_only(build_context(kb), "comparisons/runtimes.md", "models/big-net.md")
     slow = section(pages["comparisons/runtimes.md"], "Where slow runtimes spend their time")
-    items = [line for line in slow.splitlines() if line.startswith("- ")]
+    # The list is folded (an indented admonition).
+    items = [line.strip() for line in slow.splitlines() if line.strip().startswith("- ")]
     assert items == [
         (
-            "- [BigNet](../models/big-net.md) on [Intel Xeon (2 cores)](../machines/x86-test.md): "
+            '- [BigNet](../models/big-net.md) on [Intel Xeon Fixture, AVX-512 with BF16](../machines/x86-test.md "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"): '
             "ONNX Runtime takes 70.0 ms, 2.3x the 30.0 ms of OpenCV DNN, the fastest in FP32. Its "
             "largest shares of kernel time: `Conv` 55% (≈38.5 ms), `Relu` 20% (≈14.0 ms), "
             "`ReorderOutput` 12% (≈8.40 ms); OpenCV DNN has no `Relu` entry: the graph's `Relu` "
@@ -278,7 +294,7 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, ren
         ),
         # No profile, no link to a section the model page does not have.
         (
-            "- [TinyNet](../models/tiny-net.md) on [Intel Xeon (2 cores)](../machines/x86-test.md): "
+            '- [TinyNet](../models/tiny-net.md) on [Intel Xeon Fixture, AVX-512 with BF16](../machines/x86-test.md "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"): '
             "OpenCV DNN takes 4.50 ms, 2.2x the 2.00 ms of ONNX Runtime, the fastest in FP32. No "
             "operator profile was recorded for it."
         ),
@@ -302,7 +318,10 @@ def test_machine_page_fingerprint_peak_and_efficiency(pages):
     assert "| 180 GFLOP/s | 45.0 % |" in page
     assert 'id="chart-roofline-x86-test"' in page
     index = pages["machines/index.md"]
-    assert "| [Intel Xeon (2 cores)](x86-test.md) | [x86-64 CPU](../hardware/x86-cpu.md) |" in index
+    assert (
+        "| [Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM]"
+        "(x86-test.md) | [x86-64 CPU](../hardware/x86-cpu.md) |" in index
+    )
 
 
 def test_process_spread_unstable_rows_and_machine_stability(pages):
@@ -320,7 +339,7 @@ def test_process_spread_unstable_rows_and_machine_stability(pages):
     assert "## Stability" not in pages["machines/arm-test.md"]  # no row has two processes
     methodology = section(pages["methodology.md"], "Two processes per row")
     assert "like `timeit`'s best of several runs" in methodology
-    x86 = next(line for line in methodology.splitlines() if "(machines/x86-test.md)" in line)
+    x86 = next(line for line in methodology.splitlines() if "(machines/x86-test.md " in line)
     assert "| 9 of 11 | +2.0 % | +25 % | 2: [BigNet](models/big-net.md) × " in x86
     steps = section(pages["methodology.md"], "How a row is measured")
     assert f"**{HARNESS['processes_per_row']} processes per row.** After all rows" in steps
@@ -338,7 +357,8 @@ def test_methodology_is_written_from_the_harness(pages):
     table = section(page, "Harness settings")
     # x86-test.json recorded a budget of 6 s; arm-test.json recorded no harness.
     row = next(line for line in table.splitlines() if "`row_budget_seconds`" in line)
-    assert row == f"| `row_budget_seconds` | {HARNESS['row_budget_seconds']} | not recorded | 6.0 |"
+    budget = HARNESS["row_budget_seconds"]
+    assert row == f"| `row_budget_seconds` | `{budget}` | not recorded | `6.0` |"
     settings = section(page, "Runtime settings")
     assert "| `performance_hint` | `LATENCY` |" in settings
     precision = section(page, "Precision and agreement")
@@ -444,7 +464,9 @@ def test_offline_html_drops_scripts_from_elsewhere_only():
 
 
 def test_rows_with_other_settings_show_what_differs(pages):
-    x86 = pages["models/tiny-net.md"].split("### Intel Xeon (2 cores)")[1]
+    x86 = pages["models/tiny-net.md"].split(
+        "### Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"
+    )[1]
     assert "| Runtime | Settings | Median (p50) |" in x86
     assert "| `intra_op_threads=1` | 2.60 ms |" in x86
     assert "| [usual](../methodology.md#runtime-settings) | 2.00 ms |" in x86
@@ -478,10 +500,10 @@ def test_use_cases_index_gives_each_recommendation(pages):
     index = pages["use_cases/index.md"]
     assert "| Recommended, per measured machine |" in index
     assert (
-        "[TwinNet](../models/twin-net.md) on ONNX Runtime · FP32, 5.00 ms (Intel Xeon (2 cores))"
+        "[TwinNet](../models/twin-net.md) on ONNX Runtime · FP32, 5.00 ms (Intel Xeon Fixture, AVX-512 with BF16)"
         in index
     )
-    assert "none on Arm Neoverse-N1 (2 cores); [BigNet](../models/big-net.md) on OpenVINO" in index
+    assert "none on Neoverse-N1, NEON; [BigNet](../models/big-net.md) on OpenVINO" in index
 
 
 def test_use_case_ranking_flags_an_unstable_fastest_row(tmp_path, monkeypatch, render_only):

@@ -171,8 +171,11 @@ def test_measured_section_without_results(tmp_path):
 
 def test_measured_section_lists_rows_with_runtime_links(pages):
     measured = pages["models/resnet-18.md"].split("## Measured")[1].split("\n## ")[0]
-    assert "### Fixture CPU, 2 cores" in measured
-    assert "Measured on [Fixture CPU, 2 cores](../machines/fixture-machine.md)" in measured
+    assert "### Fixture, AVX2, 2 cores, 8 GiB" in measured
+    assert (
+        'Measured on [Fixture, AVX2](../machines/fixture-machine.md "Fixture, AVX2, 2 cores, 8 GiB")'
+        in measured
+    )
     assert "at 2025-01-01 00:00 UTC" in measured and "](../methodology.md)" in measured
     # Every row used its runtime's usual settings: no settings column, a link instead.
     assert "| Settings |" not in measured

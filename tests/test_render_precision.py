@@ -93,9 +93,7 @@ def test_recommendation_box_gives_the_fallback_and_the_rows_left_out(site):
     assert "TwinNet on ONNX Runtime · INT8, 4.00 ms per inference" in text
     assert "needs **AVX512_VNNI** (INT8 kernels); **on a CPU without them**:" in text
     assert "on ONNX Runtime · FP32 at **10.0 ms** (2.5x the time)" in text
-    assert (
-        "twin-net on openvino in INT8 is faster at 3.00 ms, accuracy not within tolerance" in text
-    )
+    assert "TwinNet on OpenVINO in INT8 is faster at 3.00 ms, accuracy not within tolerance" in text
 
 
 def test_text_accuracy_per_runtime_and_precision(site):

@@ -25,6 +25,10 @@
     return value === undefined ? {} : JSON.parse(JSON.stringify(value));
   }
 
+  function axisKeys(gd) {
+    return Object.keys(gd.layout).filter(function (key) { return /^[xy]axis\d*$/.test(key); });
+  }
+
   function update(gd) {
     if (!window.Plotly || !gd.layout || !gd.data) return;
     if (!gd._nnkbOwn) {
@@ -33,8 +37,22 @@
         margin: copy(gd.layout.margin),
         height: gd.layout.height,
         title: copy(gd.layout.title),
-        modes: gd.data.map(function (t) { return t.mode; })
+        modes: gd.data.map(function (t) { return t.mode; }),
+        axes: {},
+        // Bars (or groups of them) along x: a phone cannot show many side by side.
+        categories: gd.data.reduce(function (most, t) {
+          var x = t.type === "bar" && t.orientation !== "h" && t.x;
+          var n = x ? (Array.isArray(x[0]) ? x[0].length : x.length) : 0;
+          return Math.max(most, n);
+        }, 0)
       };
+      axisKeys(gd).forEach(function (key) {
+        var axis = gd.layout[key] || {};
+        gd._nnkbOwn.axes[key] = {
+          tickvals: axis.tickvals, ticktext: axis.ticktext, nticks: axis.nticks,
+          automargin: axis.automargin, tickangle: axis.tickangle, type: axis.type
+        };
+      });
     }
     var colours = dark() ? DARK : LIGHT;
     var layout = {
@@ -77,11 +95,40 @@
       if (typeof title.text === "string") title.text = title.text.replace(/ \(/, "<br>(");
       title.font = { size: 13 };
       layout.title = title;
+      // Fewer tick labels: every other one of a hand-set axis, and at most a few of the
+      // others, so that none is dropped or overprinted.
+      axisKeys(gd).forEach(function (key) {
+        var axis = own.axes[key];
+        if (axis.tickvals && axis.tickvals.length > 6) {
+          var keep = function (_, i) { return i % 2 === 0; };
+          layout[key + ".tickvals"] = axis.tickvals.filter(keep);
+          layout[key + ".ticktext"] = (axis.ticktext || axis.tickvals).filter(keep);
+        } else if (!axis.tickvals && axis.type !== "category" && axis.type !== "multicategory") {
+          layout[key + ".nticks"] = 5;
+        }
+        layout[key + ".automargin"] = true;
+      });
+      // A chart of many bars keeps a readable width and scrolls inside its own box.
+      if (own.categories > 12) {
+        layout.width = Math.max(720, 22 * own.categories);
+        gd.parentElement.classList.add("nnkb-chart-scroll");
+        layout["xaxis.tickangle"] = -90;
+      }
     } else {
       layout.legend = copy(own.legend);
       layout.margin = copy(own.margin);
       layout.height = own.height;
       layout.title = copy(own.title);
+      axisKeys(gd).forEach(function (key) {
+        var axis = own.axes[key];
+        layout[key + ".tickvals"] = axis.tickvals;
+        layout[key + ".ticktext"] = axis.ticktext;
+        layout[key + ".nticks"] = axis.nticks;
+        layout[key + ".automargin"] = axis.automargin;
+        layout[key + ".tickangle"] = axis.tickangle;
+      });
+      layout.width = null;
+      gd.parentElement.classList.remove("nnkb-chart-scroll");
     }
     // The one black trace colour of the palette would vanish on the dark background.
     var colour = [];
@@ -97,6 +144,13 @@
     // The fragment's div is "height: 100%" of a wrapper sized at the first draw; it follows
     // the figure's height here, or the band below would be cut off.
     gd.style.height = (layout.height || 460) + "px";
+    // The wrapper plotly wrote keeps its first height: it follows too, or the chart would
+    // spill over what comes after it (a scrolling box needs room for its scrollbar).
+    if (gd.parentElement) {
+      var scrolls = gd.parentElement.classList.contains("nnkb-chart-scroll");
+      gd.parentElement.style.height = ((layout.height || 460) + (scrolls ? 16 : 0)) + "px";
+      gd.style.width = layout.width ? layout.width + "px" : "100%";
+    }
     Plotly.relayout(gd, layout);
     // On a phone the points' text labels would cover each other: hover names each point.
     var narrow = gd.clientWidth && gd.clientWidth < NARROW;

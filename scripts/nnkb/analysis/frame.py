@@ -18,6 +18,8 @@ import pandas as pd
 
 from nnkb.results import ResultsFile, Row
 
+from .machine_label import machine_label
+
 OK = "ok"
 LATENCY = "latency"  # one request at a time (rows without a `scenario` setting)
 THROUGHPUT = "throughput"  # the most inferences per second on all cores
@@ -181,7 +183,7 @@ def _record(
     achieved = ratio(2.0 * macs, p50) if macs else None
     return {
         "machine": machine.id,
-        "machine_label": machine.label or machine.id,
+        "machine_label": machine_label(machine),
         "hardware": machine.hardware_class,
         "model": row.model,
         "runtime": row.runtime,

@@ -29,7 +29,7 @@ from .cells import (
 )
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .tables import Column, Md, Table
-from .text import escape_inline
+from .text import escape_inline, folded
 
 # Outputs that differ from the FP32 reference by more than this (relative) are worth a sentence;
 # FP32 runtimes that only reorder sums stay far below it.
@@ -144,7 +144,7 @@ def agreement_section(page: Page, frame: pd.DataFrame) -> str:
     ]
     sentences = agreement_sentences(page, frame)
     parts.append(
-        bullet_list(sentences)
+        folded(f"{len(sentences)} finding(s) on precision and agreement", bullet_list(sentences))
         if sentences
         else "Every runtime computed in FP32 and agreed with the reference to within "
         f"{NOTABLE_REL_ERROR:g} (relative)."
@@ -152,6 +152,7 @@ def agreement_section(page: Page, frame: pd.DataFrame) -> str:
     for machine in sorted(frame["machine"].unique()):
         rows = frame[frame["machine"] == machine]
         parts.append(f"### Agreement on {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, rows))
-        parts.append(agreement_table(page, rows).to_markdown("No row ran ok on this machine."))
+        detail = provenance(page, machine, rows) + "\n\n"
+        detail += agreement_table(page, rows).to_markdown("No row ran ok on this machine.")
+        parts.append(folded("Agreement of every row on this machine", detail))
     return "\n\n".join(parts)

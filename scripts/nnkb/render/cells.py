@@ -9,9 +9,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.machine_label import machine_label as reader_label
+from ..analysis.machine_label import short_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
 from ..bench.runtimes import reference_adapter
+from .names import status_words
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
     METHODOLOGY_PATH,
@@ -60,13 +63,29 @@ def model_link(page: Page, model_id: str) -> Md:
 
 
 def machine_label(page: Page, machine_id: str) -> str:
+    """How pages name a machine: built from its fingerprint (analysis.machine_label)."""
     machine = page.site.machines.get(machine_id)
-    return (machine.label if machine else None) or machine_id
+    return reader_label(machine) if machine else machine_id
+
+
+def machine_short(page: Page, machine_id: str) -> str:
+    """A machine in a sentence or a cell: CPU and instruction sets ("AMD EPYC, AVX2"), the full
+    label where another measured machine would have the same short one."""
+    machine = page.site.machines.get(machine_id)
+    if machine is None:
+        return machine_id
+    short = short_label(machine.hardware)
+    others = [m for i, m in page.site.machines.items() if i != machine_id]
+    if any(short_label(m.hardware) == short for m in others):
+        return reader_label(machine)
+    return short
 
 
 def machine_link(page: Page, machine_id: str) -> Md:
-    label = escape_label(machine_label(page, machine_id))
-    return Md(f"[{label}]({page.href(machine_path(machine_id))})")
+    """A link to the machine's page, named short; its full label shows on hover."""
+    label = escape_label(machine_short(page, machine_id))
+    title = machine_label(page, machine_id).replace('"', "'")
+    return Md(f'[{label}]({page.href(machine_path(machine_id))} "{escape_inline(title)}")')
 
 
 def hardware_of(page: Page, machine_id: str) -> Md | None:
@@ -292,7 +311,8 @@ def precision_cell(value: Any) -> Md | None:
 
 def short_status(status: str) -> Md:
     """The status alone; a table's reasons go into the list below it (they are long)."""
-    return Md(escape_inline(status) if status == "ok" else f"**{escape_inline(status)}**")
+    words = escape_inline(status_words(status))
+    return Md(words if status == "ok" else f"**{words}**")
 
 
 # A row whose two worker processes' medians differ by more than this measured the machine's
@@ -341,7 +361,7 @@ def failure_list(page: Page, rows: pd.DataFrame) -> str | None:
         )
         reason = "" if _missing(row.reason) else f": {escape_plain(str(row.reason))}"
         items.append(
-            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(row.status)}**{reason}"
+            f"{runtime_link(page, row.runtime)}{version}: **{escape_inline(status_words(row.status))}**{reason}"
         )
     if not items:
         return None

@@ -56,6 +56,13 @@ def _num(value: float, digits: int = 6) -> float | None:
     return float(f"{float(value):.{digits}g}")
 
 
+def _named(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The display names of a frame's `column` ("model", "runtime"): its `<column>_name`
+    column where the caller gave one, so that no id reaches a label."""
+    named = f"{column}_name"
+    return frame[named] if named in frame.columns else frame[column]
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
 
@@ -125,9 +132,9 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
                 name=label,
                 legendgroup=machine,
                 marker={"color": colour, "size": 10},
-                text=[_esc(m) for m in rows["model"]],
+                text=[_esc(m) for m in _named(rows, "model")],
                 textposition="top center",
-                customdata=[[_esc(r)] for r in rows["runtime"]],
+                customdata=[[_esc(r)] for r in _named(rows, "runtime")],
                 hovertemplate=(
                     "%{text} on %{customdata[0]}<br>median %{x} ms<br>"
                     + _esc(metric["metric"])
@@ -177,9 +184,9 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     baseline = speedups.attrs["baseline"]
     fig = go.Figure(layout=_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
-    groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
+    groups = rows.drop_duplicates(["machine", "model"])
     x_machine = [_esc(v) for v in groups["machine_label"]]
-    x_model = [_esc(v) for v in groups["model"]]
+    x_model = [_esc(v) for v in _named(groups, "model")]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["runtime"] == runtime].itertuples()}
@@ -201,17 +208,17 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         )
     if len(rows):
         fig.add_hline(y=1, line={"dash": "dash", "color": "#777777"})
-    # Model ids are long next to their bars: plotly turns them and needs room below the axis,
-    # or it cuts them off.
+    # Model names are long next to their bars: plotly turns them, and automargin gives them
+    # the room they take below the axis (a fixed margin left a blank band or cut them off).
     longest = max((len(m) for m in x_model), default=0)
     turned = len(keys) > 6
     fig.update_layout(
         title={"text": _esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)")},
         barmode="group",
-        yaxis={"title": {"text": f"{_esc(baseline)} median / runtime median"}},
-        xaxis={"tickangle": -45 if turned else 0},
-        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
-        height=_HEIGHT + (7 * longest if turned else 0),
+        # Short: on a phone a longer title ran past the plot's height (the title says more).
+        yaxis={"title": {"text": "speed-up (x)"}},
+        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
+        height=_HEIGHT + (5 * longest if turned else 0),
     )
     if not len(rows):
         _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")
@@ -225,6 +232,59 @@ def _agreement(row: Any) -> str:
     if not pd.isna(row.top1_agree):
         parts.append("top-1 agrees" if row.top1_agree else "top-1 differs")
     return ", ".join(parts)
+
+
+# The roofline's plot area at 1280 px (the wide page's column less the margins), and the
+# size of a label's characters: enough to tell whether two labels would overprint.
+_PLOT_PX = (880.0, 300.0)
+_CHAR_PX, _LINE_PX, _MARKER_PX = 7.0, 16.0, 8.0
+_PLACES = (
+    ("middle right", 1, 0), ("middle left", -1, 0), ("top center", 0, 1),
+    ("bottom center", 0, -1), ("top right", 1, 1), ("bottom right", 1, -1),
+    ("top left", -1, 1), ("bottom left", -1, -1),
+)  # fmt: skip
+
+
+def _label_positions(
+    points: pd.DataFrame, names: pd.Series, every: pd.DataFrame
+) -> dict[Any, str | None]:
+    """Where each point's label goes so that no two labels overprint nor leave the plot:
+    the first free place of _PLACES, in pixels estimated from the axes' log ranges (those
+    of `every` point, as _log_axis draws them); None where no place is free (hover still
+    names the point)."""
+    x_all = every["flops_per_weight_byte"].map(math.log10)
+    y_all = every["achieved_gflops"].map(math.log10)
+    x_low, x_high = x_all.min() - math.log10(1.5), x_all.max() + math.log10(1.5)
+    y_low, y_high = y_all.min() - math.log10(1.5), y_all.max() + math.log10(1.5)
+    width, height = _PLOT_PX
+
+    def px(index: Any) -> tuple[float, float]:
+        x = math.log10(points.at[index, "flops_per_weight_byte"])
+        y = math.log10(points.at[index, "achieved_gflops"])
+        return (
+            (x - x_low) / max(x_high - x_low, 1e-9) * width,
+            (y - y_low) / max(y_high - y_low, 1e-9) * height,
+        )
+
+    boxes: list[tuple[float, float, float, float]] = []
+    out: dict[Any, str | None] = {}
+    # Highest points first: they sit where the labels are most crowded (near the peak).
+    for index in points["achieved_gflops"].sort_values(ascending=False, kind="stable").index:
+        x, y = px(index)
+        w, h = _CHAR_PX * len(str(names[index])), _LINE_PX
+        out[index] = None
+        for place, dx, dy in _PLACES:
+            left = x + _MARKER_PX if dx > 0 else x - _MARKER_PX - w if dx < 0 else x - w / 2
+            bottom = y + _MARKER_PX if dy > 0 else y - _MARKER_PX - h if dy < 0 else y - h / 2
+            box = (left, bottom, left + w, bottom + h)
+            inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+            if inside and not any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
+            ):
+                out[index] = place
+                boxes.append(box)
+                break
+    return out
 
 
 def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | None = None) -> str:
@@ -245,6 +305,8 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     # A model's runtimes share its x (FLOPs per weight byte), so one label per model, on its
     # highest point; labels on every point overprinted each other. Hover names every point.
     labelled = set(rows.sort_values(["achieved_gflops", "runtime"]).groupby("model").tail(1).index)
+    named = _named(rows, "model")
+    positions = _label_positions(rows.loc[sorted(labelled)], named, rows)
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         part = rows[rows["runtime"] == runtime].sort_values("model")
         fig.add_trace(
@@ -254,11 +316,14 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
                 mode="markers+text",
                 name=_esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
-                text=[_esc(m) if index in labelled else "" for index, m in part["model"].items()],
-                textposition="middle right",
+                text=[
+                    _esc(m) if positions.get(index) else ""
+                    for index, m in _named(part, "model").items()
+                ],
+                textposition=[positions.get(index) or "middle right" for index in part.index],
                 customdata=[
                     [_num(v, 3), _esc(m)]
-                    for v, m in zip(part["peak_percent"], part["model"], strict=True)
+                    for v, m in zip(part["peak_percent"], _named(part, "model"), strict=True)
                 ],
                 hovertemplate=(
                     "%{customdata[1]} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
@@ -269,16 +334,16 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     peak_gflops = _num(peak_flops / 1e9, 4) if peak_flops else None
     if peak_gflops is not None and 1e-250 < peak_gflops < 1e250:
         fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
-        # Placed by hand: on a log axis an annotation's y is log10 of the value, which
-        # add_hline's own annotation does not account for.
+        # In the plot's top left corner, which the axis range keeps free of points (it runs
+        # 1.5x above the highest); beside the line it covered the points' labels.
         fig.add_annotation(
-            text=f"measured FP32 peak {peak_gflops:g} GFLOP/s",
+            text=f"orange line: measured FP32 peak {peak_gflops:g} GFLOP/s",
             x=0,
             xref="x domain",
             xanchor="left",
-            y=_num(math.log10(peak_gflops)),
-            yref="y",
-            yanchor="bottom",
+            y=1,
+            yref="y domain",
+            yanchor="top",
             showarrow=False,
             font={"color": "#D55E00"},
         )
@@ -343,4 +408,37 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     )
     if not len(rows):
         _empty(fig, empty)
+    return _to_div(fig, div_id)
+
+
+def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-latency") -> str:
+    """The recommended choice's median latency per use case, one colour per measured machine.
+
+    `picks` has one row per (use case, machine): `use_case`, `machine`, `machine_label`, `p50`
+    (seconds) and `pick` (what runs, named). Horizontal bars: use case names fit on a phone.
+    """
+    fig = go.Figure(layout=_LAYOUT)
+    order = sorted(picks["use_case"].unique(), key=str.casefold, reverse=True)
+    for i, machine in enumerate(sorted(picks["machine"].unique())):
+        rows = picks[picks["machine"] == machine].set_index("use_case").reindex(order)
+        label = _esc(picks.loc[picks["machine"] == machine, "machine_label"].iloc[0])
+        fig.add_trace(
+            go.Bar(
+                x=[_num(v * 1e3, 4) for v in rows["p50"]],
+                y=[_esc(u) for u in order],
+                orientation="h",
+                name=label,
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[[_esc(p) if isinstance(p, str) else ""] for p in rows["pick"]],
+                hovertemplate="%{customdata[0]}<br>median %{x} ms<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": "Recommended choice per use case: median latency (lower is faster)"},
+        barmode="group",
+        xaxis=_log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
+        yaxis={"automargin": True},
+        margin={**_MARGIN, "l": 20},
+        height=_HEIGHT + 20 * len(order),
+    )
     return _to_div(fig, div_id)

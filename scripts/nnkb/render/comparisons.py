@@ -20,6 +20,7 @@ from .cells import (
     latency_cell,
     machine_label,
     machine_link,
+    machine_short,
     model_link,
     provenance,
     reference_runtime,
@@ -28,11 +29,12 @@ from .cells import (
     runtime_name,
     short_status,
 )
+from .names import status_words
 from .numbers import format_ratio
 from .page import RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .slow_runtimes import slow_runtimes_section
 from .tables import Column, Md, Table
-from .text import escape_inline, escape_plain
+from .text import escape_inline, escape_plain, folded
 from .throughput import throughput_chart_section
 
 # fmt: off
@@ -153,19 +155,24 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
             "cell means the row was not measured."
         ),
     ]
+    tables = []
     for machine in sorted(frame["machine"].unique()):
-        parts.append(f"### {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(_pivot(page, frame, variants, machine).to_markdown())
+        tables.append(f"### {escape_inline(machine_label(page, machine))}")
+        detail = provenance(page, machine, frame[frame["machine"] == machine])
+        detail += "\n\n" + _pivot(page, frame, variants, machine).to_markdown()
+        tables.append(folded("Speed-up of every model and runtime on this machine", detail))
     chart_rows = variants[variants["speedup"].notna()]
     baseline_rows = analysis.runtime_speedups(frame, baseline)
     baseline_rows = baseline_rows[baseline_rows["runtime"] == baseline].assign(
         runtime=baseline_label(page, baseline)
     )
     chart_frame = pd.concat([baseline_rows, chart_rows], ignore_index=True)
+    chart_frame["model_name"] = chart_frame["model"].map(page.site.names.model)
+    chart_frame["machine_label"] = chart_frame["machine"].map(lambda m: machine_short(page, m))
     chart_frame.attrs["baseline"] = baseline_label(page, baseline)
+    # The chart leads; the tables per machine follow, folded.
     parts.append(charts.runtime_comparison(chart_frame))
-    return "\n\n".join(parts)
+    return "\n\n".join(parts + tables)
 
 
 # --- failures ------------------------------------------------------------------------------
@@ -200,7 +207,7 @@ def failures_section(page: Page, frame: pd.DataFrame) -> str:
                 "model": model_link(page, r.model),
                 "machine": machine_link(page, r.machine),
                 "inputs": Md(_inputs_text(page, r.model)),
-                "status": r.status,
+                "status": status_words(r.status),
                 "reason": Md(escape_plain(r.reason)) if isinstance(r.reason, str) else None,
             }
             for r in rows.itertuples()
@@ -215,8 +222,10 @@ def failures_section(page: Page, frame: pd.DataFrame) -> str:
                 Column("reason", "Reason"),
             ],
         )
-        parts.append(table.to_markdown())
         parts.append(bullet_list(what_sets_them_apart(page, frame, runtime, models)))
+        parts.append(
+            folded("Every row it could not run, with the runtime's message", table.to_markdown())
+        )
     return "\n\n".join(p for p in parts if p)
 
 

@@ -28,6 +28,7 @@ from nnkb.render.notebook import NotebookError, executed_notebook
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
 _titles: dict[str, str] = {}  # src_uri -> the page's title as the KB or results write it
+_home: list[str] = []  # the home page's grid and chart (render/home.py), set by on_files
 # The build cache (`extra.nnkb_cache`, relative to mkdocs.yml) holds executed notebooks by the
 # hash of what they read (render/notebook.py), the last build's generated pages by the same
 # kind of key (render/buildcache.py) and mkdocs-jupyter's HTML of the executed notebooks.
@@ -70,11 +71,14 @@ class Rendered:
     edit_urls: dict[str, str | None]  # src_uri -> edit URL of the entry's YAML file
     titles: dict[str, str]
     nav: Any
+    home: str  # what replaces render.home.HOME_MARKER in docs/index.md
 
 
 def render_site(root: Path, config: MkDocsConfig) -> Rendered:
     # Imported here: the renderers pull in pandas and the analysis, which a build whose KB
     # did not change never needs.
+    from nnkb.analysis.machine_label import machine_label
+    from nnkb.render.home import home_section
     from nnkb.render.page import machine_path
     from nnkb.render.site import (
         build_context,
@@ -99,9 +103,11 @@ def render_site(root: Path, config: MkDocsConfig) -> Rendered:
             titles[src_uri] = entry.name
     machines = [*site.machines.values(), *(r.machine for r in site.browser_files)]
     for machine in machines:
-        titles[machine_path(machine.id)] = machine.label or machine.id
+        titles[machine_path(machine.id)] = (
+            machine.label or machine.id if machine.hardware.browser else machine_label(machine)
+        )
     nav = expand_nav(config.nav, site.kb, [m.id for m in machines])
-    return Rendered(pages, render_files(site), edit_urls, titles, nav)
+    return Rendered(pages, render_files(site), edit_urls, titles, nav, home_section(site))
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
@@ -128,6 +134,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     _generated.update(rendered.edit_urls)
     _titles.clear()
     _titles.update(rendered.titles)
+    _home[:] = [rendered.home]
     for src_uri, content in rendered.pages.items():
         if files.get_file_from_path(src_uri) is not None:
             raise PluginError(f"nnkb: docs/{src_uri} would hide a generated page; remove it")
@@ -170,6 +177,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     # Material's edit button points at the entry's YAML file, not at a docs/ file.
     if page.file.src_uri in _generated:
         page.edit_url = _generated[page.file.src_uri]
+    if page.file.src_uri == "index.md" and _home:
+        from nnkb.render.home import HOME_MARKER
+
+        markdown = markdown.replace(HOME_MARKER, _home[0])
     return markdown
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..kb import Source
-from .cells import all_provenance, row_label, runtime_precision
+from .cells import all_provenance, machine_short, row_label, runtime_precision
 from .page import Page, SiteContext, cited_value, index_path
 from .platforms import (
     INSTALL_SYSTEMS,
@@ -82,14 +82,14 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
     # The use case's own scenario: the same pick as its page (throughput rows included).
     for rec in recommend(page.kb, page.site.all_frame, use_case_id):
         if rec.model is None:
-            parts.append(f"none on {escape_inline(rec.machine_label)}")
+            parts.append(f"none on {escape_inline(machine_short(page, rec.machine))}")
             continue
         runtime = runtime_precision(
             page, rec.runtime or "", rec.pick.precision if rec.pick else None
         )
         parts.append(
             f"{page.link_id('models', rec.model)} on {escape_inline(runtime)}, "
-            f"{figure(rec)} ({escape_inline(rec.machine_label)})"
+            f"{figure(rec)} ({escape_inline(machine_short(page, rec.machine))})"
         )
     return Md("; ".join(parts))
 
@@ -134,7 +134,7 @@ def fastest_cell(page: Page, model_id: str) -> str | None:
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
         runtime = row_label(page, best)
-        parts.append(f"{format_latency(best.p50)} ({runtime}, {best.machine_label})")
+        parts.append(f"{format_latency(best.p50)} ({runtime}, {machine_short(page, machine)})")
     return "; ".join(parts) or None
 
 

@@ -22,7 +22,7 @@ from .cells import (
     hardware_of,
     is_reduced_precision,
     latency_cell,
-    machine_link,
+    machine_label,
     measured_span,
     model_link,
     peak_cell,
@@ -48,7 +48,7 @@ from .page import (
     machine_results_path,
 )
 from .tables import Column, Md, Table
-from .text import escape_inline, format_number
+from .text import escape_inline, escape_label, folded, format_number
 
 
 def _facts(rows: list[tuple[str, Any]]) -> str:
@@ -172,7 +172,9 @@ def efficiency_section(page: Page, machine_id: str) -> str:
         "of weights (activations are not counted, so the real arithmetic intensity is lower) "
         "under the measured peak as a ceiling."
     )
-    chart = charts.roofline(efficiency, float(efficiency.attrs["peak_flops"]))
+    named = efficiency.assign(model_name=efficiency["model"].map(page.site.names.model))
+    named.attrs = efficiency.attrs
+    chart = charts.roofline(named, float(efficiency.attrs["peak_flops"]))
     fp32_above = [
         r
         for r in efficiency.itertuples()
@@ -201,14 +203,11 @@ def efficiency_section(page: Page, machine_id: str) -> str:
             f" Rows that computed below FP32 ({names}) are set against the FP32 peak too, "
             "so their share is not comparable with the FP32 rows and can exceed 100 %."
         )
+    detail = "\n\n".join(
+        [provenance(page, machine_id, rows), table.to_markdown("No row ran ok on this machine.")]
+    )
     return "\n\n".join(
-        [
-            "## Achieved compute",
-            text,
-            provenance(page, machine_id, rows),
-            table.to_markdown("No row ran ok on this machine."),
-            chart,
-        ]
+        ["## Achieved compute", chart, text, folded("Achieved compute of every row", detail)]
     )
 
 
@@ -266,14 +265,15 @@ def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> boo
 def machine_page(site: SiteContext, machine_id: str) -> str:
     page = Page(site, machine_path(machine_id))
     machine = site.machines[machine_id]
-    label = machine.label or machine_id
+    label = machine_label(page, machine_id)
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
+        # The chart leads; the fingerprint and the rest follow.
+        efficiency_section(page, machine_id),
         fingerprint_section(page, machine),
         peak_section(page, machine),
         stability_section(page, machine_id),
-        efficiency_section(page, machine_id),
         f"---\n\n[All machines]({page.href(MACHINES_INDEX)})",
         page.footnotes(),
     ]
@@ -289,8 +289,12 @@ def machines_index(site: SiteContext) -> str:
         hw = machine.hardware
         records.append(
             {
-                "label": machine.label or machine_id,
-                "machine": machine_link(page, machine_id),
+                "label": machine_label(page, machine_id),
+                # The index is where a reader places a machine: its full label.
+                "machine": Md(
+                    f"[{escape_label(machine_label(page, machine_id))}]"
+                    f"({page.href(machine_path(machine_id))})"
+                ),
                 "hardware": hardware_of(page, machine_id),
                 "cpu": hw.cpu_model,
                 "cores": f"{hw.physical_cores} / {hw.logical_cpus}",

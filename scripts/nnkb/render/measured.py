@@ -21,6 +21,7 @@ from .cells import (
     is_reduced_precision,
     latency_cell,
     machine_label,
+    machine_short,
     peak_cell,
     precision_cell,
     precision_name,
@@ -124,7 +125,7 @@ def precision_notes(page: Page, rows: pd.DataFrame) -> list[str]:
         if agreement:
             text += f"; its agreement with the FP32 reference: {escape_inline(agreement)}"
         if isinstance(row.quantizer, str):
-            text += f" (quantised by {escape_inline(row.quantizer)})"
+            text += f" (quantised by {escape_inline(page.site.names.runtime(row.quantizer))})"
         notes.append(text + f". [Why]({page.href(METHODOLOGY_PATH)}#precision-and-agreement).")
     return notes
 
@@ -145,7 +146,7 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
             latency_cell(row.p50) if row.status == "ok" else short_status(row.status)
         )
     columns = [Column("runtime", "Runtime")] + [
-        Column(m, machine_label(page, m), align="right") for m in machines
+        Column(m, machine_short(page, m), align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
     intro = "Median latency on every machine (each runtime's fastest settings). "

@@ -25,6 +25,7 @@ from .method_notes import (
     stability_section,
 )
 from .numbers import format_flops
+from .outlook import code_span
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .precision_table import precision_method_section, precision_table_section
 from .tables import Column, Md, Table
@@ -47,8 +48,10 @@ def current_harness() -> dict[str, Any]:
     return dict(HARNESS)
 
 
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+def _value(value: Any) -> Md:
+    """A harness setting as the code has it, verbatim (it names runtimes by their ids)."""
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return Md(code_span(text))
 
 
 def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
@@ -85,7 +88,7 @@ def procedure(h: dict[str, Any]) -> str:
         f"**Timer.** `{escape_inline(get('timer'))}` around each inference call alone.",
         f"**Confidence interval.** {escape_inline(get('ci_method'))}.",
         (
-            f"**Reference outputs.** {escape_inline(get('reference'))}; every other row's outputs "
+            f"**Reference outputs.** {code_span(str(get('reference')))}; every other row's outputs "
             "are compared with it element by element."
         ),
         f"**Relative error.** {escape_inline(get('relative_error'))}.",
@@ -147,7 +150,7 @@ def runtime_settings_section(page: Page) -> str:
         parts.append("*No results yet.*")
     for runtime, settings in usual.items():
         records = [
-            {"key": Md(f"`{escape_inline(k)}`"), "value": Md(f"`{escape_inline(_value(v))}`")}
+            {"key": Md(f"`{escape_inline(k)}`"), "value": _value(v)}
             for k, v in sorted(settings.items())
         ]
         versions = sorted(

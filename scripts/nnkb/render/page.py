@@ -20,6 +20,7 @@ from ..bench.runtimes import Adapter, load_adapters
 from ..cited import CitedTable
 from ..kb import KB, Cited, Claim, Entry, Source
 from ..results import Machine, ResultsFile
+from .names import Names
 from .tables import Md
 from .text import escape_inline, escape_label, format_number, safe_url
 
@@ -125,6 +126,11 @@ class SiteContext:
                 usual = self.usual_settings.get(row.runtime, {})
                 found[key] = variant_text(self.adapters.get(row.runtime), row.settings, usual)
         return found
+
+    @cached_property
+    def names(self) -> Names:
+        """Models and runtimes by the names pages use (render/names.py)."""
+        return Names.of(self.kb, self.adapters)
 
     def variant(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
         """How pages name a row's settings variant ('' for its runtime's usual settings)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..analysis import Candidate, PrecisionMiss, Recommendation
 from ..analysis.precision import NO_TOLERANCE, NOT_MEASURED, precision_name
+from .names import Names
 from .numbers import format_latency, format_rate, format_ratio, sig
 
 # How each tolerance metric is named in a sentence, and whether it is a fraction shown in %.
@@ -85,8 +86,8 @@ def features_text(features: tuple[str, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _who(c: Candidate) -> str:
-    return f"{c.model} on {c.runtime} in {precision_label(c.precision)}"
+def _who(c: Candidate, names: Names) -> str:
+    return f"{c.model_name} on {names.runtime(c.runtime)} in {precision_label(c.precision)}"
 
 
 def pick_precision(rec: Recommendation) -> list[str]:
@@ -96,18 +97,20 @@ def pick_precision(rec: Recommendation) -> list[str]:
         return []
     label = precision_label(pick.precision)
     if precision_name(pick.precision) in (None, "fp32"):
-        return [f"{pick.model} runs in {label} there, the precision the cited accuracy is for."]
+        return [
+            f"{pick.model_name} runs in {label} there, the precision the cited accuracy is for."
+        ]
     words = metric_words(rec.tolerance_metric)
     return [
         (
-            f"{pick.model} runs in {label} there: its measured {words} of "
+            f"{pick.model_name} runs in {label} there: its measured {words} of "
             f"{metric_value(rec.tolerance_metric, pick.tolerance_value)} is within the use "
             f"case's tolerance ({tolerance_text(rec)})."
         )
     ]
 
 
-def needs_sentences(rec: Recommendation) -> list[str]:
+def needs_sentences(rec: Recommendation, names: Names) -> list[str]:
     """The instruction sets the pick relied on, and the choice for a CPU without them."""
     pick = rec.pick
     if pick is None:
@@ -131,16 +134,17 @@ def needs_sentences(rec: Recommendation) -> list[str]:
         ratio = fallback.p50 / pick.p50 if pick.p50 else None
         how = "the same median" if ratio == 1 else f"{format_ratio(ratio)} the time"
         out.append(
-            f"On a CPU without them, the fastest choice is {_who(fallback)} at "
+            f"On a CPU without them, the fastest choice is {_who(fallback, names)} at "
             f"{format_latency(fallback.p50)} ({how})."
         )
     return out
 
 
-def miss_note(rec: Recommendation, miss: PrecisionMiss) -> str:
+def miss_note(rec: Recommendation, miss: PrecisionMiss, names: Names) -> str:
     """'x on y in INT8 is faster at 2 ms, accuracy not within tolerance (top-1 agreement 91 %
     against ≥ 99 %)'."""
-    who = f"{miss.model} on {miss.runtime} in {precision_label(miss.precision)}"
+    model, runtime = names.model(miss.model), names.runtime(miss.runtime)
+    who = f"{model} on {runtime} in {precision_label(miss.precision)}"
     lead = f"{who} is faster at {format_latency(miss.p50)}"
     if miss.inferences_per_s is not None:  # the throughput scenario ranked the machine
         lead = f"{who} sustains more, {format_rate(miss.inferences_per_s)} inferences per second"
@@ -155,9 +159,11 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss) -> str:
     )
 
 
-def misses_sentence(rec: Recommendation) -> list[str]:
+def misses_sentence(rec: Recommendation, names: Names) -> list[str]:
     if not rec.not_within:
         return []
     return [
-        "Faster, not recommended: " + "; ".join(miss_note(rec, m) for m in rec.not_within) + "."
+        "Faster, not recommended: "
+        + "; ".join(miss_note(rec, m, names) for m in rec.not_within)
+        + "."
     ]

@@ -7,6 +7,8 @@ runtimes, slower and faster candidates and why the faster ones are out, what did
 
 from __future__ import annotations
 
+import re
+
 from ..analysis import (
     NO_CANDIDATES,
     NO_CITED_ACCURACY,
@@ -22,6 +24,7 @@ from ..analysis import (
 from ..analysis.frame import THROUGHPUT
 from ..analysis.recommend import BELOW_FLOOR, DID_NOT_RUN, NO_CITED, TIE_ACCURACY, TIE_P90
 from ..kb import UseCase
+from .names import Names, status_words
 from .numbers import format_accuracy, format_latency, format_rate, format_ratio
 from .precision_words import misses_sentence, needs_sentences, pick_precision
 
@@ -29,8 +32,9 @@ from .precision_words import misses_sentence, needs_sentences, pick_precision
 class _Words:
     """The use case's wording and numbers, shared by every sentence of a reasoning."""
 
-    def __init__(self, rec: Recommendation):
+    def __init__(self, rec: Recommendation, names: Names):
         self.rec = rec
+        self.names = names
         self.metric = rec.metric
         self.dataset = rec.dataset
 
@@ -47,9 +51,21 @@ class _Words:
             return f"it has no cited {self.metric} on {self.dataset}"
         return f"its cited {self.metric} of {self.acc(c.accuracy)} does not meet the floor"
 
+    def who(self, c: Candidate) -> str:
+        return f"{c.model_name} on {self.names.runtime(c.runtime)}"
 
-def _who(c: Candidate) -> str:
-    return f"{c.model} on {c.runtime}"
+
+def _reason_words(reason: str, names: Names) -> str:
+    """A candidate's rows' reasons ("openvino failed: ...; opencv timeout: ...", as the
+    ranking joins them) with each runtime and status in words."""
+    runtimes = "|".join(re.escape(r) for r in sorted(names.runtimes, key=len, reverse=True))
+    if not runtimes:
+        return reason
+    return re.sub(
+        rf"(^|; )({runtimes}) ([a-z][a-z-]*)(?=:|;|$)",
+        lambda m: f"{m.group(1)}{names.runtime(m.group(2))} {status_words(m.group(3))}",
+        reason,
+    )
 
 
 def _join(items: list[str]) -> str:
@@ -122,29 +138,30 @@ def _latency_with_ci(c: Candidate) -> str:
     return text
 
 
-def alternative_note(rec: Recommendation, alt: Alternative) -> str:
+def alternative_note(rec: Recommendation, alt: Alternative, names: Names) -> str:
     """One sentence on a candidate that was not recommended, with its numbers."""
-    words, c, pick = _Words(rec), alt.candidate, rec.pick
+    words, c, pick = _Words(rec, names), alt.candidate, rec.pick
     if alt.verdict == DID_NOT_RUN:
         if c.status == "not-benchmarked":
             why = f"not benchmarked: {(c.reason or '').rstrip('.')}"
         else:
-            why = c.reason or c.status
+            why = _reason_words(c.reason, words.names) if c.reason else status_words(c.status)
         if c.meets_floor:
             why += f"; its cited {words.metric} of {words.acc(c.accuracy)} meets the floor"
-        return f"{c.model} ({why})"
+        return f"{c.model_name} ({why})"
     if alt.verdict in (BELOW_FLOOR, NO_CITED):
         lead = f"is faster at {_figure(rec, c)}" if alt.faster else f"ran at {_figure(rec, c)}"
-        return f"{_who(c)} {lead}, but {words.not_eligible(c)}."
+        return f"{words.who(c)} {lead}, but {words.not_eligible(c)}."
     assert pick is not None
     if c.speed == pick.speed:
         same = "throughput" if _by_rate(rec) else "median latency"
-        return f"{_who(c)} has the same {same} ({_figure(rec, c)})."
-    return f"{_who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}."
+        return f"{words.who(c)} has the same {same} ({_figure(rec, c)})."
+    return f"{words.who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}."
 
 
 def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
-    name, label, pick = use_case.name, rec.machine_label, rec.pick
+    # The recommendation's heading names the machine; its label is too long for a sentence.
+    name, label, pick = use_case.name, "this machine", rec.pick
     rows, ran, qualifying = rec.candidates, rec.ran, rec.qualifying
     if rec.outcome == NO_CANDIDATES:
         return [
@@ -165,7 +182,7 @@ def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
         return [
             (
                 f"The KB sets no accuracy floor for {name}, so on {label} the recommendation is "
-                f"simply the fastest candidate that ran: {_who(pick)} at {_latency_with_ci(pick)}."
+                f"simply the fastest candidate that ran: {words.who(pick)} at {_latency_with_ci(pick)}."
             ),
             f"Its cited {words.metric} on {words.dataset} is {words.acc(pick.accuracy)}."
             if pick.accuracy is not None
@@ -188,7 +205,7 @@ def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
             )
         ]
     assert rec.outcome == RECOMMENDED and pick is not None
-    listing = _join([f"{c.model} ({words.acc(c.accuracy)})" for c in qualifying])
+    listing = _join([f"{c.model_name} ({words.acc(c.accuracy)})" for c in qualifying])
     verb = "has" if len(qualifying) == 1 else "have"
     return [
         (
@@ -196,7 +213,7 @@ def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
             f"ran successfully and {verb} a cited {words.metric} {words.floor} on "
             f"{words.dataset}: {listing}."
         ),
-        f"{_who(pick)} "
+        f"{words.who(pick)} "
         + ("has the highest throughput of them" if _by_rate(rec) else "is the fastest of them")
         + f" at {_latency_with_ci(pick)}.",
     ] + _tie_sentences(words, rec)
@@ -224,11 +241,13 @@ def _tie_sentences(words: _Words, rec: Recommendation) -> list[str]:
         else:
             why = "of the alphabetical order of model ids, the last tie-break"
         same = "throughput" if _by_rate(rec) else "median latency"
-        out.append(f"{_who(c)} has the same {same}; {pick.model} is preferred because {why}.")
+        out.append(
+            f"{words.who(c)} has the same {same}; {pick.model_name} is preferred because {why}."
+        )
     return out
 
 
-def _other_runtimes_sentence(rec: Recommendation) -> list[str]:
+def _other_runtimes_sentence(rec: Recommendation, names: Names) -> list[str]:
     pick = rec.pick
     if pick is None or not rec.other_runtimes:
         return []
@@ -236,17 +255,19 @@ def _other_runtimes_sentence(rec: Recommendation) -> list[str]:
     for r in rec.other_runtimes:
         how = _behind(rec, r, pick)
         if _by_rate(rec):
-            parts.append(f"{r.runtime} at {format_rate(r.inferences_per_s)} per second ({how})")
+            parts.append(
+                f"{names.runtime(r.runtime)} at {format_rate(r.inferences_per_s)} per second ({how})"
+            )
             continue
         if r.p50 == pick.p50 and r.p90 is not None:
             # The ranking broke this tie on p90; say so, or the choice looks arbitrary.
             how += f", but a higher p90 of {format_latency(r.p90)} against "
             how += format_latency(pick.p90)
-        parts.append(f"{r.runtime} at {format_latency(r.p50)} ({how})")
-    return [f"{pick.model} also ran on {_join(parts)}."]
+        parts.append(f"{names.runtime(r.runtime)} at {format_latency(r.p50)} ({how})")
+    return [f"{pick.model_name} also ran on {_join(parts)}."]
 
 
-def _slower_sentence(rec: Recommendation) -> list[str]:
+def _slower_sentence(words: _Words, rec: Recommendation) -> list[str]:
     pick = rec.pick
     assert pick is not None
     which = "that meet the floor" if rec.outcome == RECOMMENDED else "that ran"
@@ -255,7 +276,7 @@ def _slower_sentence(rec: Recommendation) -> list[str]:
         c = alt.candidate
         if alt.verdict in (BELOW_FLOOR, NO_CITED, DID_NOT_RUN) or c.speed == pick.speed:
             continue
-        part = f"{_who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}"
+        part = f"{words.who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}"
         if alt.within_noise:
             part += (
                 " (the 95% confidence intervals overlap, so this gap is within measurement noise)"
@@ -264,20 +285,25 @@ def _slower_sentence(rec: Recommendation) -> list[str]:
     return [f"Of the others {which}, {_join(parts)}."] if parts else []
 
 
-def reasoning(rec: Recommendation, use_case: UseCase) -> str:
-    """Why the recommendation is what it is, in sentences with the numbers."""
-    words = _Words(rec)
+def reasoning(rec: Recommendation, use_case: UseCase, names: Names) -> str:
+    """Why the recommendation is what it is, in sentences with the numbers, models and
+    runtimes by their names."""
+    words = _Words(rec, names)
     sentences = _lead(words, rec, use_case)
     if rec.outcome != NO_CANDIDATES:  # with no candidate, nothing was ranked by either
         sentences = scenario_sentence(rec) + sentences
     if rec.pick is not None:
-        sentences += pick_precision(rec) + needs_sentences(rec)
-        sentences += _other_runtimes_sentence(rec) + _slower_sentence(rec)
-    sentences += misses_sentence(rec)
+        sentences += pick_precision(rec) + needs_sentences(rec, names)
+        sentences += _other_runtimes_sentence(rec, names) + _slower_sentence(words, rec)
+    sentences += misses_sentence(rec, names)
     sentences += [
-        alternative_note(rec, a) for a in rec.alternatives if a.verdict in (BELOW_FLOOR, NO_CITED)
+        alternative_note(rec, a, names)
+        for a in rec.alternatives
+        if a.verdict in (BELOW_FLOOR, NO_CITED)
     ]
-    not_ran = [alternative_note(rec, a) for a in rec.alternatives if a.verdict == DID_NOT_RUN]
+    not_ran = [
+        alternative_note(rec, a, names) for a in rec.alternatives if a.verdict == DID_NOT_RUN
+    ]
     if not_ran:
         sentences.append("Without an ok run on this machine: " + "; ".join(not_ran) + ".")
     floor_cited = use_case.accuracy_floor

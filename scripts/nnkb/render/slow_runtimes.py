@@ -32,7 +32,7 @@ from .profiles import (
     share_text,
     unprofiled,
 )
-from .text import escape_inline
+from .text import escape_inline, folded
 
 
 def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
@@ -130,7 +130,10 @@ def slow_runtimes_section(page: Page, frame: pd.DataFrame) -> str:
         ),
     ]
     parts.append(
-        bullet_list(sentences)
+        folded(
+            f"{len(sentences)} slow runtime(s) on a model: where the time goes",
+            bullet_list(sentences),
+        )
         if sentences
         else f"No runtime is more than {SLOW_FACTOR:g}x slower than the fastest FP32 runtime "
         "on any model."

@@ -111,6 +111,13 @@ def code_block(code: str, language: str = "") -> str:
     return f"{fence}{language}\n{code.rstrip()}\n{fence}"
 
 
+def folded(title: str, markdown: str) -> str:
+    """A block closed until the reader opens it (pymdownx.details): long pages lead with their
+    chart and words, the detail tables one click away."""
+    safe = escape_inline(title).replace('"', "&quot;")
+    return f'??? note "{safe}"\n\n{indent(markdown)}'
+
+
 def indent(markdown: str, spaces: int = 4) -> str:
     """Indent every non-empty line, for content inside a tab, admonition or list item."""
     pad = " " * spaces

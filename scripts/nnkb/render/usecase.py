@@ -20,6 +20,7 @@ from .cells import (
     latency_cell,
     machine_label,
     machine_link,
+    machine_short,
     model_link,
     provenance,
     runtime_link,
@@ -28,6 +29,7 @@ from .cells import (
     status_cell,
     throughput_cell,
 )
+from .names import status_words
 from .numbers import format_accuracy, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .precision_words import (
@@ -79,11 +81,11 @@ def _floor_text(page: Page, use_case: UseCase) -> str:
 
 
 def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:
-    where = rec.machine_label
+    where = machine_short(page, rec.machine)
     machine = page.site.machines.get(rec.machine)
     hardware = machine.hardware_class if machine else None
     if hardware and hardware in page.kb.hardware:
-        where += f", {page.kb.hardware[hardware].name}"
+        where += f" ({page.kb.hardware[hardware].name})"
     if rec.model is None:
         return f"{where}: nothing recommended"
     model = page.kb.models.get(rec.model)
@@ -185,7 +187,7 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
             + ": the same choice on a CPU without them"
         )
     for miss in rec.not_within:
-        items.append(escape_plain(miss_note(rec, miss)))
+        items.append(escape_plain(miss_note(rec, miss, page.site.names)))
     return items
 
 
@@ -214,7 +216,7 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
         body = []
         if rec.model is not None:
             body.append(_pick_summary(page, use_case, rec))
-        body.append("**Why.** " + escape_plain(reasoning(rec, use_case)))
+        body.append("**Why.** " + escape_plain(reasoning(rec, use_case, page.site.names)))
         parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
     return "\n\n".join(parts)
 
@@ -295,10 +297,10 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
                 f"({escape_inline(runtime_precision(page, row.runtime, row.precision))})"
             )
         else:
-            record[row.machine] = row.status
+            record[row.machine] = status_words(row.status)
     columns = [Column("model", "Model"), Column("accuracy", "Cited accuracy", align="right")]
     columns += [
-        Column(m, f"{machine_label(page, m)}: median (runtime)", align="right") for m in machines
+        Column(m, f"{machine_short(page, m)}: median (runtime)", align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
     intro = "The best median latency of each candidate on each machine, side by side."
@@ -372,7 +374,15 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
         "Any other candidate is slower than one of these without being more accurate. Only "
         "models that ran and have a cited figure can be placed."
     )
-    chart = charts.latency_vs_accuracy(ranking, use_case)
+    named = ranking.assign(
+        machine_label=ranking["machine"].map(lambda m: machine_short(page, m)),
+        runtime_name=[
+            runtime_precision(page, r, p) if isinstance(r, str) else ""
+            for r, p in zip(ranking["runtime"], ranking["precision"], strict=True)
+        ],
+    )
+    named.attrs = ranking.attrs
+    chart = charts.latency_vs_accuracy(named, use_case)
     empty = "No candidate that ran has a cited figure on this metric yet."
     machines = sorted(front["machine"].unique())
     where = bullet_list([provenance(page, m, frame[frame["machine"] == m]) for m in machines])
