@@ -29,7 +29,7 @@ def repo(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "Makefile", repo / "Makefile")
     for name in ("requirements.lock", "requirements-models.txt", "pyproject.toml", "mkdocs.yml",
                  "kb/models/m.yaml", "kb/results/machine.json", "scripts/nnkb/cli.py",
-                 "docs/index.md"):  # fmt: skip
+                 "docs/index.md", "package.json", "package-lock.json"):  # fmt: skip
         (repo / name).write_text("x\n")
     for tool in ("nnkb", "mkdocs"):
         (repo / "bin" / tool).write_text(TOOL.format(log=repo / "calls.log"))
@@ -38,6 +38,9 @@ def repo(tmp_path: Path) -> Path:
     for path in repo.rglob("*"):
         os.utime(path, (past, past))
     (repo / "installed").touch()
+    # `npm ci` already ran (make's npm stamp newer than package-lock.json).
+    (repo / "node_modules").mkdir()
+    (repo / "node_modules" / ".package-lock.json").touch()
     return repo
 
 

@@ -23,6 +23,8 @@ import pytest
 from nnkb import analysis
 from nnkb.analysis.scenario import paired_frame
 from nnkb.kb import load_kb
+from nnkb.bench.runtimes import load_adapters
+from nnkb.render.names import Names
 from nnkb.render.reasoning import reasoning
 from nnkb.results import read
 from results_builder import throughput_twin
@@ -124,9 +126,9 @@ def test_the_recommendation_uses_the_stated_scenario_and_shows_the_other(kb, fra
     tiny = next(a for a in x86.alternatives if a.model == "tiny-net")
     assert tiny.verdict == "did-not-run"
     assert (arm.scenario, arm.scenario_fallback, arm.model) == ("latency", True, "twin-net")
-    text = reasoning(arm, kb.use_cases["anomaly-detection"])
+    text = reasoning(arm, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
     assert "no throughput rows" in text and "latency" in text
-    text = reasoning(x86, kb.use_cases["anomaly-detection"])
+    text = reasoning(x86, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
     assert "500 inferences per second" in text and "5.00 ms" in text
 
 
@@ -177,7 +179,7 @@ def test_the_use_case_page_ranks_by_the_stated_scenario(pages):
     page = pages["use_cases/anomaly-detection.md"]
     assert "MidNet on OpenVINO · FP32, 500 inferences/s" in page
     assert "throughput on all cores **500/s (batch 4 × 2 streams)**" in page
-    assert "No throughput rows have been measured on Arm Neoverse-N1 (2 cores) yet" in page
+    assert "No throughput rows have been measured on Neoverse-N1, NEON yet" in page
     assert 'id="chart-throughput-anomaly-detection"' in page
     # The 1 ms median under load of mid-net's throughput row is never shown as a latency.
     assert "1.00 ms" not in page.split("## Throughput on all cores")[0]
@@ -186,10 +188,10 @@ def test_the_use_case_page_ranks_by_the_stated_scenario(pages):
 def test_the_measured_table_has_the_throughput_column(pages):
     page = pages["models/mid-net.md"]
     assert "| Throughput, all cores |" in page and "500/s (batch 4 × 2 streams)" in page
-    assert "not measured yet on Arm Neoverse-N1 (2 cores)" in page
+    assert "not measured yet on Neoverse-N1, NEON" in page
     runtimes = pages["comparisons/runtimes.md"]
     assert 'id="chart-runtime-throughput"' in runtimes
-    assert "not measured yet on Arm Neoverse-N1 (2 cores)." in runtimes
+    assert "not measured yet on Neoverse-N1, NEON." in runtimes
 
 
 def test_the_committed_results_say_where_throughput_is_not_measured(tmp_path, monkeypatch):

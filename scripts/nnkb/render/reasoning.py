@@ -116,7 +116,7 @@ def scenario_sentence(rec: Recommendation) -> list[str]:
     if rec.scenario_fallback:
         text = (
             "The use case states the throughput scenario, but no throughput rows have been "
-            f"measured on {rec.machine_label} yet, so its candidates are ranked by single-stream "
+            "measured on this machine yet, so its candidates are ranked by single-stream "
             "latency here."
         )
         return [text]

@@ -14,7 +14,7 @@ from ..analysis.frame import LATENCY, THROUGHPUT
 from ..analysis.scenario import paired_frame, throughput_ok, with_twin_rates
 from ..kb import UseCase
 from . import charts
-from .cells import machine_label, row_label
+from .cells import machine_short, row_label
 from .numbers import format_rate, missing
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .text import escape_inline, escape_plain
@@ -64,7 +64,7 @@ def machines_text(page: Page, machine_ids: list[str], of: int) -> str:
     and B'."""
     if len(machine_ids) == of and of > 1:
         return "on any measured machine"
-    labels = [escape_inline(machine_label(page, m)) for m in machine_ids]
+    labels = [escape_inline(machine_short(page, m)) for m in machine_ids]
     return "on " + (
         labels[0] if len(labels) == 1 else "; ".join(labels[:-1]) + " and " + labels[-1]
     )
