@@ -22,8 +22,8 @@ import pytest
 
 from nnkb import analysis
 from nnkb.analysis.scenario import paired_frame
-from nnkb.kb import load_kb
 from nnkb.bench.runtimes import load_adapters
+from nnkb.kb import load_kb
 from nnkb.render.names import Names
 from nnkb.render.reasoning import reasoning
 from nnkb.results import read
