@@ -37,6 +37,7 @@ def test_every_committed_row_is_current_for_the_planner(tmp_path, monkeypatch):
             tmp_path / "cache",
             stored.by_identity(),
             force=False,
+            matrix="full",  # every committed row, those only a full run measures too
         )
         planned = {p.identity: p for p in plan}
         # Models added to the KB since are planned too (to run); every stored row is current.

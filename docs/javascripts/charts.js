@@ -109,7 +109,7 @@
         layout[key + ".automargin"] = true;
       });
       // A chart of many bars keeps a readable width and scrolls inside its own box.
-      if (own.categories > 12) {
+      if (own.categories > 8) {
         layout.width = Math.max(720, 22 * own.categories);
         gd.parentElement.classList.add("nnkb-chart-scroll");
         layout["xaxis.tickangle"] = -90;

@@ -371,8 +371,8 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     """
     fig = go.Figure(layout=_LAYOUT)
     rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
-    groups = rows[["machine", "machine_label", "model"]].drop_duplicates()
-    x = [[_esc(v) for v in groups["machine_label"]], [_esc(v) for v in groups["model"]]]
+    groups = rows.drop_duplicates(["machine", "model"])
+    x = [[_esc(v) for v in groups["machine_label"]], [_esc(v) for v in _named(groups, "model")]]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, label in enumerate(sorted(rows["label"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["label"] == label].itertuples()}
@@ -402,7 +402,7 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
         title={"text": "Throughput on all cores (inferences per second, higher is better)"},
         barmode="group",
         yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
-        xaxis={"tickangle": -45 if turned else 0},
+        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
         margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
         height=_HEIGHT + (7 * longest if turned else 0),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import analysis
-from ..results import Row
+from ..results import LATENCY, Row
 from .cells import (
     latency_cell,
     machine_label,
@@ -72,7 +72,13 @@ class Unprofiled:
 
 
 def _ok_rows(page: Page) -> list[tuple[str, Row]]:
-    return [(f.machine.id, row) for f in page.site.results_files for row in f.rows if row.ok]
+    """The ok latency rows: a throughput row is never profiled (its latency twin is)."""
+    return [
+        (f.machine.id, row)
+        for f in page.site.results_files
+        for row in f.rows
+        if row.ok and row.scenario == LATENCY
+    ]
 
 
 def profiles(page: Page, model_id: str | None = None) -> list[Profile]:

@@ -78,7 +78,9 @@ def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     if paired.empty:
         return paired.assign(label=pd.Series(dtype="object"))
     labels = [row_label(page, r) for r in paired.itertuples()]
-    paired = paired.assign(label=labels).sort_values("inferences_per_s", ascending=False)
+    names = [page.site.names.model(m) for m in paired["model"]]
+    paired = paired.assign(label=labels, model_name=names)
+    paired = paired.sort_values("inferences_per_s", ascending=False)
     return paired.drop_duplicates(["machine", "model", "label"])
 
 
