@@ -44,6 +44,12 @@
           var x = t.type === "bar" && t.orientation !== "h" && t.x;
           var n = x ? (Array.isArray(x[0]) ? x[0].length : x.length) : 0;
           return Math.max(most, n);
+        }, 0),
+        // The longest category name along x (a two-level axis: its inner level).
+        longest: gd.data.reduce(function (most, t) {
+          var x = t.type === "bar" && t.orientation !== "h" && t.x;
+          var names = x ? (Array.isArray(x[0]) ? x[x.length - 1] : x) : [];
+          return names.reduce(function (m, v) { return Math.max(m, String(v).length); }, most);
         }, 0)
       };
       axisKeys(gd).forEach(function (key) {
@@ -109,7 +115,7 @@
         layout[key + ".automargin"] = true;
       });
       // A chart of many bars keeps a readable width and scrolls inside its own box.
-      if (own.categories > 8) {
+      if (own.categories > 4 || (own.categories > 1 && own.longest > 14)) {
         layout.width = Math.max(720, 22 * own.categories);
         gd.parentElement.classList.add("nnkb-chart-scroll");
         layout["xaxis.tickangle"] = -90;

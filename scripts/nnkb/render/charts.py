@@ -372,7 +372,11 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     fig = go.Figure(layout=_LAYOUT)
     rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
     groups = rows.drop_duplicates(["machine", "model"])
-    x = [[_esc(v) for v in groups["machine_label"]], [_esc(v) for v in _named(groups, "model")]]
+    models = [_esc(v) for v in _named(groups, "model")]
+    # One machine: the models alone along x (a machine label beside each group is long
+    # enough to run into the next on a phone); the title names the machine.
+    one = groups["machine"].nunique() == 1
+    x: Any = models if one else [[_esc(v) for v in groups["machine_label"]], models]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, label in enumerate(sorted(rows["label"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["label"] == label].itertuples()}
@@ -396,10 +400,14 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
                 ),
             )
         )
-    longest = max((len(m) for m in x[1]), default=0)
+    longest = max((len(m) for m in models), default=0)
     turned = len(keys) > 6
     fig.update_layout(
-        title={"text": "Throughput on all cores (inferences per second, higher is better)"},
+        title={
+            "text": "Throughput on all cores"
+            + (f" of {_esc(groups['machine_label'].iloc[0])}" if one else "")
+            + " (inferences per second, higher is better)"
+        },
         barmode="group",
         yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
         xaxis={"tickangle": -45 if turned else 0, "automargin": True},
