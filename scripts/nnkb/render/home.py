@@ -19,7 +19,7 @@ from .. import analysis
 from ..analysis.machine_label import short_label
 from ..analysis.outlook import HardwareOutlook
 from ..kb import UseCase
-from . import charts
+from . import summary_charts
 from .cited import CITED_CLASS, badge
 from .numbers import format_latency, sig
 from .page import Page, SiteContext, entry_path
@@ -192,5 +192,5 @@ def home_section(site: SiteContext) -> str:
     parts = [grid(site), note]
     picks = picks_frame(site)
     if not picks.empty:
-        parts.append(charts.recommended_latency(picks))
+        parts.append(summary_charts.recommended_latency(picks))
     return "\n\n".join(parts)

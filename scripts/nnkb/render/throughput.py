@@ -13,7 +13,7 @@ import pandas as pd
 from ..analysis.frame import LATENCY, THROUGHPUT
 from ..analysis.scenario import paired_frame, throughput_ok, with_twin_rates
 from ..kb import UseCase
-from . import charts
+from . import summary_charts
 from .cells import machine_short, row_label
 from .numbers import format_rate, missing
 from .page import METHODOLOGY_PATH, Page, bullet_list
@@ -95,7 +95,7 @@ def throughput_chart_section(page: Page, frame: pd.DataFrame, div_id: str, headi
     )
     parts: list[str | None] = [heading, intro]
     if not pairs.empty:
-        parts.append(charts.throughput_bars(pairs, div_id, "No throughput rows yet."))
+        parts.append(summary_charts.throughput_bars(pairs, div_id, "No throughput rows yet."))
     parts.append(not_measured_note(page, sorted(frame["machine"].unique())))
     return "\n\n".join(p for p in parts if p)
 

@@ -1,0 +1,114 @@
+"""Bar charts of the summaries: throughput on all cores (runtime comparison and use case
+pages) and the recommended choice per use case (home page). Same layout, palette and
+escaping as every chart (charts.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .charts import (
+    _HEIGHT,
+    _LAYOUT,
+    _MARGIN,
+    PALETTE,
+    _empty,
+    _esc,
+    _log_axis,
+    _named,
+    _num,
+    _to_div,
+)
+
+
+def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
+    """Inferences per second on all cores (log axis), one bar per model and runtime, grouped
+    by machine and model.
+
+    `pairs` has machine, machine_label, model, label (runtime and precision), inferences_per_s,
+    batch, streams and p50 (the latency twin's single-stream median, in the hover text beside
+    the batch and the streams).
+    """
+    fig = go.Figure(layout=_LAYOUT)
+    rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
+    groups = rows.drop_duplicates(["machine", "model"])
+    models = [_esc(v) for v in _named(groups, "model")]
+    # One machine: the models alone along x (a machine label beside each group is long
+    # enough to run into the next on a phone); the title names the machine.
+    one = groups["machine"].nunique() == 1
+    x: Any = models if one else [[_esc(v) for v in groups["machine_label"]], models]
+    keys = list(zip(groups["machine"], groups["model"]))
+    for i, label in enumerate(sorted(rows["label"].unique())):
+        by_key = {(r.machine, r.model): r for r in rows[rows["label"] == label].itertuples()}
+        found = [by_key.get(k) for k in keys]
+        fig.add_trace(
+            go.Bar(
+                x=x,
+                y=[_num(r.inferences_per_s, 4) if r else None for r in found],
+                name=_esc(label),
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[
+                    [int(r.batch), int(r.streams), _num(r.p50 * 1e3, 4)]
+                    if r and not pd.isna(r.batch) and not pd.isna(r.streams)
+                    else [None, None, None]
+                    for r in found
+                ],
+                hovertemplate=(
+                    f"{_esc(label)}: %{{y}} inferences/s<br>batch %{{customdata[0]}}, "
+                    "%{customdata[1]} stream(s)<br>single-stream median %{customdata[2]} ms"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    longest = max((len(m) for m in models), default=0)
+    turned = len(keys) > 6
+    fig.update_layout(
+        title={
+            "text": "Throughput on all cores"
+            + (f" of {_esc(groups['machine_label'].iloc[0])}" if one else "")
+            + " (inferences per second, higher is better)"
+        },
+        barmode="group",
+        yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
+        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
+        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
+        height=_HEIGHT + (7 * longest if turned else 0),
+    )
+    if not len(rows):
+        _empty(fig, empty)
+    return _to_div(fig, div_id)
+
+
+def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-latency") -> str:
+    """The recommended choice's median latency per use case, one colour per measured machine.
+
+    `picks` has one row per (use case, machine): `use_case`, `machine`, `machine_label`, `p50`
+    (seconds) and `pick` (what runs, named). Horizontal bars: use case names fit on a phone.
+    """
+    fig = go.Figure(layout=_LAYOUT)
+    order = sorted(picks["use_case"].unique(), key=str.casefold, reverse=True)
+    for i, machine in enumerate(sorted(picks["machine"].unique())):
+        rows = picks[picks["machine"] == machine].set_index("use_case").reindex(order)
+        label = _esc(picks.loc[picks["machine"] == machine, "machine_label"].iloc[0])
+        fig.add_trace(
+            go.Bar(
+                x=[_num(v * 1e3, 4) for v in rows["p50"]],
+                y=[_esc(u) for u in order],
+                orientation="h",
+                name=label,
+                marker={"color": PALETTE[i % len(PALETTE)]},
+                customdata=[[_esc(p) if isinstance(p, str) else ""] for p in rows["pick"]],
+                hovertemplate="%{customdata[0]}<br>median %{x} ms<extra>" + label + "</extra>",
+            )
+        )
+    fig.update_layout(
+        title={"text": "Recommended choice per use case: median latency (lower is faster)"},
+        barmode="group",
+        xaxis=_log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
+        yaxis={"automargin": True},
+        margin={**_MARGIN, "l": 20},
+        height=_HEIGHT + 20 * len(order),
+    )
+    return _to_div(fig, div_id)
