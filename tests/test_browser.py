@@ -24,13 +24,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from browser_env import CHROMIUM, HOW
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("NNKB_CHROMIUM", "/usr/bin/chromium"))
-HOW = (
-    "the browser tests need Chromium and Playwright for Python: `apt-get install chromium` "
-    "(or set NNKB_CHROMIUM to a Chromium binary) and `pip install -r requirements.txt`; "
-    "never `playwright install`"
-)
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 import threading
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 
+from browser_env import CHROMIUM, HOW
 from nnkb.bench.keys import row_key
 from nnkb.check_results import check_files
 from nnkb.kb import load_kb
@@ -31,12 +31,6 @@ from nnkb.render import webbench
 from nnkb.results import check_results_file, read
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path(os.environ.get("NNKB_CHROMIUM", "/usr/bin/chromium"))
-HOW = (
-    "the browser tests need Chromium and Playwright for Python: `apt-get install chromium` "
-    "(or set NNKB_CHROMIUM to a Chromium binary) and `pip install -r requirements.txt`; "
-    "never `playwright install`"
-)
 MODEL = "squeezenet-1-1"
 # The page's output on the seeded input against native ONNX Runtime's on the same input:
 # both run the same FP32 graph, with other kernels (WebAssembly SIMD against AVX2/AVX-512)
