@@ -81,58 +81,22 @@ def test_every_schema_source_has_a_loader():
 # -- url ---------------------------------------------------------------------------------------
 
 
-def test_url_download_then_cached_reuse(server, tmp_path):
+def test_url_reads_the_model_store_only(server, tmp_path, monkeypatch):
+    """The bench and the site build never download: a url model's file comes from the store
+    (filled by `nnkb models fetch`/`add`), and a missing one is NotInStore."""
+    from nnkb.models.sources import NotInStore
+    from nnkb.models.store import ModelStore
+
+    monkeypatch.setenv("NNKB_MODEL_STORE", str(tmp_path / "store"))
     model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=PAYLOAD_SHA))
-    first = materialize(model, tmp_path)
-    assert first.read_bytes() == PAYLOAD
-    assert first.parent.parent == tmp_path
-    assert server.requests == ["/model.onnx"]
-    second = materialize(model, tmp_path)
-    assert second == first
-    assert server.requests == ["/model.onnx"]  # no second request
-    assert _files(tmp_path) == [first.name]  # no temporary file left behind
-
-
-def test_url_hash_mismatch_is_refused_and_not_kept(server, tmp_path):
-    wrong = "0" * 64
-    model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=wrong))
-    with pytest.raises(ModelSourceError) as caught:
-        materialize(model, tmp_path)
-    assert str(caught.value) == (
-        f"kb/models/m.yaml: model m: onnx.sha256: refusing {server.base}/model.onnx: "
-        "the downloaded file does not match its sha256 pin"
-    )
-    assert _files(tmp_path) == []
-
-
-def test_url_damaged_cache_is_fetched_again(server, tmp_path):
-    model = _model(_spec(source="url", url=f"{server.base}/model.onnx", sha256=PAYLOAD_SHA))
-    path = materialize(model, tmp_path)
-    path.write_bytes(b"truncated")
-    assert materialize(model, tmp_path).read_bytes() == PAYLOAD
-    assert server.requests == ["/model.onnx", "/model.onnx"]
-
-
-def test_url_404(server, tmp_path):
-    model = _model(_spec(source="url", url=f"{server.base}/gone.onnx", sha256=PAYLOAD_SHA))
-    with pytest.raises(
-        ModelSourceError,
-        match=r"downloading http://127\.0\.0\.1:\d+/gone\.onnx "
-        r"failed: HTTP 404",
-    ):
-        materialize(model, tmp_path)
-    assert _files(tmp_path) == []
-
-
-def test_url_unreachable_and_bad_scheme(tmp_path):
-    with _Server() as stopped:
-        url = f"{stopped.base}/model.onnx"
-    model = _model(_spec(source="url", url=url, sha256=PAYLOAD_SHA))
-    with pytest.raises(ModelSourceError, match="failed"):
-        materialize(model, tmp_path)
-    model = _model(_spec(source="url", url="ftp://example.org/m.onnx", sha256=PAYLOAD_SHA))
-    with pytest.raises(ModelSourceError, match="not an http"):
-        materialize(model, tmp_path)
+    with pytest.raises(NotInStore, match="kb/models/m.yaml: model m: model file not in the store"):
+        materialize(model, tmp_path / "cache")
+    assert server.requests == []
+    source = tmp_path / "copy.onnx"
+    source.write_bytes(PAYLOAD)
+    stored = ModelStore.default().put(source, PAYLOAD_SHA)
+    assert materialize(model, tmp_path / "cache") == stored
+    assert server.requests == []
 
 
 # -- package ------------------------------------------------------------------------------------

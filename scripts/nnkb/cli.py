@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", help="kb/models id")
     p.add_argument("--out", type=Path, help="write the ONNX file here")
 
+    from .models.store_cli import add_parser as add_models_parser
+
+    add_models_parser(sub, _add_kb)
+
     p = sub.add_parser(
         "machine", help="print this machine's fingerprint, id and results file in the KB"
     )
@@ -117,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             from .bench.runner import run
         elif args.command == "model":
             from .models.cli import run
+        elif args.command == "models":
+            from .models.store_cli import run
         elif args.command == "machine":
             from .bench.machine import run
         elif args.command == "check-results":

@@ -77,6 +77,20 @@ class Accuracy:
 
 
 FULL_MATRIX = "full"
+PRETRAINED = "pretrained"  # a model's published, trained weights
+RANDOM = "random"  # a builtin graph with seeded random weights: the architecture only
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who produced a pretrained ONNX file and where that is stated."""
+
+    exported_by: str
+    source: Source
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> Provenance:
+        return cls(raw["exported_by"], Source.of(raw["source"]))
 
 
 @dataclass(frozen=True)
@@ -95,6 +109,14 @@ class OnnxSpec:
     # true: in the default `nnkb bench` matrix; "full": only under `--matrix full` (a model
     # too costly for a cold default run); false: only when named with --models.
     benchmark: bool | str = True
+    size: int | None = None  # bytes of the pinned file (url: required; the download's cap)
+    provenance: Provenance | None = None
+
+    @property
+    def weights(self) -> str:
+        """PRETRAINED for a published file, RANDOM for a builtin graph: the one rule for
+        which rows may judge a precision's accuracy cost (none of a RANDOM model's)."""
+        return RANDOM if self.source == "builtin" else PRETRAINED
 
     @property
     def matrix(self) -> str | None:
@@ -189,9 +211,10 @@ class Model(Entry):
         raw = self.data.get("onnx")
         if raw is None:
             return None
-        fields = {k: v for k, v in raw.items() if k != "inputs"}
+        fields = {k: v for k, v in raw.items() if k not in ("inputs", "provenance")}
         inputs = {name: tuple(shape) for name, shape in raw["inputs"].items()}
-        return OnnxSpec(inputs=inputs, **fields)
+        provenance = Provenance.of(raw["provenance"]) if raw.get("provenance") else None
+        return OnnxSpec(inputs=inputs, provenance=provenance, **fields)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import FULL_MATRIX, KB, Model, OnnxSpec
-from ..models.sources import default_cache_dir
+from ..models.sources import NotInStore, default_cache_dir
 from ..models.sources import materialize as source_materialize
 from ..results import LATENCY, Identity, Quantization, Row, canonical_json, scenario_of
 from .keys import current_row, file_sha256, row_key
@@ -58,6 +58,7 @@ class PlannedRow:
     unavailable: str | None = None  # why the variant cannot run on this CPU
     outside: bool = False  # not in the chosen --matrix: not run (a stored row is kept)
     build_s: float = 0.0  # seconds to get the model file (built, or found in the cache)
+    missing: bool = False  # the pretrained file is not in the model store
 
     @property
     def identity(self) -> Identity:
@@ -131,10 +132,33 @@ def select_runtimes(adapters: dict[str, Adapter], names: list[str] | None) -> li
     return [adapters[n] for n in sorted(set(names))]
 
 
+# The reason of a row whose pretrained file is not in the model store (nnkb.models.store).
+NOT_IN_STORE = "model file not in the store"
+
+
+def fetch_hint(model_id: str) -> str:
+    """The one line that tells how to get a model's file into the store."""
+    return (
+        f"nnkb models fetch {model_id} (or, for a copy obtained another way, nnkb models add FILE)"
+    )
+
+
+def missing_files_line(model_ids: list[str]) -> str:
+    """What `nnkb bench` says once when pretrained files are not in the model store."""
+    return (
+        f"nnkb bench: {len(model_ids)} model file(s) not in the model store, their rows "
+        f"unavailable here ({', '.join(model_ids)}); to measure them: nnkb models fetch "
+        "(or nnkb models add FILE... for copies obtained another way)"
+    )
+
+
 def materialize(model: Model, cache_dir: Path) -> tuple[Path | None, str | None, str | None]:
-    """(path, sha256, None) of the model's ONNX file, or (None, None, problem)."""
+    """(path, sha256, None) of the model's ONNX file, or (None, None, problem), or for a
+    pretrained file not in the model store (None, None, NOT_IN_STORE)."""
     try:
         path = Path(source_materialize(model, cache_dir))
+    except NotInStore:
+        return None, None, NOT_IN_STORE
     except Exception as exc:  # noqa: BLE001 - ModelSourceError and friends: a failed row
         return None, None, " ".join(str(exc).split())[:300]
     return path, file_sha256(path), None
@@ -193,6 +217,9 @@ def build_plan(
         path, sha, problem = (
             (None, None, None) if outside else materialize(model, cache_dir / "models")
         )
+        missing = problem == NOT_IN_STORE
+        if missing:  # not a failure: the row is unavailable here, and a stored row is kept
+            problem = None
         build_s = time.perf_counter() - start
         for adapter in adapters:
             version = versions.get(adapter.name)
@@ -225,11 +252,19 @@ def build_plan(
                     variant=adapter.variant_label(settings),
                     task=str(model.data.get("task", "")),
                     quantization=quantization,
-                    unavailable=adapter.unavailable(settings, flags),
+                    unavailable=(
+                        f"{NOT_IN_STORE}: {fetch_hint(model.id)}"
+                        if missing
+                        else adapter.unavailable(settings, flags)
+                    ),
                 )
                 row.outside = outside
                 row.build_s = build_s
-                row.cached = not force and row.current(stored) is not None
+                row.missing = missing
+                if missing:  # cannot be measured here; what was measured elsewhere stays
+                    row.cached = row.identity in stored
+                else:
+                    row.cached = not force and row.current(stored) is not None
                 plan.append(row)
     return plan
 
@@ -258,4 +293,7 @@ def print_plan(plan: list[PlannedRow], path: Path, unverified: set[str]) -> int:
         f"{len(plan)} rows: {len(plan) - cached - outside} to run, {cached} cached, "
         f"{outside} outside the matrix"
     )
+    missing = sorted({p.model_id for p in plan if p.missing})
+    if missing:
+        print(missing_files_line(missing))
     return 0

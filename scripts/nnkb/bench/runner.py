@@ -50,6 +50,7 @@ from .plan import (
     PlannedRow,
     build_plan,
     cache_root,
+    missing_files_line,
     print_plan,
     select_models,
     select_runtimes,
@@ -337,6 +338,9 @@ def _run_locked(
         f"wall {clock() - started:.1f} s; "
         f"{path} {'written' if state.written else 'unchanged'}"
     )
+    missing = sorted({p.model_id for p in plan if p.missing})
+    if missing:
+        print(missing_files_line(missing), file=sys.stderr)
     if skipped:
         print(
             f"nnkb bench: --budget ran out with {skipped} row(s) not run; "

@@ -16,6 +16,7 @@ from pathlib import Path
 from ...kb import Model, OnnxSpec
 from . import builtin, file, package, url
 from ._common import ModelSourceError, os_problem, sha256_file, write_atomic
+from .url import NotInStore
 
 LOADERS: dict[str, Callable[[OnnxSpec, Path, Path], Path]] = {
     "builtin": builtin.load,
@@ -61,7 +62,7 @@ def materialize(model: Model, cache_dir: Path) -> Path:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         return loader(spec, Path(cache_dir), repo_root)
     except ModelSourceError as exc:
-        raise ModelSourceError(f"{where}: {exc}") from None
+        raise type(exc)(f"{where}: {exc}") from None
     except OSError as exc:
         folders = {"model cache": Path(cache_dir), "repository file": repo_root}
         raise ModelSourceError(f"{where}: {os_problem(exc, folders)}") from None
@@ -70,6 +71,7 @@ def materialize(model: Model, cache_dir: Path) -> Path:
 __all__ = [
     "LOADERS",
     "ModelSourceError",
+    "NotInStore",
     "default_cache_dir",
     "materialize",
     "sha256_file",
