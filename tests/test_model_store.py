@@ -175,10 +175,8 @@ def test_a_damaged_stored_file_is_not_served(store, tmp_path):
 # -- the command line and the bench ------------------------------------------------------------
 
 
-def _kb_with_url_model(tmp_path: Path, url: str) -> Path:
-    from conftest import copy_kb
-
-    kb = copy_kb(tmp_path / "kb")
+def _kb_with_url_model(kb_copy, tmp_path: Path, url: str) -> Path:
+    kb = kb_copy(tmp_path / "kb")
     model = yaml.safe_load((kb / "models" / "squeezenet-1-1.yaml").read_text())
     model["onnx"] = {
         "source": "url",
@@ -195,8 +193,8 @@ def _kb_with_url_model(tmp_path: Path, url: str) -> Path:
     return kb
 
 
-def test_models_commands_fetch_list_and_add(server, store, tmp_path, capsys):
-    kb = _kb_with_url_model(tmp_path, f"{server.base}/model.onnx")
+def test_models_commands_fetch_list_and_add(server, store, tmp_path, capsys, kb_copy):
+    kb = _kb_with_url_model(kb_copy, tmp_path, f"{server.base}/model.onnx")
     assert main(["models", "list", "--kb", str(kb)]) == 0
     out = capsys.readouterr().out
     assert "pretrained" in out and "missing" in out and "1 missing: nnkb models fetch" in out
@@ -219,8 +217,8 @@ def test_models_commands_fetch_list_and_add(server, store, tmp_path, capsys):
     assert other.find(PAYLOAD_SHA) is not None
 
 
-def test_fetch_names_a_failed_file_and_exits_1(server, store, tmp_path, capsys):
-    kb = _kb_with_url_model(tmp_path, f"{server.base}/gone.onnx")
+def test_fetch_names_a_failed_file_and_exits_1(server, store, tmp_path, capsys, kb_copy):
+    kb = _kb_with_url_model(kb_copy, tmp_path, f"{server.base}/gone.onnx")
     assert main(["models", "fetch", "--kb", str(kb)]) == 1
     assert "nnkb models: pretrained: " in capsys.readouterr().err
     assert main(["models", "fetch", "--kb", str(kb), "pretrainde"]) == 1
@@ -228,23 +226,23 @@ def test_fetch_names_a_failed_file_and_exits_1(server, store, tmp_path, capsys):
 
 
 def test_bench_without_the_file_plans_unavailable_rows_and_says_how_to_get_it(
-    quiet_bench, store, tmp_path, capsys
+    quiet_bench, store, tmp_path, capsys, kb_copy
 ):
-    kb = _kb_with_url_model(tmp_path, "https://example.org/model.onnx")
+    kb = _kb_with_url_model(kb_copy, tmp_path, "https://example.org/model.onnx")
     assert main(["bench", "--kb", str(kb), "--models", "pretrained", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "pretrained × " in out and "unavailable (model file not in the store)" in out
     assert "1 model file(s) not in the model store" in out and "nnkb models fetch" in out
 
 
-def test_a_missing_file_keeps_the_rows_measured_with_it(quiet_bench, store, tmp_path, capsys):
+def test_a_missing_file_keeps_the_rows_measured_with_it(quiet_bench, store, tmp_path, kb_copy):
     """Rows measured where the file was are kept as they are; the others become
     'unavailable' rows whose reason says how to get the file."""
     from nnkb.bench.plan import build_plan
     from nnkb.bench.runtimes import load_adapters
     from nnkb.kb import load_kb
 
-    kb = load_kb(_kb_with_url_model(tmp_path, "https://example.org/model.onnx"))
+    kb = load_kb(_kb_with_url_model(kb_copy, tmp_path, "https://example.org/model.onnx"))
     adapters = list(load_adapters().values())[:1]
     versions = {a.name: a.version() for a in adapters}
     first = build_plan([kb.models["pretrained"]], adapters, versions, tmp_path, {}, False)

@@ -146,7 +146,7 @@ def run_list(args: argparse.Namespace, store: ModelStore, models: dict[str, Mode
 COMMANDS = {"fetch": run_fetch, "add": run_add, "list": run_list}
 
 
-def add_parser(sub: argparse._SubParsersAction, add_kb) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction, add_kb) -> None:
     """The `models` command and its three subcommands."""
     p = sub.add_parser("models", help="fetch, add and list the pretrained model files")
     actions = p.add_subparsers(dest="action", required=True)
