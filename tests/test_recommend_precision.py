@@ -191,3 +191,60 @@ def test_task_accuracy_loss_is_against_the_onnx_runtime_fp32_row(kb, metric, exp
     reduced = judged[judged["precision_class"] == "int8"].sort_values("p50", ascending=False)
     found = [(r.runtime, r.verdict, round(r.tolerance_value, 2)) for r in reduced.itertuples()]
     assert found == expected
+
+
+# --- random weights: architecture only --------------------------------------------------------
+
+
+def test_no_precision_verdict_rests_on_random_weights(kb):
+    """The same rows measured on random (or unrecorded) weights: the INT8 row within
+    tolerance is not accepted and the one outside it is not rejected; neither is picked, and
+    the reasoning says why instead of quoting a tolerance."""
+    from nnkb.analysis.precision import RANDOM_WEIGHTS
+
+    for weights in ("random", None):
+        rows = [
+            measured("twin-net", "onnxruntime", 0.010, "fp32", ORT, weights=weights),
+            measured("twin-net", "onnxruntime", 0.004, "int8", ORT_INT8, 35.0, weights=weights),
+            measured("twin-net", "openvino", 0.003, "int8", OV_INT8, 15.0, weights=weights),
+        ]
+        frame = analysis.results_frame([results("vnni", ("avx512_vnni",), rows)])
+        judged = precision_frame(frame, kb.use_cases["anomaly-detection"])
+        reduced = judged[judged["precision_class"] == "int8"]
+        assert set(reduced["verdict"]) == {RANDOM_WEIGHTS}
+        assert not reduced["eligible"].any()
+        rec = recs(kb, frame)["vnni"]
+        assert (rec.model, rec.pick.precision, rec.p50) == ("twin-net", "fp32", 0.010)
+        assert {m.verdict for m in rec.not_within} == {RANDOM_WEIGHTS}
+        text = reasoning(rec, kb.use_cases["anomaly-detection"], Names.of(kb, load_adapters()))
+        assert "its accuracy cost is not measurable on random weights" in text
+        assert "not within tolerance" not in text and "35.0 dB" not in text
+
+
+def test_committed_verdicts_rest_on_published_weights_only():
+    """Over the committed results and the real KB: every accept or reject of a reduced
+    precision is of a row that measured published weights."""
+    from nnkb.analysis.precision import FP32, NOT_WITHIN, RANDOM_WEIGHTS, is_reduced
+    from nnkb.results import load_all
+
+    root = Path(__file__).resolve().parents[1] / "kb"
+    real_kb = load_kb(root)
+    frame = analysis.results_frame(load_all(root))
+    judged_rows = 0
+    for use_case in real_kb.use_cases.values():
+        models = {m.id for m in real_kb.models_for(use_case.id)}
+        judged = precision_frame(frame[frame["model"].isin(models)], use_case)
+        verdicts = judged[judged["verdict"] != FP32]
+        decided = verdicts[verdicts["verdict"].isin([WITHIN, NOT_WITHIN])]
+        assert set(decided["weights"]) <= {"pretrained"}, use_case.id
+        guessed = verdicts[verdicts["weights"] != "pretrained"]
+        assert set(guessed["verdict"]) <= {RANDOM_WEIGHTS} and not guessed["eligible"].any()
+        judged_rows += len(verdicts)
+        for rec in analysis.recommend(real_kb, frame, use_case.id):
+            if rec.pick is not None and is_reduced(rec.pick.precision):
+                pick = judged[
+                    (judged["machine"] == rec.machine) & (judged["model"] == rec.model)
+                    & (judged["runtime"] == rec.runtime) & (judged["settings"] == rec.settings)
+                ]  # fmt: skip
+                assert set(pick["weights"]) == {"pretrained"}, (use_case.id, rec.machine)
+    assert judged_rows > 0  # the committed files have reduced-precision rows to judge

@@ -416,24 +416,32 @@ def tiny_model() -> onnx.ModelProto:
 
 def test_opset_and_operators_come_from_a_cached_file_only(tmp_path, monkeypatch, render_only):
     monkeypatch.setenv("NNKB_CACHE", str(tmp_path / "cache"))
-    kb = load_kb(FIXTURE)
+    fixture = tmp_path / "kb"
+    shutil.copytree(FIXTURE, fixture)
+    entry = fixture / "models" / "twin-net.yaml"
+    text = entry.read_text()
+    start, end = text.index("onnx:\n"), text.index("  inputs:")
+    entry.write_text(
+        text[:start] + "onnx:\n  source: builtin\n  builder: mobilenet_v2\n  seed: 3\n" + text[end:]
+    )
+    kb = load_kb(fixture)
     model = kb.models["twin-net"]  # builtin mobilenet_v2, seed 3
-    assert existing_model_file(model, FIXTURE, set()) is None  # nothing is built
-    rows = json.loads((FIXTURE / "results" / "x86-test.json").read_text())["rows"]
+    assert existing_model_file(model, fixture, set()) is None  # nothing is built
+    rows = json.loads((fixture / "results" / "x86-test.json").read_text())["rows"]
     sha = next(r["model_sha256"] for r in rows if r["model"] == "twin-net")
     folder = tmp_path / "cache" / "models" / "builtin"
     folder.mkdir(parents=True)
     # Named by content as the builtin loader names it; the content here is a stand-in.
     path = folder / f"mobilenet_v2-seed3-{sha[:16]}.onnx"
     onnx.save(tiny_model(), path)
-    assert existing_model_file(model, FIXTURE, set()) == path
-    assert existing_model_file(model, FIXTURE, {sha}) == path
+    assert existing_model_file(model, fixture, set()) == path
+    assert existing_model_file(model, fixture, {sha}) == path
     # A file of another content than the one the results ran does not count.
-    assert existing_model_file(model, FIXTURE, {"f" * 64}) is None
+    assert existing_model_file(model, fixture, {"f" * 64}) is None
     structure = onnx_structure(path)
     assert structure.opset == 17 and structure.op_histogram == {"Relu": 2, "Sigmoid": 1}
     assert histogram_text(structure.op_histogram) == "Relu 2, Sigmoid 1"
-    page = render_only(build_context(FIXTURE), "models/twin-net.md")["models/twin-net.md"]
+    page = render_only(build_context(fixture), "models/twin-net.md")["models/twin-net.md"]
     assert "| ONNX opset | 17 | — |" in page
     assert "| Operators (count) | Relu 2, Sigmoid 1 | — |" in page
 

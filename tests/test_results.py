@@ -3,6 +3,7 @@ agrees with `nnkb validate`, deterministic atomic writes, and the format-1 migra
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -236,9 +237,17 @@ def test_migration_keeps_every_measurement(tmp_path):
             if name not in ("key", *migrate.DERIVED):
                 assert new[name] == value, (old["model"], old["runtime"], name)
         assert new["key"] != old["key"]  # the model id is in the key now
-    # Running it again changes nothing; the committed file is this migration's output.
+    # Running it again changes nothing; the committed file is this migration's output with
+    # the weights each row measured recorded (python -m nnkb.results.record_weights).
     assert migrate.main([str(path)]) == 0
-    assert path.read_text() == after.dumps() == COMMITTED.read_text()
+    assert path.read_text() == after.dumps()
+    committed = results.read(COMMITTED)
+    weights = {r.identity: r.weights for r in committed.rows}
+    assert set(weights.values()) <= {"pretrained", "random"}
+    recorded = dataclasses.replace(
+        after, rows=[dataclasses.replace(r, weights=weights[r.identity]) for r in after.rows]
+    )
+    assert recorded.dumps() == COMMITTED.read_text()
 
 
 def test_migration_refuses_what_it_cannot_read(tmp_path, capsys):

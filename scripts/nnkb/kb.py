@@ -79,6 +79,8 @@ class Accuracy:
 FULL_MATRIX = "full"
 PRETRAINED = "pretrained"  # a model's published, trained weights
 RANDOM = "random"  # a builtin graph with seeded random weights: the architecture only
+# How every surface labels a model measured on random weights (Model.display_name).
+ARCHITECTURE_ONLY = "architecture only, random weights"
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,11 @@ class Entry:
     def sources(self) -> list[Source]:
         return [Source.of(s) for s in self.data.get("sources", [])]
 
+    @property
+    def display_name(self) -> str:
+        """The name every link, table, chart and sentence shows (Model adds its caveat)."""
+        return self.name
+
 
 @dataclass
 class Model(Entry):
@@ -171,6 +178,14 @@ class Model(Entry):
         """Use cases where this model appears only as part of another model (a feature
         extractor): never a candidate there."""
         return list(self.data.get("backbone_for", []))
+
+    @property
+    def display_name(self) -> str:
+        """The name, with "(architecture only, random weights)" where the benchmark measures a
+        builtin graph: its latency is the architecture's, never a trained model's accuracy."""
+        spec = self.data.get("onnx")
+        builtin = isinstance(spec, dict) and spec.get("source") == "builtin"
+        return f"{self.name} ({ARCHITECTURE_ONLY})" if builtin else self.name
 
     @property
     def output_kind(self) -> str:

@@ -36,6 +36,7 @@ RESULT_COLUMNS = [
     "agree_spearman_min", "agree_image_spearman", "agree_box_top1", "max_rel_error_inputs",
     "cer", "line_accuracy", "accuracy_lines", "quantizer", "calibration", "int8_ops",
     "compute_ops", "scenario", "inferences_per_s", "batch", "streams", "twin_settings",
+    "weights",
 ]
 # The many-input agreement metrics (Row.agreement), as frame columns `agree_<name>`.
 AGREEMENT_METRIC_COLUMNS = (
@@ -212,6 +213,7 @@ def _record(
         "batch": row.throughput.batch if row.throughput else None,
         "streams": row.throughput.streams if row.throughput else None,
         "twin_settings": settings_key({k: v for k, v in row.settings.items() if k != "scenario"}),
+        "weights": row.weights,  # "pretrained", "random" (architecture only), None: unknown
     }
 
 

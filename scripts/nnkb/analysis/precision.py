@@ -9,6 +9,10 @@ The rules, stated once (the methodology page words them):
   or for cer_points / line_accuracy_points its loss against the same model's ONNX Runtime
   FP32 row on the same machine, in percentage points, must not exceed it. A reduced row with
   nothing measured, or a use case without a tolerance, is never eligible;
+- a reduced row is judged only when it measured the model's published weights: on a builtin
+  graph's random weights (or weights a row does not record) agreement says how faithfully a
+  variant computes the same network, not what it costs in accuracy, so such a row is neither
+  accepted nor rejected (RANDOM_WEIGHTS): its speed is shown, and it is never recommended;
 - the instruction-set features a row relies on are the fast path of its precision that the
   machine had (bf16: AVX512_BF16 or AMX-BF16; int8: VNNI or AMX-INT8 on x86, i8mm or dot
   product on Arm; fp16: AVX512_FP16 or AMX-FP16); a row relying on none of them (FP32, or INT8
@@ -23,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from nnkb.kb import UseCase
+from nnkb.kb import PRETRAINED, UseCase
 
 from .frame import latency_rows
 
@@ -48,6 +52,8 @@ WITHIN = "within"
 NOT_WITHIN = "not-within"
 NOT_MEASURED = "not-measured"  # reduced precision, no agreement or accuracy measured
 NO_TOLERANCE = "no-tolerance"  # reduced precision, the use case states no tolerance
+# Reduced precision on random (or unrecorded) weights: the accuracy cost is not measurable.
+RANDOM_WEIGHTS = "random-weights"
 
 # Frame columns this module adds (precision_frame).
 PRECISION_COLUMNS = [
@@ -135,6 +141,8 @@ def verdict(row: Any, use_case: UseCase, reference: Any) -> tuple[str, float | N
     """(verdict, the measured value the tolerance was checked on) for one frame row."""
     if not is_reduced(row["precision"]):
         return FP32, None
+    if row.get("weights") != PRETRAINED:
+        return RANDOM_WEIGHTS, None
     tolerance = use_case.precision_tolerance
     if tolerance is None:
         return NO_TOLERANCE, None

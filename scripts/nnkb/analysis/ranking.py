@@ -160,7 +160,7 @@ def use_case_ranking(
                 "machine": machine,
                 "machine_label": label,
                 "model": model.id,
-                "model_name": model.name,
+                "model_name": model.display_name,
                 "accuracy": value,
                 "accuracy_unit": unit,
                 "meets_floor": _meets(value, floor.value if floor else None, higher),

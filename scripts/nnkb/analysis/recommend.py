@@ -145,7 +145,7 @@ class PrecisionMiss:
     settings: str
     precision: str
     p50: float | None
-    verdict: str  # precision.NOT_WITHIN | NOT_MEASURED | NO_TOLERANCE
+    verdict: str  # precision.NOT_WITHIN | NOT_MEASURED | NO_TOLERANCE | RANDOM_WEIGHTS
     value: float | None  # the measured value the tolerance was checked on
     inferences_per_s: float | None = None  # throughput scenario: the rate that beat the pick
 

@@ -52,6 +52,7 @@ def base_row(
         processes=None,
         process_spread=None,
         verification=None,
+        weights=p.spec.weights,
     )
 
 

@@ -50,10 +50,10 @@ def value_cell(figure: CitedFigure, table: CitedTable) -> Md:
 
 def model_cell(page: Page, figure: CitedFigure) -> Md:
     if figure.model:
-        return page.link_id("models", figure.model)
+        return page.link_id("models", figure.model, published=True)
     name = escape_inline(figure.model_name or "")
     if figure.closest_model:
-        return Md(f"{name} (closest entry: {page.link_id('models', figure.closest_model)})")
+        return Md(f"{name} (closest entry: {page.link_id('models', figure.closest_model, published=True)})")
     return Md(name)
 
 

@@ -124,6 +124,12 @@ def models_csv(site: SiteContext) -> str:
                 "licence": m.licence[0],
                 "paper": m.paper.url,
                 "onnx_source": spec.source if spec else None,
+                "onnx_weights": spec.weights if spec else None,
+                "onnx_url": spec.url if spec else None,
+                "onnx_sha256": spec.sha256 if spec else None,
+                "onnx_exported_by": spec.provenance.exported_by
+                if spec and spec.provenance
+                else None,
                 "onnx_inputs": _join(
                     f"{k}={'x'.join(map(str, v))}" for k, v in (spec.inputs.items() if spec else [])
                 ),

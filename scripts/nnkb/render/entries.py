@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kb import Model, UseCase
+from ..kb import ARCHITECTURE_ONLY, PRETRAINED, RANDOM, Model, UseCase
 from .cited import model_cited
 from .entry_sections import (
     description_section,
@@ -19,6 +19,7 @@ from .entry_sections import (
     title_section,
 )
 from .measured import measured_section
+from .numbers import format_bytes
 from .outlook import outlook_section
 from .page import (
     Page,
@@ -101,14 +102,26 @@ def model_onnx(page: Page, model: Model) -> str:
         "builtin": "built by nnkb from the published architecture, with seeded random weights",
         "package": "shipped in a Python package",
         "file": "a file in the repository",
-        "url": "downloaded and checked against its SHA-256",
+        "url": "published at the address below; `nnkb models fetch` downloads it into the "
+        "model store and checks its SHA-256",
     }.get(spec.source, spec.source)
     inputs = ", ".join(
         f"`{escape_inline(name)}` {'×'.join(str(d) for d in shape)}"
         for name, shape in spec.inputs.items()
     )
+    provenance = spec.provenance
     rows: list[tuple[str, str | Md | None]] = [
+        ("Weights", WEIGHTS_WORDS[spec.weights]),
         ("Source", Md(escape_inline(where))),
+        ("File", Md(f"[{escape_inline(_file_name(spec.url))}]({spec.url})") if spec.url else None),
+        ("SHA-256", Md(f"`{spec.sha256}`") if spec.sha256 else None),
+        ("Size", format_bytes(spec.size) if spec.size else None),
+        (
+            "Exported by",
+            Md(escape_inline(provenance.exported_by) + page.cite(provenance.source))
+            if provenance
+            else None,
+        ),
         ("Inputs", Md(inputs)),
         ("Builder", Md(f"`{escape_inline(spec.builder)}`") if spec.builder else None),
         ("Package", spec.package),
@@ -116,6 +129,19 @@ def model_onnx(page: Page, model: Model) -> str:
         ("In the default benchmark", MATRIX_WORDS[spec.matrix]),
     ]
     return "## ONNX file\n\n" + facts_table(rows)
+
+
+WEIGHTS_WORDS = {
+    PRETRAINED: "the published, trained weights",
+    RANDOM: (
+        f"{ARCHITECTURE_ONLY}: latency and graph statistics are the architecture's; "
+        "agreement and accuracy of reduced precisions are not measurable"
+    ),
+}
+
+
+def _file_name(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[-1] or url
 
 
 MODEL_SECTIONS: list[Section[Model]] = [

@@ -32,7 +32,7 @@ class Names:
         for name, adapter in adapters.items():
             if adapter.display_name:
                 runtimes[name] = adapter.display_name
-        return cls({m.id: m.name for m in kb.models.values()}, runtimes)
+        return cls({m.id: m.display_name for m in kb.models.values()}, runtimes)
 
 
 def status_words(status: str) -> str:

@@ -166,13 +166,17 @@ class Page:
         return posixpath.relpath(target_path, posixpath.dirname(self.path) or ".")
 
     def link_entry(self, entry: Entry, text: str | None = None) -> Md:
-        label = escape_label(text if text is not None else entry.name)
+        label = escape_label(text if text is not None else entry.display_name)
         return Md(f"[{label}]({self.href(entry_path(entry.collection, entry.id))})")
 
-    def link_id(self, collection: str, entry_id: str) -> Md:
-        """A link to an entry by id; the id as text when the KB has no such entry."""
+    def link_id(self, collection: str, entry_id: str, published: bool = False) -> Md:
+        """A link to an entry by id; the id as text when the KB has no such entry. With
+        `published`, a model is named as others published it (its plain name): a cited
+        figure is of trained weights, whatever nnkb measures of the model."""
         entry = self.kb.collection(collection).get(entry_id)
-        return self.link_entry(entry) if entry else Md(escape_inline(entry_id))
+        if entry is None:
+            return Md(escape_inline(entry_id))
+        return self.link_entry(entry, entry.name if published else None)
 
     def cite(self, source: Source | None, note: str | None = None) -> Md:
         """A footnote reference to `source`, optionally with a note shown before the source.

@@ -7,7 +7,7 @@ tolerance") with their figures. Plain text; the use case page escapes it.
 from __future__ import annotations
 
 from ..analysis import Candidate, PrecisionMiss, Recommendation
-from ..analysis.precision import NO_TOLERANCE, NOT_MEASURED, precision_name
+from ..analysis.precision import NO_TOLERANCE, NOT_MEASURED, RANDOM_WEIGHTS, precision_name
 from .names import Names
 from .numbers import format_latency, format_rate, format_ratio, sig
 
@@ -140,6 +140,10 @@ def needs_sentences(rec: Recommendation, names: Names) -> list[str]:
     return out
 
 
+# How every page words a reduced-precision row of an architecture-only (random-weight) model.
+ACCURACY_NOT_MEASURABLE = "its accuracy cost is not measurable on random weights"
+
+
 def miss_note(rec: Recommendation, miss: PrecisionMiss, names: Names) -> str:
     """'x on y in INT8 is faster at 2 ms, accuracy not within tolerance (top-1 agreement 91 %
     against ≥ 99 %)'."""
@@ -150,6 +154,8 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss, names: Names) -> str:
         lead = f"{who} sustains more, {format_rate(miss.inferences_per_s)} inferences per second"
     if miss.verdict == NOT_MEASURED:
         return f"{lead}, but its agreement with FP32 was not measured, so it is not recommended"
+    if miss.verdict == RANDOM_WEIGHTS:
+        return f"{lead}, but it ran on random weights, so {ACCURACY_NOT_MEASURABLE}"
     if miss.verdict == NO_TOLERANCE:
         return f"{lead}, but the use case states no tolerance for a reduced precision"
     words = metric_words(rec.tolerance_metric)

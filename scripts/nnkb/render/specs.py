@@ -38,8 +38,9 @@ _structures: dict[tuple[str, int, int], OnnxStructure] = {}
 def existing_model_file(model: Model, kb_root: Path, sha256s: set[str]) -> Path | None:
     """The model's ONNX file if it is already on disk; never builds or downloads one.
 
-    Builtin and url files are named by content in the cache (`<builder>-seed<n>-<sha16>.onnx`,
-    `<sha16>-<name>`); when the results name the file's sha256, only that file counts.
+    Builtin files are named by content in the cache (`<builder>-seed<n>-<sha16>.onnx`); when
+    the results name the file's sha256, only that file counts. A url model's file is never
+    read here: what the page says of it comes from the results rows.
     """
     spec = model.onnx
     if spec is None:
@@ -53,10 +54,8 @@ def existing_model_file(model: Model, kb_root: Path, sha256s: set[str]) -> Path 
         if prefixes:
             found = [p for p in found if p.stem.rsplit("-", 1)[-1] in prefixes]
         return found[-1] if found else None
-    if spec.source == "url":
-        prefix = (spec.sha256 or "")[:16]
-        found = sorted((cache / "url").glob(f"{prefix}-*")) if prefix else []
-        return found[0] if found else None
+    if spec.source == "url":  # the model store is this machine's: pages use the results
+        return None
     if spec.source in ("package", "file"):
         from ..models.sources import LOADERS
         from ..models.sources.file import repository_root

@@ -89,7 +89,7 @@ def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> 
     if rec.model is None:
         return f"{where}: nothing recommended"
     model = page.kb.models.get(rec.model)
-    name = model.name if model else rec.model
+    name = model.display_name if model else rec.model
     precision = rec.pick.precision if rec.pick else None
     per = "" if rec.scenario == THROUGHPUT else " per inference"
     return (

@@ -204,6 +204,8 @@ class Row:
     # what a build costs, not a measurement of the model.
     phases: dict[str, float] | None = None
     throughput: Throughput | None = None  # throughput rows (settings "scenario": "throughput")
+    # "pretrained" or "random" (kb.OnnxSpec.weights); None on rows from before the field.
+    weights: str | None = None
 
     @property
     def identity(self) -> Identity:
@@ -269,6 +271,7 @@ class Row:
             accuracy=_optional(TaskAccuracy, obj.get("accuracy")),
             phases=obj.get("phases"),
             throughput=_optional(Throughput, obj.get("throughput")),
+            weights=obj.get("weights"),
         )
 
     def to_json(self) -> Json:
@@ -310,6 +313,8 @@ class Row:
                 data[name] = value.to_json()
         if self.phases is not None:
             data["phases"] = self.phases
+        if self.weights is not None:
+            data["weights"] = self.weights
         return data
 
 
