@@ -53,7 +53,8 @@ def model_cell(page: Page, figure: CitedFigure) -> Md:
         return page.link_id("models", figure.model, published=True)
     name = escape_inline(figure.model_name or "")
     if figure.closest_model:
-        return Md(f"{name} (closest entry: {page.link_id('models', figure.closest_model, published=True)})")
+        closest = page.link_id("models", figure.closest_model, published=True)
+        return Md(f"{name} (closest entry: {closest})")
     return Md(name)
 
 
