@@ -113,6 +113,10 @@ class OnnxSpec:
     benchmark: bool | str = True
     size: int | None = None  # bytes of the pinned file (url: required; the download's cap)
     provenance: Provenance | None = None
+    # The publisher's preprocessing (colour order, mean, std on 0-255): calibration and
+    # agreement inputs are natural images prepared so (nnkb.models.natural); raw mapping.
+    preprocess: dict[str, Any] | None = None
+    preprocess_source: Source | None = None
 
     @property
     def weights(self) -> str:
@@ -226,10 +230,18 @@ class Model(Entry):
         raw = self.data.get("onnx")
         if raw is None:
             return None
-        fields = {k: v for k, v in raw.items() if k not in ("inputs", "provenance")}
+        fields = {k: v for k, v in raw.items() if k not in ("inputs", "provenance", "preprocess")}
         inputs = {name: tuple(shape) for name, shape in raw["inputs"].items()}
         provenance = Provenance.of(raw["provenance"]) if raw.get("provenance") else None
-        return OnnxSpec(inputs=inputs, provenance=provenance, **fields)
+        stated = raw.get("preprocess")
+        preprocess = {k: v for k, v in stated.items() if k != "source"} if stated else None
+        return OnnxSpec(
+            inputs=inputs,
+            provenance=provenance,
+            preprocess=preprocess,
+            preprocess_source=Source.of(stated["source"]) if stated else None,
+            **fields,
+        )
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from ..kb import TASK_OUTPUT_KINDS  # noqa: F401 - re-exported: callers import it from here
+from ..models.natural import Preprocess, image_input, natural_inputs, set_id, set_words
 from ..models.quantize import CALIBRATION_COUNT
-from ..models.synthetic import FAMILIES, synthetic_inputs
+from ..models.synthetic import FAMILIES, SYNTHETIC_VERSION, synthetic_inputs
 
 OUTPUT_KINDS = ("classifier", "embedding", "anomaly_map", "tensor")
 # The output kind of a model by its KB `task` (one table, in kb.py); other tasks: "tensor".
@@ -67,10 +68,38 @@ def agreement_inputs(
     count: int = AGREEMENT_COUNT,
     seed: int = AGREEMENT_SEED,
     dtypes: Mapping[str, np.dtype] | None = None,
+    preprocess: Mapping[str, Any] | None = None,
+    task: str = "",
 ) -> list[dict[str, np.ndarray]]:
-    """The varied inputs agreement is measured on: `count` inputs cycling through the eight
-    families of nnkb.models.synthetic.FAMILIES, with a seed the calibration sets do not use."""
-    return synthetic_inputs({k: tuple(v) for k, v in shapes.items()}, count, seed, dtypes)
+    """The varied inputs agreement is measured on, with a seed the calibration sets do not
+    use: natural images prepared as the KB states (`preprocess`, one image input;
+    nnkb.models.natural), else `count` inputs cycling through the eight synthetic families
+    of nnkb.models.synthetic.FAMILIES."""
+    fixed = {k: tuple(v) for k, v in shapes.items()}
+    if preprocess and len(fixed) == 1 and image_input(next(iter(fixed.values()))):
+        return natural_inputs(fixed, Preprocess.of(preprocess), task, count, seed)
+    return synthetic_inputs(fixed, count, seed, dtypes)
+
+
+def agreement_set(
+    shapes: Mapping[str, Sequence[int]],
+    preprocess: Mapping[str, Any] | None,
+    task: str,
+    count: int = AGREEMENT_COUNT,
+) -> tuple[str, str]:
+    """(id, words) of the agreement inputs `agreement_inputs` makes for a model."""
+    fixed = {k: tuple(v) for k, v in shapes.items()}
+    if preprocess and len(fixed) == 1 and image_input(next(iter(fixed.values()))):
+        ((_, shape),) = fixed.items()
+        stated = Preprocess.of(preprocess)
+        return (
+            set_id(task, shape, stated, count, AGREEMENT_SEED),
+            set_words(task, count) + ", prepared as the KB states",
+        )
+    return (
+        f"{SYNTHETIC_VERSION}:n={count}:seed={AGREEMENT_SEED}",
+        f"{count} seeded synthetic inputs of eight kinds ({SYNTHETIC_VERSION})",
+    )
 
 
 def _flat(output: Output) -> np.ndarray:

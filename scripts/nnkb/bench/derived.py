@@ -7,6 +7,8 @@ Calibration sets (fixed and documented, recorded in every INT8 row):
   like the OCR corpus (nnkb.accuracy.ocr_corpus) but with a seed of their own, so the lines
   accuracy is measured on are never calibrated on, prepared as the recogniser reads them at
   the row's input width;
+- a model whose KB entry states its preprocessing (`onnx.preprocess`) and takes one image:
+  32 natural images prepared that way (nnkb.models.natural), with the calibration seed;
 - every other model, the PP-OCR text detector and direction classifier included: 32 seeded
   synthetic inputs of eight kinds (nnkb.models.synthetic; `synthetic_calibration`).
 
@@ -25,8 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from ..models import natural
 from ..models.quantize import (
     CALIBRATION_COUNT,
+    CALIBRATION_SEED,
     CalibrationSet,
     _Lazy,
     cache_key,
@@ -41,17 +45,43 @@ OCR_TASK = "text-recognition"
 OCR_CALIBRATION_SEED_OFFSET = 1
 
 
-def calibration_for(task: str, shapes: Shapes, model_path: Path) -> tuple[CalibrationSet, str]:
+def calibration_for(
+    task: str, shapes: Shapes, model_path: Path, preprocess: dict[str, Any] | None = None
+) -> tuple[CalibrationSet, str]:
     """The calibration set of a model, and what it is in words (recorded in the row)."""
     if task == OCR_TASK and len(shapes) == 1:
         return _ocr_calibration(shapes), (
             f"{CALIBRATION_COUNT} text lines rendered like the OCR corpus (another seed), "
             "prepared as the recogniser reads them"
         )
+    if natural_applies(shapes, preprocess):
+        assert preprocess is not None
+        return _natural_calibration(task, shapes, preprocess), natural.set_words(
+            task, CALIBRATION_COUNT
+        ) + ", prepared as the KB states"
     dtypes = input_dtypes(model_path)
     return synthetic_calibration(shapes, dtypes=dtypes), (
         f"{CALIBRATION_COUNT} seeded synthetic inputs of eight kinds ({SYNTHETIC_VERSION})"
     )
+
+
+def natural_applies(shapes: Shapes, preprocess: dict[str, Any] | None) -> bool:
+    """Whether a model's calibration and agreement inputs are natural images: it states its
+    preprocessing and takes one N x 3 x H x W input."""
+    return (
+        bool(preprocess) and len(shapes) == 1 and natural.image_input(next(iter(shapes.values())))
+    )
+
+
+def _natural_calibration(task: str, shapes: Shapes, preprocess: dict[str, Any]) -> CalibrationSet:
+    stated = natural.Preprocess.of(preprocess)
+    ((_, shape),) = shapes.items()
+
+    def generate() -> Iterator[dict[str, np.ndarray]]:
+        yield from natural.natural_inputs(shapes, stated, task, CALIBRATION_COUNT, CALIBRATION_SEED)
+
+    ident = natural.set_id(task, shape, stated, CALIBRATION_COUNT, CALIBRATION_SEED)
+    return CalibrationSet(ident, _Lazy(generate))
 
 
 def _ocr_calibration(shapes: Shapes) -> CalibrationSet:
@@ -71,12 +101,17 @@ def _ocr_calibration(shapes: Shapes) -> CalibrationSet:
 
 
 def derived_key(
-    source_sha256: str, quantizer: str, task: str, shapes: Shapes, model_path: Path
+    source_sha256: str,
+    quantizer: str,
+    task: str,
+    shapes: Shapes,
+    model_path: Path,
+    preprocess: dict[str, Any] | None = None,
 ) -> tuple[str, str, str, str]:
     """(key, quantizer version, calibration id, calibration words) of the derived file,
     without building it: the row key includes the key, so a new quantiser version, recipe
     or calibration set re-measures the row."""
-    calibration, words = calibration_for(task, shapes, model_path)
+    calibration, words = calibration_for(task, shapes, model_path, preprocess)
     version = quantizer_version(quantizer)
     return (
         cache_key(source_sha256, quantizer, version, calibration.id),
@@ -92,7 +127,7 @@ def build_derived(job: dict[str, Any]) -> dict[str, Any]:
 
     shapes = {k: tuple(v) for k, v in job["inputs"].items()}
     source = Path(job["model_path"])
-    calibration, _ = calibration_for(job["task"], shapes, source)
+    calibration, _ = calibration_for(job["task"], shapes, source, job.get("preprocess"))
     built = quantize(source, job["quantizer"], calibration, Path(job["cache_dir"]))
     if built.key != job["key"]:
         # The planner keyed the row with other versions than the worker sees: say so.
@@ -102,25 +137,37 @@ def build_derived(job: dict[str, Any]) -> dict[str, Any]:
 
 # -- reference outputs over the agreement inputs ---------------------------------------------
 def inputs_reference_path(
-    cache_dir: Path, model_sha: str, shapes: Shapes, count: int, version: str
+    cache_dir: Path,
+    model_sha: str,
+    shapes: Shapes,
+    count: int,
+    version: str,
+    inputs_set: str | None = None,
 ) -> Path:
     from .agreement import AGREEMENT_SEED
 
-    spec = json.dumps(
-        {
-            "shapes": {k: list(v) for k, v in shapes.items()},
-            "count": count,
-            "seed": AGREEMENT_SEED,
-            "synthetic": SYNTHETIC_VERSION,
-            "ort": version,
-        },
-        sort_keys=True,
-    )
+    described: dict[str, Any] = {
+        "shapes": {k: list(v) for k, v in shapes.items()},
+        "count": count,
+        "seed": AGREEMENT_SEED,
+        "synthetic": SYNTHETIC_VERSION,
+        "ort": version,
+    }
+    if inputs_set is not None:  # natural inputs: their set id (synthetic keeps its old tag)
+        described["set"] = inputs_set
+    spec = json.dumps(described, sort_keys=True)
     tag = hashlib.sha256(spec.encode()).hexdigest()[:12]
     return cache_dir / "reference" / f"{model_sha[:16]}-inputs-{tag}.npz"
 
 
-def compute_inputs_reference(model_path: Path, shapes: Shapes, count: int, out: Path) -> None:
+def compute_inputs_reference(
+    model_path: Path,
+    shapes: Shapes,
+    count: int,
+    out: Path,
+    preprocess: dict[str, Any] | None = None,
+    task: str = "",
+) -> None:
     """The reference adapter's FP32 outputs for each agreement input, kept at `out`."""
     from .agreement import agreement_inputs
     from .runtimes import AdapterError, load_adapters, reference_adapter
@@ -130,7 +177,10 @@ def compute_inputs_reference(model_path: Path, shapes: Shapes, count: int, out: 
         raise AdapterError("no runtime adapter declares reference = True")
     session = adapter.load(model_path, adapter.reference_settings(), shapes)
     arrays: dict[str, Any] = {}
-    for i, sample in enumerate(agreement_inputs(shapes, count, dtypes=input_dtypes(model_path))):
+    samples = agreement_inputs(
+        shapes, count, dtypes=input_dtypes(model_path), preprocess=preprocess, task=task
+    )
+    for i, sample in enumerate(samples):
         session.bind(sample)
         session.run()
         for j, (_, array) in enumerate(session.outputs()):
@@ -157,6 +207,7 @@ def ensure_derived(
     key: str,
     cache_dir: Path,
     timeout: float,
+    preprocess: dict[str, Any] | None = None,
 ) -> tuple[Path | None, str | None]:
     """(path of the derived file, None), built in a worker subprocess if not cached, or
     (None, why not)."""
@@ -170,6 +221,7 @@ def ensure_derived(
         "quantizer": quantizer,
         "key": key,
         "cache_dir": str(cache_dir),
+        "preprocess": preprocess,
     }
     result = run_worker(job, timeout)
     if result.get("status") != "ok" or not result.get("path"):
@@ -184,12 +236,15 @@ def ensure_inputs_reference(
     version: str,
     cache_dir: Path,
     timeout: float,
+    preprocess: dict[str, Any] | None = None,
+    task: str = "",
 ) -> tuple[Path | None, str | None]:
     """The cached reference outputs over the agreement inputs, computed on first need."""
-    from .agreement import AGREEMENT_COUNT
+    from .agreement import AGREEMENT_COUNT, agreement_set
     from .isolate import run_worker
 
-    out = inputs_reference_path(cache_dir, model_sha, shapes, AGREEMENT_COUNT, version)
+    inputs_set = agreement_set(shapes, preprocess, task)[0] if preprocess else None
+    out = inputs_reference_path(cache_dir, model_sha, shapes, AGREEMENT_COUNT, version, inputs_set)
     if out.exists():
         return out, None
     job = {
@@ -198,6 +253,8 @@ def ensure_inputs_reference(
         "inputs": {k: list(v) for k, v in shapes.items()},
         "count": AGREEMENT_COUNT,
         "out": str(out),
+        "preprocess": preprocess,
+        "task": task,
     }
     result = run_worker(job, timeout)
     if out.exists():

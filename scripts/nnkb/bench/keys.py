@@ -33,6 +33,7 @@ def row_key(
     seed: int,
     harness_version: str | None = HARNESS_VERSION,
     derived_key: str | None = None,
+    preprocess: Mapping[str, Any] | None = None,
 ) -> str:
     payload: dict[str, Any] = {
         "model": model_id,
@@ -46,6 +47,8 @@ def row_key(
     }
     if derived_key is not None:  # a quantised derived file: its own key, as its bytes
         payload["derived_key"] = derived_key
+    if preprocess:  # natural quality inputs: a new preprocessing measures the row again
+        payload["preprocess"] = preprocess
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

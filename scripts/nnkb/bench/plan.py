@@ -182,7 +182,7 @@ def derived_of(
 
     try:
         key, version, calibration_id, words = derived_key(
-            sha, quantizer, str(model.data.get("task", "")), spec.inputs, path
+            sha, quantizer, str(model.data.get("task", "")), spec.inputs, path, spec.preprocess
         )
     except Exception as exc:  # noqa: BLE001 - a quantiser not installed: the row says why
         return None, " ".join(str(exc).split())[:300]
@@ -238,6 +238,7 @@ def build_plan(
                     spec.inputs,
                     HARNESS["input_seed"],
                     derived_key=quantization.key if quantization else None,
+                    preprocess=spec.preprocess,
                 )
                 row = PlannedRow(
                     model.id,

@@ -98,10 +98,14 @@ class RowFiles:
             from .agreement import AGREEMENT_COUNT  # scipy: only when a reference is made
 
             many = inputs_reference_path(
-                self.cache_dir, p.model_sha256, p.spec.inputs, AGREEMENT_COUNT, version
-            )
+                self.cache_dir, p.model_sha256, p.spec.inputs, AGREEMENT_COUNT, version,
+                self.agreement_set(p),
+            )  # fmt: skip
             if not many.exists():
-                job.update(inputs_out=str(many), count=AGREEMENT_COUNT)
+                job.update(
+                    inputs_out=str(many), count=AGREEMENT_COUNT,
+                    preprocess=p.spec.preprocess, task=p.task,
+                )  # fmt: skip
             result = run_worker(job, self.timeout)
             if result.get("status") != "ok":
                 tqdm.write(
@@ -140,9 +144,18 @@ class RowFiles:
             with self.timed(p, "quantize"):
                 self.derived[p.key] = ensure_derived(
                     p.model_path, p.task, p.spec.inputs, q.quantizer, q.key, self.cache_dir,
-                    self.timeout,
+                    self.timeout, p.spec.preprocess,
                 )  # fmt: skip
         return self.derived[p.key][0]
+
+    @staticmethod
+    def agreement_set(p: PlannedRow) -> str | None:
+        """The id of a model's natural agreement inputs (None: the synthetic ones)."""
+        if not p.spec.preprocess:
+            return None
+        from .agreement import agreement_set
+
+        return agreement_set(p.spec.inputs, p.spec.preprocess, p.task)[0]
 
     def inputs_reference_for(self, p: PlannedRow) -> str | None:
         """The cached reference outputs over the agreement inputs, computed on first need."""
@@ -152,7 +165,7 @@ class RowFiles:
             with self.timed(p, "reference"):
                 out, why = ensure_inputs_reference(
                     p.model_path, p.model_sha256, p.spec.inputs, self.reference[1],
-                    self.cache_dir, self.timeout,
+                    self.cache_dir, self.timeout, p.spec.preprocess, p.task,
                 )  # fmt: skip
             if why:
                 tqdm.write(f"  {p.model_id}: no agreement reference ({why})", file=sys.stderr)

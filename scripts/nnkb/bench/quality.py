@@ -26,12 +26,15 @@ def agreement_over_inputs(
     The candidate is the row's own session, fed the same inputs as the cached reference
     outputs; PaDiM's feature maps are turned into anomaly maps first, as PaDiM scores them.
     """
-    from .agreement import agreement, agreement_inputs, padim_anomaly_maps
+    from .agreement import agreement, agreement_inputs, agreement_set, padim_anomaly_maps
     from .derived import load_inputs_reference
 
     reference = load_inputs_reference(Path(job["inputs_reference"]))
     dtypes = input_dtypes(Path(job.get("source_model_path") or path))
-    samples = agreement_inputs(shapes, len(reference), dtypes=dtypes)
+    samples = agreement_inputs(
+        shapes, len(reference), dtypes=dtypes, preprocess=job.get("preprocess"),
+        task=job.get("task", ""),
+    )  # fmt: skip
     candidate = []
     for sample in samples:
         session.bind(sample)
@@ -44,6 +47,9 @@ def agreement_over_inputs(
     else:
         result = agreement(kind, reference, candidate).to_dict()
     result["max_rel_error_inputs"] = result.pop("max_rel_error")
+    result["inputs_set"] = agreement_set(
+        shapes, job.get("preprocess"), job.get("task", ""), len(reference)
+    )[1]
     if job.get("task") == "detection":
         result["box_top1"] = box_top1(reference, candidate)
     return result

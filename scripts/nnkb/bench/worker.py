@@ -72,14 +72,18 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             from .derived import compute_inputs_reference
 
             compute_inputs_reference(
-                Path(job["model_path"]), shapes, job["count"], Path(job["inputs_out"])
-            )
+                Path(job["model_path"]), shapes, job["count"], Path(job["inputs_out"]),
+                job.get("preprocess"), job.get("task", ""),
+            )  # fmt: skip
         return {"status": "ok", "reason": None}
     if job["kind"] == "reference_inputs":
         from .derived import compute_inputs_reference
 
         shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-        compute_inputs_reference(Path(job["model_path"]), shapes, job["count"], Path(job["out"]))
+        compute_inputs_reference(
+            Path(job["model_path"]), shapes, job["count"], Path(job["out"]),
+            job.get("preprocess"), job.get("task", ""),
+        )  # fmt: skip
         return {"status": "ok", "reason": None}
     if job["kind"] == "quantize":
         from .derived import build_derived

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kb import ARCHITECTURE_ONLY, PRETRAINED, RANDOM, Model, UseCase
+from ..kb import ARCHITECTURE_ONLY, PRETRAINED, RANDOM, Model, OnnxSpec, UseCase
 from .cited import model_cited
 from .entry_sections import (
     description_section,
@@ -123,6 +123,7 @@ def model_onnx(page: Page, model: Model) -> str:
             else None,
         ),
         ("Inputs", Md(inputs)),
+        ("Preprocessing", _preprocess_text(page, spec)),
         ("Builder", Md(f"`{escape_inline(spec.builder)}`") if spec.builder else None),
         ("Package", spec.package),
         ("Class scores (top-1 agreement checked)", "yes" if spec.classifier else None),
@@ -138,6 +139,25 @@ WEIGHTS_WORDS = {
         "agreement and accuracy of reduced precisions are not measurable"
     ),
 }
+
+
+def _preprocess_text(page: Page, spec: OnnxSpec) -> Md | None:
+    """The publisher's preprocessing, which the calibration and agreement inputs follow."""
+    stated = spec.preprocess
+    if not stated:
+        return None
+
+    def numbers(values: list[float]) -> str:
+        return ", ".join(f"{v:g}" for v in values)
+
+    return Md(
+        escape_inline(
+            f"{stated['layout']}, {stated['colour']}, (pixel − mean) / std per channel on "
+            f"0–255 with mean {numbers(stated['mean'])} and std {numbers(stated['std'])}; "
+            "calibration and agreement use natural images prepared so"
+        )
+        + page.cite(spec.preprocess_source)
+    )
 
 
 def _file_name(url: str) -> str:

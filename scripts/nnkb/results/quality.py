@@ -60,6 +60,8 @@ class Agreement:
     spearman_min: float | None = None
     image_spearman: float | None = None
     box_top1: float | None = None  # detection: share of boxes whose top class is the reference's
+    # What the varied inputs were, in words (natural images or synthetic); written when set.
+    inputs_set: str | None = None
 
     @property
     def measured(self) -> bool:
@@ -75,6 +77,7 @@ class Agreement:
             obj.get("max_rel_error"),
             obj.get("top1_agree"),
             **extra,
+            inputs_set=obj.get("inputs_set"),
         )
 
     def to_json(self) -> Json:
@@ -86,6 +89,8 @@ class Agreement:
         }
         if self.measured:  # rows before harness 5 have the first four keys only
             data.update({name: getattr(self, name) for name in AGREEMENT_METRICS})
+        if self.inputs_set is not None:
+            data["inputs_set"] = self.inputs_set
         return data
 
 
