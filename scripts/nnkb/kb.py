@@ -280,6 +280,12 @@ class UseCase(Entry):
         return list(self.data.get("tasks", []))
 
     @property
+    def pipeline_stages(self) -> list[str]:
+        """Tasks of the models that run before the candidates (OCR's detector and direction
+        classifier): shown beside the recommendation, never ranked."""
+        return list(self.data.get("pipeline_stages", []))
+
+    @property
     def scenario(self) -> str:
         """Either "latency" or "throughput": the measurement its ranking and recommendation use (the
         other is shown beside it)."""
@@ -389,6 +395,13 @@ class KB:
             for _, m in sorted(self.models.items())
             if use_case in m.use_cases and (not tasks or m.task in tasks)
         ]
+
+    def stages_for(self, use_case: str) -> list[Model]:
+        """The models listed under `use_case` that are stages of its pipeline, in the order
+        of its `pipeline_stages`, then by id."""
+        stages = self.use_cases[use_case].pipeline_stages
+        listed = [m for _, m in sorted(self.models.items()) if use_case in m.use_cases]
+        return sorted((m for m in listed if m.task in stages), key=lambda m: stages.index(m.task))
 
 
 def entry_files(root: Path, collection: str) -> list[Path]:

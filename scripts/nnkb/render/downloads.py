@@ -175,7 +175,9 @@ def use_cases_csv(site: SiteContext) -> str:
                 "floor_source": floor_src,
                 "scenario": u.scenario,
                 "scenario_reason": u.scenario_reason.strip(),
-                "candidate_models": _join(sorted(m.id for m in site.kb.models_for(use_case_id))),
+                "candidate_models": _join(
+                    sorted(m.id for m in site.kb.candidates_for(use_case_id))
+                ),
             }
         )
     return _csv(records, list(records[0]) if records else ["id"])

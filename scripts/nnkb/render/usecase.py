@@ -11,6 +11,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis.frame import LATENCY, THROUGHPUT
+from ..analysis.pipeline import PipelineTimes, pipeline_times
 from ..kb import UseCase
 from . import charts
 from .cells import (
@@ -30,7 +31,7 @@ from .cells import (
     throughput_cell,
 )
 from .names import status_words
-from .numbers import format_accuracy, format_ratio
+from .numbers import format_accuracy, format_latency, format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .precision_words import (
     features_text,
@@ -210,15 +211,50 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
     if frame.empty:
         return f"## Recommendation\n\n{rules}\n\n{NOT_MEASURED}"
     parts = ["## Recommendation", rules]
-    for rec in analysis.recommend(page.kb, page.site.all_frame, use_case.id):
+    recommendations = analysis.recommend(page.kb, page.site.all_frame, use_case.id)
+    pipelines = {
+        p.machine: p
+        for p in pipeline_times(page.kb, page.site.all_frame, use_case.id, recommendations)
+    }
+    for rec in recommendations:
         kind = _ADMONITION.get(rec.outcome, "warning")
         title = escape_inline(_pick_title(page, use_case, rec)).replace('"', "&quot;")
         body = []
         if rec.model is not None:
             body.append(_pick_summary(page, use_case, rec))
         body.append("**Why.** " + escape_plain(reasoning(rec, use_case, page.site.names)))
+        if rec.machine in pipelines:
+            body.append(pipeline_text(page, pipelines[rec.machine]))
         parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
     return "\n\n".join(parts)
+
+
+_STAGE_WORDS = {"text-detection": "once per image", "text-direction": "per line"}
+
+
+def pipeline_text(page: Page, times: PipelineTimes) -> str:
+    """The pipeline's stages beside the pick: each stage's time, and the totals."""
+    names = page.site.names
+    parts = []
+    for stage in times.stages:
+        how = _STAGE_WORDS.get(stage.task, "per line")
+        who = names.model(stage.model)
+        if stage.p50 is None:
+            parts.append(f"{who} ({how}): no FP32 time measured here")
+            continue
+        runtime = runtime_precision(page, stage.runtime or "", stage.precision)
+        parts.append(f"{who} ({how}, {runtime}): {format_latency(stage.p50)}")
+    text = "**The whole pipeline.** " + escape_plain("; ".join(parts)) + "."
+    if times.per_line is not None:
+        text += escape_plain(f" Per text line: {format_latency(times.per_line)}")
+        if times.per_page is not None:
+            text += escape_plain(
+                f"; for a page of {times.page_lines} lines (an example count), "
+                f"{format_latency(times.per_page)}"
+            )
+        text += ". The stages are never ranked against the candidates; each runs at its "
+        text += "fastest FP32 median on this machine."
+    return text
 
 
 # --- ranking -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - A model listed under a use case (`use_cases`) is a candidate for it, so its `task` must be
   one of the use case's `tasks` (a classifier is not an object detector; a backbone goes under
-  `backbone_for`).
+  `backbone_for`), or one of its `pipeline_stages` (a stage that runs before the candidates,
+  such as OCR's text detector: its time is shown beside them, never ranked against them).
 - A use case's `precision_tolerance.metric` must be one its candidates produce: an agreement
   metric of their output kind, the SNR any output has, or a task metric measured where the
   weights are real (kb.tolerance_metrics).
@@ -47,8 +48,11 @@ def check_candidates(loaded: list[Loaded], add: Add) -> None:
             if use_case not in use_cases:
                 continue  # an unknown id: the reference check reports it
             tasks = use_cases[use_case][1].data.get("tasks")
+            stages = use_cases[use_case][1].data.get("pipeline_stages") or []
             if not isinstance(tasks, list):
                 continue
+            if isinstance(stages, list) and task in stages:
+                continue  # a stage: not a candidate, so no tolerance metric of its own
             if task not in tasks:
                 pointer = ("use_cases", index)
                 add(
