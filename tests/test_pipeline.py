@@ -28,7 +28,7 @@ def test_text_recognition_ranks_recognisers_only(measured):
         "text-detection", "text-direction",
     ]  # fmt: skip
     ranked = analysis.use_case_ranking(kb, frame, "text-recognition")
-    assert set(kb.models[m].task for m in ranked["model"]) == {"text-recognition"}
+    assert {kb.models[m].task for m in ranked["model"]} == {"text-recognition"}
     for rec in analysis.recommend(kb, frame, "text-recognition"):
         assert all(kb.models[c.model].task == "text-recognition" for c in rec.candidates)
 
