@@ -161,4 +161,5 @@ def test_method_text_explains_every_metric_and_family():
         assert words in METHOD_TEXT
     for family in FAMILIES:
         assert f"*{family.name}*" in METHOD_TEXT
-    assert "not trained" in METHOD_TEXT or "never\ntrained" in METHOD_TEXT
+    assert "random weights" in METHOD_TEXT and "never\njudged" in METHOD_TEXT
+    assert "natural images" in METHOD_TEXT and "preprocessing" in METHOD_TEXT

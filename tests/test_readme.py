@@ -49,18 +49,20 @@ def test_readme_nnkb_commands_parse():
         assert words[0] in subcommands, usage
         # drop optional-brackets and placeholders: keep the option names, give them values
         argv = [words[0]]
+        command = parser._subparsers._group_actions[0].choices[words[0]]
+        if command._subparsers is not None:  # `nnkb models fetch|add|list`
+            argv.append(words[1])
+            command = command._subparsers._group_actions[0].choices[words[1]]
         for option in re.findall(r"--[a-z-]+", usage):
-            action = next(
-                a
-                for a in parser._subparsers._group_actions[0].choices[words[0]]._actions
-                if option in a.option_strings
-            )
+            action = next(a for a in command._actions if option in a.option_strings)
             value = action.choices[0] if action.choices else "1"
             argv += [option] if action.nargs == 0 else [option, str(value)]
         if words[0] == "model":
             argv.append("squeezenet-1-1")
         if words[0] == "check-results":
             argv.append("kb/results/x.json")
+        if words[:2] == ["models", "add"]:
+            argv.append("model.onnx")
         parser.parse_args(argv)
 
 

@@ -277,30 +277,36 @@ def _families_text() -> str:
 METHOD_TEXT = f"""\
 ### Agreement with the FP32 reference
 
-Most models here are architectures built in code with seeded random weights: the same
-layers, shapes and amount of work as the published networks, but weights that were never
-trained. Such a model has no task accuracy to lose: an image classifier with random weights
-is right by chance, whatever precision it runs in. What a reduced-precision variant (INT8,
-bf16, f16) can be checked for is whether it computes the same function: its outputs are
-compared with those of the same model run by ONNX Runtime in FP32, on {AGREEMENT_COUNT}
-inputs. That shows how much the arithmetic changes the outputs, which is what precision
-changes; it cannot show whether a trained model's accuracy survives, because a trained
-model's weights and activations have other ranges than random ones. Where the weights are
-real (the PP-OCR text models), accuracy is measured on a text corpus instead.
+A reduced-precision variant (INT8, bf16, f16) is compared with the same model run by ONNX
+Runtime in FP32 on {AGREEMENT_COUNT} inputs: that shows how much the arithmetic changes the
+outputs, which is what precision changes. Only on a model's published, trained weights does
+that say anything about accuracy: a builtin graph with random weights (named "architecture
+only, random weights") has no task accuracy to lose, and its weights and activations have other
+ranges than trained ones, so its reduced-precision rows are shown for their speed and never
+judged. Where a task metric can be measured on real weights (the PP-OCR recognisers on a
+rendered text corpus), it is measured too.
 
-The {AGREEMENT_COUNT} inputs cycle through eight kinds, so that no single input distribution
-decides the result:
+The inputs depend on what the KB says of the model:
+
+- **A model whose entry states its preprocessing** (layout, colour order, mean and standard
+  deviation on the 0-255 scale, each with its source): natural images, prepared as stated.
+  Image models see seeded crops of the eight sample photographs that scikit-image ships
+  (resized to the input size, mirrored half the time); face-embedding models see the 100 face
+  images of its Labeled Faces in the Wild subset, scaled up to the input size. The images
+  keep the licences of scikit-image's data folder. The resize stretches; a model's own
+  letterboxing is not reproduced.
+- **Every other model**: {AGREEMENT_COUNT} inputs cycling through eight synthetic kinds, so
+  that no single input distribution decides the result:
 
 {_families_text()}
 
-The INT8 models are calibrated on {CALIBRATION_COUNT} further inputs of the same eight kinds, drawn with a
-different seed. For generated weights, synthetic calibration inputs are enough: the model
-has never seen a natural image, so no input distribution is more natural to it than another,
-and calibrating on the kinds it is then checked on sets its activation ranges the way real
-calibration data does for a trained model. The two quantisers set those ranges differently:
+The INT8 models are calibrated on {CALIBRATION_COUNT} further inputs of the same set, drawn with a
+different seed (natural images for a model with stated preprocessing, rendered text lines for
+the recognisers, the synthetic kinds otherwise). Every INT8 row records its calibration set
+and every row its agreement inputs. The two quantisers set activation ranges differently:
 ONNX Runtime takes the extremes seen over the calibration inputs, so the quietest inputs get
 the coarsest steps; NNCF takes the average of each input's range, so the loudest inputs are
-clipped. Agreement is therefore also worth reading per kind of input, not only on average.
+clipped.
 
 What is compared depends on what the output is:
 

@@ -315,9 +315,13 @@ RECOMMENDATION_RULES = [
         "AVX2), and that choice is given beside it: the answer for a CPU without them."
     ),
     (
-        "Accuracy is the published figure for the original trained weights; builtin models run "
-        "the same architecture with random weights, which costs the same time per inference, "
-        "so for them a reduced precision can show only agreement with FP32, not task accuracy."
+        "Accuracy is the published figure for the trained weights of the file measured. Where "
+        "no published file can be had, a builtin graph stands in: the same architecture with "
+        "seeded random weights, which costs the same time per inference. Such a model is named "
+        "'(architecture only, random weights)' everywhere, and its reduced-precision rows are "
+        "neither accepted nor rejected: their speed is shown, their accuracy cost is not "
+        "measurable on random weights, and they are never recommended. Rows record which "
+        "weights they measured."
     ),
     (
         "Each use case page writes out the reasoning with the numbers: which models qualified, "
