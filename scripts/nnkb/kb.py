@@ -117,6 +117,7 @@ class OnnxSpec:
     # agreement inputs are natural images prepared so (nnkb.models.natural); raw mapping.
     preprocess: dict[str, Any] | None = None
     preprocess_source: Source | None = None
+    postprocess: str | None = None  # a detector's decoding (nnkb.accuracy.detection.DECODERS)
 
     @property
     def weights(self) -> str:

@@ -16,6 +16,8 @@ TASK_OUTPUT_KINDS: dict[str, str] = {
 # Tasks whose models have real weights and a task metric measured per row (row `accuracy`).
 TASK_ACCURACY_METRICS: dict[str, tuple[str, ...]] = {
     "text-recognition": ("cer_points", "line_accuracy_points"),
+    # detectors whose entry names their decoding: boxes compared with FP32's after it
+    "detection": ("box_f1",),
 }
 # Each tolerance metric: the output kinds that produce it (None: every kind), and whether the
 # threshold is a lowest acceptable value ("min") or a largest acceptable loss ("max_loss").
@@ -28,6 +30,7 @@ TOLERANCE_METRICS: dict[str, tuple[tuple[str, ...] | None, str]] = {
     "spearman_mean": (("anomaly_map",), "min"),
     "image_spearman": (("anomaly_map",), "min"),
     "snr_db": (None, "min"),
+    "box_f1": (("detection",), "min"),
     "cer_points": (("text-recognition",), "max_loss"),
     "line_accuracy_points": (("text-recognition",), "max_loss"),
 }

@@ -33,7 +33,8 @@ RESULT_COLUMNS = [
     "max_abs_error", "max_rel_error", "top1_agree", "measured_at", "processes", "process_spread",
     "settings_difference", "arch", "isa_features", "agree_kind", "agree_inputs", "agree_snr_db",
     "agree_top1", "agree_top5", "agree_cosine_mean", "agree_cosine_min", "agree_spearman_mean",
-    "agree_spearman_min", "agree_image_spearman", "agree_box_top1", "max_rel_error_inputs",
+    "agree_spearman_min", "agree_image_spearman", "agree_box_top1", "agree_box_f1",
+    "agree_box_recall", "max_rel_error_inputs",
     "cer", "line_accuracy", "accuracy_lines", "quantizer", "calibration", "int8_ops",
     "compute_ops", "scenario", "inferences_per_s", "batch", "streams", "twin_settings",
     "weights",
@@ -41,7 +42,7 @@ RESULT_COLUMNS = [
 # The many-input agreement metrics (Row.agreement), as frame columns `agree_<name>`.
 AGREEMENT_METRIC_COLUMNS = (
     "snr_db", "top1", "top5", "cosine_mean", "cosine_min", "spearman_mean", "spearman_min",
-    "image_spearman", "box_top1",
+    "image_spearman", "box_top1", "box_f1", "box_recall",
 )
 _FLOAT_COLUMNS = [
     "p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "throughput", "peak_fraction",

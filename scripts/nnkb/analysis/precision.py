@@ -201,7 +201,7 @@ CHANGE_COLUMNS = [
     "machine", "machine_label", "model", "runtime", "settings", "precision", "p50",
     "baseline_p50", "speedup", "agree_kind", "agree_metric", "agree_value", "agree_snr_db",
     "cer", "cer_change_points", "line_accuracy", "line_accuracy_change_points", "quantizer",
-    "int8_ops", "compute_ops",
+    "int8_ops", "compute_ops", "weights",
 ]
 # fmt: on
 
@@ -226,7 +226,10 @@ def precision_changes(frame: pd.DataFrame) -> pd.DataFrame:
         ):
             continue
         kind = row["agree_kind"] if isinstance(row["agree_kind"], str) else None
-        metric = KIND_METRIC.get(kind or "")
+        # A detector decoded into boxes is compared by its boxes, not its raw tensors.
+        metric = (
+            "box_f1" if _number(row["agree_box_f1"]) is not None else KIND_METRIC.get(kind or "")
+        )
         cer_loss = _loss(row, reference, "cer_points")
         line_loss = _loss(row, reference, "line_accuracy_points")
         records.append(
@@ -251,6 +254,7 @@ def precision_changes(frame: pd.DataFrame) -> pd.DataFrame:
                 "quantizer": row["quantizer"] if isinstance(row["quantizer"], str) else None,
                 "int8_ops": row["int8_ops"],
                 "compute_ops": row["compute_ops"],
+                "weights": row["weights"],
             }
         )
     out = pd.DataFrame.from_records(records, columns=CHANGE_COLUMNS)

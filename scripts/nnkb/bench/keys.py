@@ -34,6 +34,7 @@ def row_key(
     harness_version: str | None = HARNESS_VERSION,
     derived_key: str | None = None,
     preprocess: Mapping[str, Any] | None = None,
+    postprocess: str | None = None,
 ) -> str:
     payload: dict[str, Any] = {
         "model": model_id,
@@ -49,6 +50,8 @@ def row_key(
         payload["derived_key"] = derived_key
     if preprocess:  # natural quality inputs: a new preprocessing measures the row again
         payload["preprocess"] = preprocess
+    if postprocess:  # a detector's decoding: box agreement is part of the row
+        payload["postprocess"] = postprocess
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 

@@ -239,6 +239,7 @@ def build_plan(
                     HARNESS["input_seed"],
                     derived_key=quantization.key if quantization else None,
                     preprocess=spec.preprocess,
+                    postprocess=spec.postprocess,
                 )
                 row = PlannedRow(
                     model.id,

@@ -52,7 +52,25 @@ def agreement_over_inputs(
     )[1]
     if job.get("task") == "detection":
         result["box_top1"] = box_top1(reference, candidate)
+    if job.get("postprocess"):
+        result.update(boxes_agreement(job["postprocess"], shapes, reference, candidate))
     return result
+
+
+def boxes_agreement(
+    postprocess: str, shapes: Shapes, reference: list, candidate: list
+) -> dict[str, Any]:
+    """A detector's box-by-box agreement after its own decoding (nnkb.accuracy.detection)."""
+    from ..accuracy.detection import box_agreement, detect
+
+    ((_, shape),) = shapes.items()
+    height, width = int(shape[-2]), int(shape[-1])
+    found = box_agreement(
+        [detect(postprocess, r, height, width) for r in reference],
+        [detect(postprocess, c, height, width) for c in candidate],
+    )
+    found.pop("boxes")
+    return found
 
 
 def box_top1(reference: list, candidate: list) -> float | None:

@@ -157,6 +157,7 @@ class Run(RowFiles):
             "row_budget_s": row_budget,
             "classifier": bool(p.spec.classifier),
             "preprocess": p.spec.preprocess,
+            "postprocess": p.spec.postprocess,
             "reference": str(reference) if reference else None,
             "reference_label": (
                 self.reference[0].reference_label(self.reference[1]) if self.reference else None

@@ -15,16 +15,18 @@ from ..accuracy.ocr import METHOD_TEXT as OCR_METHOD
 from ..analysis.precision import precision_changes
 from ..analysis.ranking import candidates_of
 from ..bench.agreement import METHOD_TEXT as AGREEMENT_METHOD
-from ..kb import UseCase
+from ..kb import PRETRAINED, UseCase
 from ..models import quantize
 from .cells import machine_label, model_link, provenance, row_label
 from .numbers import format_latency, format_percent, format_ratio, missing, sig
 from .page import METHODOLOGY_PATH, Page
+from .precision_words import ACCURACY_NOT_MEASURABLE
 from .tables import Column, Table
 from .text import escape_inline
 
 METRIC_NAMES = {
     "top1": "top-1 agreement",
+    "box_f1": "box F1",
     "cosine_min": "lowest cosine",
     "spearman_min": "lowest Spearman",
     "snr_db": "SNR",
@@ -39,6 +41,8 @@ def agreement_change(row: Any) -> str:
             gain = 0.0 - float(row.line_accuracy_change_points) + 0.0  # no "-0.0"
             change += f", line accuracy {gain:+.1f} points"
         return change
+    if row.weights != PRETRAINED:  # architecture only: agreement says nothing of accuracy
+        return ACCURACY_NOT_MEASURABLE
     metric, value = row.agree_metric, row.agree_value
     if isinstance(metric, str) and not missing(value):
         name = METRIC_NAMES.get(metric, metric)

@@ -18,6 +18,7 @@ METRIC_WORDS: dict[str, tuple[str, bool]] = {
     "cosine_min": ("lowest cosine similarity", False),
     "cosine_mean": ("mean cosine similarity", False),
     "spearman_min": ("lowest rank correlation (Spearman)", False),
+    "box_f1": ("box agreement with FP32 (F1 of matched boxes)", False),
     "spearman_mean": ("mean rank correlation (Spearman)", False),
     "image_spearman": ("rank correlation of image scores (Spearman)", False),
     "snr_db": ("signal-to-noise ratio", False),

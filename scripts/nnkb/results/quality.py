@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from .machine import Json
 
 # The measured agreement over many inputs (nnkb.bench.agreement), in the order written.
+WRITTEN_WHEN_SET = ("inputs_set", "box_recall", "box_precision", "box_f1", "box_iou_mean")
 AGREEMENT_METRICS = (
     "kind",
     "inputs",
@@ -62,6 +63,11 @@ class Agreement:
     box_top1: float | None = None  # detection: share of boxes whose top class is the reference's
     # What the varied inputs were, in words (natural images or synthetic); written when set.
     inputs_set: str | None = None
+    # Detectors with a stated decoding (nnkb.accuracy.detection): written when set.
+    box_recall: float | None = None
+    box_precision: float | None = None
+    box_f1: float | None = None
+    box_iou_mean: float | None = None
 
     @property
     def measured(self) -> bool:
@@ -77,7 +83,7 @@ class Agreement:
             obj.get("max_rel_error"),
             obj.get("top1_agree"),
             **extra,
-            inputs_set=obj.get("inputs_set"),
+            **{name: obj.get(name) for name in WRITTEN_WHEN_SET},
         )
 
     def to_json(self) -> Json:
@@ -89,8 +95,9 @@ class Agreement:
         }
         if self.measured:  # rows before harness 5 have the first four keys only
             data.update({name: getattr(self, name) for name in AGREEMENT_METRICS})
-        if self.inputs_set is not None:
-            data["inputs_set"] = self.inputs_set
+        for name in WRITTEN_WHEN_SET:  # newer fields: absent from older rows' bytes
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         return data
 
 
