@@ -41,13 +41,6 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     ("framework", "frameworks"),
 )
 _KIND = {"models": "model", "hardware": "hardware class", "frameworks": "framework"}
-# The schema's either/or rules, worded for a contributor (jsonschema's own text dumps the item).
-_EITHER = {
-    ("model", "model_name"): "a kb/models id in 'model', or the source's name in 'model_name'",
-    ("framework", "runtime_name"): (
-        "a kb/frameworks id in 'framework', or the source's name in 'runtime_name'"
-    ),
-}
 
 
 class CitedError(Exception):
@@ -71,6 +64,7 @@ class CitedAccuracy:
     value: float
     unit: str
     note: str | None = None
+    delta: float | None = None  # device minus float model, signed, in the metric's unit
 
 
 @dataclass(frozen=True)
@@ -80,17 +74,17 @@ class CitedFigure:
     hardware: str
     device: str
     precision: str
-    batch: int | None
+    batch: int | None  # None: the source does not state it ('unstated' in the file)
     scenario: str
     statistic: str
     value: float
     unit: str
+    model_name: str = ""  # the model as the source names it
+    runtime_name: str = ""  # the runtime or toolchain as the source names it
     model: str | None = None
-    model_name: str | None = None
     model_note: str | None = None
     closest_model: str | None = None
     framework: str | None = None
-    runtime_name: str | None = None
     runtime_note: str | None = None
     framework_version: str | None = None
     variant: str | None = None
@@ -111,13 +105,13 @@ class CitedFigure:
 
     @property
     def runtime(self) -> str:
-        """A kb/frameworks id, or the source's own name for a runtime the KB lacks."""
-        return self.framework or self.runtime_name or ""
+        """The runtime or toolchain as the source names it."""
+        return self.runtime_name
 
     def key(self) -> tuple[Any, ...]:
         """What makes two entries the same figure (the source URL is added by the table)."""
         return (
-            self.model or self.model_name,
+            self.model_name,
             self.device,
             self.runtime,
             self.framework_version,
@@ -149,22 +143,27 @@ def _figure(table: str, index: int, raw: dict[str, Any]) -> CitedFigure:
         hardware=raw["hardware"],
         device=raw["device"],
         precision=raw["precision"],
-        batch=raw["batch"],
+        batch=None if raw["batch"] == "unstated" else raw["batch"],
         scenario=raw["scenario"],
         statistic=raw["statistic"],
         value=float(raw["value"]),
         unit=raw["unit"],
+        model_name=raw["model_name"],
+        runtime_name=raw["runtime_name"],
         model=raw.get("model"),
-        model_name=raw.get("model_name"),
         model_note=raw.get("model_note"),
         closest_model=raw.get("closest_model"),
         framework=raw.get("framework"),
-        runtime_name=raw.get("runtime_name"),
         runtime_note=raw.get("runtime_note"),
         framework_version=raw.get("framework_version"),
         variant=raw.get("variant"),
         accuracy=CitedAccuracy(
-            acc["metric"], acc["dataset"], float(acc["value"]), acc["unit"], acc.get("note")
+            acc["metric"],
+            acc["dataset"],
+            float(acc["value"]),
+            acc["unit"],
+            acc.get("note"),
+            None if acc.get("delta") is None else float(acc["delta"]),
         )
         if acc
         else None,
@@ -280,25 +279,35 @@ def check_cited(
     return out.problems
 
 
+# What a figure must state, worded for the contributor who left it out.
+_REQUIRED_WORDS = {
+    "model_name": "the model exactly as the source names it (its own label)",
+    "runtime_name": "the runtime or toolchain exactly as the source names it",
+    "model_note": "how the source's model differs from the KB's models (needed without a 'model' id)",
+    "runtime_note": "what the runtime is (needed without a 'framework' id)",
+    "precision": "the numeric format the source states, or 'unstated'",
+    "batch": "the batch size the source states, or 'unstated'",
+    "statistic": "which summary the value is (median, mean, p90, ...), or 'unstated'",
+    "unit": "the unit the source gives the value in",
+    "device": "the exact device the source ran on",
+}
+
+
 def _explain(schemas: Schemas, error: Any) -> list[tuple[Pointer, str]]:
-    """Schema errors as (field, message); the figure's either/or rules get their own words."""
+    """Schema errors as (field, message): what a figure must state gets its own words."""
     pointer = tuple(error.absolute_path)
-    rule = error.validator_value
-    if error.validator == "not" and isinstance(rule, dict) and "required" in rule:
-        pair = tuple(rule["required"])
-        return [(pointer + (pair[1],), f"give {_EITHER.get(pair, ' or '.join(pair))}, not both")]
-    if error.validator == "anyOf" and all(
-        isinstance(alt, dict) and list(alt) == ["required"] for alt in rule
-    ):
-        pair = tuple(alt["required"][0] for alt in rule)
-        return [(pointer, f"missing {_EITHER.get(pair, ' or '.join(pair))}")]
-    if error.validator == "dependentRequired" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        if missing and all(k in _REQUIRED_WORDS for k in missing):
+            return [(pointer + (k,), f"missing '{k}': {_REQUIRED_WORDS[k]}") for k in missing]
+    if pointer and pointer[-1] == "batch" and len(pointer) == 3:
         return [
-            (pointer + (key,), f"'{key}' needs '{dep}' beside it: say how it differs from the KB")
-            for key, deps in rule.items()
-            if key in error.instance
-            for dep in deps
-            if dep not in error.instance
+            (
+                pointer,
+                "batch must be a whole number of at least 1, or 'unstated' when the source "
+                "does not say; found "
+                + ("null" if error.instance is None else repr(error.instance)),
+            )
         ]
     return list(schemas.explain(error, SCHEMA_FILE))
 
