@@ -99,6 +99,11 @@ class CitedFigure:
         return "latency" if self.unit in LATENCY_UNITS else "throughput"
 
     @property
+    def anchor(self) -> str:
+        """The HTML id of this figure's row on the pages that list it."""
+        return f"cited-{self.table}-{self.index}"
+
+    @property
     def model_ref(self) -> str | None:
         """The kb/models id to show this figure beside: the model itself or its closest entry."""
         return self.model or self.closest_model

@@ -36,10 +36,10 @@ GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # fmt: off
 CITED_COLUMNS = [
-    "table", "model", "model_name", "model_note", "closest_model", "hardware", "device",
+    "table", "anchor", "model", "model_name", "model_note", "closest_model", "hardware", "device",
     "framework", "runtime_name", "runtime_note", "framework_version", "precision", "batch", "scenario", "statistic",
     "variant", "value", "unit", "accuracy_metric", "accuracy_dataset", "accuracy_value",
-    "accuracy_unit", "conditions", "note", "source_title", "source_url", "source_publisher",
+    "accuracy_unit", "accuracy_delta", "conditions", "note", "source_title", "source_url", "source_publisher",
     "source_date", "source_location",
 ]
 # fmt: on
@@ -231,6 +231,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
     acc = figure.accuracy
     return {
         "table": table.id,
+        "anchor": figure.anchor,
         "model": figure.model,
         "model_name": figure.model_name,
         "model_note": figure.model_note,
@@ -242,7 +243,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
         "runtime_note": figure.runtime_note,
         "framework_version": figure.framework_version,
         "precision": figure.precision,
-        "batch": figure.batch,
+        "batch": figure.batch if figure.batch is not None else "unstated",
         "scenario": figure.scenario,
         "statistic": figure.statistic,
         "variant": figure.variant,
@@ -252,6 +253,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
         "accuracy_dataset": acc.dataset if acc else None,
         "accuracy_value": acc.value if acc else None,
         "accuracy_unit": acc.unit if acc else None,
+        "accuracy_delta": acc.delta if acc else None,
         "conditions": list(figure.conditions),
         "note": figure.note,
         "source_title": table.source.title,
@@ -282,9 +284,10 @@ def cited_csv(site: SiteContext) -> str:
     records = _cited_records(site)
     for record in records:
         record["conditions"] = _join(record["conditions"])
+    # A batch is a count as text ("1", not 1.0) or "unstated" where the source gives none.
+    for record in records:
+        record["batch"] = str(record["batch"])
     frame = pd.DataFrame.from_records(records, columns=CITED_COLUMNS)
-    # A batch is a count: 1, not 1.0 (the column holds nulls where the source gives none).
-    frame["batch"] = frame["batch"].astype("Int64")
     return csv_text(frame)
 
 
