@@ -206,7 +206,10 @@ def test_runtime_comparison_speedups_agreement_and_failures(pages):
     )
     failures = section(page, "Could not load or run")
     opencv = failures.split("### OpenCV DNN")[1].split("###")[0]
-    assert "did not run 3 of the 4 models it was given" in opencv
+    # TinyNet's row is unavailable on the Arm machine (cv2 not installed there): it does not
+    # apply, so it is counted apart, never as a model the runtime could not run.
+    assert "did not run 2 of the 4 models it was given" in opencv
+    assert "Not applicable, so not counted: [OpenCV DNN]" in failures
     assert "Can't create layer of type 'HardSwish'" in opencv
 
 

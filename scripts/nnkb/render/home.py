@@ -96,7 +96,9 @@ def figure_lines(page: Page, figure: CitedFigure) -> list[str]:
         lines.append(f"<small>closest KB model: {escape_label(ref.name)}</small>")
     batch = f"batch {figure.batch}" if figure.batch is not None else "batch not stated"
     statistic = "statistic not stated" if figure.statistic == "unstated" else figure.statistic
-    setup = f"{precision_text(figure)} precision · {batch} · {statistic}"
+    precision = precision_text(figure)
+    precision = "precision not stated" if figure.precision == "unstated" else precision
+    setup = f"{precision} · {batch} · {statistic}"
     lines += [
         escape_label(figure.runtime_name),
         escape_label(figure.device),
