@@ -80,3 +80,23 @@ def test_could_not_run_counts_failed_rows_only(site):
     assert not failures["status"].isin(analysis.runtimes.NOT_APPLICABLE).any()
     skipped = analysis.not_applicable(site.frame)
     assert not skipped.empty  # the real results have variants a CPU lacks instructions for
+
+
+def test_each_headline_counts_candidates_and_calls_a_tie_a_tie(site):
+    from nnkb.render.usecase import _pick_title
+
+    for use_case in site.kb.use_cases.values():
+        page = Page(site, entry_path("use_cases", use_case.id))
+        for rec in analysis.recommend(site.kb, site.all_frame, use_case.id):
+            if rec.pick is None:
+                continue
+            title = _pick_title(page, use_case, rec)
+            measured = sum(1 for c in rec.candidates if c.ran)
+            assert f"{measured} of {len(rec.candidates)} candidates measured here" in title
+            low, high = rec.pick.ci95_low, rec.pick.ci95_high
+            tied = any(a.tie_break or a.within_noise for a in rec.alternatives) or any(
+                r.p50 is not None and low is not None and high is not None and low <= r.p50 <= high
+                for r in rec.other_runtimes
+            )
+            if tied and rec.scenario != "throughput":
+                assert "a tie within the 95 % intervals" in title, title

@@ -76,10 +76,12 @@ def measured_cell(page: Page, use_case: UseCase, rec: analysis.Recommendation | 
     names = page.site.names
     pick = rec.pick
     runtime = f"{names.runtime(pick.runtime)} · {precision_label(pick.precision)}"
+    measured = sum(1 for c in rec.candidates if c.ran)
     lines = [
         f"<strong>{escape_label(pick.model_name)}</strong>",
         escape_label(runtime),
         escape_label(format_latency(pick.p50)),
+        f"<small>{measured} of {len(rec.candidates)} candidates measured</small>",
     ]
     return _link(page, use_case, RECOMMENDATION_ANCHOR, lines)
 
