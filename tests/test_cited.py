@@ -35,6 +35,7 @@ REQUIRED_CLASSES = {
     "missing-runtime-name",
     "no-model",
     "batch-not-stated",
+    "device-of-another-vendor",
 }
 
 

@@ -250,6 +250,7 @@ def check_cited(
     """
     schemas = schemas or Schemas()
     valid = {k: set(v) for k, v in (ids or known_ids(kb_root)).items()}
+    words = device_words(kb_root)
     out = _Collector(kb_root, display)
     seen: dict[tuple[Any, ...], tuple[Path, int, Mark]] = {}
     for path in _files(kb_root):
@@ -265,6 +266,7 @@ def check_cited(
         table = table_from_data(path, loaded.data)
         for figure in table.figures:
             _check_figure(out, path, loaded, figure, valid)
+            _check_vendor(out, path, loaded, figure, words)
             key = (table.source.url, *figure.key())
             here = ("figures", figure.index)
             if key in seen:
@@ -296,6 +298,52 @@ _REQUIRED_WORDS = {
     "unit": "the unit the source gives the value in",
     "device": "the exact device the source ran on",
 }
+
+
+def device_words(kb_root: Path) -> dict[str, tuple[str, ...]]:
+    """Per hardware class, the words its vendor's devices carry (kb/hardware `device_words`);
+    classes without them (CPUs, made by many) are left out. Unreadable files are skipped: the
+    hardware collection's own checks report them."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted((kb_root / "hardware").glob("*.yaml")):
+        try:
+            data = load_yaml(path).data
+        except (YamlProblem, OSError):
+            continue
+        words = data.get("device_words") if isinstance(data, dict) else None
+        if isinstance(words, list) and words:
+            found[path.stem] = tuple(str(w) for w in words)
+    return found
+
+
+def _check_vendor(
+    out: _Collector,
+    path: Path,
+    loaded: LoadedYaml,
+    figure: CitedFigure,
+    words: Mapping[str, tuple[str, ...]],
+) -> None:
+    """A figure filed in a vendor's class names a device of that vendor (a Hailo-8 or a Galaxy
+    S24 figure in the Intel NPU class told Intel owners what Hailo and Qualcomm measured)."""
+    own = words.get(figure.hardware)
+    device = figure.device.casefold()
+    if not own or any(w.casefold() in device for w in own):
+        return
+    others = sorted(
+        h
+        for h, ws in words.items()
+        if h != figure.hardware and any(w.casefold() in device for w in ws)
+    )
+    hint = f"; it looks like a device of '{others[0]}'" if others else ""
+    here: Pointer = ("figures", figure.index, "hardware")
+    out.add(
+        path,
+        loaded.mark_for(here),
+        here,
+        f"device '{figure.device}' is not one of the '{figure.hardware}' class's devices "
+        f"(their names carry one of: {', '.join(own)}){hint}; file each figure under its "
+        "vendor's hardware class",
+    )
 
 
 def _explain(schemas: Schemas, error: Any) -> list[tuple[Pointer, str]]:
