@@ -219,12 +219,17 @@ def results_json(site: SiteContext) -> str:
 def results_csv(site: SiteContext) -> str:
     """Every row with its raw values, the precision that ran and a `label` naming it as the
     pages do ("OpenVINO · BF16"); the agreement columns keep the maximum relative error."""
+    from ..analysis.precision import rejections
     from .cells import row_label
 
     frame = site.all_frame  # both scenarios: the `scenario` column tells them apart
     page = Page(site, DOWNLOADS_PATH)
     labels = [row_label(page, r) for r in frame.itertuples()]
-    return csv_text(frame.assign(label=labels) if len(frame) else frame.assign(label=[]))
+    # A latency row's precision that a use case of its model rejects is named, as on the pages.
+    rejected = rejections(site.kb, frame).reindex(frame.index, fill_value="")
+    if not len(frame):
+        return csv_text(frame.assign(label=[], rejected_by=[]))
+    return csv_text(frame.assign(label=labels, rejected_by=rejected))
 
 
 def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
@@ -329,7 +334,11 @@ API_FILES: dict[str, tuple[Callable[[SiteContext], str], str]] = {
     "api/results.json": (results_json, "every machine's results file, as `nnkb bench` wrote it"),
     "api/results.csv": (
         results_csv,
-        "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s)",
+        (
+            "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s); "
+            "`label` names the runtime and precision, `rejected_by` the use cases that may not "
+            "recommend a latency row for its precision"
+        ),
     ),
     "api/cited.json": (
         cited_json,
