@@ -123,6 +123,7 @@ class CitedFigure:
             self.precision,
             self.batch,
             self.scenario,
+            self.statistic,
             self.variant,
         )
 
@@ -277,7 +278,7 @@ def check_cited(
                     loaded.mark_for(here),
                     here,
                     f"duplicate figure: same source, model, device, runtime, precision, batch, "
-                    f"scenario and variant as figures[{first_index}]{where} "
+                    f"scenario, statistic and variant as figures[{first_index}]{where} "
                     f"(line {first_mark.line}); enter each figure once, or name what tells "
                     "them apart in 'variant'",
                 )
