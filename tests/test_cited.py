@@ -32,6 +32,10 @@ REQUIRED_CLASSES = {
     "non-positive-value",
     "duplicate-figure",
     "missing-source",
+    "missing-runtime-name",
+    "no-model",
+    "batch-not-stated",
+    "device-of-another-vendor",
 }
 
 

@@ -46,9 +46,12 @@ def test_measured_cells_give_the_recommendation_and_link_to_its_reasoning(site):
     anomaly = next(r for r in rows(section) if "Anomaly detection" in r)
     recs = {r.machine: r for r in analysis.recommend(site.kb, site.frame, "anomaly-detection")}
     assert recs["x86-test"].model == "twin-net"
+    # The cell says how many of the candidates were measured on that machine.
+    measured = sum(1 for c in recs["x86-test"].candidates if c.ran)
     # Model, runtime and precision, latency; the link goes to the use case's recommendation.
     assert (
-        "[<strong>TwinNet</strong><br>ONNX Runtime · FP32<br>5.00 ms]"
+        "[<strong>TwinNet</strong><br>ONNX Runtime · FP32<br>5.00 ms<br>"
+        f"<small>{measured} of {len(recs['x86-test'].candidates)} candidates measured</small>]"
         "(use_cases/anomaly-detection.md#recommendation)" in anomaly
     )
     # A class not measured here: the runtime the KB ranks first, linked to "On other hardware".

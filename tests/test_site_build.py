@@ -510,7 +510,16 @@ def test_caffe2_is_never_offered_as_a_current_choice(real_site):
 
 
 @pytest.mark.parametrize(
-    "hardware", ["nvidia-jetson", "edge-tpu", "apple-neural-engine", "arm-cpu"]
+    "hardware",
+    [
+        "nvidia-jetson",
+        "edge-tpu",
+        "apple-neural-engine",
+        "arm-cpu",
+        "npu-vpu",
+        "qualcomm-hexagon-npu",
+        "hailo-accelerator",
+    ],
 )
 def test_use_case_pages_answer_model_runtime_and_precision(real_site, hardware):
     """Each use case page's other-hardware section names, for the class, a runtime, a
@@ -523,6 +532,28 @@ def test_use_case_pages_answer_model_runtime_and_precision(real_site, hardware):
         part = section.split(f'href="../../hardware/{hardware}/"', 1)[1].split("<h3", 1)[0]
         assert "Runtime:" in part and "Precision:" in part and "Install:" in part, html
         assert "nnkb-cited-badge" in part or "No published figure" in part, html
+
+
+@pytest.mark.parametrize(
+    ("hardware", "route", "not_this"),
+    [
+        ("nvidia-jetson", "JetPack", "pip install --upgrade tensorrt"),
+        ("npu-vpu", "OpenVINO NPU plugin", "pip install onnxruntime"),
+        ("qualcomm-hexagon-npu", "Qualcomm AI Engine Direct", "pip install onnxruntime"),
+        ("hailo-accelerator", "Hailo Dataflow Compiler", "pip install"),
+    ],
+)
+def test_install_guidance_for_a_class_is_its_vendors_route(real_site, hardware, route, not_this):
+    """A class whose software comes from its vendor is told that route, with its source, never
+    a generic package that would run on the CPU instead."""
+    for html in (real_site / "use_cases").glob("*/index.html"):
+        text = html.read_text(encoding="utf-8")
+        if 'id="on-other-hardware"' not in text:
+            continue
+        section = text.split('id="on-other-hardware"', 1)[1]
+        part = section.split(f'href="../../hardware/{hardware}/"', 1)[1].split("<h3", 1)[0]
+        install = part.split("Install:", 1)[1].split("</li>", 1)[0]
+        assert route in install and not_this not in install, html
 
 
 def test_badge_says_who_published_it(fixture_site):

@@ -41,13 +41,6 @@ REFERENCES: tuple[tuple[str, str], ...] = (
     ("framework", "frameworks"),
 )
 _KIND = {"models": "model", "hardware": "hardware class", "frameworks": "framework"}
-# The schema's either/or rules, worded for a contributor (jsonschema's own text dumps the item).
-_EITHER = {
-    ("model", "model_name"): "a kb/models id in 'model', or the source's name in 'model_name'",
-    ("framework", "runtime_name"): (
-        "a kb/frameworks id in 'framework', or the source's name in 'runtime_name'"
-    ),
-}
 
 
 class CitedError(Exception):
@@ -71,6 +64,7 @@ class CitedAccuracy:
     value: float
     unit: str
     note: str | None = None
+    delta: float | None = None  # device minus float model, signed, in the metric's unit
 
 
 @dataclass(frozen=True)
@@ -80,17 +74,17 @@ class CitedFigure:
     hardware: str
     device: str
     precision: str
-    batch: int | None
+    batch: int | None  # None: the source does not state it ('unstated' in the file)
     scenario: str
     statistic: str
     value: float
     unit: str
+    model_name: str = ""  # the model as the source names it
+    runtime_name: str = ""  # the runtime or toolchain as the source names it
     model: str | None = None
-    model_name: str | None = None
     model_note: str | None = None
     closest_model: str | None = None
     framework: str | None = None
-    runtime_name: str | None = None
     runtime_note: str | None = None
     framework_version: str | None = None
     variant: str | None = None
@@ -105,25 +99,31 @@ class CitedFigure:
         return "latency" if self.unit in LATENCY_UNITS else "throughput"
 
     @property
+    def anchor(self) -> str:
+        """The HTML id of this figure's row on the pages that list it."""
+        return f"cited-{self.table}-{self.index}"
+
+    @property
     def model_ref(self) -> str | None:
         """The kb/models id to show this figure beside: the model itself or its closest entry."""
         return self.model or self.closest_model
 
     @property
     def runtime(self) -> str:
-        """A kb/frameworks id, or the source's own name for a runtime the KB lacks."""
-        return self.framework or self.runtime_name or ""
+        """The runtime or toolchain as the source names it."""
+        return self.runtime_name
 
     def key(self) -> tuple[Any, ...]:
         """What makes two entries the same figure (the source URL is added by the table)."""
         return (
-            self.model or self.model_name,
+            self.model_name,
             self.device,
             self.runtime,
             self.framework_version,
             self.precision,
             self.batch,
             self.scenario,
+            self.statistic,
             self.variant,
         )
 
@@ -149,22 +149,27 @@ def _figure(table: str, index: int, raw: dict[str, Any]) -> CitedFigure:
         hardware=raw["hardware"],
         device=raw["device"],
         precision=raw["precision"],
-        batch=raw["batch"],
+        batch=None if raw["batch"] == "unstated" else raw["batch"],
         scenario=raw["scenario"],
         statistic=raw["statistic"],
         value=float(raw["value"]),
         unit=raw["unit"],
+        model_name=raw["model_name"],
+        runtime_name=raw["runtime_name"],
         model=raw.get("model"),
-        model_name=raw.get("model_name"),
         model_note=raw.get("model_note"),
         closest_model=raw.get("closest_model"),
         framework=raw.get("framework"),
-        runtime_name=raw.get("runtime_name"),
         runtime_note=raw.get("runtime_note"),
         framework_version=raw.get("framework_version"),
         variant=raw.get("variant"),
         accuracy=CitedAccuracy(
-            acc["metric"], acc["dataset"], float(acc["value"]), acc["unit"], acc.get("note")
+            acc["metric"],
+            acc["dataset"],
+            float(acc["value"]),
+            acc["unit"],
+            acc.get("note"),
+            None if acc.get("delta") is None else float(acc["delta"]),
         )
         if acc
         else None,
@@ -246,6 +251,7 @@ def check_cited(
     """
     schemas = schemas or Schemas()
     valid = {k: set(v) for k, v in (ids or known_ids(kb_root)).items()}
+    words = device_words(kb_root)
     out = _Collector(kb_root, display)
     seen: dict[tuple[Any, ...], tuple[Path, int, Mark]] = {}
     for path in _files(kb_root):
@@ -261,6 +267,7 @@ def check_cited(
         table = table_from_data(path, loaded.data)
         for figure in table.figures:
             _check_figure(out, path, loaded, figure, valid)
+            _check_vendor(out, path, loaded, figure, words)
             key = (table.source.url, *figure.key())
             here = ("figures", figure.index)
             if key in seen:
@@ -271,7 +278,7 @@ def check_cited(
                     loaded.mark_for(here),
                     here,
                     f"duplicate figure: same source, model, device, runtime, precision, batch, "
-                    f"scenario and variant as figures[{first_index}]{where} "
+                    f"scenario, statistic and variant as figures[{first_index}]{where} "
                     f"(line {first_mark.line}); enter each figure once, or name what tells "
                     "them apart in 'variant'",
                 )
@@ -280,25 +287,81 @@ def check_cited(
     return out.problems
 
 
+# What a figure must state, worded for the contributor who left it out.
+_REQUIRED_WORDS = {
+    "model_name": "the model exactly as the source names it (its own label)",
+    "runtime_name": "the runtime or toolchain exactly as the source names it",
+    "model_note": "how the source's model differs from the KB's models (needed without a 'model' id)",
+    "runtime_note": "what the runtime is (needed without a 'framework' id)",
+    "precision": "the numeric format the source states, or 'unstated'",
+    "batch": "the batch size the source states, or 'unstated'",
+    "statistic": "which summary the value is (median, mean, p90, ...), or 'unstated'",
+    "unit": "the unit the source gives the value in",
+    "device": "the exact device the source ran on",
+}
+
+
+def device_words(kb_root: Path) -> dict[str, tuple[str, ...]]:
+    """Per hardware class, the words its vendor's devices carry (kb/hardware `device_words`);
+    classes without them (CPUs, made by many) are left out. Unreadable files are skipped: the
+    hardware collection's own checks report them."""
+    found: dict[str, tuple[str, ...]] = {}
+    for path in sorted((kb_root / "hardware").glob("*.yaml")):
+        try:
+            data = load_yaml(path).data
+        except (YamlProblem, OSError):
+            continue
+        words = data.get("device_words") if isinstance(data, dict) else None
+        if isinstance(words, list) and words:
+            found[path.stem] = tuple(str(w) for w in words)
+    return found
+
+
+def _check_vendor(
+    out: _Collector,
+    path: Path,
+    loaded: LoadedYaml,
+    figure: CitedFigure,
+    words: Mapping[str, tuple[str, ...]],
+) -> None:
+    """A figure filed in a vendor's class names a device of that vendor (a Hailo-8 or a Galaxy
+    S24 figure in the Intel NPU class told Intel owners what Hailo and Qualcomm measured)."""
+    own = words.get(figure.hardware)
+    device = figure.device.casefold()
+    if not own or any(w.casefold() in device for w in own):
+        return
+    others = sorted(
+        h
+        for h, ws in words.items()
+        if h != figure.hardware and any(w.casefold() in device for w in ws)
+    )
+    hint = f"; it looks like a device of '{others[0]}'" if others else ""
+    here: Pointer = ("figures", figure.index, "hardware")
+    out.add(
+        path,
+        loaded.mark_for(here),
+        here,
+        f"device '{figure.device}' is not one of the '{figure.hardware}' class's devices "
+        f"(their names carry one of: {', '.join(own)}){hint}; file each figure under its "
+        "vendor's hardware class",
+    )
+
+
 def _explain(schemas: Schemas, error: Any) -> list[tuple[Pointer, str]]:
-    """Schema errors as (field, message); the figure's either/or rules get their own words."""
+    """Schema errors as (field, message): what a figure must state gets its own words."""
     pointer = tuple(error.absolute_path)
-    rule = error.validator_value
-    if error.validator == "not" and isinstance(rule, dict) and "required" in rule:
-        pair = tuple(rule["required"])
-        return [(pointer + (pair[1],), f"give {_EITHER.get(pair, ' or '.join(pair))}, not both")]
-    if error.validator == "anyOf" and all(
-        isinstance(alt, dict) and list(alt) == ["required"] for alt in rule
-    ):
-        pair = tuple(alt["required"][0] for alt in rule)
-        return [(pointer, f"missing {_EITHER.get(pair, ' or '.join(pair))}")]
-    if error.validator == "dependentRequired" and isinstance(error.instance, dict):
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [k for k in error.validator_value if k not in error.instance]
+        if missing and all(k in _REQUIRED_WORDS for k in missing):
+            return [(pointer + (k,), f"missing '{k}': {_REQUIRED_WORDS[k]}") for k in missing]
+    if pointer and pointer[-1] == "batch" and len(pointer) == 3:
         return [
-            (pointer + (key,), f"'{key}' needs '{dep}' beside it: say how it differs from the KB")
-            for key, deps in rule.items()
-            if key in error.instance
-            for dep in deps
-            if dep not in error.instance
+            (
+                pointer,
+                "batch must be a whole number of at least 1, or 'unstated' when the source "
+                "does not say; found "
+                + ("null" if error.instance is None else repr(error.instance)),
+            )
         ]
     return list(schemas.explain(error, SCHEMA_FILE))
 

@@ -12,7 +12,8 @@ functions return, and the notebook reads the same frame.
 - `precision`: `precision_frame` (which rows a use case may recommend by the precision they
   ran in, and the instruction sets each relied on), `precision_name`, `needed_features`;
 - `recommend`: `recommend` (per machine, what to run for a use case, why, and the alternatives);
-- `runtimes`: `runtime_speedups`, `load_failures`, `machine_efficiency`;
+- `runtimes`: `runtime_speedups`, `load_failures` (failed rows only), `not_applicable`,
+  `machine_efficiency`;
 - `scenario`: `paired_frame` (throughput rows with their latency twins' quality and
   single-stream figures), `best_throughput`, `with_twin_rates`, `ranked_scenario`; every
   latency view takes `latency_rows` only.
@@ -58,7 +59,7 @@ from .recommend import (
     RuntimeTime,
     recommend,
 )
-from .runtimes import load_failures, machine_efficiency, runtime_speedups
+from .runtimes import load_failures, machine_efficiency, not_applicable, runtime_speedups
 from .scenario import paired_frame, throughput_rows
 
 __all__ = [
@@ -88,6 +89,7 @@ __all__ = [
     "load_failures",
     "machine_efficiency",
     "machines",
+    "not_applicable",
     "paired_frame",
     "pareto_front",
     "recommend",

@@ -94,25 +94,63 @@ def speed(figure: CitedFigure) -> float:
     return figure.value
 
 
+# Which statistic a latency comparison uses when a class's figures give several: the first of
+# these that any of them gives. Figures of one statistic are only compared with each other, so a
+# p90 never competes with a median; a figure whose source does not say comes after both kinds
+# of central value, and tails and minimums last.
+STATISTIC_ORDER = ("median", "mean", "unstated", "p90", "p99", "min", "aggregate")
+FASTEST_RULE = (
+    "Fastest published latency: among a class's figures for the use case's models, only those "
+    "of one statistic are compared (medians if any source gives one, else means, else figures "
+    "whose statistic is not stated, then p90, p99, minimum), and the lowest time per inference "
+    "wins. Fastest published throughput: the highest rate per second, at whatever batch the "
+    "source used (the batch is shown). A latency is never compared with a throughput."
+)
+
+
+def statistic_rank(statistic: str) -> int:
+    return (
+        STATISTIC_ORDER.index(statistic) if statistic in STATISTIC_ORDER else len(STATISTIC_ORDER)
+    )
+
+
+def fastest(figures: Iterable[CitedFigure]) -> CitedFigure | None:
+    """The fastest of figures of one kind, by FASTEST_RULE; ties go to the earlier figure."""
+    pool = list(figures)
+    if not pool:
+        return None
+    kinds = {f.kind for f in pool}
+    if len(kinds) > 1:
+        raise ValueError("a latency is never compared with a throughput")
+    if kinds == {"latency"}:
+        first = min(statistic_rank(f.statistic) for f in pool)
+        pool = [f for f in pool if statistic_rank(f.statistic) == first]
+    return max(pool, key=speed)  # max keeps the first of equals
+
+
 def best_figures(
     figures: Iterable[CitedFigure], hardware: str, models: Iterable[str]
 ) -> list[CitedFigure]:
     """Per model (or its closest entry) and kind (latency, throughput), the fastest published
-    figure on `hardware`; ordered by the order of `models`, latency first.
+    figure on `hardware` by FASTEST_RULE; ordered by the order of `models`, latency first.
 
     "Fastest" only picks which of a source's figures to show: figures from different sources
     ran on different devices and harnesses, and are never ranked against nnkb's measurements.
     """
     order = {m: i for i, m in enumerate(models)}
-    best: dict[tuple[str, str], CitedFigure] = {}
+    groups: dict[tuple[str, str], list[CitedFigure]] = {}
     for figure in figures:
         ref = figure.model_ref
         if figure.hardware != hardware or ref not in order:
             continue
-        key = (ref, figure.kind)
-        if key not in best or speed(figure) > speed(best[key]):
-            best[key] = figure
-    return [best[k] for k in sorted(best, key=lambda k: (order[k[0]], k[1] != "latency"))]
+        groups.setdefault((ref, figure.kind), []).append(figure)
+    keys = sorted(groups, key=lambda k: (order[k[0]], k[1] != "latency"))
+    return [f for k in keys if (f := fastest(groups[k])) is not None]
+
+
+def fastest_of_kind(figures: Sequence[CitedFigure], kind: str) -> CitedFigure | None:
+    """The fastest figure of one kind among a class's best figures (the home grid's cell)."""
+    return fastest(f for f in figures if f.kind == kind)
 
 
 def hardware_outlook(

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from nnkb.kb import PRETRAINED, UseCase
+from nnkb.kb import KB, PRETRAINED, UseCase
 
 from .frame import latency_rows
 
@@ -185,6 +185,26 @@ def precision_frame(
     extra = pd.DataFrame.from_records(records, columns=PRECISION_COLUMNS, index=frame.index)
     extra["tolerance_value"] = pd.to_numeric(extra["tolerance_value"]).astype("float64")
     return pd.concat([frame, extra], axis=1)
+
+
+def rejections(kb: KB, frame: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.Series:
+    """For every row of `frame` (its index kept): the ids of the use cases, among those the
+    row's model is a candidate for, that may not recommend it because of the precision it ran
+    in (verdict neither FP32 nor within the tolerance), ";"-joined; "" where every one accepts
+    it. Summaries that call a row "fastest" mark it with these. With `references`, rows are
+    judged as given against those latency rows (throughput rows paired with their twins)."""
+    out = pd.Series("", index=frame.index, dtype="object")
+    if frame.empty:
+        return out
+    for use_case in kb.use_cases.values():
+        models = {m.id for m in kb.candidates_for(use_case.id)}
+        rows = frame[frame["model"].isin(models)]
+        if rows.empty:
+            continue
+        judged = precision_frame(rows, use_case, references)
+        for index in judged.index[~judged["eligible"].astype(bool)]:
+            out[index] = ";".join(x for x in (out[index], use_case.id) if x)
+    return out
 
 
 # --- every variant against ONNX Runtime FP32 ----------------------------------------------

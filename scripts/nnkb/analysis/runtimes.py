@@ -45,10 +45,16 @@ def runtime_speedups(frame: pd.DataFrame, baseline: str) -> pd.DataFrame:
     return out
 
 
+# A row with one of these statuses never ran because it does not apply on its machine (the
+# runtime is not installed, or the variant needs instructions the CPU lacks): not a failure.
+NOT_APPLICABLE = frozenset({"unavailable", "not-applicable"})
+
+
 def load_failures(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every row that is not ok: which models each runtime could not load or run, and why."""
+    """Every row that failed: which models each runtime could not load or run, and why. Rows
+    that do not apply on their machine (NOT_APPLICABLE) are not failures and are left out."""
     frame = latency_rows(frame)  # a throughput twin's failure is on its own page section
-    failed = frame[frame["status"] != OK]
+    failed = frame[(frame["status"] != OK) & ~frame["status"].isin(NOT_APPLICABLE)]
     failed = failed.sort_values(["runtime", "machine", "model", "settings"], kind="stable")
     return failed[FAILURE_COLUMNS].reset_index(drop=True)
 
@@ -78,3 +84,11 @@ def machine_efficiency(frame: pd.DataFrame, machine_id: str) -> pd.DataFrame:
     peak = rows["peak_flops"].iloc[0]
     out.attrs.update(machine=machine_id, peak_flops=None if pd.isna(peak) else float(peak))
     return out
+
+
+def not_applicable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Latency rows that did not run because they do not apply on their machine."""
+    frame = latency_rows(frame)
+    rows = frame[frame["status"].isin(NOT_APPLICABLE)]
+    rows = rows.sort_values(["runtime", "machine", "model", "settings"], kind="stable")
+    return rows[FAILURE_COLUMNS].reset_index(drop=True)

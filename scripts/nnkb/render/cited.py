@@ -49,31 +49,45 @@ def value_cell(figure: CitedFigure, table: CitedTable) -> Md:
 
 
 def model_cell(page: Page, figure: CitedFigure) -> Md:
+    """The model as the source names it; the KB's entry only as a secondary note."""
+    name = escape_inline(figure.model_name)
     if figure.model:
-        return page.link_id("models", figure.model, published=True)
-    name = escape_inline(figure.model_name or "")
+        kb_entry = page.link_id("models", figure.model, published=True)
+        return Md(f"{name} (KB entry: {kb_entry})")
     if figure.closest_model:
         closest = page.link_id("models", figure.closest_model, published=True)
-        return Md(f"{name} (closest entry: {closest})")
+        return Md(f"{name} (closest KB model: {closest})")
     return Md(name)
 
 
 def runtime_cell(page: Page, figure: CitedFigure) -> Md:
-    text = (
-        page.link_id("frameworks", figure.framework)
-        if figure.framework
-        else Md(escape_inline(figure.runtime_name or ""))
-    )
-    if figure.framework_version:
-        text = Md(f"{text} {escape_inline(figure.framework_version)}")
-    return text
+    """The runtime or toolchain as the source names it, with the KB's entry when it has one."""
+    text = escape_inline(figure.runtime_name)
+    version = figure.framework_version
+    if version and version not in figure.runtime_name:
+        text += f" {escape_inline(version)}"
+    if figure.framework:
+        text += f" (KB entry: {page.link_id('frameworks', figure.framework)})"
+    return Md(text)
+
+
+def device_cell(figure: CitedFigure) -> Md:
+    """The exact device, carrying the figure's anchor so other pages can link to its row."""
+    return Md(f'<span id="{figure.anchor}"></span>{escape_inline(figure.device)}')
+
+
+def precision_text(figure: CitedFigure) -> str:
+    return "not stated" if figure.precision == "unstated" else figure.precision.upper()
 
 
 def accuracy_text(figure: CitedFigure) -> str | None:
     acc = figure.accuracy
     if acc is None:
         return None
-    return f"{format_number(acc.value, acc.unit)} {acc.metric} ({acc.dataset})"
+    text = f"{format_number(acc.value, acc.unit)} {acc.metric} ({acc.dataset})"
+    if acc.delta is not None:
+        text += f"; on the device {acc.delta:+g} points against the float model"
+    return text
 
 
 def source_cell(figure: CitedFigure, table: CitedTable) -> Md:
@@ -93,16 +107,18 @@ def scenario_text(figure: CitedFigure) -> str:
     if figure.statistic not in ("", "unstated"):
         parts.append(figure.statistic)
     parts.append(f"batch {figure.batch}" if figure.batch is not None else "batch not stated")
+    if figure.statistic in ("", "unstated"):
+        parts.append("statistic not stated")
     return ", ".join(parts)
 
 
 def figure_record(page: Page, figure: CitedFigure, table: CitedTable) -> dict[str, object]:
     return {
         "hardware": page.link_id("hardware", figure.hardware),
-        "device": figure.device,
+        "device": device_cell(figure),
         "model": model_cell(page, figure),
         "runtime": runtime_cell(page, figure),
-        "precision": figure.precision,
+        "precision": precision_text(figure),
         "scenario": scenario_text(figure),
         "value": value_cell(figure, table),
         "accuracy": accuracy_text(figure),

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis.frame import ratio
+from ..analysis.runtimes import NOT_APPLICABLE
 from . import charts
 from .agreement import agreement_section
 from .cells import (
@@ -180,18 +181,33 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
 
 def failures_section(page: Page, frame: pd.DataFrame) -> str:
     failures = analysis.load_failures(frame)
+    skipped = analysis.not_applicable(frame)
     parts = [
         "## Could not load or run",
         (
-            "Rows whose status is not ok, by runtime: the model could not be loaded or run, "
-            "crashed, ran out of time, or gave outputs that did not match. The reason is the "
-            "runtime's own message, as `nnkb bench` recorded it."
+            "Rows that failed, by runtime: the model could not be loaded or run, crashed, ran "
+            "out of time, or gave outputs that did not match. The reason is the runtime's own "
+            "message, as `nnkb bench` recorded it. Variants that do not apply on a machine (a "
+            "runtime not installed there, or a precision its CPU has no instructions for) are "
+            "not failures and are not counted here."
         ),
     ]
+    if not skipped.empty:
+        counts = skipped.groupby("runtime").size()
+        parts.append(
+            "Not applicable, so not counted: "
+            + "; ".join(
+                f"{runtime_link(page, r)}, {n} variant row{'s' if n != 1 else ''}"
+                for r, n in sorted(counts.items())
+            )
+            + "."
+        )
     if failures.empty:
         parts.append("Every runtime loaded and ran every model it was given.")
         return "\n\n".join(parts)
-    total = frame.groupby("runtime")["model"].nunique()
+    # Models "given" to a runtime: those with at least one row that applies on its machine.
+    applicable = frame[~frame["status"].isin(NOT_APPLICABLE)]
+    total = applicable.groupby("runtime")["model"].nunique()
     for runtime in sorted(failures["runtime"].unique()):
         rows = failures[failures["runtime"] == runtime]
         models = sorted(rows["model"].unique())

@@ -36,10 +36,10 @@ GENERATED_BY = "nnkb site build (scripts/nnkb/render/downloads.py)"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # fmt: off
 CITED_COLUMNS = [
-    "table", "model", "model_name", "model_note", "closest_model", "hardware", "device",
+    "table", "anchor", "model", "model_name", "model_note", "closest_model", "hardware", "device",
     "framework", "runtime_name", "runtime_note", "framework_version", "precision", "batch", "scenario", "statistic",
     "variant", "value", "unit", "accuracy_metric", "accuracy_dataset", "accuracy_value",
-    "accuracy_unit", "conditions", "note", "source_title", "source_url", "source_publisher",
+    "accuracy_unit", "accuracy_delta", "conditions", "note", "source_title", "source_url", "source_publisher",
     "source_date", "source_location",
 ]
 # fmt: on
@@ -227,18 +227,24 @@ def results_json(site: SiteContext) -> str:
 def results_csv(site: SiteContext) -> str:
     """Every row with its raw values, the precision that ran and a `label` naming it as the
     pages do ("OpenVINO · BF16"); the agreement columns keep the maximum relative error."""
+    from ..analysis.precision import rejections
     from .cells import row_label
 
     frame = site.all_frame  # both scenarios: the `scenario` column tells them apart
     page = Page(site, DOWNLOADS_PATH)
     labels = [row_label(page, r) for r in frame.itertuples()]
-    return csv_text(frame.assign(label=labels) if len(frame) else frame.assign(label=[]))
+    # A latency row's precision that a use case of its model rejects is named, as on the pages.
+    rejected = rejections(site.kb, frame).reindex(frame.index, fill_value="")
+    if not len(frame):
+        return csv_text(frame.assign(label=[], rejected_by=[]))
+    return csv_text(frame.assign(label=labels, rejected_by=rejected))
 
 
 def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
     acc = figure.accuracy
     return {
         "table": table.id,
+        "anchor": figure.anchor,
         "model": figure.model,
         "model_name": figure.model_name,
         "model_note": figure.model_note,
@@ -250,7 +256,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
         "runtime_note": figure.runtime_note,
         "framework_version": figure.framework_version,
         "precision": figure.precision,
-        "batch": figure.batch,
+        "batch": figure.batch if figure.batch is not None else "unstated",
         "scenario": figure.scenario,
         "statistic": figure.statistic,
         "variant": figure.variant,
@@ -260,6 +266,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
         "accuracy_dataset": acc.dataset if acc else None,
         "accuracy_value": acc.value if acc else None,
         "accuracy_unit": acc.unit if acc else None,
+        "accuracy_delta": acc.delta if acc else None,
         "conditions": list(figure.conditions),
         "note": figure.note,
         "source_title": table.source.title,
@@ -290,9 +297,10 @@ def cited_csv(site: SiteContext) -> str:
     records = _cited_records(site)
     for record in records:
         record["conditions"] = _join(record["conditions"])
+    # A batch is a count as text ("1", not 1.0) or "unstated" where the source gives none.
+    for record in records:
+        record["batch"] = str(record["batch"])
     frame = pd.DataFrame.from_records(records, columns=CITED_COLUMNS)
-    # A batch is a count: 1, not 1.0 (the column holds nulls where the source gives none).
-    frame["batch"] = frame["batch"].astype("Int64")
     return csv_text(frame)
 
 
@@ -334,7 +342,11 @@ API_FILES: dict[str, tuple[Callable[[SiteContext], str], str]] = {
     "api/results.json": (results_json, "every machine's results file, as `nnkb bench` wrote it"),
     "api/results.csv": (
         results_csv,
-        "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s)",
+        (
+            "one row per measured row of every machine, in SI units (seconds, bytes, FLOP/s); "
+            "`label` names the runtime and precision, `rejected_by` the use cases that may not "
+            "recommend a latency row for its precision"
+        ),
     ),
     "api/cited.json": (
         cited_json,

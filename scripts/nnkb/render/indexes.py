@@ -119,22 +119,33 @@ def models_table(page: Page) -> Table:
             Column("parameters", "Parameters", align="right"),
             Column("macs", "Multiply-accumulates", align="right"),
             Column("benchmarked", "Benchmarked", align="center"),
-            Column("fastest", "Fastest measured median", align="right"),
+            Column("fastest", "Fastest measured median (runtime · precision)", align="right"),
         ],
     ).sort("name")
 
 
 def fastest_cell(page: Page, model_id: str) -> str | None:
-    """'2.40 ms (OpenVINO, AMD EPYC, 2 cores)' per machine; the model page has every row."""
+    """'2.40 ms (OpenVINO · INT8, AMD EPYC, 2 cores)' per machine: the runtime and the precision
+    it ran in, marked when a use case of the model does not accept that precision; the model
+    page has every row."""
+    from ..analysis.precision import rejections
     from .numbers import format_latency
+    from .precision_words import rejected_words
 
     frame = page.site.frame
     ok = frame[(frame["model"] == model_id) & (frame["status"] == "ok") & frame["p50"].notna()]
+    rejected = rejections(page.kb, frame[frame["model"] == model_id])
     parts = []
     for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
         best = rows.iloc[0]
         runtime = row_label(page, best)
-        parts.append(f"{format_latency(best.p50)} ({runtime}, {machine_short(page, machine)})")
+        ids = str(rejected.get(best.name, "")).split(";")
+        note = rejected_words([page.kb.use_cases[u].name for u in ids if u])
+        parts.append(
+            f"{format_latency(best.p50)} ({runtime}, {machine_short(page, machine)}"
+            + (f"; {note}" if note else "")
+            + ")"
+        )
     return "; ".join(parts) or None
 
 

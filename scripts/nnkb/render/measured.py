@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.precision import rejections
 from ..kb import Model
 from .cells import (
     STABILITY_ANCHOR,
@@ -36,6 +37,7 @@ from .cells import (
     throughput_cell,
 )
 from .page import METHODOLOGY_PATH, Page
+from .precision_words import rejected_words
 from .tables import Column, Md, Table
 from .text import escape_inline
 from .throughput import RATE_HEADER, not_measured_note, rate_text, with_rates
@@ -136,20 +138,32 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
     if len(machines) < 2:
         return None
     records: dict[str, dict[str, Any]] = {}
+    rejected = rejections(page.kb, rows)
     for row in rows.sort_values(["p50"], na_position="last").itertuples():
         record = records.setdefault(
             row.runtime, {"name": row.runtime, "runtime": runtime_link(page, row.runtime)}
         )
         if row.machine in record:
             continue  # the fastest settings came first
-        record[row.machine] = (
-            latency_cell(row.p50) if row.status == "ok" else short_status(row.status)
-        )
+        if row.status != "ok":
+            record[row.machine] = short_status(row.status)
+            continue
+        # The fastest row names the precision it ran in, and says so when a use case rejects it.
+        cell = latency_cell(row.p50) or ""
+        precision = precision_name(row.precision)
+        if precision:
+            cell += f" · {precision.upper()}"
+        ids = [u for u in str(rejected.get(row.Index, "")).split(";") if u]
+        note = rejected_words([page.kb.use_cases[u].name for u in ids])
+        record[row.machine] = cell + (f" ({note})" if note else "")
     columns = [Column("runtime", "Runtime")] + [
         Column(m, machine_short(page, m), align="right") for m in machines
     ]
     table = Table.from_records(records.values(), columns).sort("name")
-    intro = "Median latency on every machine (each runtime's fastest settings). "
+    intro = (
+        "Median latency on every machine (each runtime's fastest settings, with the precision "
+        "they ran in; a precision a use case of this model rejects is marked). "
+    )
     return intro + (all_provenance(page) or "") + "\n\n" + table.to_markdown()
 
 

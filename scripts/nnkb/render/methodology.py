@@ -35,7 +35,10 @@ from .throughput import methodology_section as scenario_methodology
 STATUSES = {
     "ok": "measured; every number in the row is valid",
     "failed": "the runtime raised an error while loading or running the model",
-    "unavailable": "the runtime is not installed on this machine",
+    "unavailable": (
+        "the row does not apply on this machine: the runtime is not installed, or the variant "
+        "needs instructions the CPU lacks; never counted as a failure"
+    ),
     "crashed": "the row's subprocess died (a signal, e.g. killed when out of memory)",
     "timeout": "the row's subprocess was killed after the row timeout",
     "mismatch": "the runtime ran, but its outputs did not match the reference",

@@ -9,8 +9,10 @@ discontinued frameworks left out); the figures are cited, shown in their own mar
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import analysis
-from ..analysis.outlook import HardwareOutlook, RuntimeChoice
+from ..analysis.outlook import FASTEST_RULE, HardwareOutlook, RuntimeChoice
 from ..kb import Framework, Source, UseCase
 from .cells import machine_link
 from .cited import FIGURE_KEYS, figures_table
@@ -27,8 +29,13 @@ def _upper(values: tuple[str, ...] | list[str]) -> str:
     return ", ".join(escape_inline(v.upper()) for v in values)
 
 
-def runtime_item(page: Page, choices: tuple[RuntimeChoice, ...]) -> str:
+def runtime_item(page: Page, choices: tuple[RuntimeChoice, ...], routes: bool = False) -> str:
     if not choices:
+        if routes:
+            return (
+                "**Runtime:** no framework entry in the knowledge base targets this class; the "
+                "vendor's own toolchain is named under *Install*."
+            )
         return "**Runtime:** no current framework in the knowledge base targets this class."
     words = []
     for choice in choices:
@@ -60,7 +67,28 @@ def precision_item(page: Page, item: HardwareOutlook) -> str | None:
     return text + "."
 
 
-def install_item(page: Page, choices: tuple[RuntimeChoice, ...]) -> str | None:
+def routes_of(page: Page, hardware: str) -> list[dict[str, Any]]:
+    """The class's own runtime routes (kb/hardware runtime_routes), the vendor's first."""
+    entry = page.kb.hardware.get(hardware)
+    return list(entry.data.get("runtime_routes") or []) if entry else []
+
+
+def route_text(page: Page, route: dict[str, Any]) -> str:
+    name = escape_inline(str(route["name"]))
+    if route.get("framework"):
+        name += f" ({page.link_id('frameworks', str(route['framework']))})"
+    how = escape_inline(" ".join(str(route["how"]).split())).rstrip(".")
+    return f"{name}: {how}" + page.cite(Source.of(route["source"]))
+
+
+def install_item(
+    page: Page, choices: tuple[RuntimeChoice, ...], hardware: str | None = None
+) -> str | None:
+    """How to get the runtime on this class: the class's own routes when its entry has them
+    (TensorRT comes with JetPack on a Jetson, not from pip), else the first runtime's command."""
+    routes = routes_of(page, hardware) if hardware else []
+    if routes:
+        return "**Install:** " + "; or ".join(route_text(page, r) for r in routes) + "."
     if not choices:
         return None
     framework: Framework = page.kb.frameworks[choices[0].framework]
@@ -101,8 +129,13 @@ def absent_text(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
             "closest entries) on this class;* nnkb's own measurements are in the ranking above."
         )
     models = ", ".join(page.link_entry(m) for m in page.kb.models_for(use_case.id)) or "its models"
+    routes = routes_of(page, item.hardware)
     runtime = (
-        page.link_id("frameworks", item.choices[0].framework) if item.choices else "its runtime"
+        escape_inline(str(routes[0]["name"]))
+        if routes
+        else page.link_id("frameworks", item.choices[0].framework)
+        if item.choices
+        else "its runtime"
     )
     entry = page.kb.hardware.get(item.hardware)
     examples = entry.data.get("examples", []) if entry else []
@@ -136,8 +169,10 @@ def class_section(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
         status = "Measured by nnkb on " + ", ".join(machines) + ": see the ranking above."
     else:
         status = "Not measured by nnkb."
-    lines = [runtime_item(page, item.choices)]
-    lines += [x for x in (precision_item(page, item), install_item(page, item.choices)) if x]
+    lines = [runtime_item(page, item.choices, bool(routes_of(page, item.hardware)))]
+    precision = precision_item(page, item)  # cited before the install route: footnote order
+    install = install_item(page, item.choices, item.hardware)
+    lines += [x for x in (precision, install) if x]
     lines += [claim_item(page, claim) for claim in item.notes]
     parts = [heading, status, bullet_list(lines)]
     why = why_block(page, item)
@@ -145,8 +180,9 @@ def class_section(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
         parts.append(why)
     if item.figures:
         parts.append(
-            "Best published figure per model (fastest latency and highest throughput the "
-            "sources give), cited, not measured by nnkb:"
+            "Best published figure per model, each as its source states it (model, runtime, "
+            "device, precision, batch and statistic), cited, not measured by nnkb. "
+            + escape_inline(FASTEST_RULE)
         )
         parts.append(figures_table(page, list(item.figures), page.site.cited, FIGURE_KEYS))
     else:

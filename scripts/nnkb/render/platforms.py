@@ -163,6 +163,7 @@ def hardware_facts(page: Page, hardware: Hardware) -> str:
     return facts_table(
         [
             ("Category", hardware.category.upper()),
+            ("Vendor", data.get("vendor")),
             ("Examples", ", ".join(data["examples"])),
             (
                 "Native precisions",
@@ -200,6 +201,22 @@ def hardware_figures(page: Page, hardware: Hardware) -> str | None:
 def hardware_claims(page: Page, hardware: Hardware) -> str | None:
     items = [claim_item(page, c) for c in claims(hardware.data.get("facts"))]
     return "## Facts\n\n" + bullet_list(items) if items else None
+
+
+def hardware_routes(page: Page, hardware: Hardware) -> str | None:
+    """How a model reaches this class, the vendor's route first (kb/hardware runtime_routes):
+    what the use case pages give as the install route for the class."""
+    routes = hardware.data.get("runtime_routes") or []
+    if not routes:
+        return None
+    items = []
+    for route in routes:
+        name = f"**{escape_inline(route['name'])}**"
+        if route.get("framework"):
+            name += f" ({page.link_id('frameworks', route['framework'])})"
+        how = escape_inline(" ".join(route["how"].split())).rstrip(".")
+        items.append(f"{name}: {how}{page.cite(Source.of(route['source']))}.")
+    return "## How to run a model on it\n\n" + bullet_list(items)
 
 
 def hardware_frameworks(page: Page, hardware: Hardware) -> str:
@@ -270,6 +287,7 @@ HARDWARE_SECTIONS: list[Section[Hardware]] = [
     description_section,
     hardware_figures,
     hardware_claims,
+    hardware_routes,
     hardware_frameworks,
     hardware_cited,
     hardware_use_case_notes,

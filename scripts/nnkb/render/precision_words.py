@@ -174,3 +174,11 @@ def misses_sentence(rec: Recommendation, names: Names) -> list[str]:
         + "; ".join(miss_note(rec, m, names) for m in rec.not_within)
         + "."
     ]
+
+
+def rejected_words(use_case_names: list[str]) -> str:
+    """How a summary marks a row some use case may not recommend for the precision it ran in:
+    'rejected: outside the accuracy tolerance of Anomaly detection'; '' when none rejects it."""
+    if not use_case_names:
+        return ""
+    return f"rejected: outside the accuracy tolerance of {' and '.join(use_case_names)}"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.frame import LATENCY, THROUGHPUT
+from ..analysis.frame import LATENCY, THROUGHPUT, latency_rows
+from ..analysis.precision import rejections
 from ..analysis.scenario import paired_frame, throughput_ok, with_twin_rates
 from ..kb import UseCase
 from . import summary_charts
@@ -77,7 +78,12 @@ def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     paired = paired[paired["machine"].isin(frame["machine"]) & paired["model"].isin(frame["model"])]
     if paired.empty:
         return paired.assign(label=pd.Series(dtype="object"))
-    labels = [row_label(page, r) for r in paired.itertuples()]
+    # A bar of a precision a use case of its model rejects says so in its label (and legend).
+    rejected = rejections(page.kb, paired, latency_rows(page.site.all_frame))
+    labels = [
+        row_label(page, r) + (" (rejected by its use case)" if rejected.get(r.Index) else "")
+        for r in paired.itertuples()
+    ]
     names = [page.site.names.model(m) for m in paired["model"]]
     paired = paired.assign(label=labels, model_name=names)
     paired = paired.sort_values("inferences_per_s", ascending=False)
@@ -91,7 +97,9 @@ def throughput_chart_section(page: Page, frame: pd.DataFrame, div_id: str, headi
     intro = (
         "The highest sustained inferences per second on all cores, each runtime with its own "
         "way to keep them busy (streams, batch); the hover text gives the batch, the streams "
-        "and the single-stream median of the same runtime and precision."
+        "and the single-stream median of the same runtime and precision. A bar whose "
+        "precision falls outside its use case's accuracy tolerance is labelled *rejected by "
+        "its use case*: it is fast, but not a choice the use case page would recommend."
     )
     parts: list[str | None] = [heading, intro]
     if not pairs.empty:

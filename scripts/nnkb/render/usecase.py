@@ -93,10 +93,61 @@ def _pick_title(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> 
     name = model.display_name if model else rec.model
     precision = rec.pick.precision if rec.pick else None
     per = "" if rec.scenario == THROUGHPUT else " per inference"
+    caveats = "; ".join(headline_caveats(page, rec))
     return (
         f"{where}: {name} on {runtime_precision(page, rec.runtime or '', precision)}, "
-        f"{figure(rec)}{per}"
+        f"{figure(rec)}{per}" + (f" ({caveats})" if caveats else "")
     )
+
+
+# A pick whose two worker processes differ by more than this says so in its headline.
+HEADLINE_SPREAD = 0.10
+
+
+def headline_caveats(page: Page, rec: analysis.Recommendation) -> list[str]:
+    """What a recommendation's headline must not leave out: how many of the candidates were
+    measured on the machine, a tie within the 95 % intervals (the body says which rule broke
+    it), and a run-to-run spread over HEADLINE_SPREAD."""
+    out = []
+    measured = sum(1 for c in rec.candidates if c.ran)
+    out.append(f"{measured} of {len(rec.candidates)} candidates measured here")
+    pick = rec.pick
+    if pick is not None:
+        tied = [a.candidate.model_name for a in rec.alternatives if a.tie_break or a.within_noise]
+        # The pick's model on another runtime whose median falls inside the pick's interval.
+        low, high = pick.ci95_low, pick.ci95_high
+        tied += [
+            f"{pick.model_name} on {page.site.names.runtime(r.runtime)}"
+            for r in rec.other_runtimes
+            if rec.scenario != THROUGHPUT
+            and r.p50 is not None
+            and (
+                r.p50 == pick.p50 or (low is not None and high is not None and low <= r.p50 <= high)
+            )
+        ]
+        if tied:
+            out.append(
+                f"a tie within the 95 % intervals with {', '.join(tied)}: the lower median "
+                "decides, equal medians the better cited accuracy, then the lower p90"
+            )
+        spread = _pick_spread(page, rec)
+        if spread is not None and spread > HEADLINE_SPREAD:
+            out.append(f"run-to-run spread {spread * 100:.0f} %")
+    return out
+
+
+def _pick_spread(page: Page, rec: analysis.Recommendation) -> float | None:
+    frame = page.site.all_frame
+    rows = frame[
+        (frame["machine"] == rec.machine)
+        & (frame["model"] == rec.model)
+        & (frame["runtime"] == rec.runtime)
+        & (frame["settings"] == (rec.settings or ""))
+    ]
+    if rows.empty or "process_spread" not in rows:
+        return None
+    value = rows["process_spread"].iloc[0]
+    return None if pd.isna(value) else float(value)
 
 
 def _pick_summary(page: Page, use_case: UseCase, rec: analysis.Recommendation) -> str:

@@ -32,6 +32,7 @@ REFERENCES: list[tuple[str, Pointer, str]] = [
     ("models", ("backbone_for", "*"), "use_cases"),
     ("frameworks", ("hardware", "values", "*"), "hardware"),
     ("frameworks", ("successor",), "frameworks"),
+    ("hardware", ("runtime_routes", "*", "framework"), "frameworks"),
     ("use_cases", ("hardware_notes", "*", "hardware"), "hardware"),
     (RESULTS, ("machine", "hardware_class"), "hardware"),
     (RESULTS, ("rows", "*", "model"), "models"),
