@@ -169,7 +169,7 @@ def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[s
         records.append(
             {
                 "id": model.id,
-                "name": model.name,
+                "name": model.display_name,
                 "file": f"models/{model.id}.onnx",
                 "sha256": sha256_file(path),
                 "bytes": size,
