@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,38 +157,6 @@ def inputs_reference_path(
     spec = json.dumps(described, sort_keys=True)
     tag = hashlib.sha256(spec.encode()).hexdigest()[:12]
     return cache_dir / "reference" / f"{model_sha[:16]}-inputs-{tag}.npz"
-
-
-def compute_inputs_reference(
-    model_path: Path,
-    shapes: Shapes,
-    count: int,
-    out: Path,
-    preprocess: dict[str, Any] | None = None,
-    task: str = "",
-) -> None:
-    """The reference adapter's FP32 outputs for each agreement input, kept at `out`."""
-    from .agreement import agreement_inputs
-    from .runtimes import AdapterError, load_adapters, reference_adapter
-
-    adapter = reference_adapter(load_adapters())
-    if adapter is None:
-        raise AdapterError("no runtime adapter declares reference = True")
-    session = adapter.load(model_path, adapter.reference_settings(), shapes)
-    arrays: dict[str, Any] = {}
-    samples = agreement_inputs(
-        shapes, count, dtypes=input_dtypes(model_path), preprocess=preprocess, task=task
-    )
-    for i, sample in enumerate(samples):
-        session.bind(sample)
-        session.run()
-        for j, (_, array) in enumerate(session.outputs()):
-            arrays[f"in{i}_out{j}"] = array
-    arrays["shape"] = np.array([count, j + 1])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
-    np.savez(tmp, **arrays)
-    os.replace(tmp, out)
 
 
 def load_inputs_reference(path: Path) -> list[list[np.ndarray]]:

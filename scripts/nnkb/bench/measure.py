@@ -35,6 +35,7 @@ from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .runtimes.base import Adapter, ProfileBudget, Session
 from .stats import ci_within, summarize
+from .throughput import Plan
 
 
 def one_line(exc: BaseException, limit: int = 300) -> str:
@@ -289,8 +290,6 @@ def measure_row(
     The result's `phases` says how long each step took.
     """
     if scenario_of(job["settings"]) == THROUGHPUT:  # its own procedure (throughput.py)
-        from .throughput import measure_throughput_row
-
         return measure_throughput_row(adapter, job)
     laps = Laps()
     result = _measure(adapter, job, laps, checkpoint)
@@ -372,3 +371,36 @@ def _measure(
     profile = profile_row(adapter, session, path, job["settings"], shapes, inputs, harness)
     laps.lap("profile")
     return replace(result, profile=profile)
+
+
+def measure_throughput_row(adapter: Adapter, job: dict[str, Any]) -> WorkerResult:
+    """The WorkerResult of a throughput row; exceptions of the runtime become a failed row."""
+    path = Path(job["model_path"])
+    shapes = {k: tuple(v) for k, v in job["inputs"].items()}
+    plan = Plan.of(job["harness"], job.get("row_budget_s"))
+    try:
+        measured = adapter.measure_throughput(path, job["settings"], shapes, plan)
+    except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
+        why = f"throughput: {one_line(exc)}"
+        return WorkerResult("failed", why, peak_rss_bytes=peak_rss_bytes())
+    rss = peak_rss_bytes()
+    garbage = ref.non_finite(measured.outputs, None)
+    if garbage:  # rates of garbage outputs would be misleading
+        return WorkerResult("mismatch", garbage, peak_rss_bytes=rss)
+    # No stopping rule decides the window's length: "converged" does not apply.
+    latency = replace(summarize(measured.window.latencies, False), converged=None)
+    result = WorkerResult(
+        "ok",
+        latency=latency,
+        peak_rss_bytes=rss,
+        precision=measured.session.precision if measured.session else None,
+        throughput=measured.throughput(),
+    )
+    if measured.session is not None and job.get("profile", True):
+        try:  # outside the window; the verification process only adds its rate
+            session, settings = measured.session, job["settings"]
+            precision, ops = adapter.read_precision(session, path, settings, shapes)
+            result = replace(result, precision=precision, compute_ops=ops)
+        except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports
+            result = replace(result, reason=f"precision not read back: {one_line(exc, 150)}")
+    return result

@@ -134,3 +134,34 @@ def compare(
         out = out.reshape(ref.shape)
         agreement["top1_agree"] = bool(np.array_equal(out.argmax(-1), ref.argmax(-1)))
     return agreement, None
+
+
+def compute_inputs_reference(
+    model_path: Path,
+    shapes: Shapes,
+    count: int,
+    out: Path,
+    preprocess: dict[str, Any] | None = None,
+    task: str = "",
+) -> None:
+    """The reference adapter's FP32 outputs for each agreement input, kept at `out`."""
+    from .agreement import agreement_inputs  # scipy: only in the worker that needs it
+
+    adapter = reference_adapter(load_adapters())
+    if adapter is None:
+        raise AdapterError("no runtime adapter declares reference = True")
+    session = adapter.load(model_path, adapter.reference_settings(), shapes)
+    arrays: dict[str, Any] = {}
+    samples = agreement_inputs(
+        shapes, count, dtypes=input_dtypes(model_path), preprocess=preprocess, task=task
+    )
+    for i, sample in enumerate(samples):
+        session.bind(sample)
+        session.run()
+        for j, (_, array) in enumerate(session.outputs()):
+            arrays[f"in{i}_out{j}"] = array
+    arrays["shape"] = np.array([count, j + 1])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, out)

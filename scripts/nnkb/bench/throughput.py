@@ -15,19 +15,18 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..results import Throughput, Trial
 from ..results.throughput import best_trial
-from . import reference as ref
 from .inputs import Shapes, input_dtypes, make_inputs
-from .measure import WorkerResult, one_line, peak_rss_bytes
-from .runtimes.base import Adapter, Session
-from .stats import summarize
+
+if TYPE_CHECKING:  # types only: the adapters import this module, never the reverse at run time
+    from .runtimes.base import Adapter, Session
 
 Runner = Callable[[], Any]
 
@@ -231,36 +230,3 @@ def one_session(
         window, batch, 1, threads, f"{how}; {searched}", trials or None, session.outputs(),
         session,
     )  # fmt: skip
-
-
-def measure_throughput_row(adapter: Adapter, job: dict[str, Any]) -> WorkerResult:
-    """The WorkerResult of a throughput row; exceptions of the runtime become a failed row."""
-    path = Path(job["model_path"])
-    shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-    plan = Plan.of(job["harness"], job.get("row_budget_s"))
-    try:
-        measured = adapter.measure_throughput(path, job["settings"], shapes, plan)
-    except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
-        why = f"throughput: {one_line(exc)}"
-        return WorkerResult("failed", why, peak_rss_bytes=peak_rss_bytes())
-    rss = peak_rss_bytes()
-    garbage = ref.non_finite(measured.outputs, None)
-    if garbage:  # rates of garbage outputs would be misleading
-        return WorkerResult("mismatch", garbage, peak_rss_bytes=rss)
-    # No stopping rule decides the window's length: "converged" does not apply.
-    latency = replace(summarize(measured.window.latencies, False), converged=None)
-    result = WorkerResult(
-        "ok",
-        latency=latency,
-        peak_rss_bytes=rss,
-        precision=measured.session.precision if measured.session else None,
-        throughput=measured.throughput(),
-    )
-    if measured.session is not None and job.get("profile", True):
-        try:  # outside the window; the verification process only adds its rate
-            session, settings = measured.session, job["settings"]
-            precision, ops = adapter.read_precision(session, path, settings, shapes)
-            result = replace(result, precision=precision, compute_ops=ops)
-        except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports
-            result = replace(result, reason=f"precision not read back: {one_line(exc, 150)}")
-    return result

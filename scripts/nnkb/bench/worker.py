@@ -69,7 +69,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         shapes = {k: tuple(v) for k, v in job["inputs"].items()}
         compute_reference(Path(job["model_path"]), shapes, job["seed"], Path(job["out"]))
         if job.get("inputs_out"):  # the outputs over the agreement inputs as well
-            from .derived import compute_inputs_reference
+            from .reference import compute_inputs_reference
 
             compute_inputs_reference(
                 Path(job["model_path"]), shapes, job["count"], Path(job["inputs_out"]),
@@ -77,7 +77,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             )  # fmt: skip
         return {"status": "ok", "reason": None}
     if job["kind"] == "reference_inputs":
-        from .derived import compute_inputs_reference
+        from .reference import compute_inputs_reference
 
         shapes = {k: tuple(v) for k, v in job["inputs"].items()}
         compute_inputs_reference(
