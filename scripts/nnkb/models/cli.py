@@ -9,7 +9,14 @@ from pathlib import Path
 
 from ..kb import KBError, Model, load_kb
 from .graphstats import GraphStats, GraphStatsError, graph_stats
-from .sources import ModelSourceError, default_cache_dir, materialize, sha256_file, write_atomic
+from .sources import (
+    ModelSourceError,
+    NotInStore,
+    default_cache_dir,
+    materialize,
+    sha256_file,
+    write_atomic,
+)
 
 
 def _fail(message: str) -> int:
@@ -75,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         path = materialize(model, default_cache_dir(kb_dir))
         stats = graph_stats(path, model.onnx.inputs)
+    except NotInStore as exc:
+        return _fail(f"{exc}; get it with: nnkb models fetch {model.id} (or nnkb models add FILE)")
     except ModelSourceError as exc:
         return _fail(str(exc))
     except GraphStatsError as exc:
