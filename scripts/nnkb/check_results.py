@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .results import ResultsError, ResultsFile, Row, canonical_json, check_results_file, read
-from .validate.report import Problem, field_path
+from .validate.report import Problem, count, field_path, limited
 from .yamlsafe import LoadedYaml, Pointer
 
 # Rows of the same model, runtime and settings on comparable machines agree within this
@@ -287,13 +287,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     github = os.environ.get("GITHUB_ACTIONS") == "true"
-    ordered = sorted(findings, key=lambda f: (f.problem, f.warning))
+    # A file with errors gets no warnings: its errors, at most PROBLEMS_PER_FILE of them and
+    # a count of the rest, else its warnings.
+    shown = limited(f.problem for f in findings if not f.warning)
+    ordered = [Finding(p, warning=False) for p in shown] + sorted(
+        (f for f in findings if f.warning), key=lambda f: f.problem
+    )
+    ordered.sort(key=lambda f: f.problem.path)  # stable: each file's lines stay in order
     for finding in ordered:
         print(finding.line_text())
         if github:
             print(finding.github_annotation())
-    errors = sum(not f.warning for f in findings)
-    warnings = len(findings) - errors
+    errors = count(shown)
+    warnings = sum(f.warning for f in findings)
     print(
         f"nnkb check-results: {_plural(len(args.files), 'file')} checked, "
         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}",

@@ -4,7 +4,11 @@ parse (yamlsafe.load_json: strict JSON with positions) -> format version -> fini
 JSON Schema -> consistency (machine id and file name, unique keys and identities, an ok row
 has latency statistics in order, a failed row says why, the latency is the faster
 process's; a throughput row's figures are its process's with the most inferences per
-second). Every problem is a `Problem` with path:line:col.
+second). Every problem is a `Problem` with path:line:col, said once.
+
+The cost is linear in the file's size: rows are checked against the schema one by one, and a
+row equal to one checked before reuses its problems; past `PROBLEMS_PER_FILE` problems, the
+rest are only counted (one `hidden` marker says how many).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..validate.report import Problem, field_path
+from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.schemas import Schemas
 from ..validate.wording import found, show
 from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json
@@ -41,16 +45,47 @@ class _Collector:
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.shown = shown
-        self.problems: list[Problem] = []
+        self._problems: list[Problem] = []
+        self._said: set[tuple[Pointer, str]] = set()
+        self.hidden = 0
+        self._first_hidden: Mark | None = None
         self.loaded: LoadedYaml | None = None
 
+    @property
+    def full(self) -> bool:
+        return len(self._problems) >= PROBLEMS_PER_FILE
+
+    @property
+    def problems(self) -> list[Problem]:
+        if not self.hidden:
+            return list(self._problems)
+        mark = self._first_hidden or Mark(1, 1)
+        marker = Problem(self.shown, mark.line, mark.col, self.path.stem, "", "", self.hidden)
+        return [*self._problems, marker]
+
     def add(self, mark: Mark, pointer: Pointer, message: str) -> None:
-        self.problems.append(
+        if (pointer, message) in self._said:
+            return
+        if self.full:
+            self.count(1, mark)
+            return
+        self._said.add((pointer, message))
+        self._problems.append(
             Problem(self.shown, mark.line, mark.col, self.path.stem, field_path(pointer), message)
         )
 
+    def count(self, problems: int, mark: Mark | None = None) -> None:
+        """Problems past the limit: counted, not worded."""
+        if problems and self._first_hidden is None:
+            self._first_hidden = mark
+        self.hidden += problems
+
     def at(self, pointer: Pointer, message: str) -> None:
         assert self.loaded is not None
+        if self.full:  # no position needed for a problem only counted
+            if (pointer, message) not in self._said:
+                self.count(1, self.loaded.mark_for(pointer) if not self.hidden else None)
+            return
         self.add(self.loaded.mark_for(pointer), pointer, message)
 
 
@@ -84,11 +119,7 @@ def check_results_file(
     for pointer, value in _non_finite(data):
         non_finite.add(pointer)
         out.at(pointer, f"{value} is not a finite number; write null for a missing value")
-    schemas = schemas or _schemas()
-    for error in schemas.validator(SCHEMA_FILE).iter_errors(data):
-        for pointer, message in schemas.explain(error, SCHEMA_FILE):
-            if pointer not in non_finite:  # said once, above
-                out.at(pointer, message)
+    _check_schema(out, data, schemas or _schemas(), non_finite)
     if named:
         _check_machine(out, data)
     rows = data.get("rows")
@@ -99,6 +130,36 @@ def check_results_file(
             if isinstance(row, dict):
                 _check_row(out, i, row, first_key, first_identity)
     return out.problems, loaded
+
+
+def _check_schema(
+    out: _Collector, data: dict[str, Any], schemas: Schemas, non_finite: set[Pointer]
+) -> None:
+    """The JSON Schema's problems: the file without its rows, then each row, a row equal to
+    an earlier one reusing that one's problems (a file of 300,000 empty rows is checked once)."""
+    rows = data.get("rows")
+    top = {**data, "rows": []} if isinstance(rows, list) else data
+    for pointer, message in schemas.problems(SCHEMA_FILE, top):
+        if pointer not in non_finite:  # said once, above
+            out.at(pointer, message)
+    if not isinstance(rows, list):
+        return
+    seen: dict[str, list[tuple[Pointer, str]]] = {}
+    for i, row in enumerate(rows):
+        key = repr(row)  # equal reprs are equal rows; cheaper than canonical JSON
+        if key not in seen:
+            seen[key] = list(schemas.problems(SCHEMA_FILE, row, "row"))
+        found_here = seen[key]
+        if not found_here:
+            continue
+        if out.full and not non_finite:
+            loaded = out.loaded if not out.hidden else None  # the first hidden one's place
+            out.count(len(found_here), loaded.mark_for(("rows", i)) if loaded else None)
+            continue
+        for pointer, message in found_here:
+            absolute = ("rows", i, *pointer)
+            if absolute not in non_finite:
+                out.at(absolute, message)
 
 
 def _non_finite(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, float]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..validate.report import Problem, field_path
+from ..validate.report import Problem, count, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
 from .model import ResultsFile
@@ -47,8 +47,10 @@ def _read(path: Path, named: bool = True) -> tuple[ResultsFile, LoadedYaml]:
 
 def _raise_first(problems: list[Problem]) -> None:
     if problems:
-        more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
-        raise ResultsError(min(problems).line_text() + more)
+        first = min(p for p in problems if not p.hidden)
+        others = count(problems) - 1
+        more = f" (and {others} more; run `nnkb validate`)" if others else ""
+        raise ResultsError(first.line_text() + more)
 
 
 def load_all(kb_root: Path) -> list[ResultsFile]:

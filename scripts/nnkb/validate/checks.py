@@ -154,9 +154,8 @@ class Checker:
         return False
 
     def _check_schema(self, path: Path, loaded: LoadedYaml, schema_file: str) -> None:
-        for error in self.schemas.validator(schema_file).iter_errors(loaded.data):
-            for pointer, message in self.schemas.explain(error, schema_file):
-                self.add(path, loaded.mark_for(pointer), pointer, message)
+        for pointer, message in self.schemas.problems(schema_file, loaded.data):
+            self.add(path, loaded.mark_for(pointer), pointer, message)
 
     # -- KB entries ---------------------------------------------------------------------------
     def _check_entry(self, path: Path, collection: str) -> None:

@@ -72,13 +72,55 @@ class Schemas:
         }
         self.url_pattern = common["url"]["pattern"]
         self._validators: dict[str, Draft202012Validator] = {}
+        self._parts: dict[str, Any] = {}
 
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
             self._validators[name] = Draft202012Validator(
-                self.contents[name], registry=self.registry, format_checker=self.format_checker
+                self._contents(name), registry=self.registry, format_checker=self.format_checker
             )
         return self._validators[name]
+
+    @staticmethod
+    def _part(name: str, definition: str) -> str:
+        # A resource of its own whose only content refers to the definition: errors then
+        # have schema paths that `locate` walks like any other.
+        return f"{name.removesuffix('.schema.json')}-{definition}.schema.json"
+
+    def _contents(self, name: str) -> Any:
+        if name in self.contents:
+            return self.contents[name]
+        return self._parts[name]
+
+    def problems(
+        self, name: str, instance: Any, definition: str | None = None
+    ) -> Iterator[tuple[Pointer, str]]:
+        """Every (field pointer, message) of `instance` against the schema `name` (or its
+        `$defs/definition`), each problem once: jsonschema reports a missing field once per
+        field of the `required` list, and the wording covers all of them at the first."""
+        if definition is not None:
+            part = self._part(name, definition)
+            if part not in self._parts:
+                self._parts[part] = {
+                    "$schema": "https://json-schema.org/draft/2020-12/schema",
+                    "$ref": f"{name}#/$defs/{definition}",
+                }
+                self.registry = self.registry.with_resource(
+                    part, Resource.from_contents(self._parts[part])
+                )
+            name = part
+        said: set[tuple[Pointer, str]] = set()
+        required: set[tuple[Any, ...]] = set()
+        for error in self.validator(name).iter_errors(instance):
+            if error.validator == "required":
+                where = (tuple(error.absolute_path), tuple(error.absolute_schema_path))
+                if where in required:
+                    continue
+                required.add(where)
+            for problem in self.explain(error, name):
+                if problem not in said:
+                    said.add(problem)
+                    yield problem
 
     def locate(self, name: str, schema_path: list[str | int]) -> tuple[Any, Resolver]:
         """The subschema at a schema path inside `name`, and the resolver of the file it is in.
@@ -87,7 +129,7 @@ class Schemas:
         not in the current node, and at the end (an error's `schema` is the resolved one).
         """
         resolver = self.registry.resolver(base_uri=name)
-        node: Any = self.contents[name]
+        node: Any = self._contents(name)
         for key in [*schema_path, None]:
             while isinstance(node, dict) and key not in node and "$ref" in node:
                 resolved = resolver.lookup(node["$ref"])
