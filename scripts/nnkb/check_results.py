@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .kbfiles import RESULTS, LayoutError, kb_files
 from .results import ResultsError, ResultsFile, Row, canonical_json, check_results_file, read
 from .validate.report import Problem, count, field_path, limited
 from .yamlsafe import LoadedYaml, Pointer
@@ -234,7 +235,11 @@ def _rows(indices: list[int]) -> tuple[str, str]:
 
 def _kb_results(kb: Path) -> dict[Path, ResultsFile]:
     files: dict[Path, ResultsFile] = {}
-    for path in sorted((kb / "results").glob("*.json")):
+    try:
+        paths = kb_files(kb, RESULTS)  # the files `nnkb validate` reads (nnkb.kbfiles)
+    except LayoutError:
+        return files
+    for path in paths:
         try:
             files[path.resolve()] = read(path)
         except ResultsError:

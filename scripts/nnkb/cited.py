@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .kbfiles import LayoutError, kb_files
 from .validate.report import Problem, field_path
 from .validate.schemas import Schemas
 from .validate.wording import suggest
@@ -189,11 +190,17 @@ def table_from_data(path: Path, data: dict[str, Any]) -> CitedTable:
     return CitedTable(path.stem, path, data["name"], data["summary"], source, figures)
 
 
-def _files(kb_root: Path) -> list[Path]:
-    folder = kb_root / FOLDER
-    if not folder.is_dir():
+def _listed(kb_root: Path, folder: str) -> list[Path]:
+    """A folder's files, as `nnkb validate` lists them (`nnkb.kbfiles`); none when the
+    folder is a symlink (validate reports it)."""
+    try:
+        return kb_files(kb_root, folder)
+    except LayoutError:
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def _files(kb_root: Path) -> list[Path]:
+    return _listed(kb_root, FOLDER)
 
 
 def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable]:
@@ -215,7 +222,7 @@ def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable
 def known_ids(kb_root: Path) -> dict[str, set[str]]:
     """Entry ids of the collections cited figures refer to, from the file names."""
     return {
-        folder: {p.stem for p in (kb_root / folder).glob("*.yaml")}
+        folder: {p.stem for p in _listed(kb_root, folder)}
         for folder in ("models", "hardware", "frameworks")
     }
 

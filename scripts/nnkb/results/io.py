@@ -18,6 +18,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from ..kbfiles import RESULTS, LayoutError, kb_files
 from ..validate.report import Problem, count, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
@@ -57,16 +58,16 @@ def load_all(kb_root: Path) -> list[ResultsFile]:
     """Every machine's results file under kb_root/results, by file name, each checked as
     `nnkb validate` checks it, including that its models and hardware class are in the KB."""
     root = Path(kb_root)
-    folder = root / "results"
-    if not folder.is_dir():
-        return []
-    known = {c: sorted(p.stem for p in (root / c).glob("*.yaml")) for c in ("models", "hardware")}
+    try:  # the files `nnkb validate` reads, no others (nnkb.kbfiles)
+        paths = kb_files(root, RESULTS)
+        known = {c: sorted(p.stem for p in kb_files(root, c)) for c in ("models", "hardware")}
+    except LayoutError as exc:
+        raise ResultsError(f"{root}: {exc}") from None
     loaded_files = []
-    for path in sorted(folder.glob("*.json")):
-        if not path.name.startswith("."):
-            results, loaded = _read(path)
-            _raise_first(_unknown_ids(results, loaded, known))
-            loaded_files.append(results)
+    for path in paths:
+        results, loaded = _read(path)
+        _raise_first(_unknown_ids(results, loaded, known))
+        loaded_files.append(results)
     return loaded_files
 
 
