@@ -22,7 +22,10 @@ COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-6313b166.json"
 
 @pytest.fixture
 def kb(tmp_path) -> Path:
-    """A KB folder whose results hold the committed machine: the comparable one."""
+    """A KB folder with the repository's models and hardware classes (the ids rows name),
+    whose results hold the committed machine: the comparable one."""
+    for folder in ("models", "hardware"):
+        shutil.copytree(ROOT / "kb" / folder, tmp_path / "kb" / folder)
     (tmp_path / "kb" / "results").mkdir(parents=True)
     shutil.copy(COMMITTED, tmp_path / "kb" / "results" / COMMITTED.name)
     return tmp_path / "kb"

@@ -25,11 +25,12 @@ import re
 import statistics
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .kbfiles import RESULTS, LayoutError, kb_files
 from .results import ResultsError, ResultsFile, Row, canonical_json, check_results_file, read
+from .results.io import known_ids, unknown_ids
 from .validate.report import Problem, count, field_path, limited
 from .yamlsafe import LoadedYaml, Pointer
 
@@ -253,12 +254,22 @@ def check_files(paths: list[Path], kb: Path, requirements: Path = REQUIREMENTS) 
 
     findings: list[Finding] = []
     checked: list[tuple[Path, str, LoadedYaml, ResultsFile]] = []
+    try:
+        known_kb = known_ids(kb)
+    except LayoutError:
+        known_kb = {"models": [], "hardware": []}
     for path in paths:
         shown = path.as_posix()
         problems, loaded = check_results_file(path, shown)
-        findings += [Finding(p, warning=False) for p in problems]
         if not problems and loaded is not None:
-            checked.append((path, shown, loaded, ResultsFile.from_json(loaded.data, path)))
+            results = ResultsFile.from_json(loaded.data, path)
+            # The models and hardware class it names are the KB's, as `nnkb validate` checks.
+            # (A --kb without models/ or hardware/ is no KB to check them against.)
+            ids = {c: found for c, found in known_kb.items() if (kb / c).is_dir()}
+            problems = [replace(p, path=shown) for p in unknown_ids(results, loaded, ids)]
+            if not problems:
+                checked.append((path, shown, loaded, results))
+        findings += [Finding(p, warning=False) for p in problems]
     if not checked:
         return findings
     known = _kb_results(kb)

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .kbfiles import LayoutError, kb_files
+from .validate.numbers import non_finite
+from .validate.numbers import problem as number_problem
 from .validate.report import Problem, field_path
 from .validate.schemas import Schemas
 from .validate.wording import suggest
@@ -212,9 +214,10 @@ def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable
             loaded = load_yaml(path)
         except (YamlProblem, OSError) as exc:
             raise CitedError(f"{path}: {exc}; run `nnkb validate` for details") from None
-        errors = list(schemas.validator(SCHEMA_FILE).iter_errors(loaded.data))
+        errors = [e.message for e in schemas.validator(SCHEMA_FILE).iter_errors(loaded.data)]
+        errors += [number_problem(value) for _, value in non_finite(loaded.data)]
         if errors:
-            raise CitedError(f"{path}: {errors[0].message}; run `nnkb validate` for details")
+            raise CitedError(f"{path}: {errors[0]}; run `nnkb validate` for details")
         tables.append(table_from_data(path, loaded.data))
     return tables
 
@@ -259,11 +262,16 @@ def check_cited(
         loaded = _load(out, path)
         if loaded is None:
             continue
+        odd = set()
+        for pointer, value in non_finite(loaded.data):
+            odd.add(pointer)
+            out.add(path, loaded.mark_for(pointer), pointer, number_problem(value))
         errors = list(schemas.validator(SCHEMA_FILE).iter_errors(loaded.data))
         for error in errors:
             for pointer, message in _explain(schemas, error):
-                out.add(path, loaded.mark_for(pointer), pointer, message)
-        if errors:
+                if pointer not in odd:  # said once, above
+                    out.add(path, loaded.mark_for(pointer), pointer, message)
+        if errors or odd:
             continue  # semantic checks assume the shape the schema guarantees
         table = table_from_data(path, loaded.data)
         for figure in table.figures:

@@ -14,11 +14,12 @@ rest are only counted (one `hidden` marker says how many).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..validate.numbers import non_finite
+from ..validate.numbers import problem as number_problem
 from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.schemas import Schemas
 from ..validate.wording import found, show
@@ -115,11 +116,11 @@ def check_results_file(
     if data.get("format_version") == 1:
         out.at(("format_version",), migrate_hint(out.shown))
         return out.problems, None
-    non_finite = set()
-    for pointer, value in _non_finite(data):
-        non_finite.add(pointer)
-        out.at(pointer, f"{value} is not a finite number; write null for a missing value")
-    _check_schema(out, data, schemas or _schemas(), non_finite)
+    odd = set()
+    for pointer, value in non_finite(data):
+        odd.add(pointer)
+        out.at(pointer, number_problem(value))
+    _check_schema(out, data, schemas or _schemas(), odd)
     if named:
         _check_machine(out, data)
     rows = data.get("rows")
@@ -133,14 +134,14 @@ def check_results_file(
 
 
 def _check_schema(
-    out: _Collector, data: dict[str, Any], schemas: Schemas, non_finite: set[Pointer]
+    out: _Collector, data: dict[str, Any], schemas: Schemas, said: set[Pointer]
 ) -> None:
     """The JSON Schema's problems: the file without its rows, then each row, a row equal to
     an earlier one reusing that one's problems (a file of 300,000 empty rows is checked once)."""
     rows = data.get("rows")
     top = {**data, "rows": []} if isinstance(rows, list) else data
     for pointer, message in schemas.problems(SCHEMA_FILE, top):
-        if pointer not in non_finite:  # said once, above
+        if pointer not in said:  # said once, above
             out.at(pointer, message)
     if not isinstance(rows, list):
         return
@@ -152,26 +153,14 @@ def _check_schema(
         found_here = seen[key]
         if not found_here:
             continue
-        if out.full and not non_finite:
+        if out.full and not said:
             loaded = out.loaded if not out.hidden else None  # the first hidden one's place
             out.count(len(found_here), loaded.mark_for(("rows", i)) if loaded else None)
             continue
         for pointer, message in found_here:
             absolute = ("rows", i, *pointer)
-            if absolute not in non_finite:
+            if absolute not in said:
                 out.at(absolute, message)
-
-
-def _non_finite(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, float]]:
-    # Python's json reads 1e999 as inf; the file is not JSON any other parser accepts.
-    if isinstance(data, float) and not math.isfinite(data):
-        yield prefix, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _non_finite(value, prefix + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _non_finite(value, prefix + (i,))
 
 
 def _check_machine(out: _Collector, data: dict[str, Any]) -> None:

@@ -60,18 +60,24 @@ def load_all(kb_root: Path) -> list[ResultsFile]:
     root = Path(kb_root)
     try:  # the files `nnkb validate` reads, no others (nnkb.kbfiles)
         paths = kb_files(root, RESULTS)
-        known = {c: sorted(p.stem for p in kb_files(root, c)) for c in ("models", "hardware")}
+        known = known_ids(root)
     except LayoutError as exc:
         raise ResultsError(f"{root}: {exc}") from None
     loaded_files = []
     for path in paths:
         results, loaded = _read(path)
-        _raise_first(_unknown_ids(results, loaded, known))
+        _raise_first(unknown_ids(results, loaded, known))
         loaded_files.append(results)
     return loaded_files
 
 
-def _unknown_ids(
+def known_ids(kb_root: Path) -> dict[str, list[str]]:
+    """The model and hardware ids rows and machines may name: the KB's files (LayoutError
+    when a folder is a symlink)."""
+    return {c: sorted(p.stem for p in kb_files(kb_root, c)) for c in ("models", "hardware")}
+
+
+def unknown_ids(
     results: ResultsFile, loaded: LoadedYaml, known: dict[str, list[str]]
 ) -> list[Problem]:
     """The reference checks of `nnkb validate` for one results file: models, hardware class."""
@@ -89,7 +95,7 @@ def _unknown_ids(
     ]
     problems = []
     for pointer, kind, value, collection in references:
-        if value is not None and value not in known[collection]:
+        if value is not None and collection in known and value not in known[collection]:
             mark = loaded.mark_for(pointer)
             message = f"unknown {kind} '{value}' (no {collection}/{value}.yaml)"
             problems.append(

@@ -20,6 +20,8 @@ from typing import Any
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
 from .candidates import check_candidates
+from .numbers import non_finite
+from .numbers import problem as number_problem
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
@@ -153,9 +155,12 @@ class Checker:
         )
         return False
 
-    def _check_schema(self, path: Path, loaded: LoadedYaml, schema_file: str) -> None:
+    def _check_schema(
+        self, path: Path, loaded: LoadedYaml, schema_file: str, said: set[Pointer] | None = None
+    ) -> None:
         for pointer, message in self.schemas.problems(schema_file, loaded.data):
-            self.add(path, loaded.mark_for(pointer), pointer, message)
+            if pointer not in (said or ()):  # a non-finite number: said once, before
+                self.add(path, loaded.mark_for(pointer), pointer, message)
 
     # -- KB entries ---------------------------------------------------------------------------
     def _check_entry(self, path: Path, collection: str) -> None:
@@ -169,7 +174,11 @@ class Checker:
             self._check_schema_line(path, loaded.first_line, collection)
         if not self._check_top(path, loaded, schema_file):
             return
-        self._check_schema(path, loaded, schema_file)
+        odd = set()
+        for pointer, value in non_finite(loaded.data):
+            odd.add(pointer)
+            self.add(path, loaded.mark_for(pointer), pointer, number_problem(value))
+        self._check_schema(path, loaded, schema_file, odd)
         for pointer, url in url_fields(loaded.data):
             message = url_problem(url)
             if message:

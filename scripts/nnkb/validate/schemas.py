@@ -38,8 +38,14 @@ _TYPE_WORDS = {
 _PLURALS = {"a string": "strings", "an integer": "integers", "a number": "numbers"}
 
 
+#: Years a date-time may have: what every page formats and converts to UTC (9999 with an
+#: offset would leave the calendar).
+YEARS = (1970, 9998)
+
+
 def _is_date_time(value: object) -> bool:
-    """RFC 3339 date-time as JSON Schema means it: date, time and a UTC offset."""
+    """RFC 3339 date-time as JSON Schema means it: date, time and a UTC offset; a year in
+    YEARS."""
     if not isinstance(value, str):
         return True
     if "T" not in value.upper():
@@ -48,7 +54,7 @@ def _is_date_time(value: object) -> bool:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return False
-    return parsed.tzinfo is not None
+    return parsed.tzinfo is not None and YEARS[0] <= parsed.year <= YEARS[1]
 
 
 class Schemas:
@@ -232,11 +238,15 @@ class Schemas:
         elif kind in ("minimum", "exclusiveMinimum"):
             sign = ">=" if kind == "minimum" else ">"
             yield path, f"expected a number {sign} {rule}, found {found(value)}"
+        elif kind in ("maximum", "exclusiveMaximum"):
+            sign = "<=" if kind == "maximum" else "<"
+            yield path, f"expected a number {sign} {rule}, found {found(value)}"
         elif kind == "format" and rule == "date-time":
             yield (
                 path,
                 (
-                    f"expected an RFC 3339 date-time with offset, like "
+                    f"expected an RFC 3339 date-time with offset and a year from "
+                    f"{YEARS[0]} to {YEARS[1]}, like "
                     f"'2026-01-31T12:00:00+00:00', found {found(value)}"
                 ),
             )
