@@ -24,6 +24,7 @@ from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.schemas import Schemas
 from ..validate.wording import found, show
 from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json
+from .machine import BROWSER_ID_PREFIX, WEB_RUNTIMES
 from .model import FORMAT_VERSION, canonical_json
 from .throughput import THROUGHPUT, scenario_of
 
@@ -121,6 +122,7 @@ def check_results_file(
         odd.add(pointer)
         out.at(pointer, number_problem(value))
     _check_schema(out, data, schemas or _schemas(), odd)
+    _check_origin(out, data)
     if named:
         _check_machine(out, data)
     rows = data.get("rows")
@@ -161,6 +163,64 @@ def _check_schema(
             absolute = ("rows", i, *pointer)
             if absolute not in said:
                 out.at(absolute, message)
+
+
+def _check_origin(out: _Collector, data: dict[str, Any]) -> None:
+    """A browser's results cannot pose as native ones, nor the reverse: a machine with a
+    browser part has an id starting with 'browser-', no measured peak and only browser rows;
+    any other machine has neither that id nor browser rows."""
+    machine = data.get("machine")
+    if not isinstance(machine, dict):
+        return
+    hardware = machine.get("hardware")
+    machine_id = machine.get("id")
+    rows = data.get("rows")
+    if not isinstance(rows, list):
+        rows = []
+    runtimes = [
+        (i, row["runtime"])
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and isinstance(row.get("runtime"), str)
+    ]
+    web = ", ".join(sorted(WEB_RUNTIMES))
+    if isinstance(hardware, dict) and isinstance(hardware.get("browser"), dict):
+        if isinstance(machine_id, str) and not machine_id.startswith(BROWSER_ID_PREFIX):
+            out.at(
+                ("machine", "id"),
+                f"machine id {show(machine_id)} must start with '{BROWSER_ID_PREFIX}': the "
+                "machine was measured in a browser (hardware.browser), and only such a "
+                "machine's id does",
+            )
+        if hardware.get("peak") is not None:
+            out.at(
+                ("machine", "hardware", "peak"),
+                "a machine measured in a browser (hardware.browser) has no measured peak: "
+                "expected null (a web page cannot measure it as `nnkb bench` does)",
+            )
+        for i, runtime in runtimes:
+            if runtime not in WEB_RUNTIMES:
+                out.at(
+                    ("rows", i, "runtime"),
+                    f"runtime {show(runtime)} in a file measured in a browser "
+                    f"(hardware.browser); expected {web}: native rows go in the machine's "
+                    "own file",
+                )
+        return
+    if isinstance(machine_id, str) and machine_id.startswith(BROWSER_ID_PREFIX):
+        out.at(
+            ("machine", "id"),
+            f"machine id {show(machine_id)} starts with '{BROWSER_ID_PREFIX}', but the machine "
+            "has no browser part (hardware.browser); only a machine measured in a browser "
+            "has such an id",
+        )
+    for i, runtime in runtimes:
+        if runtime in WEB_RUNTIMES:
+            out.at(
+                ("rows", i, "runtime"),
+                f"runtime {show(runtime)} runs in a browser, but the machine has no browser "
+                "part (hardware.browser); browser results go in their own file, "
+                f"results/{BROWSER_ID_PREFIX}<...>.json, as the site's benchmark page writes it",
+            )
 
 
 def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
