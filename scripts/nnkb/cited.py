@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .kbfiles import LayoutError, kb_files
+from .validate.names import format_characters
+from .validate.names import problem as name_problem
 from .validate.numbers import non_finite
 from .validate.numbers import problem as number_problem
 from .validate.report import Problem, field_path
@@ -271,6 +273,8 @@ def check_cited(
             for pointer, message in _explain(schemas, error):
                 if pointer not in odd:  # said once, above
                     out.add(path, loaded.mark_for(pointer), pointer, message)
+        for pointer, char in format_characters(loaded.data):
+            out.add(path, loaded.mark_for(pointer), pointer, name_problem(char))
         if errors or odd:
             continue  # semantic checks assume the shape the schema guarantees
         table = table_from_data(path, loaded.data)

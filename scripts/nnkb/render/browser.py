@@ -9,6 +9,7 @@ are shown here, each row labelled with its runtime and backend.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..results import ResultsFile
@@ -55,7 +56,8 @@ def _facts(results: ResultsFile) -> Table:
         ("Cross-origin isolated", "yes" if b.cross_origin_isolated else "no (one thread)"),
         ("Runtimes", ", ".join(f"{k} {v}" for k, v in results.machine.software.runtimes.items())),
     ]
-    records = [{"fact": k, "value": escape_inline(str(v))} for k, v in facts]
+    # Plain text: the table escapes each cell, once.
+    records = [{"fact": k, "value": str(v)} for k, v in facts]
     return Table.from_records(records, [Column("fact", "Fact"), Column("value", "Value")])
 
 
@@ -75,7 +77,7 @@ def _rows(page: Page, results: ResultsFile) -> Table:
                 "n": latency.n if latency else None,
                 "converged": None if latency is None else ("yes" if latency.converged else "no"),
                 "when": format_when(row.measured_at),
-                "reason": escape_inline(row.reason) if row.reason else None,
+                "reason": row.reason or None,  # plain: the table escapes it, once
             }
         )
     return Table.from_records(
@@ -97,8 +99,12 @@ def _rows(page: Page, results: ResultsFile) -> Table:
 def browser_machine_page(site: SiteContext, results: ResultsFile) -> str:
     machine = results.machine
     page = Page(site, machine_path(machine.id))
+    name = machine.label or machine.id
     parts = [
-        f"# {escape_inline(machine.label or machine.id)}",
+        # The title navigation and footers show, as plain text the theme escapes once (from
+        # the heading, they would show its escapes: "&lt;script&gt;").
+        f"---\ntitle: {json.dumps(' '.join(name.split()))}\n---",
+        f"# {escape_inline(name)}",
         EXPLAINED.format(href=page.href(BENCHMARK_PAGE)),
         "## Device\n\n" + _facts(results).to_markdown(),
         "## Results\n\n" + _rows(page, results).to_markdown("No rows."),

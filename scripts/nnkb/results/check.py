@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from ..validate.names import format_characters
+from ..validate.names import problem as name_problem
 from ..validate.numbers import non_finite
 from ..validate.numbers import problem as number_problem
 from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
@@ -123,6 +125,9 @@ def check_results_file(
         out.at(pointer, number_problem(value))
     _check_schema(out, data, schemas or _schemas(), odd)
     _check_origin(out, data)
+    if isinstance(data.get("machine"), dict):  # the rows name nothing in words
+        for pointer, char in format_characters(data["machine"], ("machine",)):
+            out.at(pointer, name_problem(char))
     if named:
         _check_machine(out, data)
     rows = data.get("rows")

@@ -20,6 +20,8 @@ from typing import Any
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
 from .candidates import check_candidates
+from .names import format_characters
+from .names import problem as name_problem
 from .numbers import non_finite
 from .numbers import problem as number_problem
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
@@ -179,6 +181,8 @@ class Checker:
             odd.add(pointer)
             self.add(path, loaded.mark_for(pointer), pointer, number_problem(value))
         self._check_schema(path, loaded, schema_file, odd)
+        for pointer, char in format_characters(loaded.data):
+            self.add(path, loaded.mark_for(pointer), pointer, name_problem(char))
         for pointer, url in url_fields(loaded.data):
             message = url_problem(url)
             if message:
