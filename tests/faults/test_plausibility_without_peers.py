@@ -100,5 +100,4 @@ def test_browser_page_text_is_escaped_exactly_once(tmp_path, kb_copy: Callable[.
     assert "&amp;lt;" not in page and "&amp;amp;" not in page  # escaped twice
     assert "&lt;b&gt;agent&lt;/b&gt;" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
-    # The title navigation and footers show: plain text in front matter, escaped by the theme.
-    assert page.startswith('---\ntitle: "<script>alert(1)</script> & co"\n---\n')
+    assert page.startswith("# &lt;script&gt;alert(1)&lt;/script&gt; &amp; co\n")

@@ -9,7 +9,6 @@ are shown here, each row labelled with its runtime and backend.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..results import ResultsFile
@@ -99,12 +98,8 @@ def _rows(page: Page, results: ResultsFile) -> Table:
 def browser_machine_page(site: SiteContext, results: ResultsFile) -> str:
     machine = results.machine
     page = Page(site, machine_path(machine.id))
-    name = machine.label or machine.id
     parts = [
-        # The title navigation and footers show, as plain text the theme escapes once (from
-        # the heading, they would show its escapes: "&lt;script&gt;").
-        f"---\ntitle: {json.dumps(' '.join(name.split()))}\n---",
-        f"# {escape_inline(name)}",
+        f"# {escape_inline(machine.label or machine.id)}",
         EXPLAINED.format(href=page.href(BENCHMARK_PAGE)),
         "## Device\n\n" + _facts(results).to_markdown(),
         "## Results\n\n" + _rows(page, results).to_markdown("No rows."),
