@@ -151,6 +151,9 @@ class _Builder:
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
+# Python refuses to read an integer of more than 4300 digits (sys.get_int_max_str_digits()).
+_TOO_LONG = "a number of more than 4300 digits; no count or measurement is that long"
+_LONG_NUMBER = re.compile(r"\d{4301,}")
 
 
 def _construct_scalar(node: yaml.ScalarNode) -> Any:
@@ -159,8 +162,14 @@ def _construct_scalar(node: yaml.ScalarNode) -> Any:
     try:
         value = _SCALAR_LOADER.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError) as exc:  # e.g. `!!int abc`
+        shown = (
+            node.value
+            if len(node.value) <= 40
+            else f"{node.value[:20]}...({len(node.value)} characters)"
+        )
+        reason = _TOO_LONG if "integer string conversion" in str(exc) else str(exc)
         raise YamlProblem(
-            f"value '{node.value}' cannot be read as {node.tag.replace(_CORE, '!!')} ({exc})",
+            f"value '{shown}' cannot be read as {node.tag.replace(_CORE, '!!')} ({reason})",
             _mark(node),
         ) from None
     finally:
@@ -426,6 +435,14 @@ def load_json(path: Path) -> LoadedYaml:
         raise YamlProblem(f"JSON syntax error: {exc.msg}", Mark(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # not JSONDecodeError (caught above): an integer too long to read
+        if "integer string conversion" not in str(exc):
+            raise
+        match = _LONG_NUMBER.search(text)
+        offset = match.start() if match else 0
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise YamlProblem(_TOO_LONG, Mark(line, col)) from None
     except _DuplicateKey as exc:
         positions(_compose_yaml)  # raises the duplicate key with its position; the text after
         # the key was not read by json, so it is composed in Python, which survives any depth

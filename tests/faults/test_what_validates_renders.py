@@ -63,6 +63,17 @@ def test_an_integer_beyond_2_53_is_refused(kb, capsys, old, new):
     refused(kb, capsys, line, "is beyond the integers the analysis holds exactly")
 
 
+def test_an_integer_too_long_for_python_to_read_is_refused(kb, capsys):
+    line = edit(kb / RESULTS, '"macs": 349152304', '"macs": ' + "9" * 5000)
+    refused(kb, capsys, line, "a number of more than 4300 digits")
+    line = edit(
+        kb / MODEL, "parameters: {value: 1235496,", "parameters: {value: " + "9" * 5000 + ","
+    )
+    assert main(["validate", "--kb", str(kb)]) == 1
+    out = capsys.readouterr().out
+    assert f"{kb}/{MODEL}:{line}:" in out and "(5000 characters)' cannot be read as !!int" in out
+
+
 def test_an_integer_beyond_2_53_inside_settings_is_refused(kb, capsys):
     line = edit(kb / RESULTS, '"threads": 2', '"threads": 99999999999999999999')
     refused(kb, capsys, line, "expected at most 9007199254740991 (2^53 - 1) in magnitude")
