@@ -6,6 +6,7 @@ own generator (benchmarks/validate_cost.py times it; the target is under 10 s)."
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 from pathlib import Path
@@ -89,3 +90,28 @@ def test_a_1_mb_file_of_empty_rows_is_bounded(tmp_path, capsys):
     assert main(["validate", "--kb", str(kb)]) == 1
     out, _ = capsys.readouterr()
     assert_bounded(out, path, rows)
+
+
+def test_a_row_of_many_unknown_fields_is_bounded(tmp_path, capsys):
+    kb, path, _ = empty_rows_kb(tmp_path, 2_000)
+    data = json.loads(path.read_text())
+    data["rows"] = [{f"k{i}": 0 for i in range(20_000)}]
+    path.write_text(json.dumps(data))
+    assert main(["validate", "--kb", str(kb)]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if str(path) in line]
+    assert len(lines) == PROBLEMS_PER_FILE + 1
+    assert "unknown field 'k0'; allowed fields: key, model," in "\n".join(lines)
+    assert MORE.search(lines[-1])
+
+
+def test_a_long_list_with_a_repeat_at_its_end_is_reported_once(tmp_path):
+    kb = tmp_path / "kb"
+    shutil.copytree(VALID_KB, kb)
+    model = kb / "models" / "squeezenet-1-1.yaml"
+    many = ", ".join(f"u{i}" for i in range(30_000))
+    text = model.read_text().replace(
+        "use_cases: [image-classification]", f"use_cases: [{many}, u0]"
+    )
+    model.write_text(text)
+    messages = [p.message for p in check_kb(kb).problems]
+    assert messages.count("'u0' is listed twice; items must be unique") == 1

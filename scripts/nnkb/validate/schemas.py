@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 
 from ..kb import SCHEMA_DIR
 from ..yamlsafe import Pointer
+from .report import PROBLEMS_PER_FILE
 from .urls import url_problem
 from .wording import ID_WORDS, found, show, suggest
 
@@ -184,10 +185,12 @@ class Schemas:
         _, resolver = self.locate(name, list(error.absolute_schema_path)[:-1])
         if kind == "additionalProperties" and rule is False and isinstance(value, dict):
             allowed = list(schema.get("properties", {}))
-            for key in value:
-                if key not in allowed:
-                    hint = suggest(key, allowed) or f"; allowed fields: {', '.join(allowed)}"
-                    yield path + (key,), f"unknown field '{key}'{hint}"
+            unknown = [key for key in value if key not in allowed]
+            listed = f"; allowed fields: {', '.join(allowed)}"
+            for n, key in enumerate(unknown):
+                # A "did you mean" costs a fuzzy match: only for as many as are ever shown.
+                hint = (suggest(key, allowed) if n < PROBLEMS_PER_FILE else "") or listed
+                yield path + (key,), f"unknown field {show(key)}{hint}"
         elif kind == "required" and isinstance(value, dict):
             condition = self._condition(error, name)
             for key in rule:
@@ -231,10 +234,13 @@ class Schemas:
                 f"expected at least {rule} item{'s' if rule != 1 else ''}, found {len(value)}",
             )
         elif kind == "uniqueItems":
-            for i, item in enumerate(value):
-                if item in value[:i]:
+            seen: set[str] = set()
+            for i, item in enumerate(value):  # linear: each item's canonical JSON once
+                key = json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
                     yield path + (i,), f"{show(item)} is listed twice; items must be unique"
                     break
+                seen.add(key)
         elif kind in ("minimum", "exclusiveMinimum"):
             sign = ">=" if kind == "minimum" else ">"
             yield path, f"expected a number {sign} {rule}, found {found(value)}"
