@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
@@ -26,6 +26,8 @@ from .wording import ID_WORDS, found, show, suggest
 
 if TYPE_CHECKING:
     from referencing._core import Resolver  # not exported by referencing, used for hints only
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -80,6 +82,8 @@ class Schemas:
         self.url_pattern = common["url"]["pattern"]
         self._validators: dict[str, Draft202012Validator] = {}
         self._parts: dict[str, Any] = {}
+        self._definition_ref: dict[str, str] = {}
+        self._required_words: dict[tuple[str, tuple[Any, ...]], dict[str, str]] = {}
 
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
@@ -88,11 +92,12 @@ class Schemas:
             )
         return self._validators[name]
 
-    @staticmethod
-    def _part(name: str, definition: str) -> str:
+    def _part(self, name: str, definition: str) -> str:
         # A resource of its own whose only content refers to the definition: errors then
         # have schema paths that `locate` walks like any other.
-        return f"{name.removesuffix('.schema.json')}-{definition}.schema.json"
+        part = f"{name.removesuffix('.schema.json')}-{definition}.schema.json"
+        self._definition_ref[part] = f"{name}#/$defs/{definition}"
+        return part
 
     def _contents(self, name: str) -> Any:
         if name in self.contents:
@@ -105,20 +110,20 @@ class Schemas:
         """Every (field pointer, message) of `instance` against the schema `name` (or its
         `$defs/definition`), each problem once: jsonschema reports a missing field once per
         field of the `required` list, and the wording covers all of them at the first."""
-        if definition is not None:
-            part = self._part(name, definition)
-            if part not in self._parts:
-                self._parts[part] = {
-                    "$schema": "https://json-schema.org/draft/2020-12/schema",
-                    "$ref": f"{name}#/$defs/{definition}",
-                }
-                self.registry = self.registry.with_resource(
-                    part, Resource.from_contents(self._parts[part])
-                )
-            name = part
         said: set[tuple[Pointer, str]] = set()
+        validator = self.validator(name)
+        if definition is not None:
+            # A definition checked on its own: many instances (a file's rows), so its own
+            # required fields are counted here, without an exception object per missing field.
+            target = self.contents[name]["$defs"][definition]
+            name = self._part(name, definition)
+            validator = self._definition_validator(name, target)
+            if isinstance(instance, dict):
+                for key in target.get("required", ()):
+                    if key not in instance:
+                        yield (key,), self._missing(name, key)
         required: set[tuple[Any, ...]] = set()
-        for error in self.validator(name).iter_errors(instance):
+        for error in validator.iter_errors(instance):
             if error.validator == "required":
                 where = (tuple(error.absolute_path), tuple(error.absolute_schema_path))
                 if where in required:
@@ -128,6 +133,35 @@ class Schemas:
                 if problem not in said:
                     said.add(problem)
                     yield problem
+
+    def _definition_validator(self, part: str, target: dict[str, Any]) -> Draft202012Validator:
+        """A validator of `{"$ref": <the definition>}` that leaves the definition's own
+        `required` to `problems` (any other `required` is checked as usual)."""
+        if part not in self._validators:
+            self._parts[part] = {"$schema": DRAFT, "$ref": self._definition_ref[part]}
+            self.registry = self.registry.with_resource(
+                part, Resource.from_contents(self._parts[part])
+            )
+            default = Draft202012Validator.VALIDATORS["required"]
+
+            def required(validator: Any, rule: Any, instance: Any, schema: Any) -> Any:
+                if schema is not target:
+                    yield from default(validator, rule, instance, schema)
+
+            cls = validators.extend(Draft202012Validator, {"required": required})
+            self._validators[part] = cls(
+                self._parts[part], registry=self.registry, format_checker=self.format_checker
+            )
+        return self._validators[part]
+
+    def _missing(self, part: str, key: str) -> str:
+        words = self._required_words.setdefault((part, ()), {})
+        if key not in words:
+            node, resolver = self.locate(part, [])
+            props = node.get("properties", {}) if isinstance(node, dict) else {}
+            what = self.expected(props[key], resolver) if key in props else "a value"
+            words[key] = f"missing required field '{key}': expected {what}"
+        return words[key]
 
     def locate(self, name: str, schema_path: list[str | int]) -> tuple[Any, Resolver]:
         """The subschema at a schema path inside `name`, and the resolver of the file it is in.
@@ -192,14 +226,19 @@ class Schemas:
                 hint = (suggest(key, allowed) if n < PROBLEMS_PER_FILE else "") or listed
                 yield path + (key,), f"unknown field {show(key)}{hint}"
         elif kind == "required" and isinstance(value, dict):
-            condition = self._condition(error, name)
+            # Worded once per schema place and field: a file of many rows reuses the words.
+            where = (name, tuple(error.absolute_schema_path))
+            if where not in self._required_words:
+                condition = self._condition(error, name)
+                self._required_words[where] = {
+                    key: f"missing required field '{key}'{condition}: expected "
+                    + self._expected_field(error, name, key)
+                    for key in rule
+                }
+            words = self._required_words[where]
             for key in rule:
                 if key not in value:
-                    what = self._expected_field(error, name, key)
-                    yield (
-                        path + (key,),
-                        f"missing required field '{key}'{condition}: expected {what}",
-                    )
+                    yield path + (key,), words[key]
         elif kind in ("oneOf", "anyOf"):
             yield from self._explain_alternatives(error, name)
         elif kind == "type":
