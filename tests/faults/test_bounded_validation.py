@@ -115,3 +115,16 @@ def test_a_long_list_with_a_repeat_at_its_end_is_reported_once(tmp_path):
     model.write_text(text)
     messages = [p.message for p in check_kb(kb).problems]
     assert messages.count("'u0' is listed twice; items must be unique") == 1
+
+
+def test_distinct_broken_rows_are_each_counted(tmp_path, capsys):
+    kb, path, _ = empty_rows_kb(tmp_path, 2_000)
+    data = json.loads(path.read_text())
+    rows = 5_000
+    data["rows"] = [{"model": f"m{i}"} for i in range(rows)]
+    path.write_text(json.dumps(data))
+    assert main(["validate", "--kb", str(kb)]) == 1
+    out, err = capsys.readouterr()
+    # Each row: every field but model missing, and a model the KB does not have.
+    assert f"{rows * ROW_FIELDS} problems in 1 file" in err
+    assert "rows[0].model: unknown model 'm0' (no models/m0.yaml)" in out

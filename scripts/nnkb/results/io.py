@@ -19,7 +19,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..kbfiles import RESULTS, LayoutError, kb_files
-from ..validate.report import Problem, count, field_path
+from ..validate.report import PROBLEMS_PER_FILE, Problem, count, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
 from .model import ResultsFile
@@ -93,20 +93,16 @@ def unknown_ids(
     references += [
         (("rows", i, "model"), "model", r.model, "models") for i, r in enumerate(results.rows)
     ]
-    problems = []
+    problems: list[Problem] = []
     for pointer, kind, value, collection in references:
         if value is not None and collection in known and value not in known[collection]:
             mark = loaded.mark_for(pointer)
             message = f"unknown {kind} '{value}' (no {collection}/{value}.yaml)"
+            # The closest id costs a fuzzy match: only for as many problems as are shown.
+            if len(problems) < PROBLEMS_PER_FILE:
+                message += suggest(value, known[collection])
             problems.append(
-                Problem(
-                    str(path),
-                    mark.line,
-                    mark.col,
-                    path.stem,
-                    field_path(pointer),
-                    message + suggest(value, known[collection]),
-                )
+                Problem(str(path), mark.line, mark.col, path.stem, field_path(pointer), message)
             )
     return problems
 

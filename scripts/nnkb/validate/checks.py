@@ -70,14 +70,21 @@ class Checker:
         self.report = Report()
         self.ids: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
         self.loaded: list[tuple[str, Path, LoadedYaml]] = []  # (collection or RESULTS, path, data)
+        self._shown: dict[Path, tuple[str, str]] = {}  # path -> (as shown, entry)
 
     # -- output -------------------------------------------------------------------------------
     def shown(self, path: Path) -> str:
-        return (Path(self.display) / path.relative_to(self.root)).as_posix()
+        if path not in self._shown:  # once per file: a file can have a million problems
+            self._shown[path] = (
+                (Path(self.display) / path.relative_to(self.root)).as_posix(),
+                path.stem,
+            )
+        return self._shown[path][0]
 
     def add(self, path: Path, mark: Mark, pointer: Pointer, message: str) -> None:
+        shown = self.shown(path)
         self.report.problems.append(
-            Problem(self.shown(path), mark.line, mark.col, path.stem, field_path(pointer), message)
+            Problem(shown, mark.line, mark.col, self._shown[path][1], field_path(pointer), message)
         )
 
     # -- stages -------------------------------------------------------------------------------
