@@ -82,6 +82,9 @@ def test_dotfiles_that_are_not_entries_are_ignored_everywhere(kb, capsys):
         (kb / folder / ".gitkeep").write_text("")
         (kb / folder / ".DS_Store").write_bytes(b"\0\1")
         (kb / folder / ".x.yaml.swp").write_bytes(b"\0\1")
+    # What a running bench leaves beside a results file: its lock and a temporary file.
+    (kb / "results" / ".example-machine.json.lock").write_text("")
+    (kb / "results" / ".example-machine.json.k2j3.tmp").write_text("{")
     status, out = validate(kb, capsys)
     assert status == 0, out
 
