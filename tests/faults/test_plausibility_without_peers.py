@@ -12,7 +12,7 @@ import pytest
 
 from nnkb.cli import main
 from nnkb.render.machines import machine_pages
-from nnkb.render.page import machine_path
+from nnkb.render.page import MACHINES_INDEX, machine_path
 from nnkb.render.site import build_context
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -96,7 +96,11 @@ def test_browser_page_text_is_escaped_exactly_once(tmp_path, kb_copy: Callable[.
     failed = data["rows"][0]
     failed.update(status="failed", reason="<script>x</script>", latency=None, processes=None)
     (kb / "results" / BROWSER.name).write_text(json.dumps(data, indent=1))
-    page = machine_pages(build_context(kb))[machine_path(BROWSER.stem)]
+    pages = machine_pages(build_context(kb))
+    page = pages[machine_path(BROWSER.stem)]
+    listed = pages[MACHINES_INDEX]
+    assert "[&lt;script&gt;alert(1)&lt;/script&gt; &amp; co](" in listed
+    assert "&amp;lt;" not in listed
     assert "&amp;lt;" not in page and "&amp;amp;" not in page  # escaped twice
     assert "&lt;b&gt;agent&lt;/b&gt;" in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page

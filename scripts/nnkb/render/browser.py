@@ -15,7 +15,7 @@ from ..results import ResultsFile
 from .cells import ci_cell, format_when, latency_cell, model_link
 from .page import MACHINES_INDEX, Page, SiteContext, machine_path
 from .tables import Column, Md, Table
-from .text import escape_inline
+from .text import escape_inline, escape_label
 
 WEB_RUNTIME = "onnxruntime-web"
 BACKEND_NAMES = {"wasm": "WebAssembly", "webgpu": "WebGPU"}
@@ -115,11 +115,11 @@ def browser_section(page: Page) -> str:
         machine, b = results.machine, results.machine.hardware.browser
         assert b is not None
         ok = sum(r.ok for r in results.rows)
-        label = escape_inline(machine.label or machine.id)
+        label = machine.label or machine.id
         records.append(
             {
-                "label": label,
-                "machine": Md(f"[{label}]({page.href(machine_path(machine.id))})"),
+                "label": label,  # plain: the sort key, never shown
+                "machine": Md(f"[{escape_label(label)}]({page.href(machine_path(machine.id))})"),
                 "runtime": web_label(WEB_RUNTIME, {"backend": b.backend}),
                 "cores": machine.hardware.logical_cpus,
                 "rows": f"{ok} / {len(results.rows)}",
