@@ -86,7 +86,7 @@ def test_actionlint_catches_a_broken_workflow(actionlint_exe, tmp_path):
     broken.parent.mkdir(parents=True)
     text = (WORKFLOWS / "check.yml").read_text(encoding="utf-8")
     # A misspelt key and an expression naming a step that does not exist.
-    text = text.replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest")
+    text = text.replace("runs-on: ubuntu-24.04", "runs_on: ubuntu-24.04")
     text = text.replace("run: make pages", "run: echo ${{ steps.nowhere.outputs.id }}")
     broken.write_text(text, encoding="utf-8")
     result = subprocess.run(
@@ -212,17 +212,112 @@ def test_the_benchmark_matrix_covers_four_kinds_of_runner_and_opens_one_pull_req
     dispatch = triggers(workflow)["workflow_dispatch"]
     assert {"models", "runtimes"} <= set(dispatch["inputs"])
     bench = workflow["jobs"]["bench"]
-    runners = {entry["runner"] for entry in bench["strategy"]["matrix"]["include"]}
-    assert runners == {"ubuntu-latest", "ubuntu-24.04-arm", "macos-latest", "windows-latest"}
+    include = bench["strategy"]["matrix"]["include"]
+    runners = {entry["runner"] for entry in include}
+    assert runners == {"ubuntu-24.04", "ubuntu-24.04-arm", "macos-15", "windows-2025"}
     assert bench["strategy"]["fail-fast"] is False
     upload = bench["steps"][-1]
     assert upload["uses"].startswith("actions/upload-artifact@")
     assert upload["with"]["path"].startswith("kb/results/${{")
+    # One artifact name per job: two runners can compute the same machine id, and a second
+    # upload under one name fails and loses that runner's rows.
+    assert upload["with"]["name"] == "results-${{ matrix.slug }}"
+    assert len({entry["slug"] for entry in include}) == len(include)
+    check = workflow["jobs"]["check"]
+    assert check["needs"] == "bench" and check["permissions"] == {"contents": "read"}
     final = workflow["jobs"]["pull-request"]
-    assert final["needs"] == "bench"
+    assert final["needs"] == "check"
     uses = [s.get("uses", "").split("@")[0] for s in final["steps"]]
     assert uses.count("peter-evans/create-pull-request") == 1
     assert uses.index("actions/download-artifact") < uses.index("peter-evans/create-pull-request")
+
+
+def test_the_job_that_can_write_runs_no_project_code():
+    final = load(WORKFLOWS / "bench.yml")["jobs"]["pull-request"]
+    assert not any(s.get("uses", "").startswith("actions/setup-python@") for s in final["steps"])
+    runs = " ".join(str(s.get("run", "")) for s in final["steps"])
+    assert "make" not in runs and "nnkb" not in runs and "pip" not in runs
+    [download] = [s for s in final["steps"] if "download-artifact" in s.get("uses", "")]
+    assert download["with"]["name"] == "checked-results"
+    [opener] = [s for s in final["steps"] if "create-pull-request" in s.get("uses", "")]
+    assert opener["with"]["body-path"].endswith("/checked/pull-request-body.md")
+
+
+def test_the_check_job_validates_and_checks_the_new_results_into_the_body():
+    check = load(WORKFLOWS / "bench.yml")["jobs"]["check"]
+    runs = [str(s.get("run", "")) for s in check["steps"]]
+    assert "make validate" in runs
+    [checking] = [r for r in runs if "nnkb check-results" in r]
+    assert "pull-request-body.md" in checking and 'exit "$status"' in checking
+    upload = check["steps"][-1]
+    assert upload["with"] == {**upload["with"], "name": "checked-results", "path": "merged/"}
+
+
+def _merge_script() -> str:
+    check = load(WORKFLOWS / "bench.yml")["jobs"]["check"]
+    return next(s["run"] for s in check["steps"] if s.get("name", "").startswith("Merge"))
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_the_merge_fails_when_two_runners_wrote_the_same_file(tmp_path):
+    for runner in ("results-linux-x86-64", "results-windows-x86-64"):
+        (tmp_path / "incoming" / runner).mkdir(parents=True)
+        (tmp_path / "incoming" / runner / "amd-epyc-2c-12345678.json").write_text(runner)
+    (tmp_path / "kb" / "results").mkdir(parents=True)
+    done = subprocess.run(
+        ["bash", "-e", "-c", _merge_script()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "::error::two runners wrote kb/results/amd-epyc-2c-12345678.json" in done.stdout
+    assert not list((tmp_path / "kb" / "results").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_the_merge_puts_every_runner_file_into_the_kb(tmp_path):
+    for runner, name in (("results-linux-x86-64", "a-2c-1"), ("results-macos-arm64", "b-8c-2")):
+        (tmp_path / "incoming" / runner).mkdir(parents=True)
+        (tmp_path / "incoming" / runner / f"{name}.json").write_text(name)
+    (tmp_path / "kb" / "results").mkdir(parents=True)
+    done = subprocess.run(
+        ["bash", "-e", "-c", _merge_script()],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (tmp_path / "kb" / "results").iterdir()) == [
+        "a-2c-1.json",
+        "b-8c-2.json",
+    ]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_runner_labels_name_an_image_version(path):
+    for name, job in load(path)["jobs"].items():
+        labels = [job["runs-on"]]
+        if "matrix" in str(job["runs-on"]):
+            labels = [e["runner"] for e in job["strategy"]["matrix"]["include"]]
+        for label in labels:
+            assert not str(label).endswith("-latest"), f"{path.name}: job {name}: {label}"
+
+
+def test_the_pages_build_names_the_repository_it_runs_in():
+    build = load(WORKFLOWS / "pages.yml")["jobs"]["build"]
+    [step] = [s for s in build["steps"] if s.get("run") == "make pages"]
+    assert step["env"]["NNKB_REPO_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+
+
+def test_dependabot_keeps_actions_and_pip_current():
+    config = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text(encoding="utf-8"))
+    assert config["version"] == 2
+    ecosystems = {u["package-ecosystem"]: u for u in config["updates"]}
+    assert set(ecosystems) == {"github-actions", "pip"}
+    assert all(u["directory"] == "/" and u["schedule"]["interval"] for u in config["updates"])
 
 
 def test_windows_runs_the_readme_powershell_steps():

@@ -25,11 +25,13 @@ import re
 import statistics
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .kbfiles import RESULTS, LayoutError, kb_files
 from .results import ResultsError, ResultsFile, Row, canonical_json, check_results_file, read
-from .validate.report import Problem, field_path
+from .results.io import known_ids, unknown_ids
+from .validate.report import Problem, count, field_path, limited
 from .yamlsafe import LoadedYaml, Pointer
 
 # Rows of the same model, runtime and settings on comparable machines agree within this
@@ -40,6 +42,16 @@ PLAUSIBLE_FACTOR = 3.0
 # Physical core counts of comparable machines differ by at most this factor.
 CORES_FACTOR = 2.0
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
+# Figures no machine reaches, whatever else is committed: a median below a microsecond (a
+# whole inference), and more operations per second than the machine's own measured FP32 peak
+# allows: FP32_ALLOWANCE times it for an FP32 row (committed rows reach 1.1x the matmul the
+# peak is taken from; the margin leaves room for a slower peak measurement),
+# LOW_PRECISION_ALLOWANCE times it for a row in a lower precision (INT8 and BF16 matrix units
+# do several times the FP32 rate).
+FASTEST_MEDIAN_S = 1e-6
+FP32_ALLOWANCE = 4.0
+LOW_PRECISION_ALLOWANCE = 32.0
+_FP32 = {None, "fp32", "f32", "float32"}
 PLAUSIBILITY_RULE = (
     f"rows of the same model, runtime and settings on machines of the same architecture and "
     f"ISA class with core counts within {CORES_FACTOR:g}x should agree within "
@@ -187,6 +199,49 @@ class _Checker:
                 f"{them} again",
             )
 
+    def physics(self) -> None:
+        """Warnings that need no other machine: a median below FASTEST_MEDIAN_S, and more
+        operations per second than the file's own peak allows. One warning per kind, at the
+        first row, naming how many rows."""
+        fast: list[int] = []
+        beyond: list[tuple[int, float, float]] = []
+        peak = self.results.machine.peak
+        for i, row in enumerate(self.results.rows):
+            if not row.ok or row.latency is None:
+                continue
+            if row.latency.p50 < FASTEST_MEDIAN_S:
+                fast.append(i)
+            if peak is None or not row.macs:
+                continue
+            throughput = row.throughput
+            rate = throughput.inferences_per_s if throughput is not None else 1 / row.latency.p50
+            fp32 = row.precision in _FP32 and "quantizer" not in row.settings
+            allowed = peak.fp32_flops * (FP32_ALLOWANCE if fp32 else LOW_PRECISION_ALLOWANCE)
+            ops = 2 * row.macs * rate
+            if ops > allowed:
+                beyond.append((i, ops, allowed))
+        if fast:
+            which, them = _rows(fast)
+            p50 = self.results.rows[fast[0]].latency
+            assert p50 is not None
+            self.warn(
+                ("rows", fast[0], "latency", "p50"),
+                f"{which} measured with a median below {FASTEST_MEDIAN_S * 1e6:g} µs "
+                f"(first: {p50.p50:.3g} s), faster than any machine runs a whole inference; "
+                f"measure {them} again with `nnkb bench --force`",
+            )
+        if beyond:
+            which, them = _rows([i for i, _, _ in beyond])
+            i, ops, allowed = beyond[0]
+            self.warn(
+                ("rows", i, "latency", "p50"),
+                f"{which} faster than the machine's own measured FP32 peak allows: "
+                f"{ops:.3g} operations per second (2 x macs per inference) where at most "
+                f"{allowed:.3g} are plausible ({FP32_ALLOWANCE:g}x the peak in FP32, "
+                f"{LOW_PRECISION_ALLOWANCE:g}x in a lower precision); measure {them} again "
+                "with `nnkb bench --force`",
+            )
+
     def latency(self, others: list[ResultsFile], settings: dict[str, tuple[str, ...]]) -> None:
         peak = self.results.machine.peak
         peers = [o for o in others if o.machine.peak is not None and comparable(self.results, o)]
@@ -234,7 +289,11 @@ def _rows(indices: list[int]) -> tuple[str, str]:
 
 def _kb_results(kb: Path) -> dict[Path, ResultsFile]:
     files: dict[Path, ResultsFile] = {}
-    for path in sorted((kb / "results").glob("*.json")):
+    try:
+        paths = kb_files(kb, RESULTS)  # the files `nnkb validate` reads (nnkb.kbfiles)
+    except LayoutError:
+        return files
+    for path in paths:
         try:
             files[path.resolve()] = read(path)
         except ResultsError:
@@ -248,12 +307,22 @@ def check_files(paths: list[Path], kb: Path, requirements: Path = REQUIREMENTS) 
 
     findings: list[Finding] = []
     checked: list[tuple[Path, str, LoadedYaml, ResultsFile]] = []
+    try:
+        known_kb = known_ids(kb)
+    except LayoutError:
+        known_kb = {"models": [], "hardware": []}
     for path in paths:
         shown = path.as_posix()
         problems, loaded = check_results_file(path, shown)
-        findings += [Finding(p, warning=False) for p in problems]
         if not problems and loaded is not None:
-            checked.append((path, shown, loaded, ResultsFile.from_json(loaded.data, path)))
+            results = ResultsFile.from_json(loaded.data, path)
+            # The models and hardware class it names are the KB's, as `nnkb validate` checks.
+            # (A --kb without models/ or hardware/ is no KB to check them against.)
+            ids = {c: found for c, found in known_kb.items() if (kb / c).is_dir()}
+            problems = [replace(p, path=shown) for p in unknown_ids(results, loaded, ids)]
+            if not problems:
+                checked.append((path, shown, loaded, results))
+        findings += [Finding(p, warning=False) for p in problems]
     if not checked:
         return findings
     known = _kb_results(kb)
@@ -266,6 +335,7 @@ def check_files(paths: list[Path], kb: Path, requirements: Path = REQUIREMENTS) 
         checker.machine_id()
         checker.harness(HARNESS_VERSION)
         checker.runtime_versions(pins)
+        checker.physics()
         checker.latency([r for p, r in known.items() if p != path.resolve()], settings)
         findings += checker.findings
     return findings
@@ -287,13 +357,20 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     github = os.environ.get("GITHUB_ACTIONS") == "true"
-    ordered = sorted(findings, key=lambda f: (f.problem, f.warning))
+    # A file with errors gets no warnings: its errors, at most PROBLEMS_PER_FILE of them and
+    # a count of the rest, else its warnings.
+    shown = limited(f.problem for f in findings if not f.warning)
+    cautions = limited(f.problem for f in findings if f.warning)
+    ordered = [Finding(p, warning=False) for p in shown] + [
+        Finding(p, warning=True) for p in cautions
+    ]
+    ordered.sort(key=lambda f: f.problem.path)  # stable: each file's lines stay in order
     for finding in ordered:
         print(finding.line_text())
         if github:
             print(finding.github_annotation())
-    errors = sum(not f.warning for f in findings)
-    warnings = len(findings) - errors
+    errors = count(shown)
+    warnings = count(cautions)
     print(
         f"nnkb check-results: {_plural(len(args.files), 'file')} checked, "
         f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}",

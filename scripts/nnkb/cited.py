@@ -18,6 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .kbfiles import LayoutError, kb_files
+from .validate.names import format_characters
+from .validate.names import problem as name_problem
+from .validate.numbers import non_finite
+from .validate.numbers import problem as number_problem
 from .validate.report import Problem, field_path
 from .validate.schemas import Schemas
 from .validate.wording import suggest
@@ -194,11 +199,17 @@ def table_from_data(path: Path, data: dict[str, Any]) -> CitedTable:
     return CitedTable(path.stem, path, data["name"], data["summary"], source, figures)
 
 
-def _files(kb_root: Path) -> list[Path]:
-    folder = kb_root / FOLDER
-    if not folder.is_dir():
+def _listed(kb_root: Path, folder: str) -> list[Path]:
+    """A folder's files, as `nnkb validate` lists them (`nnkb.kbfiles`); none when the
+    folder is a symlink (validate reports it)."""
+    try:
+        return kb_files(kb_root, folder)
+    except LayoutError:
         return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+
+
+def _files(kb_root: Path) -> list[Path]:
+    return _listed(kb_root, FOLDER)
 
 
 def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable]:
@@ -210,9 +221,10 @@ def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable
             loaded = load_yaml(path)
         except (YamlProblem, OSError) as exc:
             raise CitedError(f"{path}: {exc}; run `nnkb validate` for details") from None
-        errors = list(schemas.validator(SCHEMA_FILE).iter_errors(loaded.data))
+        errors = [e.message for e in schemas.validator(SCHEMA_FILE).iter_errors(loaded.data)]
+        errors += [number_problem(value) for _, value in non_finite(loaded.data)]
         if errors:
-            raise CitedError(f"{path}: {errors[0].message}; run `nnkb validate` for details")
+            raise CitedError(f"{path}: {errors[0]}; run `nnkb validate` for details")
         tables.append(table_from_data(path, loaded.data))
     return tables
 
@@ -220,7 +232,7 @@ def load_cited(kb_root: Path, schemas: Schemas | None = None) -> list[CitedTable
 def known_ids(kb_root: Path) -> dict[str, set[str]]:
     """Entry ids of the collections cited figures refer to, from the file names."""
     return {
-        folder: {p.stem for p in (kb_root / folder).glob("*.yaml")}
+        folder: {p.stem for p in _listed(kb_root, folder)}
         for folder in ("models", "hardware", "frameworks")
     }
 
@@ -258,11 +270,18 @@ def check_cited(
         loaded = _load(out, path)
         if loaded is None:
             continue
+        odd = set()
+        for pointer, value in non_finite(loaded.data):
+            odd.add(pointer)
+            out.add(path, loaded.mark_for(pointer), pointer, number_problem(value))
         errors = list(schemas.validator(SCHEMA_FILE).iter_errors(loaded.data))
         for error in errors:
             for pointer, message in _explain(schemas, error):
-                out.add(path, loaded.mark_for(pointer), pointer, message)
-        if errors:
+                if pointer not in odd:  # said once, above
+                    out.add(path, loaded.mark_for(pointer), pointer, message)
+        for pointer, char in format_characters(loaded.data):
+            out.add(path, loaded.mark_for(pointer), pointer, name_problem(char))
+        if errors or odd:
             continue  # semantic checks assume the shape the schema guarantees
         table = table_from_data(path, loaded.data)
         for figure in table.figures:

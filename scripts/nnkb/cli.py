@@ -37,6 +37,22 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+#: A row's budget and timeout are at most a day: the schema's maximum for `budget_s` and any
+#: stored time, so a row measured with them can be written and read back.
+MAX_ROW_SECONDS = 86400.0
+
+
+def row_seconds(text: str) -> float:
+    """positive_seconds, at most MAX_ROW_SECONDS."""
+    value = positive_seconds(text)
+    if value > MAX_ROW_SECONDS:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is more than a day; expected at most {MAX_ROW_SECONDS:g} seconds "
+            "(the results schema's maximum for a row)"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="nnkb", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,13 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--row-budget",
-        type=positive_seconds,
+        type=row_seconds,
         metavar="SECONDS",
         help="time budget for the repetitions of one row",
     )
     p.add_argument(
         "--timeout",
-        type=positive_seconds,
+        type=row_seconds,
         metavar="SECONDS",
         help="kill a row's subprocess after this many seconds",
     )

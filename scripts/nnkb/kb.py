@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .kbfiles import LayoutError, kb_files
 from .tasks import (  # noqa: F401 - the task tables, imported from here by bench and validate
     TASK_ACCURACY_METRICS,
     TASK_OUTPUT_KINDS,
@@ -18,7 +19,7 @@ from .tasks import (  # noqa: F401 - the task tables, imported from here by benc
     output_kind,
     tolerance_metrics,
 )
-from .yamlsafe import YamlProblem, load_yaml, symlinked_folder
+from .yamlsafe import YamlProblem, load_yaml
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -406,13 +407,11 @@ class KB:
 
 
 def entry_files(root: Path, collection: str) -> list[Path]:
-    folder = root / collection
-    problem = symlinked_folder(folder)
-    if problem:
-        raise KBError(f"{folder}:1:1: {collection}: {problem}")
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml"))
+    """The collection's files, as `nnkb validate` lists them (`nnkb.kbfiles`)."""
+    try:
+        return kb_files(root, collection)
+    except LayoutError as exc:
+        raise KBError(f"{root / collection}:1:1: {collection}: {exc}") from None
 
 
 def load_kb(root: Path) -> KB:

@@ -151,6 +151,9 @@ class _Builder:
 
 
 _SCALAR_LOADER = yaml.SafeLoader("")
+# Python refuses to read an integer of more than 4300 digits (sys.get_int_max_str_digits()).
+_TOO_LONG = "a number of more than 4300 digits; no count or measurement is that long"
+_LONG_NUMBER = re.compile(r"\d{4301,}")
 
 
 def _construct_scalar(node: yaml.ScalarNode) -> Any:
@@ -159,8 +162,14 @@ def _construct_scalar(node: yaml.ScalarNode) -> Any:
     try:
         value = _SCALAR_LOADER.construct_object(node, deep=True)
     except (yaml.YAMLError, ValueError, TypeError) as exc:  # e.g. `!!int abc`
+        shown = (
+            node.value
+            if len(node.value) <= 40
+            else f"{node.value[:20]}...({len(node.value)} characters)"
+        )
+        reason = _TOO_LONG if "integer string conversion" in str(exc) else str(exc)
         raise YamlProblem(
-            f"value '{node.value}' cannot be read as {node.tag.replace(_CORE, '!!')} ({exc})",
+            f"value '{shown}' cannot be read as {node.tag.replace(_CORE, '!!')} ({reason})",
             _mark(node),
         ) from None
     finally:
@@ -331,7 +340,59 @@ def load_yaml(path: Path) -> LoadedYaml:
     text = _read_text(path)
     first_line = text.splitlines()[0] if text else ""
     data, marks = _compose(text, MAX_NODES)
-    return LoadedYaml(data=data, marks=marks, first_line=first_line)
+    loaded = LoadedYaml(data=data, marks=marks, first_line=first_line)
+    _refuse_unencodable(loaded)
+    return loaded
+
+
+def _unencodable(data: Any, prefix: Pointer = ()) -> tuple[Pointer, str] | None:
+    """The first text (value or key) that is not valid Unicode, with its pointer: an escape
+    such as \\ud800 gives a lone surrogate, which no page or UTF-8 file can hold."""
+    stack: list[tuple[Pointer, Any]] = [(prefix, data)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    return pointer, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not key.isascii():
+                    try:
+                        key.encode("utf-8")
+                    except UnicodeEncodeError:
+                        return pointer + (key,), key
+                stack.append((pointer + (key,), item))
+        elif isinstance(value, list):
+            stack.extend((pointer + (i,), item) for i, item in enumerate(value))
+    return None
+
+
+# A \\u escape of a surrogate that is not half of a pair.
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
+def _refuse_unencodable(loaded: LoadedYaml, text: str = "") -> None:
+    found = _unencodable(loaded.data)
+    if found is None:
+        return
+    pointer, value = found
+    bad = next(c for c in value if 0xD800 <= ord(c) <= 0xDFFF)
+    mark = loaded.mark_for(pointer)
+    escape = _LONE_SURROGATE.search(text)
+    if mark == Mark(1, 1) and escape:  # no positions (PyYAML cannot compose it): the escape's
+        offset = escape.start()
+        mark = Mark(text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1)
+    raise YamlProblem(
+        f"text holds the lone surrogate \\u{ord(bad):04x}, which is not a character: "
+        "an escape that is half of a pair; write the character itself",
+        mark,
+    )
 
 
 _NON_JSON_CONSTANT = re.compile(r"-?\b(?:NaN|Infinity)\b")
@@ -374,13 +435,23 @@ def load_json(path: Path) -> LoadedYaml:
         raise YamlProblem(f"JSON syntax error: {exc.msg}", Mark(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise YamlProblem(f"values are nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:  # not JSONDecodeError (caught above): an integer too long to read
+        if "integer string conversion" not in str(exc):
+            raise
+        match = _LONG_NUMBER.search(text)
+        offset = match.start() if match else 0
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise YamlProblem(_TOO_LONG, Mark(line, col)) from None
     except _DuplicateKey as exc:
         positions(_compose_yaml)  # raises the duplicate key with its position; the text after
         # the key was not read by json, so it is composed in Python, which survives any depth
         raise YamlProblem(f"duplicate key {exc.args[0]!r}") from None
     # Composing is pure Python and the slow part of reading a results file: only a file with a
     # problem to report needs positions.
-    return LoadedYaml(data=data, first_line=first_line, lazy_marks=positions)
+    loaded = LoadedYaml(data=data, first_line=first_line, lazy_marks=positions)
+    _refuse_unencodable(loaded, text)
+    return loaded
 
 
 class _DuplicateKey(Exception):

@@ -34,3 +34,23 @@ def test_a_non_positive_or_non_finite_value_is_a_usage_error_before_any_row(
     assert "positive, finite number of seconds" in line or "is not a number" in line
     assert out.read_bytes() == earlier  # no row ran: the --force rerun never started
     assert_intact(out, earlier)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--row-budget", "100000"), ("--timeout", "10000000")]
+)
+def test_a_row_budget_or_timeout_beyond_a_day_is_a_usage_error_before_any_row(
+    bench_env, capsys, option, value
+):
+    """--row-budget 100000 used to store a row the schema refuses (blocking every later
+    bench); --timeout 10000000 ended in an OverflowError and lost the row."""
+    kb, out, earlier = seeded(bench_env)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        bench(kb, out, "--force", "--runtimes", "test-raise", option, value)
+    assert exited.value.code == 2
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"nnkb bench: error: argument {option}: '{value}' is more than a day")
+    assert "expected at most 86400 seconds" in line
+    assert out.read_bytes() == earlier
+    assert_intact(out, earlier)

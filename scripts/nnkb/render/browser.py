@@ -15,7 +15,7 @@ from ..results import ResultsFile
 from .cells import ci_cell, format_when, latency_cell, model_link
 from .page import MACHINES_INDEX, Page, SiteContext, machine_path
 from .tables import Column, Md, Table
-from .text import escape_inline
+from .text import escape_inline, escape_label
 
 WEB_RUNTIME = "onnxruntime-web"
 BACKEND_NAMES = {"wasm": "WebAssembly", "webgpu": "WebGPU"}
@@ -55,7 +55,8 @@ def _facts(results: ResultsFile) -> Table:
         ("Cross-origin isolated", "yes" if b.cross_origin_isolated else "no (one thread)"),
         ("Runtimes", ", ".join(f"{k} {v}" for k, v in results.machine.software.runtimes.items())),
     ]
-    records = [{"fact": k, "value": escape_inline(str(v))} for k, v in facts]
+    # Plain text: the table escapes each cell, once.
+    records = [{"fact": k, "value": str(v)} for k, v in facts]
     return Table.from_records(records, [Column("fact", "Fact"), Column("value", "Value")])
 
 
@@ -75,7 +76,7 @@ def _rows(page: Page, results: ResultsFile) -> Table:
                 "n": latency.n if latency else None,
                 "converged": None if latency is None else ("yes" if latency.converged else "no"),
                 "when": format_when(row.measured_at),
-                "reason": escape_inline(row.reason) if row.reason else None,
+                "reason": row.reason or None,  # plain: the table escapes it, once
             }
         )
     return Table.from_records(
@@ -114,11 +115,11 @@ def browser_section(page: Page) -> str:
         machine, b = results.machine, results.machine.hardware.browser
         assert b is not None
         ok = sum(r.ok for r in results.rows)
-        label = escape_inline(machine.label or machine.id)
+        label = machine.label or machine.id
         records.append(
             {
-                "label": label,
-                "machine": Md(f"[{label}]({page.href(machine_path(machine.id))})"),
+                "label": label,  # plain: the sort key, never shown
+                "machine": Md(f"[{escape_label(label)}]({page.href(machine_path(machine.id))})"),
                 "runtime": web_label(WEB_RUNTIME, {"backend": b.backend}),
                 "cores": machine.hardware.logical_cpus,
                 "rows": f"{ok} / {len(results.rows)}",

@@ -4,21 +4,29 @@ parse (yamlsafe.load_json: strict JSON with positions) -> format version -> fini
 JSON Schema -> consistency (machine id and file name, unique keys and identities, an ok row
 has latency statistics in order, a failed row says why, the latency is the faster
 process's; a throughput row's figures are its process's with the most inferences per
-second). Every problem is a `Problem` with path:line:col.
+second). Every problem is a `Problem` with path:line:col, said once.
+
+The cost is linear in the file's size: rows are checked against the schema one by one, and a
+row equal to one checked before reuses its problems; past `PROBLEMS_PER_FILE` problems, the
+rest are only counted (one `hidden` marker says how many).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..validate.report import Problem, field_path
+from ..validate.names import format_characters
+from ..validate.names import problem as name_problem
+from ..validate.numbers import non_finite
+from ..validate.numbers import problem as number_problem
+from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.schemas import Schemas
 from ..validate.wording import found, show
 from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json
+from .machine import BROWSER_ID_PREFIX, WEB_RUNTIMES
 from .model import FORMAT_VERSION, canonical_json
 from .throughput import THROUGHPUT, scenario_of
 
@@ -41,16 +49,47 @@ class _Collector:
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.shown = shown
-        self.problems: list[Problem] = []
+        self._problems: list[Problem] = []
+        self._said: set[tuple[Pointer, str]] = set()
+        self.hidden = 0
+        self._first_hidden: Mark | None = None
         self.loaded: LoadedYaml | None = None
 
+    @property
+    def full(self) -> bool:
+        return len(self._problems) >= PROBLEMS_PER_FILE
+
+    @property
+    def problems(self) -> list[Problem]:
+        if not self.hidden:
+            return list(self._problems)
+        mark = self._first_hidden or Mark(1, 1)
+        marker = Problem(self.shown, mark.line, mark.col, self.path.stem, "", "", self.hidden)
+        return [*self._problems, marker]
+
     def add(self, mark: Mark, pointer: Pointer, message: str) -> None:
-        self.problems.append(
+        if (pointer, message) in self._said:
+            return
+        if self.full:
+            self.count(1, mark)
+            return
+        self._said.add((pointer, message))
+        self._problems.append(
             Problem(self.shown, mark.line, mark.col, self.path.stem, field_path(pointer), message)
         )
 
+    def count(self, problems: int, mark: Mark | None = None) -> None:
+        """Problems past the limit: counted, not worded."""
+        if problems and self._first_hidden is None:
+            self._first_hidden = mark
+        self.hidden += problems
+
     def at(self, pointer: Pointer, message: str) -> None:
         assert self.loaded is not None
+        if self.full:  # no position needed for a problem only counted
+            if (pointer, message) not in self._said:
+                self.count(1, self.loaded.mark_for(pointer) if not self.hidden else None)
+            return
         self.add(self.loaded.mark_for(pointer), pointer, message)
 
 
@@ -80,15 +119,15 @@ def check_results_file(
     if data.get("format_version") == 1:
         out.at(("format_version",), migrate_hint(out.shown))
         return out.problems, None
-    non_finite = set()
-    for pointer, value in _non_finite(data):
-        non_finite.add(pointer)
-        out.at(pointer, f"{value} is not a finite number; write null for a missing value")
-    schemas = schemas or _schemas()
-    for error in schemas.validator(SCHEMA_FILE).iter_errors(data):
-        for pointer, message in schemas.explain(error, SCHEMA_FILE):
-            if pointer not in non_finite:  # said once, above
-                out.at(pointer, message)
+    odd = set()
+    for pointer, value in non_finite(data):
+        odd.add(pointer)
+        out.at(pointer, number_problem(value))
+    _check_schema(out, data, schemas or _schemas(), odd)
+    _check_origin(out, data)
+    if isinstance(data.get("machine"), dict):  # the rows name nothing in words
+        for pointer, char in format_characters(data["machine"], ("machine",)):
+            out.at(pointer, name_problem(char))
     if named:
         _check_machine(out, data)
     rows = data.get("rows")
@@ -101,16 +140,92 @@ def check_results_file(
     return out.problems, loaded
 
 
-def _non_finite(data: Any, prefix: Pointer = ()) -> Iterator[tuple[Pointer, float]]:
-    # Python's json reads 1e999 as inf; the file is not JSON any other parser accepts.
-    if isinstance(data, float) and not math.isfinite(data):
-        yield prefix, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _non_finite(value, prefix + (key,))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _non_finite(value, prefix + (i,))
+def _check_schema(
+    out: _Collector, data: dict[str, Any], schemas: Schemas, said: set[Pointer]
+) -> None:
+    """The JSON Schema's problems: the file without its rows, then each row, a row equal to
+    an earlier one reusing that one's problems (a file of 300,000 empty rows is checked once)."""
+    rows = data.get("rows")
+    top = {**data, "rows": []} if isinstance(rows, list) else data
+    for pointer, message in schemas.problems(SCHEMA_FILE, top):
+        if pointer not in said:  # said once, above
+            out.at(pointer, message)
+    if not isinstance(rows, list):
+        return
+    seen: dict[str, list[tuple[Pointer, str]]] = {}
+    for i, row in enumerate(rows):
+        key = repr(row)  # equal reprs are equal rows; cheaper than canonical JSON
+        if key not in seen:
+            seen[key] = list(schemas.problems(SCHEMA_FILE, row, "row"))
+        found_here = seen[key]
+        if not found_here:
+            continue
+        if out.full and not said:
+            loaded = out.loaded if not out.hidden else None  # the first hidden one's place
+            out.count(len(found_here), loaded.mark_for(("rows", i)) if loaded else None)
+            continue
+        for pointer, message in found_here:
+            absolute = ("rows", i, *pointer)
+            if absolute not in said:
+                out.at(absolute, message)
+
+
+def _check_origin(out: _Collector, data: dict[str, Any]) -> None:
+    """A browser's results cannot pose as native ones, nor the reverse: a machine with a
+    browser part has an id starting with 'browser-', no measured peak and only browser rows;
+    any other machine has neither that id nor browser rows."""
+    machine = data.get("machine")
+    if not isinstance(machine, dict):
+        return
+    hardware = machine.get("hardware")
+    machine_id = machine.get("id")
+    rows = data.get("rows")
+    if not isinstance(rows, list):
+        rows = []
+    runtimes = [
+        (i, row["runtime"])
+        for i, row in enumerate(rows)
+        if isinstance(row, dict) and isinstance(row.get("runtime"), str)
+    ]
+    web = ", ".join(sorted(WEB_RUNTIMES))
+    if isinstance(hardware, dict) and isinstance(hardware.get("browser"), dict):
+        if isinstance(machine_id, str) and not machine_id.startswith(BROWSER_ID_PREFIX):
+            out.at(
+                ("machine", "id"),
+                f"machine id {show(machine_id)} must start with '{BROWSER_ID_PREFIX}': the "
+                "machine was measured in a browser (hardware.browser), and only such a "
+                "machine's id does",
+            )
+        if hardware.get("peak") is not None:
+            out.at(
+                ("machine", "hardware", "peak"),
+                "a machine measured in a browser (hardware.browser) has no measured peak: "
+                "expected null (a web page cannot measure it as `nnkb bench` does)",
+            )
+        for i, runtime in runtimes:
+            if runtime not in WEB_RUNTIMES:
+                out.at(
+                    ("rows", i, "runtime"),
+                    f"runtime {show(runtime)} in a file measured in a browser "
+                    f"(hardware.browser); expected {web}: native rows go in the machine's "
+                    "own file",
+                )
+        return
+    if isinstance(machine_id, str) and machine_id.startswith(BROWSER_ID_PREFIX):
+        out.at(
+            ("machine", "id"),
+            f"machine id {show(machine_id)} starts with '{BROWSER_ID_PREFIX}', but the machine "
+            "has no browser part (hardware.browser); only a machine measured in a browser "
+            "has such an id",
+        )
+    for i, runtime in runtimes:
+        if runtime in WEB_RUNTIMES:
+            out.at(
+                ("rows", i, "runtime"),
+                f"runtime {show(runtime)} runs in a browser, but the machine has no browser "
+                "part (hardware.browser); browser results go in their own file, "
+                f"results/{BROWSER_ID_PREFIX}<...>.json, as the site's benchmark page writes it",
+            )
 
 
 def _check_machine(out: _Collector, data: dict[str, Any]) -> None:

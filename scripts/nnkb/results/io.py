@@ -18,7 +18,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from ..validate.report import Problem, field_path
+from ..kbfiles import RESULTS, LayoutError, kb_files
+from ..validate.report import PROBLEMS_PER_FILE, Problem, count, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
 from .model import ResultsFile
@@ -47,28 +48,36 @@ def _read(path: Path, named: bool = True) -> tuple[ResultsFile, LoadedYaml]:
 
 def _raise_first(problems: list[Problem]) -> None:
     if problems:
-        more = f" (and {len(problems) - 1} more; run `nnkb validate`)" if len(problems) > 1 else ""
-        raise ResultsError(min(problems).line_text() + more)
+        first = min(p for p in problems if not p.hidden)
+        others = count(problems) - 1
+        more = f" (and {others} more; run `nnkb validate`)" if others else ""
+        raise ResultsError(first.line_text() + more)
 
 
 def load_all(kb_root: Path) -> list[ResultsFile]:
     """Every machine's results file under kb_root/results, by file name, each checked as
     `nnkb validate` checks it, including that its models and hardware class are in the KB."""
     root = Path(kb_root)
-    folder = root / "results"
-    if not folder.is_dir():
-        return []
-    known = {c: sorted(p.stem for p in (root / c).glob("*.yaml")) for c in ("models", "hardware")}
+    try:  # the files `nnkb validate` reads, no others (nnkb.kbfiles)
+        paths = kb_files(root, RESULTS)
+        known = known_ids(root)
+    except LayoutError as exc:
+        raise ResultsError(f"{root}: {exc}") from None
     loaded_files = []
-    for path in sorted(folder.glob("*.json")):
-        if not path.name.startswith("."):
-            results, loaded = _read(path)
-            _raise_first(_unknown_ids(results, loaded, known))
-            loaded_files.append(results)
+    for path in paths:
+        results, loaded = _read(path)
+        _raise_first(unknown_ids(results, loaded, known))
+        loaded_files.append(results)
     return loaded_files
 
 
-def _unknown_ids(
+def known_ids(kb_root: Path) -> dict[str, list[str]]:
+    """The model and hardware ids rows and machines may name: the KB's files (LayoutError
+    when a folder is a symlink)."""
+    return {c: sorted(p.stem for p in kb_files(kb_root, c)) for c in ("models", "hardware")}
+
+
+def unknown_ids(
     results: ResultsFile, loaded: LoadedYaml, known: dict[str, list[str]]
 ) -> list[Problem]:
     """The reference checks of `nnkb validate` for one results file: models, hardware class."""
@@ -84,20 +93,16 @@ def _unknown_ids(
     references += [
         (("rows", i, "model"), "model", r.model, "models") for i, r in enumerate(results.rows)
     ]
-    problems = []
+    problems: list[Problem] = []
     for pointer, kind, value, collection in references:
-        if value is not None and value not in known[collection]:
+        if value is not None and collection in known and value not in known[collection]:
             mark = loaded.mark_for(pointer)
             message = f"unknown {kind} '{value}' (no {collection}/{value}.yaml)"
+            # The closest id costs a fuzzy match: only for as many problems as are shown.
+            if len(problems) < PROBLEMS_PER_FILE:
+                message += suggest(value, known[collection])
             problems.append(
-                Problem(
-                    str(path),
-                    mark.line,
-                    mark.col,
-                    path.stem,
-                    field_path(pointer),
-                    message + suggest(value, known[collection]),
-                )
+                Problem(str(path), mark.line, mark.col, path.stem, field_path(pointer), message)
             )
     return problems
 

@@ -13,6 +13,12 @@ from typing import Any
 
 Json = dict[str, Any]
 
+#: Runtimes that run in a web browser: a file's rows are all of them when its machine has a
+#: browser part, and none of them otherwise (results.check).
+WEB_RUNTIMES = frozenset({"onnxruntime-web"})
+#: How the id of a machine measured in a browser starts, and no other machine's does.
+BROWSER_ID_PREFIX = "browser-"
+
 
 @dataclass(frozen=True)
 class Peak:

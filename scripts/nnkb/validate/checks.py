@@ -20,6 +20,10 @@ from typing import Any
 from ..kb import COLLECTIONS
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
 from .candidates import check_candidates
+from .names import format_characters
+from .names import problem as name_problem
+from .numbers import non_finite
+from .numbers import problem as number_problem
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
 from .report import Problem, field_path
@@ -66,14 +70,21 @@ class Checker:
         self.report = Report()
         self.ids: dict[str, set[str]] = {c: set() for c in COLLECTIONS}
         self.loaded: list[tuple[str, Path, LoadedYaml]] = []  # (collection or RESULTS, path, data)
+        self._shown: dict[Path, tuple[str, str]] = {}  # path -> (as shown, entry)
 
     # -- output -------------------------------------------------------------------------------
     def shown(self, path: Path) -> str:
-        return (Path(self.display) / path.relative_to(self.root)).as_posix()
+        if path not in self._shown:  # once per file: a file can have a million problems
+            self._shown[path] = (
+                (Path(self.display) / path.relative_to(self.root)).as_posix(),
+                path.stem,
+            )
+        return self._shown[path][0]
 
     def add(self, path: Path, mark: Mark, pointer: Pointer, message: str) -> None:
+        shown = self.shown(path)
         self.report.problems.append(
-            Problem(self.shown(path), mark.line, mark.col, path.stem, field_path(pointer), message)
+            Problem(shown, mark.line, mark.col, self._shown[path][1], field_path(pointer), message)
         )
 
     # -- stages -------------------------------------------------------------------------------
@@ -153,9 +164,11 @@ class Checker:
         )
         return False
 
-    def _check_schema(self, path: Path, loaded: LoadedYaml, schema_file: str) -> None:
-        for error in self.schemas.validator(schema_file).iter_errors(loaded.data):
-            for pointer, message in self.schemas.explain(error, schema_file):
+    def _check_schema(
+        self, path: Path, loaded: LoadedYaml, schema_file: str, said: set[Pointer] | None = None
+    ) -> None:
+        for pointer, message in self.schemas.problems(schema_file, loaded.data):
+            if pointer not in (said or ()):  # a non-finite number: said once, before
                 self.add(path, loaded.mark_for(pointer), pointer, message)
 
     # -- KB entries ---------------------------------------------------------------------------
@@ -170,7 +183,13 @@ class Checker:
             self._check_schema_line(path, loaded.first_line, collection)
         if not self._check_top(path, loaded, schema_file):
             return
-        self._check_schema(path, loaded, schema_file)
+        odd = set()
+        for pointer, value in non_finite(loaded.data):
+            odd.add(pointer)
+            self.add(path, loaded.mark_for(pointer), pointer, number_problem(value))
+        self._check_schema(path, loaded, schema_file, odd)
+        for pointer, char in format_characters(loaded.data):
+            self.add(path, loaded.mark_for(pointer), pointer, name_problem(char))
         for pointer, url in url_fields(loaded.data):
             message = url_problem(url)
             if message:

@@ -6,7 +6,9 @@ Layout rules:
   in the KB. Other files at the top (README.md) are allowed, except .yaml/.yml/.json files,
   which belong in a collection or in results/.
 - A collection folder holds only `<id>.yaml` files; results/ holds only `<machine-id>.json`.
-- Names starting with "." (.gitkeep, .DS_Store) are ignored everywhere.
+- Which files are read is `nnkb.kbfiles.kb_files`, the list every reader uses: names
+  starting with "." are never read (a hidden `.x.yaml` is reported), nor are names without
+  the folder's suffix (editor backups, reported).
 - Only regular files inside the KB are read: a collection folder that is a symlink is not
   entered, and yamlsafe refuses an entry or results file that is a symlink, a folder, a FIFO
   or a device without opening it.
@@ -22,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..kb import COLLECTIONS
-from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, symlinked_folder
+from ..kbfiles import LayoutError, hidden_problem, is_hidden, kb_files
+from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem
 from .wording import suggest
 
 RESULTS = "results"
@@ -66,45 +69,48 @@ def find_files(root: Path, add: Add) -> KBFiles:
             )
     files = KBFiles()
     for collection in COLLECTIONS:
-        files.entries[collection] = _folder_files(
-            root, collection, (".yaml", ".yml"), "<id>.yaml", add
-        )
-    files.results = _folder_files(root, RESULTS, (".json",), "<machine-id>.json", add)
+        files.entries[collection] = _folder_files(root, collection, "<id>.yaml", add)
+    files.results = _folder_files(root, RESULTS, "<machine-id>.json", add)
     # Only the layout here (a symlinked folder, stray files): nnkb.cited reads the tables.
-    files.cited = _folder_files(root, CITED, (".yaml",), "<id>.yaml", add)
+    files.cited = _folder_files(root, CITED, "<id>.yaml", add)
     return files
 
 
-def _folder_files(
-    root: Path, folder: str, suffixes: tuple[str, ...], form: str, add: Add
-) -> list[Path]:
+def _folder_files(root: Path, folder: str, form: str, add: Add) -> list[Path]:
+    """The folder's files as every reader lists them (`nnkb.kbfiles`); the others reported."""
     base = root / folder
-    problem = symlinked_folder(base)
-    if problem:
-        add(base, Mark(1, 1), (), problem)
+    try:
+        files = kb_files(root, folder)
+    except LayoutError as exc:
+        add(base, Mark(1, 1), (), str(exc))
         return []
     if not base.is_dir():
         return []
-    files = []
+    read = set(files)
     for child in sorted(base.iterdir()):
-        if child.name.startswith("."):
+        if child in read:
+            if folder == CITED and child.suffix == ".yml":
+                add(child, Mark(1, 1), (), f"KB files end in .yaml; rename to '{child.stem}.yaml'")
             continue
+        if is_hidden(child):
+            hidden = hidden_problem(child)
+            if hidden:
+                add(child, Mark(1, 1), (), hidden)
         # A folder named like a file (`x.yaml/`) is a file's problem: the loader names it.
-        if child.suffix not in suffixes and child.is_dir():
+        elif child.is_dir():
             add(
                 child,
                 Mark(1, 1),
                 (),
                 f"unexpected folder '{child.name}/' in {folder}/; it holds only {form} files",
             )
-        elif child.suffix in suffixes:
-            files.append(child)
         else:
             add(
                 child,
                 Mark(1, 1),
                 (),
-                f"only {form} files belong in {folder}/; found '{child.name}'",
+                f"only {form} files belong in {folder}/; found '{child.name}' "
+                "(it is not read: not by validate, nor by the site)",
             )
     return files
 

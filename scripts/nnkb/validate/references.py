@@ -14,6 +14,7 @@ from typing import Any
 from ..models.sources.file import path_problem
 from ..yamlsafe import LoadedYaml, Pointer
 from .parse import RESULTS, Add
+from .report import PROBLEMS_PER_FILE
 from .wording import show, suggest
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -59,6 +60,7 @@ def select(data: Any, pattern: Pointer, prefix: Pointer = ()) -> Iterator[tuple[
 def check_references(loaded: list[Loaded], ids: dict[str, set[str]], add: Add) -> None:
     """Report every reference to an id that has no file in its collection."""
     for collection, path, file in loaded:
+        unknown = 0
         for source, pattern, target in REFERENCES:
             if source != collection:
                 continue
@@ -67,12 +69,17 @@ def check_references(loaded: list[Loaded], ids: dict[str, set[str]], add: Add) -
                 if not isinstance(value, str) or not ID_RE.match(value):
                     continue
                 if value not in ids[target]:
-                    add(path, file.mark_for(pointer), pointer, unknown_id(value, target, ids))
+                    # The closest ids cost a fuzzy match: only for as many as can be shown.
+                    unknown += 1
+                    hint = unknown <= PROBLEMS_PER_FILE
+                    add(path, file.mark_for(pointer), pointer, unknown_id(value, target, ids, hint))
 
 
-def unknown_id(value: str, target: str, ids: dict[str, set[str]]) -> str:
+def unknown_id(value: str, target: str, ids: dict[str, set[str]], closest: bool = True) -> str:
     known = sorted(ids[target])
     message = f"unknown {KIND[target]} '{value}' (no {target}/{value}.yaml)"
+    if not closest:
+        return message
     hint = suggest(value, known)
     if hint:
         return message + hint

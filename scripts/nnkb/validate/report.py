@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from ..yamlsafe import Pointer
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+#: At most this many problems are reported per file; the rest are counted ("and N more"), so
+#: a file of a million broken rows costs what reading it costs, not a report of millions of lines.
+PROBLEMS_PER_FILE = 200
 
 
 def field_path(pointer: Pointer) -> str:
@@ -40,6 +46,7 @@ class Problem:
     entry: str  # file stem
     field: str  # dotted field path, "" for the file as a whole
     message: str
+    hidden: int = 0  # > 0: not a problem but the count of problems past the limit, not shown
 
     @property
     def where(self) -> str:
@@ -48,14 +55,23 @@ class Problem:
         joiner = "" if self.field.startswith("[") else "."
         return f"{self.entry}{joiner}{self.field}"
 
+    @property
+    def text(self) -> str:
+        if self.hidden:
+            return (
+                f"and {_plural(self.hidden, 'more problem')} in this file, not shown "
+                f"(at most {PROBLEMS_PER_FILE} are shown per file)"
+            )
+        return self.message
+
     def line_text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.where}: {self.message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.where}: {self.text}"
 
     def github_annotation(self) -> str:
         # Escaping as in @actions/core: data escapes %, CR, LF; properties also ':' and ','.
         return (
             f"::error file={_escape_property(self.path)},line={self.line},col={self.col}"
-            f"::{_escape_data(f'{self.where}: {self.message}')}"
+            f"::{_escape_data(f'{self.where}: {self.text}')}"
         )
 
 
@@ -69,6 +85,36 @@ def _escape_property(text: str) -> str:
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
     return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def limited(problems: Iterable[Problem], limit: int = PROBLEMS_PER_FILE) -> list[Problem]:
+    """The problems sorted and without repeats, at most `limit` per file; a file with more
+    ends with one `hidden` marker counting the rest (and the markers its checks left)."""
+    by_path: dict[str, list[Problem]] = defaultdict(list)
+    hidden: dict[str, int] = defaultdict(int)
+    markers: dict[str, Problem] = {}
+    for problem in set(problems):
+        if problem.hidden:
+            hidden[problem.path] += problem.hidden
+            markers.setdefault(problem.path, problem)
+        else:
+            by_path[problem.path].append(problem)
+    out: list[Problem] = []
+    for path in sorted(by_path.keys() | hidden.keys()):
+        ordered = sorted(by_path[path])
+        out += ordered[:limit]
+        more = hidden[path] + max(0, len(ordered) - limit)
+        if more:
+            at = ordered[limit] if len(ordered) > limit else markers[path]
+            last = ordered[min(len(ordered), limit) - 1] if ordered else at
+            # Placed after the last problem shown, so it prints last.
+            out.append(replace(max(at, last), field="", message="", hidden=more))
+    return out
+
+
+def count(problems: Iterable[Problem]) -> int:
+    """How many problems `problems` stands for, the hidden ones included."""
+    return sum(p.hidden or 1 for p in problems)
 
 
 def print_report(
@@ -87,14 +133,14 @@ def print_report(
     """
     out = out or sys.stdout
     err = err or sys.stderr
-    ordered = sorted(set(problems))
+    ordered = limited(problems)
     for problem in ordered:
         print(problem.line_text(), file=out)
         if github:
             print(problem.github_annotation(), file=out)
     if ordered:
         files = len({p.path for p in ordered})
-        print(f"{_plural(len(ordered), 'problem')} in {_plural(files, 'file')}", file=err)
+        print(f"{_plural(count(ordered), 'problem')} in {_plural(files, 'file')}", file=err)
         return 1
     print(
         f"{kb_display.rstrip('/')}/ is valid: {_plural(entries, 'entry', 'entries')}, "

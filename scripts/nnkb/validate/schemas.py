@@ -14,17 +14,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from ..kb import SCHEMA_DIR
 from ..yamlsafe import Pointer
+from .report import PROBLEMS_PER_FILE
 from .urls import url_problem
 from .wording import ID_WORDS, found, show, suggest
 
 if TYPE_CHECKING:
     from referencing._core import Resolver  # not exported by referencing, used for hints only
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -38,8 +41,14 @@ _TYPE_WORDS = {
 _PLURALS = {"a string": "strings", "an integer": "integers", "a number": "numbers"}
 
 
+#: Years a date-time may have: what every page formats and converts to UTC (9999 with an
+#: offset would leave the calendar).
+YEARS = (1970, 9998)
+
+
 def _is_date_time(value: object) -> bool:
-    """RFC 3339 date-time as JSON Schema means it: date, time and a UTC offset."""
+    """RFC 3339 date-time as JSON Schema means it: date, time and a UTC offset; a year in
+    YEARS."""
     if not isinstance(value, str):
         return True
     if "T" not in value.upper():
@@ -48,7 +57,7 @@ def _is_date_time(value: object) -> bool:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return False
-    return parsed.tzinfo is not None
+    return parsed.tzinfo is not None and YEARS[0] <= parsed.year <= YEARS[1]
 
 
 class Schemas:
@@ -72,13 +81,87 @@ class Schemas:
         }
         self.url_pattern = common["url"]["pattern"]
         self._validators: dict[str, Draft202012Validator] = {}
+        self._parts: dict[str, Any] = {}
+        self._definition_ref: dict[str, str] = {}
+        self._required_words: dict[tuple[str, tuple[Any, ...]], dict[str, str]] = {}
 
     def validator(self, name: str) -> Draft202012Validator:
         if name not in self._validators:
             self._validators[name] = Draft202012Validator(
-                self.contents[name], registry=self.registry, format_checker=self.format_checker
+                self._contents(name), registry=self.registry, format_checker=self.format_checker
             )
         return self._validators[name]
+
+    def _part(self, name: str, definition: str) -> str:
+        # A resource of its own whose only content refers to the definition: errors then
+        # have schema paths that `locate` walks like any other.
+        part = f"{name.removesuffix('.schema.json')}-{definition}.schema.json"
+        self._definition_ref[part] = f"{name}#/$defs/{definition}"
+        return part
+
+    def _contents(self, name: str) -> Any:
+        if name in self.contents:
+            return self.contents[name]
+        return self._parts[name]
+
+    def problems(
+        self, name: str, instance: Any, definition: str | None = None
+    ) -> Iterator[tuple[Pointer, str]]:
+        """Every (field pointer, message) of `instance` against the schema `name` (or its
+        `$defs/definition`), each problem once: jsonschema reports a missing field once per
+        field of the `required` list, and the wording covers all of them at the first."""
+        said: set[tuple[Pointer, str]] = set()
+        validator = self.validator(name)
+        if definition is not None:
+            # A definition checked on its own: many instances (a file's rows), so its own
+            # required fields are counted here, without an exception object per missing field.
+            target = self.contents[name]["$defs"][definition]
+            name = self._part(name, definition)
+            validator = self._definition_validator(name, target)
+            if isinstance(instance, dict):
+                for key in target.get("required", ()):
+                    if key not in instance:
+                        yield (key,), self._missing(name, key)
+        required: set[tuple[Any, ...]] = set()
+        for error in validator.iter_errors(instance):
+            if error.validator == "required":
+                where = (tuple(error.absolute_path), tuple(error.absolute_schema_path))
+                if where in required:
+                    continue
+                required.add(where)
+            for problem in self.explain(error, name):
+                if problem not in said:
+                    said.add(problem)
+                    yield problem
+
+    def _definition_validator(self, part: str, target: dict[str, Any]) -> Draft202012Validator:
+        """A validator of `{"$ref": <the definition>}` that leaves the definition's own
+        `required` to `problems` (any other `required` is checked as usual)."""
+        if part not in self._validators:
+            self._parts[part] = {"$schema": DRAFT, "$ref": self._definition_ref[part]}
+            self.registry = self.registry.with_resource(
+                part, Resource.from_contents(self._parts[part])
+            )
+            default = Draft202012Validator.VALIDATORS["required"]
+
+            def required(validator: Any, rule: Any, instance: Any, schema: Any) -> Any:
+                if schema is not target:
+                    yield from default(validator, rule, instance, schema)
+
+            cls = validators.extend(Draft202012Validator, {"required": required})
+            self._validators[part] = cls(
+                self._parts[part], registry=self.registry, format_checker=self.format_checker
+            )
+        return self._validators[part]
+
+    def _missing(self, part: str, key: str) -> str:
+        words = self._required_words.setdefault((part, ()), {})
+        if key not in words:
+            node, resolver = self.locate(part, [])
+            props = node.get("properties", {}) if isinstance(node, dict) else {}
+            what = self.expected(props[key], resolver) if key in props else "a value"
+            words[key] = f"missing required field '{key}': expected {what}"
+        return words[key]
 
     def locate(self, name: str, schema_path: list[str | int]) -> tuple[Any, Resolver]:
         """The subschema at a schema path inside `name`, and the resolver of the file it is in.
@@ -87,7 +170,7 @@ class Schemas:
         not in the current node, and at the end (an error's `schema` is the resolved one).
         """
         resolver = self.registry.resolver(base_uri=name)
-        node: Any = self.contents[name]
+        node: Any = self._contents(name)
         for key in [*schema_path, None]:
             while isinstance(node, dict) and key not in node and "$ref" in node:
                 resolved = resolver.lookup(node["$ref"])
@@ -136,19 +219,26 @@ class Schemas:
         _, resolver = self.locate(name, list(error.absolute_schema_path)[:-1])
         if kind == "additionalProperties" and rule is False and isinstance(value, dict):
             allowed = list(schema.get("properties", {}))
-            for key in value:
-                if key not in allowed:
-                    hint = suggest(key, allowed) or f"; allowed fields: {', '.join(allowed)}"
-                    yield path + (key,), f"unknown field '{key}'{hint}"
+            unknown = [key for key in value if key not in allowed]
+            listed = f"; allowed fields: {', '.join(allowed)}"
+            for n, key in enumerate(unknown):
+                # A "did you mean" costs a fuzzy match: only for as many as are ever shown.
+                hint = (suggest(key, allowed) if n < PROBLEMS_PER_FILE else "") or listed
+                yield path + (key,), f"unknown field {show(key)}{hint}"
         elif kind == "required" and isinstance(value, dict):
-            condition = self._condition(error, name)
+            # Worded once per schema place and field: a file of many rows reuses the words.
+            where = (name, tuple(error.absolute_schema_path))
+            if where not in self._required_words:
+                condition = self._condition(error, name)
+                self._required_words[where] = {
+                    key: f"missing required field '{key}'{condition}: expected "
+                    + self._expected_field(error, name, key)
+                    for key in rule
+                }
+            words = self._required_words[where]
             for key in rule:
                 if key not in value:
-                    what = self._expected_field(error, name, key)
-                    yield (
-                        path + (key,),
-                        f"missing required field '{key}'{condition}: expected {what}",
-                    )
+                    yield path + (key,), words[key]
         elif kind in ("oneOf", "anyOf"):
             yield from self._explain_alternatives(error, name)
         elif kind == "type":
@@ -183,18 +273,25 @@ class Schemas:
                 f"expected at least {rule} item{'s' if rule != 1 else ''}, found {len(value)}",
             )
         elif kind == "uniqueItems":
-            for i, item in enumerate(value):
-                if item in value[:i]:
+            seen: set[str] = set()
+            for i, item in enumerate(value):  # linear: each item's canonical JSON once
+                key = json.dumps(item, sort_keys=True, default=str)
+                if key in seen:
                     yield path + (i,), f"{show(item)} is listed twice; items must be unique"
                     break
+                seen.add(key)
         elif kind in ("minimum", "exclusiveMinimum"):
             sign = ">=" if kind == "minimum" else ">"
+            yield path, f"expected a number {sign} {rule}, found {found(value)}"
+        elif kind in ("maximum", "exclusiveMaximum"):
+            sign = "<=" if kind == "maximum" else "<"
             yield path, f"expected a number {sign} {rule}, found {found(value)}"
         elif kind == "format" and rule == "date-time":
             yield (
                 path,
                 (
-                    f"expected an RFC 3339 date-time with offset, like "
+                    f"expected an RFC 3339 date-time with offset and a year from "
+                    f"{YEARS[0]} to {YEARS[1]}, like "
                     f"'2026-01-31T12:00:00+00:00', found {found(value)}"
                 ),
             )
