@@ -21,6 +21,9 @@ from nnkb.results import ResultsFile, Row
 from .machine_label import machine_label
 
 OK = "ok"
+# A row whose worker processes' medians differ by more than this measured the machine's phases
+# more than the runtime: pages and downloads flag it (frame column `unstable`).
+UNSTABLE_SPREAD = 0.10
 LATENCY = "latency"  # one request at a time (rows without a `scenario` setting)
 THROUGHPUT = "throughput"  # the most inferences per second on all cores
 
@@ -37,7 +40,7 @@ RESULT_COLUMNS = [
     "agree_box_recall", "max_rel_error_inputs",
     "cer", "line_accuracy", "accuracy_lines", "quantizer", "calibration", "int8_ops",
     "compute_ops", "scenario", "inferences_per_s", "batch", "streams", "twin_settings",
-    "weights",
+    "weights", "unstable",
 ]
 # The many-input agreement metrics (Row.agreement), as frame columns `agree_<name>`.
 AGREEMENT_METRIC_COLUMNS = (
@@ -65,7 +68,7 @@ _INT_COLUMNS = [
     "batch",
     "streams",
 ]  # fmt: skip
-_BOOL_COLUMNS = ["converged", "top1_agree"]
+_BOOL_COLUMNS = ["converged", "top1_agree", "unstable"]
 _LATENCY_KEYS = ("p50", "p90", "p99", "mean", "ci95_low", "ci95_high", "n", "converged")
 _ROW_KEYS = (
     "session_create_s",
@@ -77,6 +80,15 @@ _ROW_KEYS = (
     "precision",
 )
 _AGREEMENT_KEYS = ("max_abs_error", "max_rel_error", "top1_agree")
+
+
+def is_unstable(spread: Any) -> bool:
+    """Whether a row's process spread marks it unstable (a missing spread never does)."""
+    try:
+        value = float(spread)
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(value) and value > UNSTABLE_SPREAD
 
 
 def positive(value: Any) -> float | None:
@@ -215,6 +227,7 @@ def _record(
         "streams": row.throughput.streams if row.throughput else None,
         "twin_settings": settings_key({k: v for k, v in row.settings.items() if k != "scenario"}),
         "weights": row.weights,  # "pretrained", "random" (architecture only), None: unknown
+        "unstable": is_unstable(row.process_spread),
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..analysis.frame import UNSTABLE_SPREAD, is_unstable
 from ..analysis.machine_label import machine_label as reader_label
 from ..analysis.machine_label import short_label
 from ..analysis.precision import is_reduced, precision_name
@@ -315,14 +316,7 @@ def short_status(status: str) -> Md:
     return Md(words if status == "ok" else f"**{words}**")
 
 
-# A row whose two worker processes' medians differ by more than this measured the machine's
-# phases more than the runtime: the site flags it.
-UNSTABLE_SPREAD = 0.10
 STABILITY_ANCHOR = "two-processes-per-row"
-
-
-def is_unstable(spread: Any) -> bool:
-    return not _missing(spread) and float(spread) > UNSTABLE_SPREAD
 
 
 def spread_text(spread: float) -> str:

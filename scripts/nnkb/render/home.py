@@ -202,7 +202,7 @@ def grid(site: SiteContext) -> str:
             {}
             if frame.empty
             # Both scenarios, as the use case page ranks: the same pick on both pages.
-            else {r.machine: r for r in analysis.recommend(site.kb, site.all_frame, use_case.id)}
+            else {r.machine: r for r in site.analysis.recommendations[use_case.id]}
         )
         outlook = _outlooks(site, use_case)
         cells = [f'<th scope="row" markdown="span">{page.link_entry(use_case)}</th>']
@@ -255,7 +255,7 @@ def picks_frame(site: SiteContext) -> pd.DataFrame:
         return pd.DataFrame(records)
     names = site.names
     for use_case in site.kb.use_cases.values():
-        for rec in analysis.recommend(site.kb, site.all_frame, use_case.id):
+        for rec in site.analysis.recommendations[use_case.id]:
             if rec.pick is None or rec.pick.p50 is None:
                 continue
             machine = site.machines[rec.machine]

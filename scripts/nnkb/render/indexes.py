@@ -72,7 +72,6 @@ def use_cases_index(site: SiteContext) -> str:
 
 def recommended_cell(page: Page, use_case_id: str) -> Md | None:
     """'Model on Runtime, 7.75 ms (machine)' for each measured machine, or None."""
-    from ..analysis import recommend
     from .throughput import figure
 
     frame = page.site.frame
@@ -80,7 +79,7 @@ def recommended_cell(page: Page, use_case_id: str) -> Md | None:
         return None
     parts = []
     # The use case's own scenario: the same pick as its page (throughput rows included).
-    for rec in recommend(page.kb, page.site.all_frame, use_case_id):
+    for rec in page.site.analysis.recommendations[use_case_id]:
         if rec.model is None:
             parts.append(f"none on {escape_inline(machine_short(page, rec.machine))}")
             continue

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..analysis import results_frame, settings_difference, settings_key, usual_settings
 from ..analysis.frame import latency_rows
+from ..analysis.site import SiteAnalysis
 from ..bench.runtimes import Adapter, load_adapters
 from ..cited import CitedTable
 from ..kb import KB, Cited, Claim, Entry, Source
@@ -106,6 +107,11 @@ class SiteContext:
         """The latency rows of every machine: what every latency table and chart shows, so
         that a throughput row never enters one."""
         return latency_rows(self.all_frame)
+
+    @cached_property
+    def analysis(self) -> SiteAnalysis:
+        """The build's decisions (recommendations, pipelines), made once for every page."""
+        return SiteAnalysis(self.kb, self.all_frame)
 
     @cached_property
     def usual_settings(self) -> dict[str, dict[str, Any]]:

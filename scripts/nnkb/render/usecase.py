@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import analysis
 from ..analysis.frame import LATENCY, THROUGHPUT
-from ..analysis.pipeline import PipelineTimes, pipeline_times
+from ..analysis.pipeline import PipelineTimes
 from ..kb import UseCase
 from . import charts
 from .cells import (
@@ -262,11 +262,8 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
     if frame.empty:
         return f"## Recommendation\n\n{rules}\n\n{NOT_MEASURED}"
     parts = ["## Recommendation", rules]
-    recommendations = analysis.recommend(page.kb, page.site.all_frame, use_case.id)
-    pipelines = {
-        p.machine: p
-        for p in pipeline_times(page.kb, page.site.all_frame, use_case.id, recommendations)
-    }
+    recommendations = page.site.analysis.recommendations[use_case.id]
+    pipelines = {p.machine: p for p in page.site.analysis.pipelines[use_case.id]}
     for rec in recommendations:
         kind = _ADMONITION.get(rec.outcome, "warning")
         title = escape_inline(_pick_title(page, use_case, rec)).replace('"', "&quot;")
