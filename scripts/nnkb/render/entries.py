@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..accuracy.detection import DECODERS
 from ..kb import ARCHITECTURE_ONLY, PRETRAINED, RANDOM, Model, OnnxSpec, UseCase
 from .cited import model_cited
 from .entry_sections import (
@@ -124,6 +125,7 @@ def model_onnx(page: Page, model: Model) -> str:
         ),
         ("Inputs", Md(inputs)),
         ("Preprocessing", _preprocess_text(page, spec)),
+        ("Decoding", _decoding_text(spec)),
         ("Builder", Md(f"`{escape_inline(spec.builder)}`") if spec.builder else None),
         ("Package", spec.package),
         ("Class scores (top-1 agreement checked)", "yes" if spec.classifier else None),
@@ -157,6 +159,18 @@ def _preprocess_text(page: Page, spec: OnnxSpec) -> Md | None:
             "calibration and agreement use natural images prepared so"
         )
         + page.cite(spec.preprocess_source)
+    )
+
+
+def _decoding_text(spec: OnnxSpec) -> str | None:
+    """A detector's decoding, with which its reduced precisions are compared box by box."""
+    if not spec.postprocess:
+        return None
+    decoder = DECODERS[spec.postprocess]
+    return (
+        f"{spec.postprocess}: boxes with a score of at least {decoder.score_threshold:g}, "
+        f"non-maximum suppression at IoU {decoder.nms_iou:g} ({decoder.source}); reduced "
+        "precisions are compared with FP32 box by box"
     )
 
 

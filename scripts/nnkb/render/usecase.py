@@ -292,17 +292,20 @@ def pipeline_text(page: Page, times: PipelineTimes) -> str:
             continue
         runtime = runtime_precision(page, stage.runtime or "", stage.precision)
         parts.append(f"{who} ({how}, {runtime}): {format_latency(stage.p50)}")
-    text = "**The whole pipeline.** " + escape_plain("; ".join(parts)) + "."
+    sentences = ["; ".join(parts) + "."]
     if times.per_line is not None:
-        text += escape_plain(f" Per text line: {format_latency(times.per_line)}")
+        total = f"Per text line: {format_latency(times.per_line)}"
         if times.per_page is not None:
-            text += escape_plain(
+            total += (
                 f"; for a page of {times.page_lines} lines (an example count), "
                 f"{format_latency(times.per_page)}"
             )
-        text += ". The stages are never ranked against the candidates; each runs at its "
-        text += "fastest FP32 median on this machine."
-    return text
+        sentences.append(total + ".")
+        sentences.append(
+            "The stages are never ranked against the candidates; each runs at its fastest "
+            "FP32 median on this machine."
+        )
+    return "**The whole pipeline.** " + escape_plain(" ".join(sentences))
 
 
 # --- ranking -------------------------------------------------------------------------------
