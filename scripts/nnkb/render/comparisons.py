@@ -302,15 +302,12 @@ def what_sets_them_apart(
 
 
 def _operators(page: Page, model_id: str) -> set[str] | None:
-    from .specs import existing_model_file, onnx_structure, recorded_structure
+    from .specs import recorded_structure
 
     model = page.kb.models.get(model_id)
     if model is None:
         return None
     structure = recorded_structure(page, model)
-    if structure is None:
-        path = existing_model_file(model, page.kb.root, set())
-        structure = onnx_structure(path) if path else None
     return set(structure.op_histogram) if structure else None
 
 

@@ -1,18 +1,15 @@
 """The model page's "Specifications": counts measured from the ONNX file beside the published
 ones, the opset and operator histogram, and the inputs.
 
-Counts come from the results rows (`nnkb bench` records parameters, MACs, opset, operator
-histogram and the file size of the file it ran). Rows written before the harness recorded the
-opset fall back to the model file when one is already on disk (the model cache `nnkb bench`
-fills, or a package or repository file): the site build never builds, downloads or benchmarks
-a model.
+Counts come from the results rows only (`nnkb bench` records parameters, MACs, opset, operator
+histogram and the file size of the file it ran): a page never reads a model file of the machine
+that builds it, so a local build and the published one show the same counts, and the build
+cache's key (the KB and its results) covers everything the page reads.
 """
 
 from __future__ import annotations
 
-import collections
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -30,63 +27,6 @@ OPERATORS_SHOWN = 12
 class OnnxStructure:
     opset: int
     op_histogram: dict[str, int]
-
-
-_structures: dict[tuple[str, int, int], OnnxStructure] = {}
-
-
-def existing_model_file(model: Model, kb_root: Path, sha256s: set[str]) -> Path | None:
-    """The model's ONNX file if it is already on disk; never builds or downloads one.
-
-    Builtin files are named by content in the cache (`<builder>-seed<n>-<sha16>.onnx`); when
-    the results name the file's sha256, only that file counts. A url model's file is never
-    read here: what the page says of it comes from the results rows.
-    """
-    spec = model.onnx
-    if spec is None:
-        return None
-    from ..models.sources import ModelSourceError, default_cache_dir
-
-    cache = default_cache_dir(kb_root)
-    prefixes = {s[:16] for s in sha256s if s}
-    if spec.source == "builtin":
-        found = sorted((cache / "builtin").glob(f"{spec.builder}-seed{spec.seed or 0}-*.onnx"))
-        if prefixes:
-            found = [p for p in found if p.stem.rsplit("-", 1)[-1] in prefixes]
-        return found[-1] if found else None
-    if spec.source == "url":  # the model store is this machine's: pages use the results
-        return None
-    if spec.source in ("package", "file"):
-        from ..models.sources import LOADERS
-        from ..models.sources.file import repository_root
-
-        try:
-            # Locates and checks the file; builds nothing.
-            return LOADERS[spec.source](spec, cache, repository_root(kb_root))
-        except (ModelSourceError, OSError, KeyError):
-            return None
-    return None
-
-
-def onnx_structure(path: Path) -> OnnxStructure | None:
-    """Opset and operator counts of an ONNX file (weights are not decoded; memoised by stat)."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key not in _structures:
-        import onnx
-        from google.protobuf.message import DecodeError
-
-        try:
-            proto = onnx.load(str(path), load_external_data=False)
-        except (OSError, ValueError, DecodeError):  # damaged: "not available", build goes on
-            return None
-        opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0)
-        histogram = collections.Counter(node.op_type for node in proto.graph.node)
-        _structures[key] = OnnxStructure(opset, dict(histogram))
-    return _structures[key]
 
 
 def recorded_structure(page: Page, model: Model) -> OnnxStructure | None:
@@ -123,15 +63,8 @@ def histogram_text(histogram: dict[str, int]) -> str:
 def model_specifications(page: Page, model: Model) -> str:
     frame = page.site.frame
     rows = frame[frame["model"] == model.id]
-    sha256s = {
-        r.model_sha256 for f in page.site.results_files for r in f.rows if r.model == model.id
-    }
     structure = recorded_structure(page, model)
-    not_available = "not available"
-    if structure is None and model.onnx is not None:
-        path = existing_model_file(model, page.kb.root, {s for s in sha256s if s})
-        structure = onnx_structure(path) if path else None
-        not_available = "not available (file not in the local model cache)"
+    not_available = "not available (no results row records it)"
     spec = model.onnx
     records = [
         {
