@@ -32,7 +32,12 @@ def test_id_and_peak_belong_to_the_hardware_not_the_runtimes():
         hardware, SoftwarePart("Other", "3.99", {"onnxruntime": "2.0", "fourth": "0.1"})
     )
     assert old.id == new.id and old.peak == new.peak
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-\d+c-[0-9a-f]{8}", old.id)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-\d+c-[a-z0-9]+-[0-9a-f]{8}", old.id)
+    # The OS family names the machine: one CPU under two systems keeps two files.
+    assert f"c-{hardware.os_family}-" in old.id
+    windows = replace(hardware, os_family="windows")
+    assert machine.machine_id(windows) != old.id and "c-windows-" in machine.machine_id(windows)
+    assert "c-" in machine.machine_id(replace(hardware, os_family=None))  # files before it
     more_cores = replace(hardware, physical_cores=hardware.physical_cores + 1)
     assert machine.machine_id(more_cores) != old.id
     fewer_features = replace(hardware, isa_features=hardware.isa_features[:-1] or ("x",))

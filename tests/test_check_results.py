@@ -17,7 +17,7 @@ from nnkb.results import ProcessSummary, ResultsFile, Row, read
 from nnkb.yamlsafe import load_json
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-6313b166.json"
+COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-linux-c907c428.json"
 
 
 @pytest.fixture
@@ -125,7 +125,7 @@ def test_implausible_row_is_warned_about_with_file_and_line(kb, tmp_path, capsys
     [warning] = out.splitlines()
     assert warning.startswith(f"{path.as_posix()}:{line}:")
     assert f"rows[{i}].latency.p50: warning:" in warning
-    assert "10.0x slower than expected" in warning and "amd-epyc-2c-6313b166" in warning
+    assert "10.0x slower than expected" in warning and "amd-epyc-2c-linux-c907c428" in warning
     assert "within 3x" in warning and "FP32 peak" in warning  # the rule is stated
     # --strict: a warning fails the check.
     assert main(["check-results", "--strict", "--kb", str(kb), str(path)]) == 1
@@ -183,7 +183,7 @@ def test_wrong_machine_id_is_warned(kb, tmp_path, capsys):
     out = capsys.readouterr().out
     line = _line(path, "machine", "id")
     assert f"{path.as_posix()}:{line}:" in out
-    assert "machine id 'amd-epyc-2c-6313b166' does not match its hardware part" in out
+    assert "machine id 'amd-epyc-2c-linux-c907c428' does not match its hardware part" in out
     hardware = read(path).machine.hardware
     assert f"which gives '{machine_id(hardware)}'" in out
 

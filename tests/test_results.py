@@ -18,7 +18,7 @@ from nnkb.validate import check_kb
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
-COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-6313b166.json"
+COMMITTED = ROOT / "kb" / "results" / "amd-epyc-2c-linux-c907c428.json"
 V1 = FIXTURES / "results_v1" / "amd-epyc-2c-6313b166.json"
 SMALL = FIXTURES / "valid_kb" / "results" / "example-machine.json"
 PEAK = results.Peak(1e11, "test", "2025-01-01T00:00:00Z")
@@ -218,14 +218,20 @@ def test_migration_keeps_every_measurement(tmp_path):
     shutil.copy(V1, path)
     before = json.loads(path.read_text())
     assert migrate.main([str(path)]) == 0
+    [path] = tmp_path.glob("*.json")  # renamed to the id that names the OS family
     after = results.read(path)
     assert path.read_text() == after.dumps()
-    assert after.machine.id == before["machine"]["id"]
+    # The id now names the OS family (Linux); the rest of the name is the old one's.
+    assert (
+        after.machine.id.startswith("amd-epyc-2c-linux-")
+        and after.machine.id != before["machine"]["id"]
+    )
     assert after.machine.peak.to_json() == before["machine"]["peak"]
     fingerprint = before["machine"]["fingerprint"]
     assert after.machine.hardware.to_json() == {
         **{k: fingerprint[k] for k in migrate.HARDWARE_FIELDS},
         "peak": before["machine"]["peak"],
+        "os_family": "linux",
     }
     assert after.machine.software.to_json() == {k: fingerprint[k] for k in migrate.SOFTWARE_FIELDS}
     assert after.harness == before["harness"]

@@ -50,7 +50,13 @@ def hardware_part(peak: Peak | None = None) -> HardwarePart:
         isa_features=features_for(arch, flags),
         memory_bytes=int(psutil.virtual_memory().total),
         peak=peak,
+        os_family=os_family(),
     )
+
+
+def os_family(system: str | None = None) -> str:
+    """The machine id's system: "linux", "darwin", "windows" (lower-case platform.system())."""
+    return (system or platform.system() or "unknown").strip().lower() or "unknown"
 
 
 def software_part(runtimes: dict[str, str | None] | None = None) -> SoftwarePart:
@@ -74,7 +80,8 @@ def _slug(text: str) -> str:
 
 
 def machine_id(hardware: HardwarePart) -> str:
-    """`<cpu slug>-<cores>c-<hash>`: from the hardware part only, so a runtime upgrade or a
+    """`<cpu slug>-<cores>c-<os family>-<hash>` (`<cpu slug>-<cores>c-<hash>` for a file written
+    before the OS family was recorded): from the hardware part only, so a runtime upgrade or a
     new adapter keeps the same results file (and its peak). A machine measured in a browser
     is `browser-<browser and platform slug>-<logical cores>t-<hash>`, the hash of the same
     JSON (docs/benchmark/webbench.js computes it the same way)."""
@@ -83,7 +90,8 @@ def machine_id(hardware: HardwarePart) -> str:
     if browser is not None:
         name = _slug(f"{browser.family} {browser.platform or ''}")
         return f"browser-{name}-{hardware.logical_cpus}t-{digest[:8]}"
-    return f"{_slug(hardware.cpu_model)}-{hardware.physical_cores}c-{digest[:8]}"
+    system = f"-{hardware.os_family}" if hardware.os_family else ""
+    return f"{_slug(hardware.cpu_model)}-{hardware.physical_cores}c{system}-{digest[:8]}"
 
 
 def label(hardware: HardwarePart) -> str:

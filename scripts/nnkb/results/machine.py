@@ -104,6 +104,10 @@ class HardwarePart:
     memory_bytes: int | None  # None only where a browser does not tell
     peak: Peak | None = None
     browser: BrowserPart | None = None
+    # "linux", "darwin" or "windows": the same CPU under two systems is two machines (their
+    # runtimes' builds differ), and two CI runners of one CPU never share a results file.
+    # None in files written before the field (their ids stay as they were).
+    os_family: str | None = None
 
     def identity(self) -> Json:
         """The fields that name the hardware (no peak). Memory is rounded to GiB: the
@@ -117,7 +121,7 @@ class HardwarePart:
                 "browser": self.browser.identity(),
             }
         assert self.memory_bytes is not None
-        return {
+        identity: Json = {
             "cpu_model": self.cpu_model,
             "arch": self.arch,
             "physical_cores": self.physical_cores,
@@ -125,6 +129,9 @@ class HardwarePart:
             "isa_features": sorted(self.isa_features),
             "memory_bytes": round(self.memory_bytes / 2**30),
         }
+        if self.os_family is not None:
+            identity["os_family"] = self.os_family
+        return identity
 
     def same_hardware(self, other: HardwarePart) -> bool:
         return self.identity() == other.identity()
@@ -141,6 +148,7 @@ class HardwarePart:
             obj["memory_bytes"],
             None if peak is None else Peak.from_json(peak),
             None if browser is None else BrowserPart.from_json(browser),
+            obj.get("os_family"),
         )
 
     def to_json(self) -> Json:
@@ -155,6 +163,8 @@ class HardwarePart:
         }
         if self.browser is not None:  # written only when set: native files stay as they are
             written["browser"] = self.browser.to_json()
+        if self.os_family is not None:
+            written["os_family"] = self.os_family
         return written
 
 

@@ -11,7 +11,11 @@ Measurements are data, not cache: every row and every measured value is kept. Wh
   part; `hardware` (the kb/hardware class) becomes `hardware_class`;
 - every optional field is written, null where it was missing;
 - the file is renamed if its machine id, made from the hardware part, differs from its name.
-A file already in format 2 is left as it is.
+
+A format-2 file of a native machine without an OS family in its hardware part gets it (from
+its software part's `os`, "Linux 6.1" -> "linux"), and with it the machine id that names the
+OS family; the file is renamed to that id. Every row and measurement is kept as it was. Any
+other format-2 file is left as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +88,14 @@ def migrate_machine(machine: Json) -> Json:
 
 def migrate_data(data: Json) -> Json:
     """A format-1 document as format 2 (the input is not changed)."""
-    from ..bench.machine import machine_id
+    from ..bench.machine import machine_id, os_family
 
     harness = data.get("harness")
     seed = harness.get("input_seed", 0) if isinstance(harness, dict) else 0
     machine = migrate_machine(data["machine"])
+    system = str(machine["software"].get("os") or "").split()
+    if system:  # the OS family names the machine too (see add_os_family)
+        machine["hardware"]["os_family"] = os_family(system[0])
     machine["id"] = machine_id(HardwarePart.from_json(machine["hardware"]))
     return {
         "format_version": FORMAT_VERSION,
@@ -106,8 +114,7 @@ def migrate_file(path: Path) -> Path:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsError(f"{path}: cannot read: {exc}") from None
     if not isinstance(data, dict) or data.get("format_version") != 1:
-        read(path)  # a format-2 file: checked, left as it is
-        return path
+        return add_os_family(path)
     try:
         migrated = migrate_data(data)
     except (KeyError, TypeError, AttributeError) as exc:
@@ -131,6 +138,27 @@ def migrate_file(path: Path) -> Path:
     return target
 
 
+def add_os_family(path: Path) -> Path:
+    """A format-2 file with its hardware part's OS family and the id that names it, renamed
+    to that id; a file that has one (or is a browser's) is only checked."""
+    from ..bench.machine import machine_id, os_family
+
+    current = read(path)
+    hardware = current.machine.hardware
+    if hardware.os_family is not None or hardware.browser is not None:
+        return path
+    system = current.machine.software.os.split()[0] if current.machine.software.os else ""
+    hardware = replace(hardware, os_family=os_family(system))
+    machine = replace(current.machine, hardware=hardware, id=machine_id(hardware))
+    target = path.with_name(f"{machine.id}.json")
+    if target != path and target.exists():
+        raise ResultsError(f"{path}: its machine id is now '{machine.id}', and {target} exists")
+    write_atomic(target, replace(current, machine=machine, path=target))
+    if target != path:
+        path.unlink()
+    return target
+
+
 def _check(tmp: Path, target: Path) -> ResultsFile:
     """The migrated document, checked as `read` checks it (its name is the machine id)."""
     problems, loaded = check_results_file(tmp, str(target), named=False)
@@ -143,7 +171,7 @@ def _check(tmp: Path, target: Path) -> ResultsFile:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m nnkb.results.migrate",
-        description="Migrate results files from format 1 to format 2 in place.",
+        description="Migrate results files in place: format 1 to 2, and the OS family into the machine id.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
     args = parser.parse_args(argv)
