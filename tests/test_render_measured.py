@@ -89,7 +89,7 @@ def test_recommendation_comes_first_and_answers_the_question(pages):
     # On the x86 machine: which model, which runtime, how fast; the answer analysis.recommend
     # gives (tests/test_analysis_recommend.py) is the one the page shows.
     assert (
-        '!!! success "Intel Xeon Fixture, AVX-512 with BF16 (x86-64 CPU): TwinNet on ONNX Runtime · FP32, 5.00 ms per '
+        '??? success "Intel Xeon Fixture, AVX-512 with BF16 (x86-64 CPU): TwinNet on ONNX Runtime · FP32, 5.00 ms per '
         "inference (4 of 4 candidates measured here; a tie within the 95 % intervals with "
         "MidNet: the lower median decides, equal medians the better cited accuracy, then the "
         'lower p90)"' in recommendation
@@ -110,7 +110,7 @@ def test_recommendation_matches_analysis_for_every_machine(site, pages):
         for rec in analysis.recommend(site.kb, site.frame, use_case):
             if rec.model is None:
                 short = short_label(site.machines[rec.machine].hardware)
-                assert f'!!! warning "{short}' in page
+                assert f'!!! warning "{short}' in page or f'??? warning "{short}' in page
                 assert "nothing recommended" in page
             else:
                 name = site.kb.models[rec.model].name
@@ -130,7 +130,9 @@ def test_ranking_per_machine_and_side_by_side(pages):
     )
     assert "at 2026-01-11 08:30 UTC" in arm and "at 2026-01-10 12:00 UTC" in x86
     assert "](../methodology.md)" in arm and "](../api/results/x86-test.json)" in x86
-    ranks = re.findall(r"^\| (\d) \| \[(\w+)\]", x86, re.MULTILINE)
+    # Each machine's table is folded under its heading (a pymdownx.details block, indented).
+    assert '??? note "Every candidate on this machine (4)"' in x86
+    ranks = re.findall(r"^ *\| (\d) \| \[(\w+)\]", x86, re.MULTILINE)
     assert ranks == [("1", "TinyNet"), ("2", "TwinNet"), ("3", "MidNet"), ("4", "BigNet")]
     # Models that did not run are listed with the runtimes' own messages.
     assert "[BigNet](../models/big-net.md): onnxruntime crashed: subprocess killed" in arm
@@ -145,7 +147,7 @@ def test_ranking_per_machine_and_side_by_side(pages):
 def test_pareto_front_table_and_chart(pages):
     page = section(pages["use_cases/anomaly-detection.md"], "Accuracy against latency")
     front = re.findall(
-        r"^\| \[Intel Xeon Fixture, AVX-512 with BF16\]\S+ \"[^\"]+\"\) \| \[(\w+)\]",
+        r"^ *\| \[Intel Xeon Fixture, AVX-512 with BF16\]\S+ \"[^\"]+\"\) \| \[(\w+)\]",
         page,
         re.MULTILINE,
     )
@@ -155,7 +157,9 @@ def test_pareto_front_table_and_chart(pages):
 
 def test_other_hardware_says_what_changes(pages):
     page = section(pages["use_cases/anomaly-detection.md"], "On other hardware")
-    jetson = page.split("### [NVIDIA Jetson]")[1]
+    # Each class is folded, its name and whether nnkb measured it in the block's title.
+    assert '??? note "NVIDIA Jetson: not measured by nnkb; runtime and install"' in page
+    jetson = page.split("Hardware class: [NVIDIA Jetson]")[1].split("\n??? note")[0]
     assert "Not measured by nnkb." in jetson
     assert "Jetson modules run the feature extractor on the GPU with TensorRT." in jetson
     assert (

@@ -34,7 +34,7 @@ from .precision_table import task_accuracy_section
 from .profiles import where_the_time_goes
 from .specs import model_specifications
 from .tables import Column, Md, Table
-from .text import escape_inline, escape_text, format_number, link
+from .text import escape_inline, escape_text, folded, format_number, link
 from .throughput import scenario_section, use_case_throughput
 from .usecase import pareto_section, ranking_section, recommendation_section
 
@@ -254,9 +254,13 @@ def candidate_table(page: Page, use_case: UseCase) -> Table:
 
 def use_case_candidates(page: Page, use_case: UseCase) -> str:
     table = candidate_table(page, use_case)
-    return "## Candidate models\n\n" + table.to_markdown(
-        "No model in the knowledge base lists this use case yet."
+    if table.frame.empty:
+        return "## Candidate models\n\nNo model in the knowledge base lists this use case yet."
+    names = ", ".join(str(link) for link in table.frame["model"])  # the table's order
+    listed = folded(
+        f"Their family, published accuracy and size ({len(table.frame)})", table.to_markdown()
     )
+    return f"## Candidate models\n\n{names}.\n\n{listed}"
 
 
 def use_case_considerations(page: Page, use_case: UseCase) -> str | None:

@@ -23,7 +23,7 @@ from mkdocs.structure.pages import Page
 from nnkb.kb import KBError
 from nnkb.render import buildcache
 from nnkb.render.buildcache import inputs_key
-from nnkb.render.htmlcheck import offline_html, unsafe_html
+from nnkb.render.htmlcheck import fold_footnotes, offline_html, unsafe_html
 from nnkb.render.notebook import NotebookError, executed_notebook
 
 _generated: dict[str, str | None] = {}  # src_uri -> edit URL of the entry's YAML file
@@ -192,6 +192,7 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         # escapes again; the title is the KB's own text, HTML-escaped once.
         title = _titles.get(page.file.src_uri)
         page.meta["title"] = escape(" ".join(title.split())) if title else page.title
+    html = fold_footnotes(html)
     if "Plotly.newPlot" in html:
         page.meta["nnkb_plotly"] = True
         problems = unsafe_html(html)

@@ -65,3 +65,25 @@ def offline_html(html: str) -> str:
     neither, and the site must work offline, so they are removed from the built page.
     """
     return _SCRIPT.sub(lambda m: "" if remote_script(m.group(1), m.group(2)) else m.group(0), html)
+
+
+# More notes than this fold behind a summary: a use case page cites fifty sources, which a
+# phone would scroll through for screens after the last section.
+FOLD_FOOTNOTES_OVER = 8
+_FOOTNOTES = re.compile(r'<div class="footnote">\s*<hr />\s*(<ol>.*?</ol>)\s*</div>', re.DOTALL)
+
+
+def fold_footnotes(html: str) -> str:
+    """The page's footnotes (its sources) in a block closed until opened, when there are more
+    than FOLD_FOOTNOTES_OVER; a footnote reference opens it (docs/javascripts/open-target.js)."""
+    match = _FOOTNOTES.search(html)
+    if match is None:
+        return html
+    count = match.group(1).count('<li id="fn:')
+    if count <= FOLD_FOOTNOTES_OVER:
+        return html
+    folded = (
+        '<div class="footnote">\n<hr />\n<details class="nnkb-footnotes">\n'
+        f"<summary>Sources and notes ({count})</summary>\n{match.group(1)}\n</details>\n</div>"
+    )
+    return html[: match.start()] + folded + html[match.end() :]

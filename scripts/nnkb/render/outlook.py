@@ -18,7 +18,7 @@ from .cells import machine_link
 from .cited import FIGURE_KEYS, figures_table
 from .entry_sections import claims
 from .page import Page, bullet_list, claim_item
-from .text import escape_inline, indent
+from .text import escape_inline, folded, indent
 
 # The command shown for a runtime's install route: the first system it lists, Linux first
 # (the systems Jetson, Coral boards and Arm single-board computers run).
@@ -159,7 +159,7 @@ def absent_text(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
 
 
 def class_section(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
-    heading = f"### {page.link_id('hardware', item.hardware)}"
+    heading = f"Hardware class: {page.link_id('hardware', item.hardware)}."
     if item.measured:
         machines = [
             machine_link(page, m)
@@ -174,20 +174,26 @@ def class_section(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
     install = install_item(page, item.choices, item.hardware)
     lines += [x for x in (precision, install) if x]
     lines += [claim_item(page, claim) for claim in item.notes]
-    parts = [heading, status, bullet_list(lines)]
+    details = [bullet_list(lines)]
     why = why_block(page, item)
     if why:
-        parts.append(why)
+        details.append(why)
     if item.figures:
-        parts.append(
+        details.append(
             "Best published figure per model, each as its source states it (model, runtime, "
             "device, precision, batch and statistic), cited, not measured by nnkb. "
             + escape_inline(FASTEST_RULE)
         )
-        parts.append(figures_table(page, list(item.figures), page.site.cited, FIGURE_KEYS))
+        details.append(figures_table(page, list(item.figures), page.site.cited, FIGURE_KEYS))
+        title = f"Runtime, install and {len(item.figures)} published figure(s)"
     else:
-        parts.append(absent_text(page, use_case, item))
-    return "\n\n".join(parts)
+        details.append(absent_text(page, use_case, item))
+        title = "Runtime and install"
+    # Folded: ten hardware classes of detail would make a phone scroll for minutes; a link
+    # to a figure's row opens its block (docs/javascripts/open-target.js).
+    summary = f"{item.name}: {'measured by nnkb' if item.measured else 'not measured by nnkb'}"
+    summary += f"; {title[0].lower()}{title[1:]}"
+    return folded(summary, "\n\n".join([heading, status, *details]))
 
 
 def outlook_section(page: Page, use_case: UseCase) -> str | None:

@@ -22,7 +22,7 @@ from .numbers import format_latency, format_percent, format_ratio, missing, sig
 from .page import METHODOLOGY_PATH, Page
 from .precision_words import ACCURACY_NOT_MEASURABLE
 from .tables import Column, Table
-from .text import escape_inline
+from .text import escape_inline, folded
 
 METRIC_NAMES = {
     "top1": "top-1 agreement",
@@ -176,9 +176,10 @@ def task_accuracy_section(page: Page, use_case: UseCase) -> str | None:
             ],
         ).sort(["model_id", "variant"])
         parts.append(f"### {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(table.to_markdown())
-    parts.append(OCR_METHOD)
+        detail = provenance(page, machine, frame[frame["machine"] == machine])
+        title = f"Every runtime and precision on this machine ({len(records)})"
+        parts.append(folded(title, f"{detail}\n\n{table.to_markdown()}"))
+    parts.append(folded("How the corpus is made and scored", OCR_METHOD))
     return "\n\n".join(parts)
 
 

@@ -95,11 +95,9 @@ def throughput_chart_section(page: Page, frame: pd.DataFrame, div_id: str, headi
     where the scenario is not measured yet (the chart only where something was)."""
     pairs = pairs_for_chart(page, frame)
     intro = (
-        "The highest sustained inferences per second on all cores, each runtime with its own "
-        "way to keep them busy (streams, batch); the hover text gives the batch, the streams "
-        "and the single-stream median of the same runtime and precision. A bar whose "
-        "precision falls outside its use case's accuracy tolerance is labelled *rejected by "
-        "its use case*: it is fast, but not a choice the use case page would recommend."
+        "The most inferences per second each runtime sustained on all cores (hover: batch, "
+        "streams, single-stream median). *Rejected by its use case* marks a precision outside "
+        "the use case's tolerance: fast, but never recommended."
     )
     parts: list[str | None] = [heading, intro]
     if not pairs.empty:

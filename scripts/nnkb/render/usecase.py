@@ -12,6 +12,7 @@ import pandas as pd
 from .. import analysis
 from ..analysis.frame import LATENCY, THROUGHPUT
 from ..analysis.pipeline import PipelineTimes
+from ..analysis.precision import RANDOM_WEIGHTS
 from ..kb import UseCase
 from . import charts
 from .cells import (
@@ -43,7 +44,7 @@ from .precision_words import (
 )
 from .reasoning import reasoning
 from .tables import Column, Md, Table
-from .text import escape_inline, escape_plain, indent
+from .text import escape_inline, escape_plain, folded, indent
 from .throughput import NO_RATE, RATE_HEADER, figure, ranking_rate, rate_text
 
 NOT_MEASURED = (
@@ -238,8 +239,18 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
             + (f" ({units} here)" if units else "")
             + ": the same choice on a CPU without them"
         )
-    for miss in rec.not_within:
+    judged = [m for m in rec.not_within if m.verdict != RANDOM_WEIGHTS]
+    unjudged = [m for m in rec.not_within if m.verdict == RANDOM_WEIGHTS]
+    for miss in judged:
         items.append(escape_plain(miss_note(rec, miss, page.site.names)))
+    if unjudged:  # one sentence for them all: each would say the same
+        fastest = min(unjudged, key=lambda m: m.p50 if m.p50 is not None else float("inf"))
+        items.append(
+            escape_plain(
+                f"{len(unjudged)} faster reduced-precision run(s) of architecture-only models "
+                f"(the fastest: {miss_note(rec, fastest, page.site.names)})"
+            )
+        )
     return items
 
 
@@ -264,16 +275,21 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
     parts = ["## Recommendation", rules]
     recommendations = page.site.analysis.recommendations[use_case.id]
     pipelines = {p.machine: p for p in page.site.analysis.pipelines[use_case.id]}
-    for rec in recommendations:
+    for index, rec in enumerate(recommendations):
         kind = _ADMONITION.get(rec.outcome, "warning")
         title = escape_inline(_pick_title(page, use_case, rec)).replace('"', "&quot;")
         body = []
         if rec.model is not None:
             body.append(_pick_summary(page, use_case, rec))
-        body.append("**Why.** " + escape_plain(reasoning(rec, use_case, page.site.names)))
         if rec.machine in pipelines:
             body.append(pipeline_text(page, pipelines[rec.machine]))
-        parts.append(f'!!! {kind} "{title}"\n\n' + indent("\n\n".join(body)))
+        # The reasoning with every number, folded: the bullets above say the answer.
+        body.append(
+            folded("Why, with the numbers", escape_plain(reasoning(rec, use_case, page.site.names)))
+        )
+        # The first machine's answer open; the others' headlines say theirs, a click away.
+        marker = "!!!" if index == 0 else "???"
+        parts.append(f'{marker} {kind} "{title}"\n\n' + indent("\n\n".join(body)))
     return "\n\n".join(parts)
 
 
@@ -414,9 +430,14 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
     for machine in sorted(ranking["machine"].unique()):
         rows = ranking[ranking["machine"] == machine]
         parts.append(f"### {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(ranking_table(page, use_case, rows).to_markdown())
-        parts.append(not_ok_list(page, rows))
+        detail = [
+            provenance(page, machine, frame[frame["machine"] == machine]),
+            ranking_table(page, use_case, rows).to_markdown(),
+            not_ok_list(page, rows),
+        ]
+        # Folded: the recommendation above answers; the table is one click away.
+        title = f"Every candidate on this machine ({len(rows)})"
+        parts.append(folded(title, "\n\n".join(d for d in detail if d)))
     # Side by side: the best median of each candidate, whatever ranked the machines above.
     latency = ranking if use_case.scenario == LATENCY else _ranking(page, use_case, LATENCY)
     parts.append(side_by_side(page, use_case, latency))
@@ -473,5 +494,6 @@ def pareto_section(page: Page, use_case: UseCase) -> str | None:
     empty = "No candidate that ran has a cited figure on this metric yet."
     machines = sorted(front["machine"].unique())
     where = bullet_list([provenance(page, m, frame[frame["machine"] == m]) for m in machines])
-    parts = ["## Accuracy against latency", intro, where, table.to_markdown(empty), chart]
+    listed = folded(f"The front as a table ({len(records)})", f"{where}\n\n{table.to_markdown()}")
+    parts = ["## Accuracy against latency", intro, chart, listed if records else empty]
     return "\n\n".join(p for p in parts if p)
