@@ -283,10 +283,10 @@ def recommendation_section(page: Page, use_case: UseCase) -> str:
             body.append(_pick_summary(page, use_case, rec))
         if rec.machine in pipelines:
             body.append(pipeline_text(page, pipelines[rec.machine]))
-        # The reasoning with every number, folded: the bullets above say the answer.
-        body.append(
-            folded("Why, with the numbers", escape_plain(reasoning(rec, use_case, page.site.names)))
-        )
+        why = escape_plain(reasoning(rec, use_case, page.site.names))
+        # With a pick, its bullets say the answer and the reasoning with every number is
+        # folded; without one, the reasoning is the answer.
+        body.append(folded("Why, with the numbers", why) if rec.model else f"**Why.** {why}")
         # The first machine's answer open; the others' headlines say theirs, a click away.
         marker = "!!!" if index == 0 else "???"
         parts.append(f'{marker} {kind} "{title}"\n\n' + indent("\n\n".join(body)))
