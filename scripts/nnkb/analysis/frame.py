@@ -147,13 +147,18 @@ def usual_settings(results: Iterable[ResultsFile]) -> dict[str, dict[str, Any]]:
     }
 
 
+def difference_parts(settings: Mapping[str, Any], usual: Mapping[str, Any]) -> list[str]:
+    """`k=v` for each setting that differs from the runtime's usual ones."""
+    return [
+        f"{key}={_value(settings.get(key, 'unset'))}"
+        for key in sorted(set(settings) | set(usual))
+        if settings.get(key) != usual.get(key)
+    ]
+
+
 def settings_difference(settings: Mapping[str, Any], usual: Mapping[str, Any]) -> str:
     """`k=v` for each setting that differs from the runtime's usual ones; '' if none."""
-    parts = []
-    for key in sorted(set(settings) | set(usual)):
-        if settings.get(key) != usual.get(key):
-            parts.append(f"{key}={_value(settings.get(key, 'unset'))}")
-    return ", ".join(parts)
+    return ", ".join(difference_parts(settings, usual))
 
 
 def results_frame(results: Iterable[ResultsFile]) -> pd.DataFrame:

@@ -174,24 +174,20 @@ def row_variant(page: Page, row: Any) -> str:
     return page.site.variant(row.machine, row.model, row.runtime, row.settings)
 
 
-_PRECISION_WORDS = {"FP32", "FP16", "BF16", "INT8", "F32 HINT", "DEFAULT PRECISION"}
-
-
 def row_label(page: Page, row: Any) -> str:
     """A results-frame row's runtime and the precision it really ran in, as the adapters label
     variants ("OpenVINO · BF16", "ONNX Runtime · INT8"), then any other settings that differ
     ("ONNX Runtime · FP32, intra_op_num_threads=1"); "(default precision)" marks OpenVINO's
-    own choice so that it is told apart from the FP32-hint row."""
-    variant = row_variant(page, row)
-    parts = [p for p in variant.split(", ") if p]
-    extras = [p for p in parts if p.upper() not in _PRECISION_WORDS]
+    own choice so that it is told apart from the FP32-hint row. Made from the variant's
+    declared parts (SiteContext.variant_parts), never by reading a label back."""
+    parts = page.site.variant_parts(row.machine, row.model, row.runtime, row.settings)
     name = precision_name(row.precision) or _group_precision(page, row)
     if name is None:
-        return variant_label(page, row.runtime, variant)
+        return variant_label(page, row.runtime, row_variant(page, row))
     label = f"{runtime_name(page, row.runtime)} · {name.upper()}"
-    if any(p.lower() == "default precision" for p in parts):
+    if parts.runtime_chose:
         label += " (default precision)"
-    return label + (", " + ", ".join(extras) if extras else "")
+    return label + (", " + ", ".join(parts.extras) if parts.extras else "")
 
 
 def _group_precision(page: Page, row: Any) -> str | None:

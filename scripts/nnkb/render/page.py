@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from ..analysis import results_frame, settings_difference, settings_key, usual_settings
-from ..analysis.frame import latency_rows
+from ..analysis.frame import difference_parts, latency_rows
 from ..analysis.site import SiteAnalysis
 from ..bench.runtimes import Adapter, load_adapters
 from ..cited import CitedTable
@@ -63,6 +63,31 @@ def variant_text(adapter: Adapter | None, settings: dict[str, Any], usual: dict[
     if not set(settings) <= known:
         return difference
     return adapter.variant_label(settings) or difference
+
+
+@dataclass(frozen=True)
+class VariantParts:
+    """A settings variant's declared parts: the settings beyond its precision (`key=value`),
+    and whether the runtime chose the precision itself (OpenVINO's default)."""
+
+    extras: tuple[str, ...] = ()
+    runtime_chose: bool = False
+
+
+NO_PARTS = VariantParts()
+
+
+def variant_parts(
+    adapter: Adapter | None, settings: dict[str, Any], usual: dict[str, Any], text: str
+) -> VariantParts:
+    """The parts of the variant `variant_text` named `text` ('' for usual settings: none)."""
+    if not text:
+        return NO_PARTS
+    known = adapter is not None and set(settings) <= {k for v in adapter.variants() for k in v}
+    if adapter is None or not known:
+        return VariantParts(tuple(difference_parts(settings, usual)))
+    chose = adapter.declared_precision(settings) is None and adapter.runtime_chooses is not None
+    return VariantParts(tuple(adapter.variant_extras(settings)), chose)
 
 
 def machine_path(machine_id: str) -> str:
@@ -124,13 +149,15 @@ class SiteContext:
         return load_adapters()
 
     @cached_property
-    def _variants(self) -> dict[tuple[str, str, str, str], str]:
+    def _variants(self) -> dict[tuple[str, str, str, str], tuple[str, VariantParts]]:
         found = {}
         for results in self.results_files:
             for row in results.rows:
                 key = (results.machine.id, row.model, row.runtime, settings_key(row.settings))
                 usual = self.usual_settings.get(row.runtime, {})
-                found[key] = variant_text(self.adapters.get(row.runtime), row.settings, usual)
+                adapter = self.adapters.get(row.runtime)
+                text = variant_text(adapter, row.settings, usual)
+                found[key] = (text, variant_parts(adapter, row.settings, usual, text))
         return found
 
     @cached_property
@@ -140,7 +167,13 @@ class SiteContext:
 
     def variant(self, machine: str, model: str, runtime: str, settings_key: str) -> str:
         """How pages name a row's settings variant ('' for its runtime's usual settings)."""
-        return self._variants.get((machine, model, runtime, settings_key), "")
+        return self._variants.get((machine, model, runtime, settings_key), ("", NO_PARTS))[0]
+
+    def variant_parts(
+        self, machine: str, model: str, runtime: str, settings_key: str
+    ) -> VariantParts:
+        """The parts a row's variant label is made of (never read back from the label)."""
+        return self._variants.get((machine, model, runtime, settings_key), ("", NO_PARTS))[1]
 
     @cached_property
     def machines(self) -> dict[str, Machine]:

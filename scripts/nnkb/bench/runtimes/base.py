@@ -138,27 +138,44 @@ class Adapter(ABC):
         return [self.settings()]
 
     def throughput_variants(self) -> list[dict[str, Any]]:
-        """The throughput twins the default matrix measures: each variant whose precision is
-        FP32 or INT8 (by its label) plus `"scenario": "throughput"`."""
+        """The throughput twins the default matrix measures: each variant whose declared
+        precision is FP32 or INT8 plus `"scenario": "throughput"`."""
         return [
             {**settings, SCENARIO: THROUGHPUT}
             for settings in self.variants()
-            if self.variant_label(settings).split(",")[0].strip() in THROUGHPUT_PRECISIONS
+            if self.declared_precision(settings) in THROUGHPUT_PRECISIONS
         ]
 
-    def variant_label(self, settings: dict[str, Any]) -> str:
-        """The short label of a settings variant: its precision ("FP32", "INT8") where the
-        adapter names one, then the settings that differ from `settings()` as `key=value`
-        (machine settings and the scenario left out: pages show the scenario as its own
-        column); "" when the adapter names no precision and nothing differs."""
+    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+        """The precision a settings variant asks for, as pages name it ("FP32", "INT8",
+        "BF16"), or None where the runtime chooses (OpenVINO's default). Declared here, once:
+        the variant's label is made from it, never read back."""
+        return None
+
+    # The settings that choose a variant's precision (named by declared_precision, so never
+    # listed as `key=value`), and how a label names a precision the runtime chooses itself.
+    precision_settings: tuple[str, ...] = ()
+    runtime_chooses: str | None = None
+
+    def variant_extras(self, settings: dict[str, Any]) -> list[str]:
+        """The settings that differ from `settings()` as `key=value`, apart from the precision
+        settings, machine settings and the scenario (pages show it as its own column)."""
         default = self.settings()
+        skipped = (*self.machine_settings, *self.precision_settings, SCENARIO)
         parts = []
         for key in sorted(set(settings) | set(default)):
-            if key in (*self.machine_settings, SCENARIO) or settings.get(key) == default.get(key):
+            if key in skipped or settings.get(key) == default.get(key):
                 continue
             value = settings.get(key, "unset")
             parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
-        return ", ".join(parts)
+        return parts
+
+    def variant_label(self, settings: dict[str, Any]) -> str:
+        """The short label of a settings variant, made from its declared parts: the precision
+        ("FP32", "INT8", or `runtime_chooses`), then `variant_extras`; "" when the adapter
+        names no precision and nothing differs."""
+        precision = self.declared_precision(settings) or self.runtime_chooses
+        return ", ".join(p for p in (precision, *self.variant_extras(settings)) if p)
 
     def label(self, settings: dict[str, Any]) -> str:
         """The display name and the variant label: "ONNX Runtime · INT8"."""

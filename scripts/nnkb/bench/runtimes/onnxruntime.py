@@ -165,10 +165,10 @@ class OnnxRuntime(Adapter):
         # (nnkb.models.quantize: QDQ, per-channel int8 weights, uint8 activations).
         return [self.settings(), {**self.settings(), QUANTIZER: "onnxruntime"}]
 
-    def variant_label(self, settings: dict[str, Any]) -> str:
-        precision = "INT8" if self.quantizer(settings) else "FP32"
-        rest = super().variant_label({k: v for k, v in settings.items() if k != QUANTIZER})
-        return ", ".join(part for part in (precision, rest) if part)
+    precision_settings = (QUANTIZER,)
+
+    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+        return "INT8" if self.quantizer(settings) else "FP32"
 
     def read_precision(
         self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes

@@ -59,10 +59,8 @@ class OpenCv(Adapter):
             "threads": physical_cores(),
         }
 
-    def variant_label(self, settings: dict[str, Any]) -> str:
-        # The CPU target computes in FP32; no other variant is measured.
-        rest = super().variant_label(settings)
-        return ", ".join(part for part in ("FP32", rest) if part)
+    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+        return "FP32"  # the CPU target computes in FP32; no other variant is measured
 
     def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
         import cv2

@@ -96,6 +96,9 @@ class OpenVino(Adapter):
     name = "openvino"
     module = "openvino"
     display_name = "OpenVINO"
+    # The precision is the variant readers compare: "FP32", not a settings dump.
+    precision_settings = (PRECISION_HINT, QUANTIZER)
+    runtime_chooses = "default precision"
     methodology = (
         "**OpenVINO** (adapter `openvino`) compiles the model for its CPU device with the "
         "latency performance hint, the input shapes fixed to the row's. It chooses its "
@@ -137,19 +140,13 @@ class OpenVino(Adapter):
             {**self.settings(), PRECISION_HINT: "f16"},
         ]
 
-    def variant_label(self, settings: dict[str, Any]) -> str:
-        # The precision is the variant readers compare: "FP32", not a settings dump.
+    def declared_precision(self, settings: dict[str, Any]) -> str | None:
         hint = settings.get(PRECISION_HINT)
         if self.quantizer(settings):
-            precision = "INT8"
-        elif hint:
-            precision = PRECISION_LABELS.get(str(hint), f"{hint} hint")
-        else:
-            precision = "default precision"
-        rest = super().variant_label(
-            {k: v for k, v in settings.items() if k not in (PRECISION_HINT, QUANTIZER)}
-        )
-        return ", ".join(part for part in (precision, rest) if part)
+            return "INT8"
+        if hint:
+            return PRECISION_LABELS.get(str(hint), f"{hint} hint")
+        return None  # the plugin chooses (bf16 or f16 where the CPU has the units)
 
     def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
         default = not settings.get(PRECISION_HINT) and not self.quantizer(settings)
