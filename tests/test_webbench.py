@@ -26,8 +26,8 @@ import pytest
 from browser_env import CHROMIUM, HOW
 from nnkb.bench.keys import row_key
 from nnkb.check_results import check_files
-from nnkb.kb import load_kb
 from nnkb.render import webbench
+from nnkb.render.site import build_context
 from nnkb.results import check_results_file, read
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     on 127.0.0.1."""
     site = tmp_path_factory.mktemp("webbench")
     page = site / webbench.PAGE_DIR
-    webbench.build(load_kb(ROOT / "kb"), ROOT, page, only=[MODEL])
+    context = build_context(ROOT / "kb")  # the committed results: what the page compares with
+    webbench.build(context.kb, ROOT, page, only=[MODEL], site=context)
     for name in ("webbench.js", "coi-sw.js"):
         shutil.copy(ROOT / "docs" / "benchmark" / name, page / name)
     (page / "index.html").write_text(
@@ -118,7 +119,8 @@ def run(served: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -> d
         state = page.evaluate(
             "({outputs: window.nnkbWebBench.outputs, threads: window.nnkbWebBench.threads,"
             " isolated: window.crossOriginIsolated,"
-            " status: document.getElementById('nnkb-wb-status').textContent})"
+            " status: document.getElementById('nnkb-wb-status').textContent,"
+            " standing: document.getElementById('nnkb-wb-standing').innerText})"
         )
         with page.expect_download() as info:
             page.click("#nnkb-wb-download a")
@@ -194,3 +196,16 @@ def test_the_output_agrees_with_native_onnx_runtime(run: dict[str, Any]) -> None
     got = np.asarray(web["data"], dtype=np.float32).reshape(native.shape)
     error = float(np.max(np.abs(got - native)) / np.max(np.abs(native)))
     assert error <= TOLERANCE, error
+
+
+def test_the_result_is_set_beside_the_sites_machines(run: dict[str, Any]) -> None:
+    """After a run the page says where the device stands: the same model's native medians on
+    the site's machines, the closest of them and what the site recommends there, and that a
+    browser figure is an indication."""
+    standing = run["state"]["standing"]
+    assert "Where your device stands" in standing
+    assert "indication, not a native measurement" in standing
+    manifest = json.loads((run["dir"] / "manifest.json").read_text())
+    native = manifest["standings"][MODEL]["native"]
+    assert native and all(n["label"] in standing for n in native)
+    assert "Closest measured machine: " in standing

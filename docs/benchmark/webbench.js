@@ -292,12 +292,14 @@ async function start(root) {
     body,
   );
   const download = el("p", { id: "nnkb-wb-download" });
+  const standing = el("div", { id: "nnkb-wb-standing" });
   root.replaceChildren(
     models,
     el("p", {}, el("label", {}, "Backend ", backend), "  ", el("label", {}, "Budget per model, seconds ", budget)),
     el("p", {}, button, " ", progress),
     status,
     table,
+    standing,
     download,
   );
   button.addEventListener("click", async () => {
@@ -306,7 +308,7 @@ async function start(root) {
     backend.disabled = true; // one backend per results file
     state.running = true;
     try {
-      await runAll(chosen, backend.value, Number(budget.value) || manifest.harness.row_budget_seconds, { status, progress, body, download });
+      await runAll(chosen, backend.value, Number(budget.value) || manifest.harness.row_budget_seconds, { status, progress, body, download, standing });
     } catch (err) {
       status.textContent = `Stopped: ${err.message}`;
     }
@@ -440,6 +442,65 @@ async function measureModel(ort, model, backend, budgetS, ui) {
   return row;
 }
 
+// Where the reader's device stands: each measured model beside the same model measured
+// natively on the site's machines (manifest.standings, from the committed results) and in
+// committed browser results. The closest machine is the one whose native ONNX Runtime FP32
+// median is nearest the reader's, by ratio.
+const STANDING_CAVEAT =
+  "A browser figure is an indication, not a native measurement: ONNX Runtime Web runs " +
+  "WebAssembly (or WebGPU) inside the page, usually well behind the native runtime on the " +
+  "same device. The closest machine is the one whose native speed your browser comes " +
+  "nearest to, not necessarily a device like yours.";
+
+function closestNative(native, mine) {
+  let closest = null;
+  let best = Infinity;
+  for (const n of native) {
+    const base = n.onnxruntime_p50 || n.fastest_p50;
+    if (!base) continue;
+    const distance = Math.abs(Math.log(mine / base));
+    if (distance < best) {
+      best = distance;
+      closest = n;
+    }
+  }
+  return closest;
+}
+
+function showStanding(chosen, out) {
+  const parts = [el("h2", { text: "Where your device stands" }), el("p", { text: STANDING_CAVEAT })];
+  for (const model of chosen) {
+    const row = state.rows.find((r) => r.model === model.id);
+    const ref = (state.manifest.standings || {})[model.id];
+    if (!row || !row.latency || !ref) continue;
+    const mine = row.latency.p50;
+    if (!ref.native.length && !ref.browser.length) {
+      parts.push(el("p", { text: `${model.name}: no machine of the site has measured it yet.` }));
+      continue;
+    }
+    const rows = ref.native.map((n) => el("tr", {},
+      el("td", { text: n.label }),
+      el("td", { text: "native" }),
+      el("td", { text: n.onnxruntime_p50 ? ms(n.onnxruntime_p50) : "not measured" }),
+      el("td", { text: n.fastest_p50 ? `${ms(n.fastest_p50)} (${n.fastest_runtime})` : "" }),
+      el("td", { text: n.onnxruntime_p50 ? `${(mine / n.onnxruntime_p50).toFixed(1)}x` : "" }),
+    ));
+    for (const b of ref.browser) {
+      rows.push(el("tr", {}, el("td", { text: b.label }), el("td", { text: "browser" }), el("td", { text: ms(b.p50) }), el("td", { text: "" }), el("td", { text: `${(mine / b.p50).toFixed(1)}x` })));
+    }
+    parts.push(el("h3", { text: `${model.name}: ${ms(mine)} here` }));
+    parts.push(el("table", { class: "nnkb-wb-standing" },
+      el("thead", {}, el("tr", {}, ...["Machine", "Kind", "ONNX Runtime FP32 median", "Fastest FP32 (runtime)", "Yours ÷ theirs"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, ...rows)));
+    const closest = closestNative(ref.native, mine);
+    if (closest) {
+      const where = closest.recommended.length ? ` There the site recommends ${closest.recommended.join("; ")}.` : "";
+      parts.push(el("p", { text: `Closest measured machine: ${closest.label}.${where}` }));
+    }
+  }
+  out.replaceChildren(...parts);
+}
+
 async function runAll(chosen, backend, budgetS, ui) {
   const ort = await loadRuntime(backend);
   const machine = await browserFingerprint(backend, state.threads);
@@ -454,6 +515,7 @@ async function runAll(chosen, backend, budgetS, ui) {
     ui.body.append(el("tr", {}, el("td", { text: model.name }), el("td", { text: label }), ...cells.map((c) => el("td", { text: c }))));
     ui.status.textContent = `${i + 1} of ${chosen.length} models done`;
   }
+  showStanding(chosen, ui.standing);
   const h = state.manifest.harness;
   state.results = {
     format_version: 2,

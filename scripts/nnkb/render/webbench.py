@@ -28,10 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.machine_label import short_label
+from ..analysis.precision import precision_name
+from ..analysis.standing import native_times
 from ..bench.settings import HARNESS
 from ..kb import KB, Model
 from ..models.sources import default_cache_dir, materialize
 from ..models.sources._common import ModelSourceError, sha256_file, write_atomic
+from .page import SiteContext
 
 log = logging.getLogger("mkdocs.hooks.nnkb")
 
@@ -184,7 +188,53 @@ def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[s
     return records
 
 
-def build(kb: KB, repo_root: Path, site_page_dir: Path, only: list[str] | None = None) -> Path:
+def standings(site: SiteContext, model_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Per model, what a reader's result is set beside: each native machine's ONNX Runtime
+    FP32 and fastest FP32 medians with what the site recommends there for the model's use
+    cases, and the committed browser measurements (analysis.standing)."""
+    names = site.names
+    out: dict[str, dict[str, Any]] = {}
+    for model_id in model_ids:
+        model = site.kb.models[model_id]
+        native = []
+        for time in native_times(site.frame, model_id):
+            machine = site.machines[time.machine]
+            picks = []
+            for use_case in model.use_cases:
+                for rec in site.analysis.recommendations.get(use_case, []):
+                    if rec.machine == time.machine and rec.pick is not None:
+                        precision = precision_name(rec.pick.precision) or ""
+                        picks.append(
+                            f"{site.kb.use_cases[use_case].name}: {names.model(rec.model)} on "
+                            f"{names.runtime(rec.runtime)} {precision.upper()}".strip()
+                        )
+            native.append(
+                {
+                    "machine": time.machine,
+                    "label": short_label(machine.hardware),
+                    "onnxruntime_p50": time.onnxruntime_p50,
+                    "fastest_p50": time.fastest_p50,
+                    "fastest_runtime": names.runtime(time.fastest_runtime),
+                    "recommended": picks,
+                }
+            )
+        browsers = [
+            {"machine": f.machine.id, "label": f.machine.label, "p50": row.latency.p50}
+            for f in site.browser_files
+            for row in f.rows
+            if row.model == model_id and row.ok and row.latency is not None
+        ]
+        out[model_id] = {"native": native, "browser": browsers}
+    return out
+
+
+def build(
+    kb: KB,
+    repo_root: Path,
+    site_page_dir: Path,
+    only: list[str] | None = None,
+    site: SiteContext | None = None,
+) -> Path:
     """Write the page's assets and manifest.json into `site_page_dir` (site/benchmark/);
     the manifest's path. Without node_modules the manifest holds `missing` instead of the
     runtime, and no model is copied."""
@@ -202,6 +252,8 @@ def build(kb: KB, repo_root: Path, site_page_dir: Path, only: list[str] | None =
         "harness": {key: HARNESS[key] for key in HARNESS_KEYS},
         "input_generator": INPUT_GENERATOR,
         "models": models,
+        # What the reader's result is set beside: the same models measured natively here.
+        "standings": standings(site, [m["id"] for m in models]) if site else {},
     }
     path = site_page_dir / "manifest.json"
     write_atomic(path, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode())
@@ -244,12 +296,13 @@ def web_input(name: str, shape: list[int] | tuple[int, ...], seed: int) -> np.nd
 
 def hook_build(kb_root: Path, repo_root: Path, site_dir: Path) -> None:
     """What the mkdocs hook runs after a build: the assets beside the built page."""
-    from ..kb import load_kb
+    from .site import build_context
 
     if not (site_dir / PAGE_DIR).is_dir():
         return  # a build without the page (a fixture site)
     try:
-        build(load_kb(kb_root), repo_root, site_dir / PAGE_DIR)
+        site = build_context(kb_root)
+        build(site.kb, repo_root, site_dir / PAGE_DIR, site=site)
     except (OSError, ValueError, WebBenchError) as exc:
         shutil.rmtree(site_dir / PAGE_DIR / "ort", ignore_errors=True)
         raise WebBenchError(f"nnkb: benchmark page assets: {exc}") from None
