@@ -5,15 +5,15 @@ server too slow for the deadline; and the bench's rows for a file not in the sto
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Self
 
 import pytest
 import yaml
 
+from local_http import LocalHttp
 from nnkb.cli import main
 from nnkb.models.download import DownloadError, fetch
 from nnkb.models.store import ModelStore
@@ -88,21 +88,15 @@ class _Server:
             def log_message(self, *args) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.local = LocalHttp(Handler)
+        self.base = self.local.base
 
     def __enter__(self) -> Self:
-        self.thread.start()
+        self.local.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.local.__exit__(*exc)
 
 
 @pytest.fixture
