@@ -113,12 +113,31 @@ class Visit:
         self.outside.append(route.request.url)
         route.abort()
 
-    def open(self, url: str) -> Any:
+    def open(self, url: str, charts: bool = False) -> Any:
+        """The page, loaded; with charts=True, each chart also scrolled into view (charts.js
+        draws a chart only then) and drawn, and the page back at its top."""
         self.page.goto(url, wait_until="load")
+        if charts:
+            draw_charts(self.page)
         return self.page
 
     def close(self) -> None:
         self.context.close()
+
+
+def draw_charts(page: Any) -> None:
+    page.evaluate(
+        "() => document.querySelectorAll('details').forEach(d => {"
+        " if (d.querySelector('.plotly-graph-div')) d.open = true; })"
+    )
+    count = page.locator(".plotly-graph-div").count()
+    for index in range(count):
+        page.locator(".plotly-graph-div").nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.plotly-graph-div[data-nnkb-drawn]').length === n",
+        arg=count,
+    )
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 @pytest.fixture
@@ -144,7 +163,7 @@ def pages(site: Path) -> list[str]:
 
 
 def chart_pages(site: Path) -> list[str]:
-    return [p for p in pages(site) if "Plotly.newPlot(" in page_html(site, p)]
+    return [p for p in pages(site) if "data-nnkb-chart=" in page_html(site, p)]
 
 
 def page_html(site: Path, path: str) -> str:
@@ -161,7 +180,7 @@ def test_no_console_error_and_no_outside_request_on_any_page(site, base_url, vis
     for path in pages(site):
         tab.errors.clear()
         tab.outside.clear()
-        tab.open(base_url + path)
+        tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
         tab.page.wait_for_load_state("networkidle")
         if tab.errors or tab.outside:
             problems[path] = tab.errors + [f"request to {u}" for u in tab.outside]
@@ -325,8 +344,7 @@ def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visi
     assert paths
     tab = visit()
     for path in paths:
-        page = tab.open(base_url + path)
-        page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        page = tab.open(base_url + path, charts=True)
         charts = page.evaluate(CHARTS)
         assert charts, path
         for chart in charts:
@@ -349,7 +367,7 @@ def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visi
 def test_chart_legends_go_below_the_plot_on_a_phone(site, base_url, visit):
     """At 390 px each legend sits below the plot area (where it overlaps neither the title nor
     the toolbar) and inside the chart's box."""
-    page = visit(width=NARROW).open(base_url + chart_pages(site)[0])
+    page = visit(width=NARROW).open(base_url + chart_pages(site)[0], charts=True)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
         ".every(gd => gd._fullLayout && gd._fullLayout.legend.yref === 'container')"
@@ -386,7 +404,7 @@ def test_screenshots_light_and_dark_wide_and_narrow(site, base_url, visit, tmp_p
         for dark in (False, True):
             tab = visit(width=width, dark=dark)
             for name, path in SHOTS.items():
-                page = tab.open(base_url + path)
+                page = tab.open(base_url + path, charts=True)
                 scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
                 assert scheme == ("slate" if dark else "default"), (name, scheme)
                 shot = folder / f"{name}-{width}-{'dark' if dark else 'light'}.png"
@@ -553,9 +571,7 @@ def test_no_internal_id_in_prose_or_chart_labels_on_any_page(site, base_url, vis
     tab = visit()
     found = {}
     for path in pages(site):
-        page = tab.open(base_url + path)
-        if "Plotly.newPlot(" in page_html(site, path):
-            page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        page = tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
         words = page.evaluate(READER_TEXT)
         for where, text in words.items():
             hits = sorted({m.group(1) for m in pattern.finditer(text)})
@@ -599,7 +615,7 @@ def overlapping(boxes: list[dict[str, float]]) -> bool:
 def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_url, visit):
     tab = visit(width=NARROW)
     for path in chart_pages(site):
-        page = tab.open(base_url + path)
+        page = tab.open(base_url + path, charts=True)
         # charts.js keeps each figure's own layout once it has laid it out for the width.
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
@@ -609,3 +625,50 @@ def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_u
         for chart in page.evaluate(TICK_BOXES):
             assert chart["modebar"] == "none", (path, chart["id"])
             assert not overlapping(chart["x"]) and not overlapping(chart["y"]), (path, chart["id"])
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What axe checks: WCAG 2.1 A and AA and its best practices, as Lighthouse's audit does.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(AXE_RUN)
+
+
+@pytest.fixture(scope="module")
+def axe() -> None:
+    if not AXE.is_file():
+        pytest.skip("no axe-core in node_modules/: npm ci (package-lock.json pins it)")
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(site, base_url, visit, axe, dark):
+    """axe-core (the version package-lock.json pins) on every page, charts drawn, at 1280 px
+    in the light palette and on a phone in the dark one."""
+    tab = visit(width=NARROW if dark else WIDE, dark=dark)
+    found = {}
+    for path in pages(site):
+        page = tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, found
+
+
+def test_links_in_text_are_underlined_and_the_search_dialog_has_a_name(site, base_url, visit):
+    page = visit().open(base_url + "concepts/choosing/")
+    decoration = page.evaluate(
+        "() => getComputedStyle(document.querySelector('article p a:not(.headerlink)'))"
+        ".textDecorationLine"
+    )
+    assert decoration == "underline"
+    assert page.get_attribute(".md-search[role=dialog]", "aria-label")

@@ -1,8 +1,9 @@
 """Plotly charts for the site, each returned as an HTML <div> fragment.
 
-The fragments do not embed plotly.js (the page loads the site's own copy of plotly.js's cartesian bundle,
-docs/javascripts/plotly-cartesian.min.js, so only cartesian trace types may be used) and
-are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
+The fragments hold no code: a placeholder of the chart's height and its figure as JSON, which
+docs/javascripts/charts.js draws when it scrolls into view, loading the site's own copy of
+plotly.js's cartesian bundle (docs/javascripts/plotly-cartesian.min.js, so only cartesian trace
+types may be used) with the first chart. They are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
 JSON lists rather than typed arrays, numbers rounded, so golden tests can pin whole pages.
 Every KB string is HTML-escaped before it reaches the figure, because plotly renders a subset
 of HTML in labels and hover text and KB text must show as text.
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 
 from nnkb.kb import UseCase
 
@@ -92,7 +94,24 @@ def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str
 
 
 def _to_div(fig: go.Figure, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    """The chart as a placeholder of its final height and its figure as JSON data, not code:
+    docs/javascripts/charts.js loads plotly.js and draws the figure when it scrolls into view,
+    so that the text and tables around it are read before any chart code runs."""
+    figure = fig.to_plotly_json()
+    spec = {
+        "data": figure.get("data", []),
+        "layout": figure.get("layout", {}),
+        "config": {**PLOTLY_CONFIG, "responsive": True},
+    }
+    # "<" as \u003c: no text of the figure can close the <script> element that holds it.
+    payload = to_json_plotly(spec).replace("<", "\\u003c")
+    height = spec["layout"].get("height", _HEIGHT)
+    return (
+        f'<div class="nnkb-chart" style="height:{height}px; width:100%;">'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        f'<script type="application/json" data-nnkb-chart="{div_id}">{payload}</script>'
+        "</div>"
+    )
 
 
 def _empty(fig: go.Figure, message: str) -> None:

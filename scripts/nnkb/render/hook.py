@@ -192,8 +192,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         # escapes again; the title is the KB's own text, HTML-escaped once.
         title = _titles.get(page.file.src_uri)
         page.meta["title"] = escape(" ".join(title.split())) if title else page.title
-    if "Plotly.newPlot" in html:
-        page.meta["nnkb_plotly"] = True
+    if "data-nnkb-chart=" in html:
+        page.meta["nnkb_charts"] = True
         problems = unsafe_html(html)
         if problems:
             raise PluginError(f"nnkb: unsafe HTML on {page.file.src_uri}: {'; '.join(problems)}")
