@@ -166,6 +166,40 @@ def test_edit_button_points_at_the_yaml_file(fixture_site):
     assert not any("/edit/" in (a.get("href") or "") for t, a in index.tags)
 
 
+def test_every_entry_page_has_its_edit_link_and_the_header_names_the_repository(fixture_site):
+    entries = 0
+    for collection in ("models", "frameworks", "use_cases", "hardware"):
+        for html in (fixture_site / collection).glob("*/index.html"):
+            entry = html.parent.name
+            if not (FIXTURE_KB / collection / f"{entry}.yaml").is_file():
+                continue
+            entries += 1
+            hrefs = [a.get("href") for t, a in parse(html).tags if t == "a"]
+            assert f"{REPO}/edit/main/kb/{collection}/{entry}.yaml" in hrefs, html
+            assert REPO in hrefs, html  # the header's repository link
+    assert entries > 3
+
+
+def test_the_sitemap_lists_every_page_at_the_published_address(fixture_site, two_machine_site):
+    """With a github.com repository the site's address is its GitHub Pages one; without any
+    address the theme's sitemap would list no page, and none is published."""
+    sitemap = (fixture_site / "sitemap.xml").read_text(encoding="utf-8")
+    listed = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    pages = list(fixture_site.rglob("index.html"))
+    assert len(listed) >= len(pages) - 1 > 5  # every page but the 404 one
+    assert all(url.startswith("https://nnkb.github.io/nnkb/") for url in listed), listed[:3]
+    assert "https://nnkb.github.io/nnkb/models/resnet-18/" in listed
+    assert not (two_machine_site / "sitemap.xml").exists()
+
+
+def test_pages_url_of_a_repository():
+    from nnkb.render.hook import pages_url
+
+    assert pages_url("https://github.com/Owner/nnkb") == "https://owner.github.io/nnkb/"
+    assert pages_url("https://github.com/owner/owner.github.io/") == "https://owner.github.io/"
+    assert pages_url("https://gitlab.com/owner/nnkb") is None
+
+
 def test_abbreviations_are_explained_on_hover(fixture_site):
     page = (fixture_site / "models/resnet-18/index.html").read_text(encoding="utf-8")
     assert '<abbr title="32-bit floating point' in page
