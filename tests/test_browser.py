@@ -271,6 +271,46 @@ def test_latency_and_interval_columns_sort_as_numbers(site, base_url, visit):
     numeric_order(column_after_click(page, table, "Median"))
 
 
+MIXED_COLUMNS = """() => {
+  const found = [];
+  document.querySelectorAll('article table:not([class])').forEach(table => {
+    if (table.closest('.nnkb-key-value') || !table.tHead) return;
+    Array.from(table.tHead.rows[0].cells).forEach((th, i) => {
+      const texts = Array.from(table.tBodies[0].rows).map(r => r.cells[i])
+        .filter(Boolean).map(c => c.textContent.trim());
+      const times = texts.filter(t => /^\\d[\\d.,]*\\s*(µs|ms|s)$/.test(t)).length;
+      const words = texts.filter(t => /^[a-z][a-z ]+$/i.test(t)).length;
+      if (times >= 2 && words >= 1) found.push({header: th.textContent.trim(),
+        method: th.getAttribute('data-sort-method')});
+    });
+  });
+  return found;
+}"""
+
+
+def test_columns_mixing_times_and_statuses_sort_as_numbers(site, base_url, visit):
+    """A column of latencies with "not benchmarked" in some rows sorts by the numbers (as text,
+    41.8 ms < 687 µs < 9.00 ms), the statuses after them."""
+    tab = visit()
+    mixed = {}
+    for path in pages(site):
+        if path.startswith(("use_cases/", "machines/", "models/", "comparisons/")):
+            columns = tab.open(base_url + path).evaluate(MIXED_COLUMNS)
+            if columns:
+                mixed[path] = columns
+    assert mixed, "no column mixes times and statuses: the test checks nothing"
+    wrong = {p: c for p, c in mixed.items() if any(x["method"] != "nnkb-quantity" for x in c)}
+    assert not wrong, wrong
+    path, columns = next(iter(mixed.items()))
+    page = tab.open(base_url + path)
+    table = table_with(page, columns[0]["header"])
+    texts = column_after_click(page, table, columns[0]["header"])
+    missing = [value(t) is None for t in texts]
+    # The statuses together at one end, the numbers in order.
+    assert missing == sorted(missing) or missing == sorted(missing, reverse=True), texts
+    numeric_order(texts)
+
+
 def test_models_index_sorts_its_numbers(site, base_url, visit):
     page = visit().open(base_url + "models/")
     table = table_with(page, "Parameters")
@@ -312,6 +352,28 @@ def test_search_finds_a_model_a_runtime_and_a_use_case(site, base_url, visit, qu
     assert expected.casefold() in results.first.inner_text().casefold() or any(
         expected.casefold() in t.casefold() for t in results.all_inner_texts()
     )
+
+
+def test_search_works_on_the_cross_origin_isolated_benchmark_page(site, base_url, visit):
+    """The benchmark page's isolation (COEP, from its service worker) blocked the theme's
+    search worker (net::ERR_BLOCKED_BY_RESPONSE): search never started there."""
+    tab = visit()
+    page = tab.open(base_url + "benchmark/")
+    page.locator("#nnkb-wb-start").wait_for(timeout=60000)  # reloaded, isolated
+    assert page.evaluate("window.crossOriginIsolated") is True
+    search = page.locator("input.md-search__input")
+    search.click()
+    # The theme says so once its worker has the index (it said "Initializing search" for ever).
+    page.wait_for_function(
+        "() => /type to start/i.test("
+        "document.querySelector('.md-search-result__meta').textContent)",
+        timeout=30000,
+    )
+    search.press_sequentially("OpenVINO", delay=50)  # as a reader types it
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=30000)
+    assert any("openvino" in t.casefold() for t in results.all_inner_texts())
+    assert not [e for e in tab.errors if "search" in e.casefold()], tab.errors
 
 
 def test_install_tabs_switch(site, base_url, visit):

@@ -217,6 +217,10 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    if page.file.src_uri == "benchmark/index.md":
+        from nnkb.render.webbench import isolated_search
+
+        output = isolated_search(output, Path(config.site_dir) / "benchmark")
     # Every page, the notebook's included: nothing is loaded from a CDN.
     return offline_html(output)
 
