@@ -20,7 +20,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -138,6 +138,9 @@ def draw_charts(page: Any) -> None:
         arg=count,
     )
     page.evaluate("window.scrollTo(0, 0)")
+    # The theme hides its header tabs while the page is scrolled down and fades them in
+    # again: let them finish before anything measures colours.
+    page.wait_for_timeout(500)
 
 
 @pytest.fixture
@@ -186,6 +189,20 @@ def test_no_console_error_and_no_outside_request_on_any_page(site, base_url, vis
             problems[path] = tab.errors + [f"request to {u}" for u in tab.outside]
     assert len(pages(site)) > 30
     assert not problems, problems
+
+
+def test_every_link_within_a_page_finds_its_anchor(site):
+    """A table of contents or a link to "#x" on the same page lands on an element with that id
+    (the notebook's contents once pointed at a heading whose id differs: code in the title)."""
+    broken = {}
+    for path in pages(site):
+        html = page_html(site, path)
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        targets = {unquote(t) for t in re.findall(r'href="#([^"]+)"', html)}
+        missing = sorted(targets - ids)
+        if missing:
+            broken[path] = missing
+    assert not broken, broken
 
 
 NO_SIDEWAYS_SCROLL = (
@@ -743,3 +760,98 @@ def test_links_in_text_are_underlined_and_the_search_dialog_has_a_name(site, bas
     )
     assert decoration == "underline"
     assert page.get_attribute(".md-search[role=dialog]", "aria-label")
+
+
+# --- defects a reader saw ---------------------------------------------------------------------
+
+BROKEN_WORDS = """() => {
+  const broken = [];
+  document.querySelectorAll('.nnkb-home-grid td, .nnkb-home-grid th').forEach(cell => {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const word = /[^\\s\\-–\\/]+/g;
+      let m;
+      while ((m = word.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set(Array.from(range.getClientRects())
+          .filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  return broken;
+}"""
+
+
+def test_home_grid_breaks_lines_between_words_only(site, base_url, visit):
+    for width in (WIDE, NARROW):
+        page = visit(width=width).open(base_url)
+        assert page.locator(".nnkb-home-grid td").count() > 10
+        assert page.evaluate(BROKEN_WORDS) == [], width
+
+
+def test_the_benchmark_budget_field_has_a_border(site, base_url, visit):
+    page = visit().open(base_url + "benchmark/")
+    field = page.locator("#nnkb-wb-budget")
+    field.wait_for(timeout=60000)
+    style = field.evaluate(
+        "f => { const s = getComputedStyle(f); return [s.borderTopWidth, s.borderTopStyle]; }"
+    )
+    assert style[0] != "0px" and style[1] not in ("none", "hidden"), style
+
+
+CHART_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => {
+  const box = e => e.getBoundingClientRect().toJSON();
+  const all = sel => Array.from(gd.querySelectorAll(sel)).map(box).filter(b => b.width > 0);
+  const one = sel => { const e = gd.querySelector(sel); return e ? box(e) : null; };
+  return {
+    id: gd.id,
+    chart: box(gd),
+    scrolls: !!gd.closest('.nnkb-chart-scroll'),
+    plot: one('.nsewdrag'),
+    title: one('.g-gtitle text'),
+    axisTitles: all('.g-xtitle text, .g-ytitle text'),
+    xticks: all('.xtick text'),
+    xgroups: all('.xtick2 text'),
+    yticks: all('.ytick text'),
+    points: all('.textpoint text'),
+  };
+})"""
+
+
+def inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (
+        inner["left"] >= outer["left"] - 1
+        and inner["right"] <= outer["right"] + 1
+        and inner["top"] >= outer["top"] - 1
+        and inner["bottom"] <= outer["bottom"] + 1
+    )
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+def test_chart_labels_neither_overprint_nor_leave_the_chart(site, base_url, visit, width):
+    """Tick labels, machine names under grouped bars and the points' labels stay apart; axis
+    titles stay inside the chart and off its title; a plot keeps room to show its bars (at
+    390 px the throughput charts had a 75 px plot under 300 px of labels, the home chart's
+    axis title was cut, and at 1280 px machine names ran together and labels overprinted)."""
+    tab = visit(width=width)
+    problems = []
+    for path in chart_pages(site):
+        page = tab.open(base_url + path, charts=True)
+        page.wait_for_timeout(300)  # charts.js's relayout
+        for chart in page.evaluate(CHART_BOXES):
+            where = f"{path} {chart['id']}"
+            for group in ("xticks", "xgroups", "yticks", "points"):
+                if overlapping(chart[group]):
+                    problems.append(f"{where}: {group} overprint")
+            for title in chart["axisTitles"]:
+                if not inside(title, chart["chart"]):
+                    problems.append(f"{where}: axis title outside the chart")
+                if chart["title"] and overlapping([title, chart["title"]]):
+                    problems.append(f"{where}: axis title over the chart title")
+            if chart["plot"] and chart["plot"]["height"] < 150:
+                problems.append(f"{where}: plot {chart['plot']['height']:.0f} px high")
+    assert not problems, problems

@@ -126,7 +126,12 @@
       if (own.categories > 4 || (own.categories > 1 && own.longest > 14)) {
         layout.width = Math.max(720, 22 * own.categories);
         gd.parentElement.classList.add("nnkb-chart-scroll");
+        // A box that scrolls takes the keyboard focus, to be scrolled without a pointer.
+        gd.parentElement.setAttribute("tabindex", "0");
         layout["xaxis.tickangle"] = -90;
+        // Upright names take their length below the axis: the figure grows by as much, or
+        // the plot is squeezed to a strip above them.
+        layout.height += Math.round(6.5 * own.longest);
       }
     } else {
       layout.legend = copy(own.legend);
@@ -143,6 +148,7 @@
       });
       layout.width = null;
       gd.parentElement.classList.remove("nnkb-chart-scroll");
+      gd.parentElement.removeAttribute("tabindex");
     }
     // The one black trace colour of the palette would vanish on the dark background.
     var colour = [];
