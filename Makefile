@@ -12,7 +12,7 @@ MATRIX ?= default
 # resolved for Linux, macOS and Windows with hashes (`make lock`). .venv and CI install the lock.
 UV     := uv==0.13.8
 
-.PHONY: site pages npm test test-fast lint serve bench validate actionlint lock fidelity cost clean
+.PHONY: site pages npm test test-fast lint serve bench validate actionlint lock fidelity cost lighthouse clean
 
 $(STAMP): requirements.lock requirements-models.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -134,6 +134,10 @@ fidelity: $(STAMP)
 
 cost: $(STAMP)
 	$(BIN)/python benchmarks/cost.py
+
+# Page speed and accessibility of the published build (Lighthouse, pinned in package-lock.json).
+lighthouse: pages npm
+	benchmarks/lighthouse site
 
 clean:
 	rm -rf site .pytest_cache node_modules

@@ -24,11 +24,14 @@ from typing import Any
 
 import pytest
 
+from chart_figures import chart_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 GOLDEN = Path(__file__).parent / "golden"
-_CHART = re.compile(r'<div style="height:\d+px; width:100%;">.*?</script>\s*</div>', re.DOTALL)
-_NEW_PLOT = "Plotly.newPlot("
+_CHART = re.compile(
+    r'<div class="nnkb-chart" style="height:\d+px; width:100%;">.*?</script>\s*</div>', re.DOTALL
+)
 
 
 # Whole modules in the slow lane (`make test-fast` leaves them out): they run real runtimes in
@@ -81,19 +84,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--update-golden"):
         os.environ["NNKB_UPDATE_GOLDEN"] = "1"
-
-
-def chart_arguments(fragment: str) -> list[Any]:
-    """The arguments of the Plotly.newPlot call in a chart fragment: id, data, layout, config."""
-    decoder = json.JSONDecoder()
-    pos = fragment.index(_NEW_PLOT) + len(_NEW_PLOT)
-    arguments = []
-    for _ in range(4):
-        while fragment[pos] in " \n\t,":
-            pos += 1
-        value, pos = decoder.raw_decode(fragment, pos)
-        arguments.append(value)
-    return arguments
 
 
 def split_charts(text: str) -> tuple[str, dict[str, Any]]:

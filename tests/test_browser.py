@@ -20,7 +20,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -113,12 +113,34 @@ class Visit:
         self.outside.append(route.request.url)
         route.abort()
 
-    def open(self, url: str) -> Any:
+    def open(self, url: str, charts: bool = False) -> Any:
+        """The page, loaded; with charts=True, each chart also scrolled into view (charts.js
+        draws a chart only then) and drawn, and the page back at its top."""
         self.page.goto(url, wait_until="load")
+        if charts:
+            draw_charts(self.page)
         return self.page
 
     def close(self) -> None:
         self.context.close()
+
+
+def draw_charts(page: Any) -> None:
+    page.evaluate(
+        "() => document.querySelectorAll('details').forEach(d => {"
+        " if (d.querySelector('.plotly-graph-div')) d.open = true; })"
+    )
+    count = page.locator(".plotly-graph-div").count()
+    for index in range(count):
+        page.locator(".plotly-graph-div").nth(index).scroll_into_view_if_needed()
+    page.wait_for_function(
+        "n => document.querySelectorAll('.plotly-graph-div[data-nnkb-drawn]').length === n",
+        arg=count,
+    )
+    page.evaluate("window.scrollTo(0, 0)")
+    # The theme hides its header tabs while the page is scrolled down and fades them in
+    # again: let them finish before anything measures colours.
+    page.wait_for_timeout(500)
 
 
 @pytest.fixture
@@ -144,7 +166,7 @@ def pages(site: Path) -> list[str]:
 
 
 def chart_pages(site: Path) -> list[str]:
-    return [p for p in pages(site) if "Plotly.newPlot(" in page_html(site, p)]
+    return [p for p in pages(site) if "data-nnkb-chart=" in page_html(site, p)]
 
 
 def page_html(site: Path, path: str) -> str:
@@ -161,12 +183,26 @@ def test_no_console_error_and_no_outside_request_on_any_page(site, base_url, vis
     for path in pages(site):
         tab.errors.clear()
         tab.outside.clear()
-        tab.open(base_url + path)
+        tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
         tab.page.wait_for_load_state("networkidle")
         if tab.errors or tab.outside:
             problems[path] = tab.errors + [f"request to {u}" for u in tab.outside]
     assert len(pages(site)) > 30
     assert not problems, problems
+
+
+def test_every_link_within_a_page_finds_its_anchor(site):
+    """A table of contents or a link to "#x" on the same page lands on an element with that id
+    (the notebook's contents once pointed at a heading whose id differs: code in the title)."""
+    broken = {}
+    for path in pages(site):
+        html = page_html(site, path)
+        ids = set(re.findall(r'\sid="([^"]+)"', html))
+        targets = {unquote(t) for t in re.findall(r'href="#([^"]+)"', html)}
+        missing = sorted(targets - ids)
+        if missing:
+            broken[path] = missing
+    assert not broken, broken
 
 
 NO_SIDEWAYS_SCROLL = (
@@ -252,6 +288,46 @@ def test_latency_and_interval_columns_sort_as_numbers(site, base_url, visit):
     numeric_order(column_after_click(page, table, "Median"))
 
 
+MIXED_COLUMNS = """() => {
+  const found = [];
+  document.querySelectorAll('article table:not([class])').forEach(table => {
+    if (table.closest('.nnkb-key-value') || !table.tHead) return;
+    Array.from(table.tHead.rows[0].cells).forEach((th, i) => {
+      const texts = Array.from(table.tBodies[0].rows).map(r => r.cells[i])
+        .filter(Boolean).map(c => c.textContent.trim());
+      const times = texts.filter(t => /^\\d[\\d.,]*\\s*(µs|ms|s)$/.test(t)).length;
+      const words = texts.filter(t => /^[a-z][a-z ]+$/i.test(t)).length;
+      if (times >= 2 && words >= 1) found.push({header: th.textContent.trim(),
+        method: th.getAttribute('data-sort-method')});
+    });
+  });
+  return found;
+}"""
+
+
+def test_columns_mixing_times_and_statuses_sort_as_numbers(site, base_url, visit):
+    """A column of latencies with "not benchmarked" in some rows sorts by the numbers (as text,
+    41.8 ms < 687 µs < 9.00 ms), the statuses after them."""
+    tab = visit()
+    mixed = {}
+    for path in pages(site):
+        if path.startswith(("use_cases/", "machines/", "models/", "comparisons/")):
+            columns = tab.open(base_url + path).evaluate(MIXED_COLUMNS)
+            if columns:
+                mixed[path] = columns
+    assert mixed, "no column mixes times and statuses: the test checks nothing"
+    wrong = {p: c for p, c in mixed.items() if any(x["method"] != "nnkb-quantity" for x in c)}
+    assert not wrong, wrong
+    path, columns = next(iter(mixed.items()))
+    page = tab.open(base_url + path)
+    table = table_with(page, columns[0]["header"])
+    texts = column_after_click(page, table, columns[0]["header"])
+    missing = [value(t) is None for t in texts]
+    # The statuses together at one end, the numbers in order.
+    assert missing == sorted(missing) or missing == sorted(missing, reverse=True), texts
+    numeric_order(texts)
+
+
 def test_models_index_sorts_its_numbers(site, base_url, visit):
     page = visit().open(base_url + "models/")
     table = table_with(page, "Parameters")
@@ -279,6 +355,16 @@ def test_key_value_tables_are_not_sortable(site, base_url, visit):
 # --- search, tabs -----------------------------------------------------------------------------
 
 
+def wait_for_search(page: Any) -> None:
+    """Until the theme's search worker has its index (the theme then invites typing): a query
+    typed before is not run again."""
+    page.wait_for_function(
+        "() => /type to start/i.test("
+        "document.querySelector('.md-search-result__meta').textContent)",
+        timeout=30000,
+    )
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [("MobileNetV2", "MobileNetV2"), ("OpenVINO", "OpenVINO"), ("anomaly", "Anomaly detection")],
@@ -287,12 +373,30 @@ def test_search_finds_a_model_a_runtime_and_a_use_case(site, base_url, visit, qu
     page = visit().open(base_url)
     search = page.locator("input.md-search__input")  # in the header at 1280 px
     search.click()
-    search.fill(query)
+    wait_for_search(page)
+    search.press_sequentially(query, delay=50)  # as a reader types it
     results = page.locator(".md-search-result__item")
     results.first.wait_for(timeout=30000)  # the index loads in a worker
     assert expected.casefold() in results.first.inner_text().casefold() or any(
         expected.casefold() in t.casefold() for t in results.all_inner_texts()
     )
+
+
+def test_search_works_on_the_cross_origin_isolated_benchmark_page(site, base_url, visit):
+    """The benchmark page's isolation (COEP, from its service worker) blocked the theme's
+    search worker (net::ERR_BLOCKED_BY_RESPONSE): search never started there."""
+    tab = visit()
+    page = tab.open(base_url + "benchmark/")
+    page.locator("#nnkb-wb-start").wait_for(timeout=60000)  # reloaded, isolated
+    assert page.evaluate("window.crossOriginIsolated") is True
+    search = page.locator("input.md-search__input")
+    search.click()
+    wait_for_search(page)  # it said "Initializing search" for ever
+    search.press_sequentially("OpenVINO", delay=50)  # as a reader types it
+    results = page.locator(".md-search-result__item")
+    results.first.wait_for(timeout=30000)
+    assert any("openvino" in t.casefold() for t in results.all_inner_texts())
+    assert not [e for e in tab.errors if "search" in e.casefold()], tab.errors
 
 
 def test_install_tabs_switch(site, base_url, visit):
@@ -325,8 +429,7 @@ def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visi
     assert paths
     tab = visit()
     for path in paths:
-        page = tab.open(base_url + path)
-        page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        page = tab.open(base_url + path, charts=True)
         charts = page.evaluate(CHARTS)
         assert charts, path
         for chart in charts:
@@ -349,7 +452,7 @@ def test_charts_draw_their_axes_and_follow_the_dark_palette(site, base_url, visi
 def test_chart_legends_go_below_the_plot_on_a_phone(site, base_url, visit):
     """At 390 px each legend sits below the plot area (where it overlaps neither the title nor
     the toolbar) and inside the chart's box."""
-    page = visit(width=NARROW).open(base_url + chart_pages(site)[0])
+    page = visit(width=NARROW).open(base_url + chart_pages(site)[0], charts=True)
     page.wait_for_function(
         "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
         ".every(gd => gd._fullLayout && gd._fullLayout.legend.yref === 'container')"
@@ -386,7 +489,7 @@ def test_screenshots_light_and_dark_wide_and_narrow(site, base_url, visit, tmp_p
         for dark in (False, True):
             tab = visit(width=width, dark=dark)
             for name, path in SHOTS.items():
-                page = tab.open(base_url + path)
+                page = tab.open(base_url + path, charts=True)
                 scheme = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
                 assert scheme == ("slate" if dark else "default"), (name, scheme)
                 shot = folder / f"{name}-{width}-{'dark' if dark else 'light'}.png"
@@ -553,9 +656,7 @@ def test_no_internal_id_in_prose_or_chart_labels_on_any_page(site, base_url, vis
     tab = visit()
     found = {}
     for path in pages(site):
-        page = tab.open(base_url + path)
-        if "Plotly.newPlot(" in page_html(site, path):
-            page.wait_for_function("() => document.querySelector('.plotly-graph-div .main-svg')")
+        page = tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
         words = page.evaluate(READER_TEXT)
         for where, text in words.items():
             hits = sorted({m.group(1) for m in pattern.finditer(text)})
@@ -599,7 +700,7 @@ def overlapping(boxes: list[dict[str, float]]) -> bool:
 def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_url, visit):
     tab = visit(width=NARROW)
     for path in chart_pages(site):
-        page = tab.open(base_url + path)
+        page = tab.open(base_url + path, charts=True)
         # charts.js keeps each figure's own layout once it has laid it out for the width.
         page.wait_for_function(
             "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
@@ -609,3 +710,157 @@ def test_charts_on_a_phone_have_no_toolbar_and_no_overprinted_ticks(site, base_u
         for chart in page.evaluate(TICK_BOXES):
             assert chart["modebar"] == "none", (path, chart["id"])
             assert not overlapping(chart["x"]) and not overlapping(chart["y"]), (path, chart["id"])
+
+
+# --- accessibility ----------------------------------------------------------------------------
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# What axe checks: WCAG 2.1 A and AA and its best practices, as Lighthouse's audit does.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    for attempt in range(3):
+        try:
+            page.add_script_tag(path=str(AXE))
+            return page.evaluate(AXE_RUN)
+        except sync_api.Error as exc:
+            # The benchmark page reloads itself once its service worker has made it
+            # cross-origin isolated: check the page it became.
+            if "context was destroyed" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_load_state("load")
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="module")
+def axe() -> None:
+    if not AXE.is_file():
+        pytest.skip("no axe-core in node_modules/: npm ci (package-lock.json pins it)")
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_axe_finds_no_serious_or_critical_violation_on_any_page(site, base_url, visit, axe, dark):
+    """axe-core (the version package-lock.json pins) on every page, charts drawn, at 1280 px
+    in the light palette and on a phone in the dark one."""
+    tab = visit(width=NARROW if dark else WIDE, dark=dark)
+    found = {}
+    for path in pages(site):
+        page = tab.open(base_url + path, charts="data-nnkb-chart=" in page_html(site, path))
+        if path.startswith("benchmark/"):
+            # It reloads itself once its service worker isolates it: check the page it becomes.
+            page.locator("#nnkb-wb-start").wait_for(timeout=60000)
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert not found, found
+
+
+def test_links_in_text_are_underlined_and_the_search_dialog_has_a_name(site, base_url, visit):
+    page = visit().open(base_url + "concepts/choosing/")
+    decoration = page.evaluate(
+        "() => getComputedStyle(document.querySelector('article p a:not(.headerlink)'))"
+        ".textDecorationLine"
+    )
+    assert decoration == "underline"
+    assert page.get_attribute(".md-search[role=dialog]", "aria-label")
+
+
+# --- defects a reader saw ---------------------------------------------------------------------
+
+BROKEN_WORDS = """() => {
+  const broken = [];
+  document.querySelectorAll('.nnkb-home-grid td, .nnkb-home-grid th').forEach(cell => {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const word = /[^\\s\\-–\\/]+/g;
+      let m;
+      while ((m = word.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set(Array.from(range.getClientRects())
+          .filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) broken.push(m[0]);
+      }
+    }
+  });
+  return broken;
+}"""
+
+
+def test_home_grid_breaks_lines_between_words_only(site, base_url, visit):
+    for width in (WIDE, NARROW):
+        page = visit(width=width).open(base_url)
+        assert page.locator(".nnkb-home-grid td").count() > 10
+        assert page.evaluate(BROKEN_WORDS) == [], width
+
+
+def test_the_benchmark_budget_field_has_a_border(site, base_url, visit):
+    page = visit().open(base_url + "benchmark/")
+    field = page.locator("#nnkb-wb-budget")
+    field.wait_for(timeout=60000)
+    style = field.evaluate(
+        "f => { const s = getComputedStyle(f); return [s.borderTopWidth, s.borderTopStyle]; }"
+    )
+    assert style[0] != "0px" and style[1] not in ("none", "hidden"), style
+
+
+CHART_BOXES = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => {
+  const box = e => e.getBoundingClientRect().toJSON();
+  const all = sel => Array.from(gd.querySelectorAll(sel)).map(box).filter(b => b.width > 0);
+  const one = sel => { const e = gd.querySelector(sel); return e ? box(e) : null; };
+  return {
+    id: gd.id,
+    chart: box(gd),
+    scrolls: !!gd.closest('.nnkb-chart-scroll'),
+    plot: one('.nsewdrag'),
+    title: one('.g-gtitle text'),
+    axisTitles: all('.g-xtitle text, .g-ytitle text'),
+    xticks: all('.xtick text'),
+    xgroups: all('.xtick2 text'),
+    yticks: all('.ytick text'),
+    points: all('.textpoint text'),
+  };
+})"""
+
+
+def inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
+    return (
+        inner["left"] >= outer["left"] - 1
+        and inner["right"] <= outer["right"] + 1
+        and inner["top"] >= outer["top"] - 1
+        and inner["bottom"] <= outer["bottom"] + 1
+    )
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+def test_chart_labels_neither_overprint_nor_leave_the_chart(site, base_url, visit, width):
+    """Tick labels, machine names under grouped bars and the points' labels stay apart; axis
+    titles stay inside the chart and off its title; a plot keeps room to show its bars (at
+    390 px the throughput charts had a 75 px plot under 300 px of labels, the home chart's
+    axis title was cut, and at 1280 px machine names ran together and labels overprinted)."""
+    tab = visit(width=width)
+    problems = []
+    for path in chart_pages(site):
+        page = tab.open(base_url + path, charts=True)
+        page.wait_for_timeout(300)  # charts.js's relayout
+        for chart in page.evaluate(CHART_BOXES):
+            where = f"{path} {chart['id']}"
+            for group in ("xticks", "xgroups", "yticks", "points"):
+                if overlapping(chart[group]):
+                    problems.append(f"{where}: {group} overprint")
+            for title in chart["axisTitles"]:
+                if not inside(title, chart["chart"]):
+                    problems.append(f"{where}: axis title outside the chart")
+                if chart["title"] and overlapping([title, chart["title"]]):
+                    problems.append(f"{where}: axis title over the chart title")
+            if chart["plot"] and chart["plot"]["height"] < 150:
+                problems.append(f"{where}: plot {chart['plot']['height']:.0f} px high")
+    assert not problems, problems

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from chart_figures import chart_arguments
 from nnkb import analysis
 from nnkb.kb import load_kb
 from nnkb.render import charts
@@ -39,16 +40,9 @@ def frame():
 
 
 def plot_arguments(fragment: str) -> tuple[str, list, dict, dict]:
-    """The div id, data, layout and config passed to Plotly.newPlot in a fragment."""
-    decoder = json.JSONDecoder()
-    pos = fragment.index("Plotly.newPlot(") + len("Plotly.newPlot(")
-    values = []
-    for _ in range(4):
-        while fragment[pos] in " \n\t,":
-            pos += 1
-        value, pos = decoder.raw_decode(fragment, pos)
-        values.append(value)
-    return tuple(values)
+    """The div id, data, layout and config charts.js passes to Plotly.newPlot."""
+    div_id, data, layout, config = chart_arguments(fragment)
+    return div_id, data, layout, config
 
 
 def traces(data: list) -> dict[str, dict]:
@@ -60,6 +54,8 @@ def check_fragment(fragment: str, div_id: str) -> tuple[list, dict]:
     assert f'id="{div_id}"' in fragment
     # plotly.js comes from the site, not inlined or from a CDN; no random ids.
     assert "<script src" not in fragment and "cdn.plot.ly" not in fragment
+    # No code either: the figure is data that charts.js draws when it comes into view.
+    assert "Plotly.newPlot" not in fragment
     assert len(fragment) < 20_000
     assert not UUID.search(fragment)
     found_id, data, layout, config = plot_arguments(fragment)

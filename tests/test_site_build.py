@@ -166,6 +166,40 @@ def test_edit_button_points_at_the_yaml_file(fixture_site):
     assert not any("/edit/" in (a.get("href") or "") for t, a in index.tags)
 
 
+def test_every_entry_page_has_its_edit_link_and_the_header_names_the_repository(fixture_site):
+    entries = 0
+    for collection in ("models", "frameworks", "use_cases", "hardware"):
+        for html in (fixture_site / collection).glob("*/index.html"):
+            entry = html.parent.name
+            if not (FIXTURE_KB / collection / f"{entry}.yaml").is_file():
+                continue
+            entries += 1
+            hrefs = [a.get("href") for t, a in parse(html).tags if t == "a"]
+            assert f"{REPO}/edit/main/kb/{collection}/{entry}.yaml" in hrefs, html
+            assert REPO in hrefs, html  # the header's repository link
+    assert entries > 3
+
+
+def test_the_sitemap_lists_every_page_at_the_published_address(fixture_site, two_machine_site):
+    """With a github.com repository the site's address is its GitHub Pages one; without any
+    address the theme's sitemap would list no page, and none is published."""
+    sitemap = (fixture_site / "sitemap.xml").read_text(encoding="utf-8")
+    listed = re.findall(r"<loc>([^<]+)</loc>", sitemap)
+    pages = list(fixture_site.rglob("index.html"))
+    assert len(listed) >= len(pages) - 1 > 5  # every page but the 404 one
+    assert all(url.startswith("https://nnkb.github.io/nnkb/") for url in listed), listed[:3]
+    assert "https://nnkb.github.io/nnkb/models/resnet-18/" in listed
+    assert not (two_machine_site / "sitemap.xml").exists()
+
+
+def test_pages_url_of_a_repository():
+    from nnkb.render.hook import pages_url
+
+    assert pages_url("https://github.com/Owner/nnkb") == "https://owner.github.io/nnkb/"
+    assert pages_url("https://github.com/owner/owner.github.io/") == "https://owner.github.io/"
+    assert pages_url("https://gitlab.com/owner/nnkb") is None
+
+
 def test_abbreviations_are_explained_on_hover(fixture_site):
     page = (fixture_site / "models/resnet-18/index.html").read_text(encoding="utf-8")
     assert '<abbr title="32-bit floating point' in page
@@ -242,19 +276,18 @@ def test_plotly_is_served_but_loaded_only_where_a_chart_is(fixture_site):
     assert not [a for t, a in page.tags if t == "script" and "plotly" in (a.get("src") or "")]
 
 
-def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch, site_config):
+def test_a_chart_section_gets_the_chart_script_deferred(tmp_path, monkeypatch, site_config):
     # In-process build, so a section added to the page builder's list takes part.
     import plotly.graph_objects as go
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     from nnkb.render import entries
+    from nnkb.render.charts import _to_div
 
     def chart(page, model):
         figure = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
-        return "## Chart\n\n" + figure.to_html(
-            full_html=False, include_plotlyjs=False, div_id=f"chart-{model.id}"
-        )
+        return "## Chart\n\n" + _to_div(figure, f"chart-{model.id}")
 
     monkeypatch.setattr(entries, "MODEL_SECTIONS", [*entries.MODEL_SECTIONS, chart])
     monkeypatch.setitem(entries.SECTIONS, "models", entries.MODEL_SECTIONS)
@@ -265,9 +298,12 @@ def test_a_chart_section_gets_plotly_in_the_head(tmp_path, monkeypatch, site_con
     )
     html = (site / "models/resnet-18/index.html").read_text(encoding="utf-8")
     head, body = html.split("</head>", 1)
-    assert 'src="../../javascripts/plotly-cartesian.min.js"' in head
+    # Nothing of the charts in <head>: charts.js, deferred, fetches plotly.js when it needs it.
+    assert "plotly" not in head and "charts.js" not in head
+    assert 'defer src="../../javascripts/charts.js"' in body
+    assert 'data-plotly="../../javascripts/plotly-cartesian.min.js"' in body
     assert 'id="chart-resnet-18"' in body
-    assert "plotly-cartesian.min.js" not in (site / "models/index.html").read_text(encoding="utf-8")
+    assert "charts.js" not in (site / "models/index.html").read_text(encoding="utf-8")
 
 
 def test_invalid_kb_stops_the_build_with_the_validator_message(tmp_path, site_config, kb_copy):
@@ -359,10 +395,14 @@ def test_every_page_works_offline(any_site):
 
 def test_tables_sort_and_charts_load_plotly(two_machine_site):
     page = parse(two_machine_site / "comparisons/runtimes/index.html")
-    scripts = [a.get("src") for t, a in page.tags if t == "script" and a.get("src")]
+    scripts = {a.get("src"): a for t, a in page.tags if t == "script" and a.get("src")}
     assert "../../javascripts/tablesort.min.js" in scripts
     assert "../../javascripts/tablesort-init.js" in scripts
-    assert "../../javascripts/plotly-cartesian.min.js" in scripts  # the page has a chart
+    # The page has a chart: charts.js, deferred, fetches plotly.js when it comes into view.
+    charts = scripts["../../javascripts/charts.js"]
+    assert "defer" in charts
+    assert charts.get("data-plotly") == "../../javascripts/plotly-cartesian.min.js"
+    assert (two_machine_site / "javascripts" / "plotly-cartesian.min.js").is_file()
     vendored = (two_machine_site / "javascripts" / "tablesort.min.js").read_text()
     assert "tablesort v5.6.0" in vendored and "Permission is hereby granted" in vendored
     init = (two_machine_site / "javascripts" / "tablesort-init.js").read_text()
@@ -574,3 +614,83 @@ def test_cited_downloads_are_published(real_site):
     rows = list(csv.DictReader(io.StringIO((real_site / "api" / "cited.csv").read_text())))
     assert len(data["figures"]) == len(rows) == figures
     assert all(r["source_url"].startswith("https://") and r["source_location"] for r in rows)
+
+
+# --- page weight: what makes a page slow on a phone --------------------------------------------
+
+# A script in <head> without async or defer stops the page from painting until it has been
+# fetched and run; none may be larger than this (Lighthouse's render-blocking resources).
+RENDER_BLOCKING_SCRIPT_MAX = 50_000
+# What every page fetches before the reader does anything, gzipped as GitHub Pages serves it:
+# its HTML, the stylesheets and the scripts of its tags (plotly.js is not among them: charts.js
+# fetches it when a chart comes into view). The notebook's page carries its rendered outputs.
+BUDGET_GZIP = {"html": 40_000, "css": 40_000, "js": 60_000}
+NOTEBOOK_HTML_GZIP = 400_000
+_TAG = re.compile(r"<(script|link)\b([^>]*)>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?""")
+
+
+def _tags(html: str) -> list[tuple[str, dict[str, str], bool]]:
+    """(tag name, attributes, inside <head>) of each script and link tag of a page."""
+    head_end = html.find("</head>")
+    found = []
+    for match in _TAG.finditer(html):
+        attributes = {
+            m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
+            for m in _ATTR.finditer(match.group(2))
+        }
+        found.append((match.group(1).lower(), attributes, match.start() < head_end))
+    return found
+
+
+def _asset(page: Path, url: str) -> Path | None:
+    if urlsplit(url).scheme or url.startswith("//"):
+        return None
+    return (page.parent / unquote(urlsplit(url).path)).resolve()
+
+
+def test_no_render_blocking_script_is_large_and_plotly_loads_only_on_demand(real_site):
+    import gzip
+
+    problems = []
+    weights = {}
+    for page in sorted(real_site.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        name = page.relative_to(real_site).as_posix()
+        weight = {"html": len(gzip.compress(html.encode("utf-8"))), "css": 0, "js": 0}
+        for tag, attributes, in_head in _tags(html):
+            url = attributes.get("src") if tag == "script" else attributes.get("href")
+            if tag == "link" and attributes.get("rel") != "stylesheet" or not url:
+                continue
+            file = _asset(page, url)
+            if file is None or not file.is_file():
+                continue
+            if "plotly" in file.name:
+                problems.append(f"{name}: loads {file.name} in a tag")
+            deferred = {"async", "defer"} & set(attributes) or attributes.get("type") == "module"
+            blocking = tag == "script" and in_head and not deferred
+            if blocking and file.stat().st_size > RENDER_BLOCKING_SCRIPT_MAX:
+                problems.append(f"{name}: render-blocking {url} ({file.stat().st_size} B)")
+            kind = "js" if tag == "script" else "css"
+            weight[kind] += len(gzip.compress(file.read_bytes()))
+        weights[name] = weight
+    assert not problems, problems
+    assert len(weights) > 30
+    over = {}
+    for name, weight in weights.items():
+        budget = dict(BUDGET_GZIP)
+        if name.startswith("notebooks/"):
+            budget["html"] = NOTEBOOK_HTML_GZIP
+        if any(weight[k] > budget[k] for k in budget):
+            over[name] = weight
+    assert not over, f"over the budget {BUDGET_GZIP}: {over}"
+
+
+def test_charts_are_data_until_they_are_drawn(real_site):
+    """A page with charts holds each as a placeholder and its figure as JSON, with the chart
+    script deferred; a page without charts loads no chart script."""
+    home = (real_site / "index.html").read_text(encoding="utf-8")
+    glossary = (real_site / "glossary" / "index.html").read_text(encoding="utf-8")
+    assert 'data-nnkb-chart="' in home and "Plotly.newPlot" not in home
+    assert re.search(r'<script defer src="javascripts/charts\.js"', home)
+    assert "charts.js" not in glossary and "plotly" not in glossary

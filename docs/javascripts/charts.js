@@ -1,4 +1,12 @@
-/* Charts follow the page: the palette (mkdocs-material sets data-md-color-scheme on <body>,
+/* Charts are drawn when they come into view, and follow the page.
+ *
+ * A chart fragment (render/charts.py) is a placeholder of the chart's height and its figure as
+ * JSON in <script type="application/json" data-nnkb-chart="div id">; this script, deferred and
+ * on chart pages only (docs/overrides/main.html), loads plotly.js when the first chart comes
+ * within a screen of the viewport and draws each chart then, so the page's text and tables
+ * never wait for chart code.
+ *
+ * Charts follow the page: the palette (mkdocs-material sets data-md-color-scheme on <body>,
  * "slate" for dark) and the width (below 600 px the legend moves under the plot, where it
  * cannot overlap the title or the toolbar). render/charts.py draws every figure for the light
  * palette with the legend above; this re-lays out each figure when the palette or the width
@@ -118,7 +126,12 @@
       if (own.categories > 4 || (own.categories > 1 && own.longest > 14)) {
         layout.width = Math.max(720, 22 * own.categories);
         gd.parentElement.classList.add("nnkb-chart-scroll");
+        // A box that scrolls takes the keyboard focus, to be scrolled without a pointer.
+        gd.parentElement.setAttribute("tabindex", "0");
         layout["xaxis.tickangle"] = -90;
+        // Upright names take their length below the axis: the figure grows by as much, or
+        // the plot is squeezed to a strip above them.
+        layout.height += Math.round(6.5 * own.longest);
       }
     } else {
       layout.legend = copy(own.legend);
@@ -135,6 +148,7 @@
       });
       layout.width = null;
       gd.parentElement.classList.remove("nnkb-chart-scroll");
+      gd.parentElement.removeAttribute("tabindex");
     }
     // The one black trace colour of the palette would vanish on the dark background.
     var colour = [];
@@ -170,18 +184,69 @@
   }
 
   function updateAll() {
-    document.querySelectorAll(".plotly-graph-div").forEach(update);
+    document.querySelectorAll(".plotly-graph-div").forEach(function (gd) {
+      if (gd._fullLayout) update(gd);
+    });
   }
 
-  function start(tries) {
-    var charts = document.querySelectorAll(".plotly-graph-div");
-    if (!charts.length) return;
-    var ready = Array.prototype.every.call(charts, function (gd) { return gd._fullLayout; });
-    if (!ready && tries > 0) {
-      setTimeout(function () { start(tries - 1); }, 100);
-      return;
+  // plotly.js (1.5 MB) is fetched once, when the first chart comes near the screen.
+  var script = document.currentScript;
+  var plotlyUrl = script && script.getAttribute("data-plotly");
+  var loading = null;
+
+  function loadPlotly() {
+    if (window.Plotly) return Promise.resolve();
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = plotlyUrl;
+        tag.async = true;
+        tag.onload = resolve;
+        tag.onerror = reject;
+        document.head.appendChild(tag);
+      });
     }
-    updateAll();
+    return loading;
+  }
+
+  function draw(holder) {
+    var gd = document.getElementById(holder.getAttribute("data-nnkb-chart"));
+    if (!gd || gd._nnkbDrawn) return;
+    gd._nnkbDrawn = true;
+    var figure = JSON.parse(holder.textContent);
+    loadPlotly().then(function () {
+      // Each chart in a task of its own, after plotly.js's evaluation: the page stays
+      // responsive between them.
+      return new Promise(function (resolve) { setTimeout(resolve, 0); });
+    }).then(function () {
+      return Plotly.newPlot(gd, figure.data, figure.layout, figure.config);
+    }).then(function () {
+      update(gd);
+      gd.setAttribute("data-nnkb-drawn", "");
+    });
+  }
+
+  function start() {
+    var holders = document.querySelectorAll("script[data-nnkb-chart]");
+    if (!holders.length || !plotlyUrl) return;
+    if ("IntersectionObserver" in window) {
+      // Half a screen ahead: the chart is drawn as the reader reaches it.
+      var seen = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (!entry.isIntersecting) return;
+          seen.unobserve(entry.target);
+          draw(entry.target.nnkbHolder);
+        });
+      }, { rootMargin: "0px 0px 50% 0px" });
+      holders.forEach(function (holder) {
+        var gd = document.getElementById(holder.getAttribute("data-nnkb-chart"));
+        if (!gd) return;
+        gd.nnkbHolder = holder;
+        seen.observe(gd);
+      });
+    } else {
+      holders.forEach(draw);
+    }
     new MutationObserver(updateAll).observe(document.body, {
       attributes: true, attributeFilter: ["data-md-color-scheme"]
     });
@@ -192,5 +257,5 @@
     });
   }
 
-  start(50);
+  start();
 })();

@@ -4,12 +4,16 @@
  * column whose cells all read as quantities gets each cell's value in SI units as data-sort,
  * and its header the "nnkb-quantity" sort method. A range ("2.98–3.01 ms", a confidence
  * interval) sorts by its midpoint. Footnote markers are not part of a value; cells without a
- * value ("—", "–", "not cited") sort after every number. Key-value tables (specifications,
+ * value ("—", "–", "not cited", a status in words such as "not benchmarked") sort after every
+ * number. Key-value tables (specifications,
  * settings: render/tables.py wraps them in .nnkb-key-value) are read row by row and not sorted. */
 (function () {
   "use strict";
 
   var MISSING = /^(?:|—|–|-|not cited|n\/a)$/i;
+  // A status in words ("not benchmarked", "timed out", "failed") in a column of numbers: no
+  // value, sorted after every number, never a reason to sort the column as text.
+  var WORDS = /^[^\d]*$/;
   var NUMBER = "[-+]?\\d[\\d,]*(?:\\.\\d+)?(?:e[-+]?\\d+)?";
   var QUANTITY = new RegExp("^(" + NUMBER + ")\\s*([^\\s\\d(]*)", "i");
   // "2.98–3.01 ms", "2.98-3.01 ms", "850 µs–1.02 ms": the unit may follow either end.
@@ -77,7 +81,9 @@
       var numbers = 0;
       for (var r = 0; r < body.rows.length; r++) {
         var cell = body.rows[r].cells[column];
-        var value = cell ? quantity(cellText(cell)) : null;
+        var text = cell ? cellText(cell) : "";
+        var value = cell ? quantity(text) : null;
+        if (value === undefined && WORDS.test(text)) value = null;
         if (value === undefined) { values = null; break; }
         if (value !== null) numbers++;
         values.push(value);

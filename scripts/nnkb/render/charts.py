@@ -1,8 +1,9 @@
 """Plotly charts for the site, each returned as an HTML <div> fragment.
 
-The fragments do not embed plotly.js (the page loads the site's own copy of plotly.js's cartesian bundle,
-docs/javascripts/plotly-cartesian.min.js, so only cartesian trace types may be used) and
-are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
+The fragments hold no code: a placeholder of the chart's height and its figure as JSON, which
+docs/javascripts/charts.js draws when it scrolls into view, loading the site's own copy of
+plotly.js's cartesian bundle (docs/javascripts/plotly-cartesian.min.js, so only cartesian trace
+types may be used) with the first chart. They are deterministic: fixed div ids derived from what the chart shows, traces in sorted order, plain
 JSON lists rather than typed arrays, numbers rounded, so golden tests can pin whole pages.
 Every KB string is HTML-escaped before it reaches the figure, because plotly renders a subset
 of HTML in labels and hover text and KB text must show as text.
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 
 from nnkb.kb import UseCase
 
@@ -92,7 +94,24 @@ def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str
 
 
 def _to_div(fig: go.Figure, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    """The chart as a placeholder of its final height and its figure as JSON data, not code:
+    docs/javascripts/charts.js loads plotly.js and draws the figure when it scrolls into view,
+    so that the text and tables around it are read before any chart code runs."""
+    figure = fig.to_plotly_json()
+    spec = {
+        "data": figure.get("data", []),
+        "layout": figure.get("layout", {}),
+        "config": {**PLOTLY_CONFIG, "responsive": True},
+    }
+    # "<" as \u003c: no text of the figure can close the <script> element that holds it.
+    payload = to_json_plotly(spec).replace("<", "\\u003c")
+    height = spec["layout"].get("height", _HEIGHT)
+    return (
+        f'<div class="nnkb-chart" style="height:{height}px; width:100%;">'
+        f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
+        f'<script type="application/json" data-nnkb-chart="{div_id}">{payload}</script>'
+        "</div>"
+    )
 
 
 def _empty(fig: go.Figure, message: str) -> None:
@@ -120,6 +139,8 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     ]
     front = pareto_front(points, higher_is_better=higher)
     machines = sorted(points["machine"].unique())
+    names = _named(points, "model")
+    places = _accuracy_label_places(points, names)
     for i, machine in enumerate(machines):
         colour = PALETTE[i % len(PALETTE)]
         rows = points[points["machine"] == machine].sort_values(["p50", "model"])
@@ -132,11 +153,15 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
                 name=label,
                 legendgroup=machine,
                 marker={"color": colour, "size": 10},
-                text=[_esc(m) for m in _named(rows, "model")],
-                textposition="top center",
-                customdata=[[_esc(r)] for r in _named(rows, "runtime")],
+                # A label that would overprint another is left off: hover names the point.
+                text=[_esc(names[r]) if places[r] else "" for r in rows.index],
+                textposition=[places[r] or "top center" for r in rows.index],
+                customdata=[
+                    [_esc(runtime), _esc(names[r])]
+                    for r, runtime in zip(rows.index, _named(rows, "runtime"), strict=True)
+                ],
                 hovertemplate=(
-                    "%{text} on %{customdata[0]}<br>median %{x} ms<br>"
+                    "%{customdata[1]} on %{customdata[0]}<br>median %{x} ms<br>"
                     + _esc(metric["metric"])
                     + " %{y}<extra>"
                     + label
@@ -173,6 +198,23 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     if not machines:
         _empty(fig, "No measured candidate has a cited accuracy yet.")
     return _to_div(fig, div_id or f"chart-latency-accuracy-{_slug(use_case.id)}")
+
+
+def _accuracy_label_places(points: pd.DataFrame, names: pd.Series) -> dict[Any, str | None]:
+    """Where each model's label goes on the latency-accuracy chart (log x, linear y): above
+    or below its point, else beside it, so that no two overprint."""
+    if points.empty:
+        return {}
+    x = points["p50"].map(lambda v: math.log10(v * 1e3))
+    y = points["accuracy"].astype(float)
+    spread = max(float(y.max() - y.min()), 1e-9)
+    y_range = (float(y.min()) - 0.15 * spread, float(y.max()) + 0.15 * spread)
+    x_range = (float(x.min()) - math.log10(1.5), float(x.max()) + math.log10(1.5))
+    order = points.sort_values(["accuracy", "p50"], ascending=[False, True], kind="stable").index
+    at = {i: (float(x[i]), float(y[i])) for i in order}
+    above_below = tuple(p for p in _PLACES if p[0] in ("top center", "bottom center"))
+    others = tuple(p for p in _PLACES if p not in above_below)
+    return _place_labels(at, names, x_range, y_range, above_below + others)
 
 
 def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-speedups") -> str:
@@ -217,7 +259,8 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         barmode="group",
         # Short: on a phone a longer title ran past the plot's height (the title says more).
         yaxis={"title": {"text": "speed-up (x)"}},
-        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
+        # Upright: turned by 45 degrees, long names crossed their neighbours.
+        xaxis={"tickangle": -90 if turned else 0, "automargin": True},
         height=_HEIGHT + (5 * longest if turned else 0),
     )
     if not len(rows):
@@ -248,19 +291,40 @@ _PLACES = (
 def _label_positions(
     points: pd.DataFrame, names: pd.Series, every: pd.DataFrame
 ) -> dict[Any, str | None]:
-    """Where each point's label goes so that no two labels overprint nor leave the plot:
-    the first free place of _PLACES, in pixels estimated from the axes' log ranges (those
-    of `every` point, as _log_axis draws them); None where no place is free (hover still
-    names the point)."""
+    """Where each roofline point's label goes (log-log axes over the range of `every` point,
+    as _log_axis draws them): _place_labels, highest points first."""
     x_all = every["flops_per_weight_byte"].map(math.log10)
     y_all = every["achieved_gflops"].map(math.log10)
-    x_low, x_high = x_all.min() - math.log10(1.5), x_all.max() + math.log10(1.5)
-    y_low, y_high = y_all.min() - math.log10(1.5), y_all.max() + math.log10(1.5)
+    x_range = (x_all.min() - math.log10(1.5), x_all.max() + math.log10(1.5))
+    y_range = (y_all.min() - math.log10(1.5), y_all.max() + math.log10(1.5))
+    # Highest points first: they sit where the labels are most crowded (near the peak).
+    order = points["achieved_gflops"].sort_values(ascending=False, kind="stable").index
+    at = {
+        i: (
+            math.log10(points.at[i, "flops_per_weight_byte"]),
+            math.log10(points.at[i, "achieved_gflops"]),
+        )
+        for i in order
+    }
+    return _place_labels(at, names, x_range, y_range)
+
+
+def _place_labels(
+    at: dict[Any, tuple[float, float]],
+    names: Any,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    places: tuple[tuple[str, int, int], ...] = _PLACES,
+) -> dict[Any, str | None]:
+    """Where each point's label goes so that no two labels overprint nor leave the plot: the
+    first free place of `places`, in pixels estimated from the points' positions in axis
+    units (`at`, in the order to place them) and the axes' ranges; None where no place is
+    free (hover still names the point)."""
+    x_low, x_high = x_range
+    y_low, y_high = y_range
     width, height = _PLOT_PX
 
-    def px(index: Any) -> tuple[float, float]:
-        x = math.log10(points.at[index, "flops_per_weight_byte"])
-        y = math.log10(points.at[index, "achieved_gflops"])
+    def px(x: float, y: float) -> tuple[float, float]:
         return (
             (x - x_low) / max(x_high - x_low, 1e-9) * width,
             (y - y_low) / max(y_high - y_low, 1e-9) * height,
@@ -268,12 +332,11 @@ def _label_positions(
 
     boxes: list[tuple[float, float, float, float]] = []
     out: dict[Any, str | None] = {}
-    # Highest points first: they sit where the labels are most crowded (near the peak).
-    for index in points["achieved_gflops"].sort_values(ascending=False, kind="stable").index:
-        x, y = px(index)
+    for index, (x_value, y_value) in at.items():
+        x, y = px(x_value, y_value)
         w, h = _CHAR_PX * len(str(names[index])), _LINE_PX
         out[index] = None
-        for place, dx, dy in _PLACES:
+        for place, dx, dy in places:
             left = x + _MARKER_PX if dx > 0 else x - _MARKER_PX - w if dx < 0 else x - w / 2
             bottom = y + _MARKER_PX if dy > 0 else y - _MARKER_PX - h if dy < 0 else y - h / 2
             box = (left, bottom, left + w, bottom + h)

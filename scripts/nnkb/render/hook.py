@@ -9,6 +9,7 @@ mkdocs.yml.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import asdict, dataclass
 from html import escape
@@ -48,12 +49,27 @@ def cache_root(config: MkDocsConfig) -> Path:
     return folder if folder.is_absolute() else Path(config.config_file_path).parent / folder
 
 
+def pages_url(repo_url: str) -> str | None:
+    """Where GitHub Pages publishes the site of a github.com repository; None elsewhere."""
+    found = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+?)(?:\.git)?/?", repo_url)
+    if not found:
+        return None
+    owner, name = found.groups()
+    if name.lower() == f"{owner.lower()}.github.io":
+        return f"https://{owner.lower()}.github.io/"
+    return f"https://{owner.lower()}.github.io/{name}/"
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     # Without a repository (NNKB_REPO_URL unset) mkdocs would turn edit_uri into links relative
     # to the site; no repository means no edit links at all.
     if not config.repo_url:
         config.edit_uri = None
         config.edit_uri_template = None
+    # The sitemap lists pages by their full address, so it needs the site's; GitHub Pages
+    # publishes a repository's site at a known one (NNKB_SITE_URL names any other).
+    if not config.site_url and config.repo_url:
+        config.site_url = pages_url(config.repo_url)
     # mkdocs-jupyter's own cache folder is relative to the working directory; it goes into the
     # build cache with the executed notebooks, so a build from elsewhere finds it.
     plugin = config.plugins.get("mkdocs-jupyter")
@@ -193,8 +209,8 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
         title = _titles.get(page.file.src_uri)
         page.meta["title"] = escape(" ".join(title.split())) if title else page.title
     html = fold_footnotes(html)
-    if "Plotly.newPlot" in html:
-        page.meta["nnkb_plotly"] = True
+    if "data-nnkb-chart=" in html:
+        page.meta["nnkb_charts"] = True
         problems = unsafe_html(html)
         if problems:
             raise PluginError(f"nnkb: unsafe HTML on {page.file.src_uri}: {'; '.join(problems)}")
@@ -202,11 +218,20 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    if page.file.src_uri == "benchmark/index.md":
+        from nnkb.render.webbench import isolated_search
+
+        output = isolated_search(output, Path(config.site_dir) / "benchmark")
     # Every page, the notebook's included: nothing is loaded from a CDN.
     return offline_html(output)
 
 
 def on_post_build(config: MkDocsConfig) -> None:
+    # Without the site's address the theme's sitemap lists no page: publish none rather than
+    # an empty one.
+    if not config.site_url:
+        for name in ("sitemap.xml", "sitemap.xml.gz"):
+            Path(config.site_dir, name).unlink(missing_ok=True)
     # The "Benchmark this device" page's runtime and models are files, not pages: copied
     # beside the built page from node_modules/ and the models cache (render/webbench.py).
     from nnkb.render.webbench import WebBenchError, hook_build

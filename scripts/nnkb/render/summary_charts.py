@@ -72,7 +72,8 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
         },
         barmode="group",
         yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
-        xaxis={"tickangle": -45 if turned else 0, "automargin": True},
+        # Upright: turned by 45 degrees, long names crossed their neighbours.
+        xaxis={"tickangle": -90 if turned else 0, "automargin": True},
         margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
         height=_HEIGHT + (7 * longest if turned else 0),
     )

@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import math
+import re
 import shutil
 import zlib
 from pathlib import Path
@@ -306,3 +307,27 @@ def hook_build(kb_root: Path, repo_root: Path, site_dir: Path) -> None:
     except (OSError, ValueError, WebBenchError) as exc:
         shutil.rmtree(site_dir / PAGE_DIR / "ort", ignore_errors=True)
         raise WebBenchError(f"nnkb: benchmark page assets: {exc}") from None
+
+
+# The page is cross-origin isolated (COEP require-corp, set by its service worker), and such a
+# page may only start a worker whose script response carries COEP too: mkdocs-material's search
+# worker, served from assets/ outside the service worker's scope, is blocked there
+# (net::ERR_BLOCKED_BY_RESPONSE) and search never starts. The page starts it through a one-line
+# script beside it instead, inside the scope, which imports the theme's worker.
+SEARCH_WORKER = "search-worker.js"
+_SEARCH_CONFIG = re.compile(r'("search":\s*")([^"]+/workers/search\.[\w.]+\.js)(")')
+
+
+def isolated_search(html: str, page_dir: Path) -> str:
+    """The built page starting its search worker from beside it; writes that worker."""
+    found = _SEARCH_CONFIG.search(html)
+    if found is None:
+        return html
+    page_dir.mkdir(parents=True, exist_ok=True)
+    (page_dir / SEARCH_WORKER).write_text(
+        "// mkdocs-material's search worker, started from inside the service worker's scope\n"
+        "// (render/webbench.py: isolated_search).\n"
+        f"importScripts({json.dumps(found.group(2))});\n",
+        encoding="utf-8",
+    )
+    return _SEARCH_CONFIG.sub(lambda m: m.group(1) + SEARCH_WORKER + m.group(3), html, count=1)
