@@ -117,12 +117,30 @@ class Visit:
         """The page, loaded; with charts=True, each chart also scrolled into view (charts.js
         draws a chart only then) and drawn, and the page back at its top."""
         self.page.goto(url, wait_until="load")
+        settle(self.page)
         if charts:
             draw_charts(self.page)
         return self.page
 
     def close(self) -> None:
         self.context.close()
+
+
+SETTLED = "() => !document.getElementById('nnkb-webbench') || (window.nnkbWebBench || {}).ready"
+
+
+def settle(page: Any) -> None:
+    """Wait until a page that reloads itself has done so: the benchmark page reloads once under
+    its service worker (cross-origin isolation), and a navigation started during that reload
+    was aborted (net::ERR_ABORTED). Other pages are settled at load."""
+    for attempt in range(3):
+        try:
+            page.wait_for_function(SETTLED, timeout=60000)
+            return
+        except sync_api.Error as exc:
+            if "context was destroyed" not in str(exc) or attempt == 2:
+                raise
+            page.wait_for_load_state("load")
 
 
 def draw_charts(page: Any) -> None:
@@ -864,3 +882,22 @@ def test_chart_labels_neither_overprint_nor_leave_the_chart(site, base_url, visi
             if chart["plot"] and chart["plot"]["height"] < 150:
                 problems.append(f"{where}: plot {chart['plot']['height']:.0f} px high")
     assert not problems, problems
+
+
+# --- page length --------------------------------------------------------------------------------
+
+PHONE_PAGE_MAX_PX = 8000
+
+
+def test_use_case_pages_fit_a_phone(site, base_url, visit):
+    """A use case page is at most PHONE_PAGE_MAX_PX tall at 390 px: its answer first, the
+    detail folded (machines, hardware classes, tables, sources)."""
+    tab = visit(width=NARROW)
+    heights = {}
+    for path in pages(site):
+        if path.startswith("use_cases/") and path != "use_cases/":
+            page = tab.open(base_url + path)
+            heights[path] = page.evaluate("document.documentElement.scrollHeight")
+    assert len(heights) >= 6, heights
+    tall = {path: h for path, h in heights.items() if h > PHONE_PAGE_MAX_PX}
+    assert not tall, tall

@@ -248,3 +248,14 @@ def test_a_missing_file_keeps_the_rows_measured_with_it(quiet_bench, store, tmp_
     stored = {first[0].identity: measured}
     again = build_plan([kb.models["pretrained"]], adapters, versions, tmp_path, stored, False)
     assert again[0].cached and not any(p.cached for p in again[1:])
+
+
+def test_the_site_build_never_downloads_a_url_model(server, store, tmp_path, kb_copy):
+    """A pull request's url model is left out of the in-browser benchmark page when the store
+    lacks it: the build makes no request, wherever the URL points."""
+    from nnkb.kb import load_kb
+    from nnkb.render import webbench
+
+    kb = load_kb(_kb_with_url_model(kb_copy, tmp_path, f"{server.base}/model.onnx"))
+    records = webbench.copy_models(kb, tmp_path / "page" / "models", only=["pretrained"])
+    assert records == [] and server.requests == []

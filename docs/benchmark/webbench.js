@@ -262,6 +262,7 @@ async function start(root) {
   state.manifest = manifest;
   if (!manifest.runtime) {
     root.replaceChildren(el("p", { class: "nnkb-webbench-missing", text: manifest.missing }));
+    state.ready = true; // settled: nothing to isolate or run
     return;
   }
   const why = await isolate();
