@@ -269,10 +269,11 @@ def machine_page(site: SiteContext, machine_id: str) -> str:
     parts = [
         f"# {escape_inline(label)}",
         _summary(page, machine_id),
-        # The chart leads; the fingerprint and the rest follow.
-        efficiency_section(page, machine_id),
+        # What the machine is, then its chart: a chart on the first screen would have the
+        # page evaluate plotly.js while it loads (charts.js draws a chart as it scrolls near).
         fingerprint_section(page, machine),
         peak_section(page, machine),
+        efficiency_section(page, machine_id),
         stability_section(page, machine_id),
         f"---\n\n[All machines]({page.href(MACHINES_INDEX)})",
         page.footnotes(),
