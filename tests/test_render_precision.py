@@ -80,7 +80,7 @@ def test_methodology_has_the_variant_table_and_how_variants_are_checked(site):
     assert "| not measured |" in table
     assert "| 10 of 12 |" in table
     assert "### Agreement with the FP32 reference" in page
-    assert "### Quantisers and calibration" in page
+    assert '??? note "Quantisers and calibration"' in page
     assert "per-channel" in page  # the quantiser's own documentation
     assert "**Text-recognition accuracy.**" in page
     rules = page.split("## How a recommendation is made")[1]
@@ -105,7 +105,7 @@ def test_text_accuracy_per_runtime_and_precision(site):
         "| [TwinNet](../models/twin-net.md) | ONNX Runtime · FP32 | 4.39 % | 80.0 % | 500 |" in text
     )
     assert "| ONNX Runtime · INT8 | 4.89 % |" in text
-    assert "synthetic corpus" in text and "DejaVu" in text
+    assert "rendered text lines" in text and "DejaVu" in text
 
 
 def test_row_above_the_fp32_peak_is_marked_in_the_table(site):

@@ -265,7 +265,12 @@ def use_case_candidates(page: Page, use_case: UseCase) -> str:
 
 def use_case_considerations(page: Page, use_case: UseCase) -> str | None:
     items = [claim_item(page, c) for c in use_case.considerations]
-    return "## What to weigh\n\n" + bullet_list(items) if items else None
+    if not items:
+        return None
+    listed = folded(f"{len(items)} things to weigh beside speed", bullet_list(items))
+    return (
+        "## What to weigh\n\nLicences, inputs and limits the tables above do not show.\n\n" + listed
+    )
 
 
 USE_CASE_SECTIONS: list[Section[UseCase]] = [

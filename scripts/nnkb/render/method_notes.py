@@ -20,6 +20,7 @@ from .cells import (
 )
 from .page import DOWNLOADS_PATH, Page
 from .tables import Column, Md, Table
+from .text import folded
 
 
 def precision_section(page: Page) -> str:
@@ -57,18 +58,17 @@ def precision_section(page: Page) -> str:
             f"In the current results, {len(reduced)} row(s) that ran reported a precision "
             "other than FP32:"
         )
-        parts.append(
-            Table.from_records(
-                records,
-                [
-                    Column("machine", "Machine"),
-                    Column("runtime", "Runtime"),
-                    Column("model", "Model"),
-                    Column("precision", "Precision"),
-                    Column("agreement", "Agreement with FP32", align="right"),
-                ],
-            ).to_markdown()
+        table = Table.from_records(
+            records,
+            [
+                Column("machine", "Machine"),
+                Column("runtime", "Runtime"),
+                Column("model", "Model"),
+                Column("precision", "Precision"),
+                Column("agreement", "Agreement with FP32", align="right"),
+            ],
         )
+        parts.append(folded(f"The {len(records)} rows", table.to_markdown()))
     parts.append(
         f"The maximum relative error of a row, kept in the [downloads]({page.href(DOWNLOADS_PATH)}), is not "
         "shown here: it divides each difference by the reference value, so outputs close to "
@@ -156,7 +156,14 @@ def stability_section(page: Page) -> str:
         ],
     )
     return "\n\n".join(
-        ["## Two processes per row", text, table.to_markdown("No machine measured yet.")]
+        [
+            "## Two processes per row",
+            text,
+            folded(
+                "Each machine's spreads and its unstable rows",
+                table.to_markdown("No machine measured yet."),
+            ),
+        ]
     )
 
 

@@ -29,7 +29,7 @@ from .outlook import code_span
 from .page import DOWNLOADS_PATH, METHODOLOGY_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
 from .precision_table import precision_method_section, precision_table_section
 from .tables import Column, Md, Table
-from .text import escape_inline
+from .text import escape_inline, folded
 from .throughput import methodology_section as scenario_methodology
 
 STATUSES = {
@@ -182,11 +182,8 @@ def runtime_settings_section(page: Page) -> str:
                 else ""
             )
         )
-        parts.append(
-            Table.from_records(
-                records, [Column("key", "Setting"), Column("value", "Value")]
-            ).to_markdown("No settings.")
-        )
+        table = Table.from_records(records, [Column("key", "Setting"), Column("value", "Value")])
+        parts.append(folded(f"Its {len(records)} settings", table.to_markdown("No settings.")))
     return "\n\n".join(parts)
 
 
@@ -354,7 +351,7 @@ def methodology_page(site: SiteContext) -> str:
             "The settings as the code has them, and as each results file recorded them when "
             "its rows were measured (*same* where they agree)."
         ),
-        harness_table(site, current),
+        folded("Every setting, in the code and in each results file", harness_table(site, current)),
         scenario_methodology(current),
         columns_section(),
         runtime_settings_section(page),

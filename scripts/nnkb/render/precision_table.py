@@ -22,7 +22,7 @@ from .numbers import format_latency, format_percent, format_ratio, missing, sig
 from .page import METHODOLOGY_PATH, Page
 from .precision_words import ACCURACY_NOT_MEASURABLE
 from .tables import Column, Table
-from .text import escape_inline, folded
+from .text import folded
 
 METRIC_NAMES = {
     "top1": "top-1 agreement",
@@ -116,9 +116,9 @@ def precision_table_section(page: Page) -> str | None:
     ]
     for machine in sorted(changes["machine"].unique()):
         rows = changes[changes["machine"] == machine]
-        parts.append(f"### {escape_inline(machine_label(page, machine))}")
-        parts.append(provenance(page, machine, frame[frame["machine"] == machine]))
-        parts.append(changes_table(page, rows).to_markdown())
+        detail = provenance(page, machine, frame[frame["machine"] == machine])
+        title = f"{machine_label(page, machine)}: {len(rows)} variant(s)"
+        parts.append(folded(title, f"{detail}\n\n{changes_table(page, rows).to_markdown()}"))
     return "\n\n".join(parts)
 
 
@@ -126,13 +126,18 @@ def _quantizer_text() -> str:
     """The quantisers and calibration, from nnkb.models.quantize's own documentation."""
     doc = inspect.getdoc(quantize) or ""
     calibration = inspect.getdoc(quantize.synthetic_calibration) or ""
-    return "### Quantisers and calibration\n\n" + doc + "\n\n" + calibration
+    return doc + "\n\n" + calibration
 
 
 def precision_method_section() -> str:
     """How agreement, the quantisers and the OCR accuracy are measured (methodology page)."""
-    parts = ["## How precision variants are checked", AGREEMENT_METHOD, _quantizer_text()]
-    return "\n\n".join([*parts, OCR_METHOD])
+    parts = [
+        "## How precision variants are checked",
+        AGREEMENT_METHOD,
+        folded("Quantisers and calibration", _quantizer_text()),
+        folded("The OCR corpus and how it is scored", OCR_METHOD),
+    ]
+    return "\n\n".join(parts)
 
 
 def task_accuracy_section(page: Page, use_case: UseCase) -> str | None:
@@ -146,10 +151,10 @@ def task_accuracy_section(page: Page, use_case: UseCase) -> str | None:
     parts = [
         "## Measured accuracy per runtime and precision",
         (
-            "Character error rate (CER, lower is better) and line accuracy (share of lines "
-            "read exactly) of each candidate as each runtime and precision ran it, on nnkb's "
-            "synthetic corpus of rendered text lines (how it is made is below and on the "
-            f"[methodology page]({page.href(METHODOLOGY_PATH)}#how-precision-variants-are-checked))."
+            "Character error rate (CER, lower is better) and line accuracy (lines read "
+            "exactly) of each candidate per runtime and precision, on nnkb's corpus of "
+            "rendered text lines "
+            f"([how]({page.href(METHODOLOGY_PATH)}#how-precision-variants-are-checked))."
         ),
     ]
     for machine in sorted(rows["machine"].unique()):
@@ -175,9 +180,8 @@ def task_accuracy_section(page: Page, use_case: UseCase) -> str | None:
                 Column("lines", "Lines", align="right"),
             ],
         ).sort(["model_id", "variant"])
-        parts.append(f"### {escape_inline(machine_label(page, machine))}")
         detail = provenance(page, machine, frame[frame["machine"] == machine])
-        title = f"Every runtime and precision on this machine ({len(records)})"
+        title = f"{machine_label(page, machine)}: every runtime and precision ({len(records)})"
         parts.append(folded(title, f"{detail}\n\n{table.to_markdown()}"))
     parts.append(folded("How the corpus is made and scored", OCR_METHOD))
     return "\n\n".join(parts)

@@ -429,14 +429,13 @@ def ranking_section(page: Page, use_case: UseCase) -> str | None:
     parts: list[str | None] = ["## Measured candidates", intro]
     for machine in sorted(ranking["machine"].unique()):
         rows = ranking[ranking["machine"] == machine]
-        parts.append(f"### {escape_inline(machine_label(page, machine))}")
         detail = [
             provenance(page, machine, frame[frame["machine"] == machine]),
             ranking_table(page, use_case, rows).to_markdown(),
             not_ok_list(page, rows),
         ]
         # Folded: the recommendation above answers; the table is one click away.
-        title = f"Every candidate on this machine ({len(rows)})"
+        title = f"{machine_label(page, machine)}: every candidate ({len(rows)})"
         parts.append(folded(title, "\n\n".join(d for d in detail if d)))
     # Side by side: the best median of each candidate, whatever ranked the machines above.
     latency = ranking if use_case.scenario == LATENCY else _ranking(page, use_case, LATENCY)
