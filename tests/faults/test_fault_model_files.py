@@ -195,22 +195,26 @@ def redirector() -> Iterator[Redirector]:
     server.thread.join(timeout=5)
 
 
-def url_model(url: str) -> Model:
-    spec = {"source": "url", "url": url, "sha256": PAYLOAD_SHA, "inputs": {"input": [1, 3]}}
-    return Model("models", "m", Path("kb/models/m.yaml"), {"onnx": spec})
-
-
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
 def test_url_redirect_to_ftp_is_refused_naming_the_final_url(redirector, tmp_path, code):
-    url = f"{redirector.base}/to-ftp/{code}"
-    message = refusal(url_model(url), tmp_path)
-    assert message == (
-        f"kb/models/m.yaml: model m: onnx.url: {redirector.base}/hop/{code} redirects to "
-        "ftp://127.0.0.1/m.onnx, which is not an http(s) URL; only http and https are followed"
+    """`nnkb models fetch` follows http(s) redirects only, and keeps nothing of a refusal."""
+    from nnkb.models.download import DownloadError, fetch
+    from nnkb.models.store import ModelStore
+
+    store = ModelStore(tmp_path / "store")
+    with pytest.raises(DownloadError) as caught:
+        fetch(store, f"{redirector.base}/to-ftp/{code}", PAYLOAD_SHA, len(PAYLOAD))
+    assert str(caught.value) == (
+        f"{redirector.base}/hop/{code} redirects to ftp://127.0.0.1/m.onnx, which is not an "
+        "http(s) URL; only http and https are followed"
     )
-    assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing kept
+    assert store.find(PAYLOAD_SHA) is None
+    assert not [p for p in (tmp_path / "store").rglob("*") if p.is_file() and p.stat().st_size]
 
 
 def test_url_redirect_within_http_is_followed(redirector, tmp_path):
-    path = materialize(url_model(f"{redirector.base}/to-http"), tmp_path)
+    from nnkb.models.download import fetch
+    from nnkb.models.store import ModelStore
+
+    path = fetch(ModelStore(tmp_path / "store"), f"{redirector.base}/to-http", PAYLOAD_SHA, None)
     assert path.read_bytes() == PAYLOAD
