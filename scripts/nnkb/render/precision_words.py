@@ -156,7 +156,7 @@ def miss_note(rec: Recommendation, miss: PrecisionMiss, names: Names) -> str:
     if miss.verdict == NOT_MEASURED:
         return f"{lead}, but its agreement with FP32 was not measured, so it is not recommended"
     if miss.verdict == RANDOM_WEIGHTS:
-        return f"{lead}, but it ran on random weights, so {ACCURACY_NOT_MEASURABLE}"
+        return f"{lead}, but {ACCURACY_NOT_MEASURABLE}"
     if miss.verdict == NO_TOLERANCE:
         return f"{lead}, but the use case states no tolerance for a reduced precision"
     words = metric_words(rec.tolerance_metric)
