@@ -288,7 +288,8 @@ async function start(root) {
   const body = el("tbody");
   const table = el(
     "table",
-    { id: "nnkb-wb-rows" },
+    // A table wider than a phone scrolls sideways: it takes the keyboard focus to be scrolled.
+    { id: "nnkb-wb-rows", tabindex: "0", "aria-label": "Results measured in this browser" },
     el("thead", {}, el("tr", {}, ...["Model", "Runtime", "Median", "95 % interval", "Runs", "Converged", "First inference"].map((h) => el("th", { text: h })))),
     body,
   );
@@ -490,7 +491,7 @@ function showStanding(chosen, out) {
       rows.push(el("tr", {}, el("td", { text: b.label }), el("td", { text: "browser" }), el("td", { text: ms(b.p50) }), el("td", { text: "" }), el("td", { text: `${(mine / b.p50).toFixed(1)}x` })));
     }
     parts.push(el("h3", { text: `${model.name}: ${ms(mine)} here` }));
-    parts.push(el("table", { class: "nnkb-wb-standing" },
+    parts.push(el("table", { class: "nnkb-wb-standing", tabindex: "0", "aria-label": `${model.name} beside the site's machines` },
       el("thead", {}, el("tr", {}, ...["Machine", "Kind", "ONNX Runtime FP32 median", "Fastest FP32 (runtime)", "Yours ÷ theirs"].map((h) => el("th", { text: h })))),
       el("tbody", {}, ...rows)));
     const closest = closestNative(ref.native, mine);

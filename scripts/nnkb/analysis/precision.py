@@ -202,7 +202,9 @@ def rejections(kb: KB, frame: pd.DataFrame, references: pd.DataFrame | None = No
         if rows.empty:
             continue
         judged = precision_frame(rows, use_case, references)
-        for index in judged.index[~judged["eligible"].astype(bool)]:
+        # Random weights are never judged: such a row is not rejected, its name says why.
+        refused = ~judged["eligible"].astype(bool) & (judged["verdict"] != RANDOM_WEIGHTS)
+        for index in judged.index[refused]:
             out[index] = ";".join(x for x in (out[index], use_case.id) if x)
     return out
 

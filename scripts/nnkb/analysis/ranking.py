@@ -253,6 +253,13 @@ def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, A
             return {"status": "not-benchmarked", "reason": reason}
         return {"status": "not-measured", "reason": "no results for this model on this machine"}
     statuses = sorted(set(rows["status"]))
+    said = {(r.status, r.reason if isinstance(r.reason, str) else None) for r in rows.itertuples()}
+    if len(said) == 1 and len(rows) > 1:  # every runtime for one reason (a missing file): once
+        ((status, reason),) = said
+        return {
+            "status": status,
+            "reason": f"{status} on every runtime" + (f": {reason}" if reason else ""),
+        }
     parts = [
         f"{r.runtime} {r.status}" + (f": {r.reason}" if isinstance(r.reason, str) else "")
         for r in rows.itertuples()

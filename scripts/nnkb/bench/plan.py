@@ -136,11 +136,8 @@ def select_runtimes(adapters: dict[str, Adapter], names: list[str] | None) -> li
 NOT_IN_STORE = "model file not in the store"
 
 
-def fetch_hint(model_id: str) -> str:
-    """The one line that tells how to get a model's file into the store."""
-    return (
-        f"nnkb models fetch {model_id} (or, for a copy obtained another way, nnkb models add FILE)"
-    )
+# How a row whose file is not in the store says to get it (the page shows it as it is).
+FETCH_HINT = "nnkb models fetch (or, for a copy obtained another way, nnkb models add FILE)"
 
 
 def missing_files_line(model_ids: list[str]) -> str:
@@ -255,7 +252,7 @@ def build_plan(
                     task=str(model.data.get("task", "")),
                     quantization=quantization,
                     unavailable=(
-                        f"{NOT_IN_STORE}: {fetch_hint(model.id)}"
+                        f"{NOT_IN_STORE}: {FETCH_HINT}"
                         if missing
                         else adapter.unavailable(settings, flags)
                     ),
@@ -263,8 +260,10 @@ def build_plan(
                 row.outside = outside
                 row.build_s = build_s
                 row.missing = missing
-                if missing:  # cannot be measured here; what was measured elsewhere stays
-                    row.cached = row.identity in stored
+                if missing:  # cannot be measured here; what was measured stays (--force
+                    # renews only a stored row that was itself unavailable)
+                    kept = stored.get(row.identity)
+                    row.cached = kept is not None and not (force and kept.status == "unavailable")
                 else:
                     row.cached = not force and row.current(stored) is not None
                 plan.append(row)

@@ -140,7 +140,12 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     front = pareto_front(points, higher_is_better=higher)
     machines = sorted(points["machine"].unique())
     names = _named(points, "model")
-    places = _accuracy_label_places(points, names)
+    floor = use_case.accuracy_floor
+    floor_value = ranking.attrs.get("floor", floor.value) if floor is not None else None
+    # One y range for the plot and the label placement: the floor's line is in the plot, so
+    # points far above it sit close together, and labels are placed as they are drawn.
+    y_range = _accuracy_range(points["accuracy"], floor_value if machines else None)
+    places = _accuracy_label_places(points, names, y_range)
     for i, machine in enumerate(machines):
         colour = PALETTE[i % len(PALETTE)]
         rows = points[points["machine"] == machine].sort_values(["p50", "model"])
@@ -182,7 +187,6 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
                     hoverinfo="skip",
                 )
             )
-    floor = use_case.accuracy_floor
     if floor is not None and machines:
         fig.add_hline(
             y=_num(ranking.attrs.get("floor", floor.value)),
@@ -193,22 +197,32 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     fig.update_layout(
         title={"text": _esc(f"{use_case.name}: latency against cited accuracy")},
         xaxis=_log_axis(points["p50"] * 1e3, "median latency (ms, log scale)"),
-        yaxis={"title": {"text": _esc(y_title)}},
+        yaxis={"title": {"text": _esc(y_title)}, **({"range": list(y_range)} if machines else {})},
     )
     if not machines:
         _empty(fig, "No measured candidate has a cited accuracy yet.")
     return _to_div(fig, div_id or f"chart-latency-accuracy-{_slug(use_case.id)}")
 
 
-def _accuracy_label_places(points: pd.DataFrame, names: pd.Series) -> dict[Any, str | None]:
-    """Where each model's label goes on the latency-accuracy chart (log x, linear y): above
-    or below its point, else beside it, so that no two overprint."""
+def _accuracy_range(accuracy: pd.Series, floor: Any) -> tuple[float, float]:
+    """The latency-accuracy chart's y range: the points and the floor, with a margin."""
+    values = [float(v) for v in accuracy.dropna()] + ([float(floor)] if floor is not None else [])
+    if not values:
+        return (0.0, 1.0)
+    low, high = min(values), max(values)
+    margin = max(high - low, 1e-9) * 0.15
+    return (low - margin, high + margin)
+
+
+def _accuracy_label_places(
+    points: pd.DataFrame, names: pd.Series, y_range: tuple[float, float]
+) -> dict[Any, str | None]:
+    """Where each model's label goes on the latency-accuracy chart (log x, linear y, the
+    plot's `y_range`): above or below its point, else beside it, so that no two overprint."""
     if points.empty:
         return {}
     x = points["p50"].map(lambda v: math.log10(v * 1e3))
     y = points["accuracy"].astype(float)
-    spread = max(float(y.max() - y.min()), 1e-9)
-    y_range = (float(y.min()) - 0.15 * spread, float(y.max()) + 0.15 * spread)
     x_range = (float(x.min()) - math.log10(1.5), float(x.max()) + math.log10(1.5))
     order = points.sort_values(["accuracy", "p50"], ascending=[False, True], kind="stable").index
     at = {i: (float(x[i]), float(y[i])) for i in order}
@@ -332,10 +346,13 @@ def _place_labels(
 
     boxes: list[tuple[float, float, float, float]] = []
     out: dict[Any, str | None] = {}
+    named: set[str] = set()
     for index, (x_value, y_value) in at.items():
+        out[index] = None
+        if str(names[index]) in named:
+            continue  # a model measured on several machines is named once; hover names all
         x, y = px(x_value, y_value)
         w, h = _CHAR_PX * len(str(names[index])), _LINE_PX
-        out[index] = None
         for place, dx, dy in places:
             left = x + _MARKER_PX if dx > 0 else x - _MARKER_PX - w if dx < 0 else x - w / 2
             bottom = y + _MARKER_PX if dy > 0 else y - _MARKER_PX - h if dy < 0 else y - h / 2
@@ -346,6 +363,7 @@ def _place_labels(
             ):
                 out[index] = place
                 boxes.append(box)
+                named.add(str(names[index]))
                 break
     return out
 

@@ -114,7 +114,8 @@ def model_onnx(page: Page, model: Model) -> str:
     rows: list[tuple[str, str | Md | None]] = [
         ("Weights", WEIGHTS_WORDS[spec.weights]),
         ("Source", Md(escape_inline(where))),
-        ("File", Md(f"[{escape_inline(_file_name(spec.url))}]({spec.url})") if spec.url else None),
+        # The file's own name, as code: a program's literal, not prose.
+        ("File", Md(f"[`{_file_name(spec.url)}`]({spec.url})") if spec.url else None),
         ("SHA-256", Md(f"`{spec.sha256}`") if spec.sha256 else None),
         ("Size", format_bytes(spec.size) if spec.size else None),
         (

@@ -63,7 +63,9 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
             )
         )
     longest = max((len(m) for m in models), default=0)
-    turned = len(keys) > 6
+    # Upright when there are many groups, or when a name is wider than its group's share of
+    # the plot (about 880 px at full width, 7 px a character).
+    turned = len(keys) > 6 or longest * 7 > 880 / max(len(keys), 1)
     fig.update_layout(
         title={
             "text": "Throughput on all cores"

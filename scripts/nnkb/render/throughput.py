@@ -85,7 +85,9 @@ def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
         for r in paired.itertuples()
     ]
     names = [page.site.names.model(m) for m in paired["model"]]
-    paired = paired.assign(label=labels, model_name=names)
+    # Machines by their short name: a group's name under its bars has the bars' width.
+    shorts = [machine_short(page, m) for m in paired["machine"]]
+    paired = paired.assign(label=labels, model_name=names, machine_label=shorts)
     paired = paired.sort_values("inferences_per_s", ascending=False)
     return paired.drop_duplicates(["machine", "model", "label"])
 
