@@ -262,6 +262,8 @@ def value(text: str) -> float | None:
 
 
 def column_after_click(page: Any, table: Any, header: str, clicks: int = 1) -> list[str]:
+    # A table is laid out only near the screen (content-visibility): its text is read there.
+    table.scroll_into_view_if_needed()
     cells = table.locator("thead th")
     titles = [t.strip() for t in cells.all_inner_texts()]
     index = next(i for i, t in enumerate(titles) if header in t)
@@ -657,7 +659,7 @@ def internal_ids() -> list[str]:
 # Visible words of the article: code, commands, notebook cells and downloads' file names are
 # the program's own and keep their ids; link targets are not text.
 READER_TEXT = """() => {
-  const article = document.querySelector('article').cloneNode(true);
+  const article = (document.querySelector('article') || document.body).cloneNode(true);
   article.querySelectorAll('pre, code, kbd, script, style, .highlight, .jp-CodeCell, '
     + '.jp-OutputArea, .plotly-graph-div, a[download]').forEach(e => e.remove());
   const charts = Array.from(document.querySelectorAll('.plotly-graph-div')).map(gd => {

@@ -264,6 +264,12 @@ def use_case_candidates(page: Page, use_case: UseCase) -> str:
     return f"## Candidate models\n\n{names}.\n\n{listed}"
 
 
+def use_case_description(page: Page, use_case: UseCase) -> str:
+    """The use case's description, folded: the answer and the numbers come first on a phone."""
+    body = folded(f"What {use_case.name.lower()} involves", escape_text(use_case.description))
+    return f"## Description\n\n{body}"
+
+
 def use_case_considerations(page: Page, use_case: UseCase) -> str | None:
     items = [claim_item(page, c) for c in use_case.considerations]
     if not items:
@@ -279,7 +285,7 @@ USE_CASE_SECTIONS: list[Section[UseCase]] = [
     use_case_io,
     recommendation_section,
     scenario_section,
-    description_section,
+    use_case_description,
     ranking_section,
     use_case_throughput,
     task_accuracy_section,
