@@ -8,7 +8,6 @@ import hashlib
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Self
 
 import pytest
 import yaml
@@ -22,7 +21,7 @@ PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 
-class _Server:
+class _Server(LocalHttp):
     """/model.onnx honours Range; /redirect and /ftp redirect; /flaky sends half the file and
     closes the first time; /big sends twice the bytes with no length; /slow trickles."""
 
@@ -88,15 +87,7 @@ class _Server:
             def log_message(self, *args) -> None:
                 pass
 
-        self.local = LocalHttp(Handler)
-        self.base = self.local.base
-
-    def __enter__(self) -> Self:
-        self.local.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.local.__exit__(*exc)
+        super().__init__(Handler)
 
 
 @pytest.fixture

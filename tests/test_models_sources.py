@@ -6,7 +6,6 @@ import hashlib
 import importlib.util
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Self
 
 import pytest
 
@@ -27,7 +26,7 @@ def _spec(**fields) -> dict:
     return {"inputs": {"input": [1, 3, 224, 224]}, **fields}
 
 
-class _Server:
+class _Server(LocalHttp):
     """Serves PAYLOAD at /model.onnx, 404 elsewhere, and counts the requests per path."""
 
     def __init__(self) -> None:
@@ -48,15 +47,7 @@ class _Server:
             def log_message(self, *args) -> None:
                 pass
 
-        self.local = LocalHttp(Handler)
-        self.base = self.local.base
-
-    def __enter__(self) -> Self:
-        self.local.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.local.__exit__(*exc)
+        super().__init__(Handler)
 
 
 @pytest.fixture
