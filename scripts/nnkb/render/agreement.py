@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
+from ..analysis.findings import NOTABLE_REL_ERROR
 from .cells import (
     agreement_text,
     error_cell,
@@ -31,14 +32,11 @@ from .page import METHODOLOGY_PATH, Page, bullet_list
 from .tables import Column, Md, Table
 from .text import escape_inline, folded
 
-# Outputs that differ from the FP32 reference by more than this (relative) are worth a sentence;
-# FP32 runtimes that only reorder sums stay far below it.
-NOTABLE_REL_ERROR = 1e-3
-
 
 def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
     """Explanations driven by the rows: reduced precision, top-1 disagreement, large errors."""
     ok = frame[frame["status"] == analysis.OK]
+    machines = set(frame["machine"])
     sentences = []
     reduced = ok[ok["precision"].map(is_reduced_precision).astype(bool)]
     reduced = reduced.assign(precision_name=[precision_name(p) for p in reduced["precision"]])
@@ -67,23 +65,21 @@ def agreement_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
             text + f" ([precision and agreement]({page.href(METHODOLOGY_PATH)}"
             "#precision-and-agreement))."
         )
-    fp32 = ok[~ok["precision"].map(is_reduced_precision)]
-    for row in fp32.itertuples():
-        if row.runtime == reference_runtime(page) and (
-            pd.isna(row.max_rel_error) or row.max_rel_error == 0
-        ):
+    for found in page.site.analysis.disagreements:
+        if found.machine not in machines:
             continue
-        if not pd.isna(row.top1_agree) and not bool(row.top1_agree):
+        if found.top1_differs:
             sentences.append(
-                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} gives a "
-                f"different top-1 class than the reference for {model_link(page, row.model)} "
-                f"(maximum relative error {error_cell(row.max_rel_error)})."
+                f"On {machine_link(page, found.machine)}, {runtime_link(page, found.runtime)} "
+                f"gives a different top-1 class than the reference for "
+                f"{model_link(page, found.model)} (maximum relative error "
+                f"{error_cell(found.max_rel_error)})."
             )
-        elif not pd.isna(row.max_rel_error) and row.max_rel_error > NOTABLE_REL_ERROR:
+        else:
             sentences.append(
-                f"On {machine_link(page, row.machine)}, {runtime_link(page, row.runtime)} differs "
-                f"from the reference for {model_link(page, row.model)} by a maximum relative "
-                f"error of {error_cell(row.max_rel_error)} in FP32."
+                f"On {machine_link(page, found.machine)}, {runtime_link(page, found.runtime)} "
+                f"differs from the reference for {model_link(page, found.model)} by a maximum "
+                f"relative error of {error_cell(found.max_rel_error)} in FP32."
             )
     return sentences
 

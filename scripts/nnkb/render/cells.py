@@ -14,7 +14,6 @@ from ..analysis.machine_label import machine_label as reader_label
 from ..analysis.machine_label import short_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
-from ..bench.runtimes import reference_adapter
 from .names import status_words
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
@@ -39,24 +38,15 @@ def runtime_link(page: Page, adapter: str) -> Md:
 
 
 def reference_runtime(page: Page) -> str:
-    """The runtime speed-ups are measured against and outputs compared with: the adapter whose
-    role is the FP32 reference; without one, the first runtime in the results."""
-    reference = reference_adapter(page.site.adapters)
-    if reference is not None:
-        return reference.name
-    runtimes = sorted(page.site.frame["runtime"].unique())
-    return str(runtimes[0]) if runtimes else ""
+    """The runtime speed-ups are measured against and outputs compared with
+    (SiteContext.reference_runtime)."""
+    return page.site.reference_runtime
 
 
 def runtime_name(page: Page, adapter: str) -> str:
-    """How pages name a runtime: its adapter's display name, else its framework entry's name."""
-    known = page.site.adapters.get(adapter)
-    if known is not None and known.display_name:
-        return known.display_name
-    for framework in page.kb.frameworks.values():
-        if adapter in adapters_of(framework):
-            return framework.name
-    return adapter
+    """How pages name a runtime (render/names.py: its adapter's display name, else its
+    framework entry's name)."""
+    return page.site.names.runtime(adapter)
 
 
 def model_link(page: Page, model_id: str) -> Md:

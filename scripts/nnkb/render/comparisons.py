@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
-from ..analysis.frame import ratio
 from ..analysis.runtimes import NOT_APPLICABLE
 from . import charts
 from .agreement import agreement_section
@@ -38,59 +37,11 @@ from .tables import Column, Md, Table
 from .text import escape_inline, escape_plain, folded
 from .throughput import throughput_chart_section
 
-# fmt: off
-VARIANT_COLUMNS = [
-    "machine", "machine_label", "model", "runtime", "runtime_id", "settings", "variant", "status",
-    "p50", "baseline_p50", "speedup", "precision", "max_abs_error", "max_rel_error", "top1_agree",
-]
-# fmt: on
 
-
-def variant_speedups(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
-    """Every row against the baseline's best median for the same model and machine.
-
-    analysis.runtime_speedups keeps each runtime's fastest settings; a runtime measured with
-    several settings (OpenVINO at its default precision and with the f32 hint) gets a column
-    per setting here, so a reader sees the speed-up at equal precision too. The baseline's
-    fastest row is the reference (speed-up 1); rows that did not run keep their status.
-    """
-    baseline = reference_runtime(page)
-    best = analysis.runtime_speedups(frame, baseline)
-    base = best[best["runtime"] == baseline].set_index(["machine", "model"])
-    records = []
-    for row in frame.itertuples():
-        key = (row.machine, row.model)
-        base_p50 = float(base.loc[key, "p50"]) if key in base.index else None
-        if row.runtime == baseline and (
-            row.settings_difference == ""
-            or (key in base.index and row.settings == base.loc[key, "settings"])
-        ):
-            continue  # the reference (or its failure) has its own column
-        ok = row.status == analysis.OK and not pd.isna(row.p50)
-        records.append(
-            {
-                "machine": row.machine,
-                "machine_label": row.machine_label,
-                "model": row.model,
-                "runtime": row_label(page, row),
-                "runtime_id": row.runtime,
-                "settings": row.settings,
-                "variant": (row.runtime, row.settings),
-                "status": row.status,
-                "p50": row.p50 if ok else None,
-                "baseline_p50": base_p50,
-                "speedup": ratio(base_p50, row.p50) if ok else None,
-                "precision": row.precision,
-                "max_abs_error": row.max_abs_error,
-                "max_rel_error": row.max_rel_error,
-                "top1_agree": row.top1_agree,
-            }
-        )
-    out = pd.DataFrame.from_records(records, columns=VARIANT_COLUMNS)
-    for column in ("p50", "baseline_p50", "speedup"):
-        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
-    out.attrs["baseline"] = baseline_label(page, baseline)
-    return out
+def variant_speedups(page: Page) -> pd.DataFrame:
+    """analysis.variant_speedups with each row's label ("OpenVINO · BF16") as `label`."""
+    variants = page.site.analysis.variant_speedups
+    return variants.assign(label=[row_label(page, r) for r in variants.itertuples()])
 
 
 def baseline_label(page: Page, baseline: str) -> str:
@@ -103,8 +54,8 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
     rows = variants[variants["machine"] == machine]
     base = analysis.runtime_speedups(frame[frame["machine"] == machine], baseline)
     base = base[base["runtime"] == baseline].set_index("model")["p50"]
-    labels = rows.drop_duplicates("runtime").sort_values(["runtime_id", "runtime"])
-    labels = labels[["runtime", "runtime_id"]].itertuples(index=False)
+    labels = rows.drop_duplicates("label").sort_values(["runtime", "label"])
+    labels = labels[["label", "runtime"]].itertuples(index=False)
     column_of = {label: f"v{i}" for i, (label, _) in enumerate(labels)}
     records = []
     for model in sorted(set(frame.loc[frame["machine"] == machine, "model"])):
@@ -120,7 +71,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
             else _status(baseline_rows["status"]),
         }
         for hit in rows[rows["model"] == model].itertuples():
-            column = column_of[hit.runtime]
+            column = column_of[hit.label]
             if not pd.isna(hit.speedup):
                 record[column] = f"{format_ratio(hit.speedup)} ({latency_cell(hit.p50)})"
             elif not pd.isna(hit.p50):
@@ -143,7 +94,8 @@ def _status(statuses: pd.Series) -> Md | None:
 
 
 def speedup_section(page: Page, frame: pd.DataFrame) -> str:
-    variants = variant_speedups(page, frame)
+    variants = variant_speedups(page)
+    variants = variants[variants["machine"].isin(set(frame["machine"]))]
     baseline = reference_runtime(page)
     name = escape_inline(runtime_name(page, baseline))
     parts = [
@@ -163,6 +115,7 @@ def speedup_section(page: Page, frame: pd.DataFrame) -> str:
         detail += "\n\n" + _pivot(page, frame, variants, machine).to_markdown()
         tables.append(folded("Speed-up of every model and runtime on this machine", detail))
     chart_rows = variants[variants["speedup"].notna()]
+    chart_rows = chart_rows.assign(runtime_id=chart_rows["runtime"], runtime=chart_rows["label"])
     baseline_rows = analysis.runtime_speedups(frame, baseline)
     baseline_rows = baseline_rows[baseline_rows["runtime"] == baseline].assign(
         runtime=baseline_label(page, baseline)
@@ -238,16 +191,11 @@ def failures_section(page: Page, frame: pd.DataFrame) -> str:
                 Column("reason", "Reason"),
             ],
         )
-        parts.append(bullet_list(what_sets_them_apart(page, frame, runtime, models)))
+        parts.append(bullet_list(what_sets_them_apart(page, runtime)))
         parts.append(
             folded("Every row it could not run, with the runtime's message", table.to_markdown())
         )
     return "\n\n".join(p for p in parts if p)
-
-
-def _input_ranks(page: Page, model_id: str) -> set[int]:
-    model = page.kb.models.get(model_id)
-    return {len(shape) for shape in model.onnx.inputs.values()} if model and model.onnx else set()
 
 
 def _inputs_text(page: Page, model_id: str) -> str:
@@ -260,55 +208,24 @@ def _inputs_text(page: Page, model_id: str) -> str:
     )
 
 
-def what_sets_them_apart(
-    page: Page, frame: pd.DataFrame, runtime: str, failed_models: list[str]
-) -> list[str]:
-    """What a model the runtime could not run has that every model it did run lacks.
-
-    Written from the KB and the results: an input rank no model that ran has (a video clip's
-    5-D tensor among images), and, when the ONNX files are in the local cache, operator types
-    none of the models that ran use. A hint where to look, next to the runtime's message.
-    """
-    ran = sorted(
-        frame.loc[
-            (frame["runtime"] == runtime) & (frame["status"] == analysis.OK), "model"
-        ].unique()
-    )
-    if not ran:
-        return []
-    ran_ranks = set().union(*(_input_ranks(page, m) for m in ran))
-    ran_ops = [_operators(page, m) for m in ran]
-    known_ops: set[str] | None = None
-    if all(o is not None for o in ran_ops):
-        known_ops = set().union(*(o for o in ran_ops if o is not None))
+def what_sets_them_apart(page: Page, runtime: str) -> list[str]:
+    """What each model the runtime could not run has that every model it ran lacks
+    (analysis.failure_hints): a hint where to look, next to the runtime's message."""
     sentences = []
-    for model_id in failed_models:
+    for hint in page.site.analysis.failure_hints.get(runtime, []):
         hints = []
-        ranks = _input_ranks(page, model_id) - ran_ranks
-        if ranks:
-            shown = ", ".join(f"{r}-D" for r in sorted(ranks))
-            seen = ", ".join(f"{r}-D" for r in sorted(ran_ranks))
+        if hint.new_ranks:
+            shown = ", ".join(f"{r}-D" for r in hint.new_ranks)
+            seen = ", ".join(f"{r}-D" for r in hint.ran_ranks)
             hints.append(f"a {shown} input, where every model it ran has {seen} inputs")
-        ops = _operators(page, model_id)
-        if ops is not None and known_ops is not None and ops - known_ops:
-            names = ", ".join(f"`{escape_inline(o)}`" for o in sorted(ops - known_ops))
+        if hint.new_operators:
+            names = ", ".join(f"`{escape_inline(o)}`" for o in hint.new_operators)
             hints.append(f"operators no model it ran uses: {names}")
-        if hints:
-            sentences.append(
-                f"{model_link(page, model_id)} has {' and '.join(hints)} "
-                f"({runtime_link(page, runtime)} ran {len(ran)} model(s) ok)."
-            )
+        sentences.append(
+            f"{model_link(page, hint.model)} has {' and '.join(hints)} "
+            f"({runtime_link(page, runtime)} ran {hint.ran_models} model(s) ok)."
+        )
     return sentences
-
-
-def _operators(page: Page, model_id: str) -> set[str] | None:
-    from .specs import recorded_structure
-
-    model = page.kb.models.get(model_id)
-    if model is None:
-        return None
-    structure = recorded_structure(page, model)
-    return set(structure.op_histogram) if structure else None
 
 
 def runtimes_page(site: SiteContext) -> str:
@@ -329,7 +246,7 @@ def runtimes_page(site: SiteContext) -> str:
             throughput_chart_section(
                 page, frame, "chart-runtime-throughput", "## Throughput on all cores"
             ),
-            slow_runtimes_section(page, frame),
+            slow_runtimes_section(page, set(frame["machine"])),
             agreement_section(page, frame),
             failures_section(page, frame),
         ]

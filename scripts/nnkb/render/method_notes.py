@@ -80,9 +80,7 @@ def precision_section(page: Page) -> str:
 
 
 def profiles_section(page: Page) -> str:
-    from .profiles import profiles
-
-    rows = profiles(page)
+    rows = page.site.analysis.profiles.profiled
     ok = int((page.site.frame["status"] == analysis.OK).sum())
     text = (
         "Each ok row records where its inference time goes: after the timed repetitions, the "

@@ -25,10 +25,10 @@ class Names:
 
     @classmethod
     def of(cls, kb: KB, adapters: Mapping[str, Adapter]) -> Names:
-        runtimes = {}
+        runtimes: dict[str, str] = {}
         for framework in kb.frameworks.values():
             for adapter_name in adapters_of(framework):
-                runtimes[adapter_name] = framework.name
+                runtimes.setdefault(adapter_name, framework.name)
         for name, adapter in adapters.items():
             if adapter.display_name:
                 runtimes[name] = adapter.display_name

@@ -17,7 +17,7 @@ import pandas as pd
 from ..analysis import results_frame, settings_difference, settings_key, usual_settings
 from ..analysis.frame import difference_parts, latency_rows
 from ..analysis.site import SiteAnalysis
-from ..bench.runtimes import Adapter, load_adapters
+from ..bench.runtimes import Adapter, load_adapters, reference_adapter
 from ..cited import CitedTable
 from ..kb import KB, Cited, Claim, Entry, Source
 from ..results import Machine, ResultsFile
@@ -136,7 +136,19 @@ class SiteContext:
     @cached_property
     def analysis(self) -> SiteAnalysis:
         """The build's decisions (recommendations, pipelines), made once for every page."""
-        return SiteAnalysis(self.kb, self.all_frame)
+        return SiteAnalysis(
+            self.kb, self.all_frame, self.results_files, reference=self.reference_runtime
+        )
+
+    @cached_property
+    def reference_runtime(self) -> str:
+        """The runtime speed-ups are measured against and outputs compared with: the adapter
+        whose role is the FP32 reference; without one, the first runtime in the results."""
+        reference = reference_adapter(self.adapters)
+        if reference is not None:
+            return reference.name
+        runtimes = sorted(self.frame["runtime"].unique())
+        return str(runtimes[0]) if runtimes else ""
 
     @cached_property
     def usual_settings(self) -> dict[str, dict[str, Any]]:

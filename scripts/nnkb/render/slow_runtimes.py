@@ -5,121 +5,64 @@ time and what sets them apart, computed from the operator profiles.
 
 from __future__ import annotations
 
-import pandas as pd
-
-from .. import analysis
-from .cells import (
-    latency_cell,
-    machine_link,
-    model_link,
-    precision_name,
-)
+from ..analysis.findings import SlowRuntime
+from ..analysis.profiles import SLOW_FACTOR
+from .cells import latency_cell, machine_link, model_link, runtime_name
 from .numbers import format_ratio
 from .page import METHODOLOGY_PATH, Page, bullet_list, entry_path
-from .profiles import (
-    NOTABLE_SHARE,
-    OTHER,
-    SECTION_ANCHOR,
-    SLOW_FACTOR,
-    Profile,
-    _from_graph,
-    _has_entry,
-    _in_graph,
-    _names,
-    op_name,
-    profiles,
-    row_label,
-    share_text,
-    unprofiled,
-)
+from .profiles import SECTION_ANCHOR, names_text, op_name, row_label, share_text
 from .text import escape_inline, folded
 
 
-def slow_runtime_sentences(page: Page, frame: pd.DataFrame) -> list[str]:
-    """For each model and machine, each ok row more than SLOW_FACTOR times slower than the
-    fastest FP32 row: where its kernel time goes, and what the fastest one has no entry for."""
-    by_key = {(p.machine, p.model, p.runtime, p.settings_key): p for p in profiles(page)}
-    why = {
-        (u.machine, u.model, u.label): u.why
-        for model in sorted(set(frame["model"]))
-        for u in unprofiled(page, model)
-    }
-    ok = frame[(frame["status"] == analysis.OK) & frame["p50"].notna()]
-    sentences = []
-    for (machine, model), rows in ok.groupby(["machine", "model"], sort=True):
-        fp32 = rows[rows["precision"].map(precision_name) == "fp32"]
-        if fp32.empty:
-            continue
-        fastest = fp32.sort_values(["p50", "runtime", "settings"]).iloc[0]
-        fast_profile = by_key.get((machine, model, fastest.runtime, fastest.settings))
-        fast_label = row_label(page, machine, model, fastest.runtime, fastest.settings)
-        for slow in rows.sort_values(["p50", "runtime", "settings"]).itertuples():
-            if slow.p50 <= SLOW_FACTOR * fastest.p50:
-                continue
-            label = row_label(page, machine, model, slow.runtime, slow.settings)
-            text = (
-                f"{model_link(page, model)} on {machine_link(page, machine)}: "
-                f"{escape_inline(label)} takes {latency_cell(slow.p50)}, "
-                f"{format_ratio(slow.p50 / fastest.p50)} the "
-                f"{latency_cell(fastest.p50)} of {escape_inline(fast_label)}, the fastest in "
-                "FP32. "
-            )
-            profile = by_key.get((machine, model, slow.runtime, slow.settings))
-            if profile is None:
-                reason = why.get((machine, model, label))
-                text += "No operator profile was recorded for it" + (
-                    f" ({escape_inline(reason)})." if reason else "."
-                )
-            else:
-                top = [
-                    (op, s)
-                    for op, s in sorted(profile.shares.items(), key=lambda kv: (-kv[1], kv[0]))
-                    if op != OTHER
-                ][:3]
-                text += "Its largest shares of kernel time: " + ", ".join(
-                    f"{op_name(op)} {share_text(s)} (≈{latency_cell(s * slow.p50)})"
-                    for op, s in top
-                )
-                text += slow_clauses(top, profile, fast_profile, fast_label)
-                text += "."
-            if any(p.machine == machine and p.model == model for p in by_key.values()):
-                link = page.href(entry_path("models", model)) + f"#{SECTION_ANCHOR}"
-                text += f" [Where the time goes]({link})."
-            sentences.append(text)
-    return sentences
-
-
-def slow_clauses(
-    top: list[tuple[str, float]], slow: Profile, fast: Profile | None, fast_label: str
-) -> str:
-    """What sets the slow runtime's largest operator types apart: ONNX operators of the graph
-    the fastest runtime has no entry for, and operator types of the slow runtime's own."""
-    clauses = []
-    if fast is not None:
-        absent = [
-            op for op, _ in top if _in_graph(op, slow.histogram) and not _has_entry(op, fast.shares)
-        ]
-        if absent:
-            clauses.append(
-                f"{escape_inline(fast_label)} has no "
-                f"{_names([op_name(op) for op in absent], 'or')} entry: the graph's "
-                f"{_names([op_name(op) for op in absent])} nodes run there as part of other "
-                "operator types"
-            )
-    own = [op for op, s in top if s >= NOTABLE_SHARE and not _from_graph(op, slow.histogram)]
-    if own and slow.histogram:
-        who = escape_inline(slow.runtime_name)
-        what = (
-            f"is an operator type of {who}'s own, not an ONNX operator of the graph"
-            if len(own) == 1
-            else f"are operator types of {who}'s own, not ONNX operators of the graph"
+def slow_runtime_sentence(page: Page, slow: SlowRuntime) -> str:
+    """Where a slow runtime's kernel time goes, and what the fastest one has no entry for."""
+    label = row_label(page, slow.machine, slow.model, slow.runtime, slow.settings)
+    fast_label = row_label(
+        page, slow.machine, slow.model, slow.fastest_runtime, slow.fastest_settings
+    )
+    text = (
+        f"{model_link(page, slow.model)} on {machine_link(page, slow.machine)}: "
+        f"{escape_inline(label)} takes {latency_cell(slow.p50)}, "
+        f"{format_ratio(slow.ratio)} the {latency_cell(slow.fastest_p50)} of "
+        f"{escape_inline(fast_label)}, the fastest in FP32. "
+    )
+    if slow.profile is None:
+        reason = slow.unprofiled_why
+        text += "No operator profile was recorded for it" + (
+            f" ({escape_inline(reason)})." if reason else "."
         )
-        clauses.append(f"{_names([op_name(op) for op in own])} {what}")
-    return "".join(f"; {c}" for c in clauses)
+    else:
+        text += "Its largest shares of kernel time: " + ", ".join(
+            f"{op_name(op)} {share_text(s)} (≈{latency_cell(s * slow.p50)})" for op, s in slow.top
+        )
+        clauses = []
+        if slow.absent_in_fastest:
+            absent = [op_name(op) for op in slow.absent_in_fastest]
+            clauses.append(
+                f"{escape_inline(fast_label)} has no {names_text(absent, 'or')} entry: the "
+                f"graph's {names_text(absent)} nodes run there as part of other operator types"
+            )
+        if slow.own_types:
+            who = escape_inline(runtime_name(page, slow.runtime))
+            what = (
+                f"is an operator type of {who}'s own, not an ONNX operator of the graph"
+                if len(slow.own_types) == 1
+                else f"are operator types of {who}'s own, not ONNX operators of the graph"
+            )
+            clauses.append(f"{names_text([op_name(op) for op in slow.own_types])} {what}")
+        text += "".join(f"; {c}" for c in clauses) + "."
+    if slow.model_profiled:
+        link = page.href(entry_path("models", slow.model)) + f"#{SECTION_ANCHOR}"
+        text += f" [Where the time goes]({link})."
+    return text
 
 
-def slow_runtimes_section(page: Page, frame: pd.DataFrame) -> str:
-    sentences = slow_runtime_sentences(page, frame)
+def slow_runtimes_section(page: Page, machines: set[str]) -> str:
+    sentences = [
+        slow_runtime_sentence(page, slow)
+        for slow in page.site.analysis.slow_runtimes
+        if slow.machine in machines
+    ]
     parts = [
         "## Where slow runtimes spend their time",
         (
