@@ -283,11 +283,11 @@ def test_a_chart_section_gets_the_chart_script_deferred(tmp_path, monkeypatch, s
     from mkdocs.config import load_config
 
     from nnkb.render import entries
-    from nnkb.render.charts import _to_div
+    from nnkb.render.charts import to_div
 
     def chart(page, model):
         figure = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))
-        return "## Chart\n\n" + _to_div(figure, f"chart-{model.id}")
+        return "## Chart\n\n" + to_div(figure, f"chart-{model.id}")
 
     monkeypatch.setattr(entries, "MODEL_SECTIONS", [*entries.MODEL_SECTIONS, chart])
     monkeypatch.setitem(entries.SECTIONS, "models", entries.MODEL_SECTIONS)

@@ -47,18 +47,18 @@ _LAYOUT: dict[str, Any] = {
 }
 
 
-def _esc(text: Any) -> str:
+def esc(text: Any) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _num(value: float, digits: int = 6) -> float | None:
+def num(value: float, digits: int = 6) -> float | None:
     """A float rounded to `digits` significant figures (None for missing), for stable JSON."""
     if value is None or pd.isna(value) or not math.isfinite(float(value)):
         return None
     return float(f"{float(value):.{digits}g}")
 
 
-def _named(frame: pd.DataFrame, column: str) -> pd.Series:
+def named_column(frame: pd.DataFrame, column: str) -> pd.Series:
     """The display names of a frame's `column` ("model", "runtime"): its `<column>_name`
     column where the caller gave one, so that no id reaches a label."""
     named = f"{column}_name"
@@ -69,7 +69,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
 
 
-def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
+def log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
     """A log axis with 1-2-5 ticks labelled in full (plotly abbreviates 20 to "2" otherwise)."""
     # Far outside any real latency or rate, a log axis's ticks would not fit in a float.
     data = [
@@ -86,14 +86,14 @@ def _log_axis(values: Any, title: str, include: float | None = None) -> dict[str
         ticks += [float(f"{m * 10.0**exponent:.6g}") for m in (1, 2, 5)]
     ticks = [t for t in ticks if low <= t <= high]
     axis.update(
-        range=[_num(math.log10(low)), _num(math.log10(high))],
+        range=[num(math.log10(low)), num(math.log10(high))],
         tickvals=ticks,
         ticktext=[f"{t:g}" for t in ticks],
     )
     return axis
 
 
-def _to_div(fig: go.Figure, div_id: str) -> str:
+def to_div(fig: go.Figure, div_id: str) -> str:
     """The chart as a placeholder of its final height and its figure as JSON data, not code:
     docs/javascripts/charts.js loads plotly.js and draws the figure when it scrolls into view,
     so that the text and tables around it are read before any chart code runs."""
@@ -114,10 +114,8 @@ def _to_div(fig: go.Figure, div_id: str) -> str:
     )
 
 
-def _empty(fig: go.Figure, message: str) -> None:
-    fig.add_annotation(
-        text=_esc(message), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5
-    )
+def empty_chart(fig: go.Figure, message: str) -> None:
+    fig.add_annotation(text=esc(message), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
 
@@ -139,7 +137,7 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     ]
     front = pareto_front(points, higher_is_better=higher)
     machines = sorted(points["machine"].unique())
-    names = _named(points, "model")
+    names = named_column(points, "model")
     floor = use_case.accuracy_floor
     floor_value = ranking.attrs.get("floor", floor.value) if floor is not None else None
     # One y range for the plot and the label placement: the floor's line is in the plot, so
@@ -149,25 +147,25 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     for i, machine in enumerate(machines):
         colour = PALETTE[i % len(PALETTE)]
         rows = points[points["machine"] == machine].sort_values(["p50", "model"])
-        label = _esc(rows["machine_label"].iloc[0])
+        label = esc(rows["machine_label"].iloc[0])
         fig.add_trace(
             go.Scatter(
-                x=[_num(v * 1e3) for v in rows["p50"]],
-                y=[_num(v) for v in rows["accuracy"]],
+                x=[num(v * 1e3) for v in rows["p50"]],
+                y=[num(v) for v in rows["accuracy"]],
                 mode="markers+text",
                 name=label,
                 legendgroup=machine,
                 marker={"color": colour, "size": 10},
                 # A label that would overprint another is left off: hover names the point.
-                text=[_esc(names[r]) if places[r] else "" for r in rows.index],
+                text=[esc(names[r]) if places[r] else "" for r in rows.index],
                 textposition=[places[r] or "top center" for r in rows.index],
                 customdata=[
-                    [_esc(runtime), _esc(names[r])]
-                    for r, runtime in zip(rows.index, _named(rows, "runtime"), strict=True)
+                    [esc(runtime), esc(names[r])]
+                    for r, runtime in zip(rows.index, named_column(rows, "runtime"), strict=True)
                 ],
                 hovertemplate=(
                     "%{customdata[1]} on %{customdata[0]}<br>median %{x} ms<br>"
-                    + _esc(metric["metric"])
+                    + esc(metric["metric"])
                     + " %{y}<extra>"
                     + label
                     + "</extra>"
@@ -178,8 +176,8 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
         if len(edge) > 1:
             fig.add_trace(
                 go.Scatter(
-                    x=[_num(v * 1e3) for v in edge["p50"]],
-                    y=[_num(v) for v in edge["accuracy"]],
+                    x=[num(v * 1e3) for v in edge["p50"]],
+                    y=[num(v) for v in edge["accuracy"]],
                     mode="lines",
                     name=f"{label}: Pareto front",
                     legendgroup=machine,
@@ -189,19 +187,19 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
             )
     if floor is not None and machines:
         fig.add_hline(
-            y=_num(ranking.attrs.get("floor", floor.value)),
+            y=num(ranking.attrs.get("floor", floor.value)),
             line={"dash": "dot", "color": "#777777"},
-            annotation_text=f"floor {_num(ranking.attrs.get('floor', floor.value))}",
+            annotation_text=f"floor {num(ranking.attrs.get('floor', floor.value))}",
             annotation_position="bottom right",
         )
     fig.update_layout(
-        title={"text": _esc(f"{use_case.name}: latency against cited accuracy")},
-        xaxis=_log_axis(points["p50"] * 1e3, "median latency (ms, log scale)"),
-        yaxis={"title": {"text": _esc(y_title)}, **({"range": list(y_range)} if machines else {})},
+        title={"text": esc(f"{use_case.name}: latency against cited accuracy")},
+        xaxis=log_axis(points["p50"] * 1e3, "median latency (ms, log scale)"),
+        yaxis={"title": {"text": esc(y_title)}, **({"range": list(y_range)} if machines else {})},
     )
     if not machines:
-        _empty(fig, "No measured candidate has a cited accuracy yet.")
-    return _to_div(fig, div_id or f"chart-latency-accuracy-{_slug(use_case.id)}")
+        empty_chart(fig, "No measured candidate has a cited accuracy yet.")
+    return to_div(fig, div_id or f"chart-latency-accuracy-{_slug(use_case.id)}")
 
 
 def _accuracy_range(accuracy: pd.Series, floor: Any) -> tuple[float, float]:
@@ -241,8 +239,8 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     fig = go.Figure(layout=_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
     groups = rows.drop_duplicates(["machine", "model"])
-    x_machine = [_esc(v) for v in groups["machine_label"]]
-    x_model = [_esc(v) for v in _named(groups, "model")]
+    x_machine = [esc(v) for v in groups["machine_label"]]
+    x_model = [esc(v) for v in named_column(groups, "model")]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["runtime"] == runtime].itertuples()}
@@ -250,14 +248,14 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         fig.add_trace(
             go.Bar(
                 x=[x_machine, x_model],
-                y=[_num(r.speedup, 4) if r else None for r in found],
-                name=_esc(runtime),
+                y=[num(r.speedup, 4) if r else None for r in found],
+                name=esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)]},
                 customdata=[
-                    [_num(r.p50 * 1e3, 4), _agreement(r)] if r else [None, ""] for r in found
+                    [num(r.p50 * 1e3, 4), _agreement(r)] if r else [None, ""] for r in found
                 ],
                 hovertemplate=(
-                    f"{_esc(runtime)}: %{{y}}x<br>median %{{customdata[0]}} ms<br>"
+                    f"{esc(runtime)}: %{{y}}x<br>median %{{customdata[0]}} ms<br>"
                     "%{customdata[1]}<extra></extra>"
                 ),
             )
@@ -269,7 +267,7 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     longest = max((len(m) for m in x_model), default=0)
     turned = len(keys) > 6
     fig.update_layout(
-        title={"text": _esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)")},
+        title={"text": esc(f"Speed-up over {baseline} (median latency ratio, higher is faster)")},
         barmode="group",
         # Short: on a phone a longer title ran past the plot's height (the title says more).
         yaxis={"title": {"text": "speed-up (x)"}},
@@ -278,8 +276,8 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         height=_HEIGHT + (5 * longest if turned else 0),
     )
     if not len(rows):
-        _empty(fig, f"No model ran ok on {baseline} and another runtime yet.")
-    return _to_div(fig, div_id)
+        empty_chart(fig, f"No model ran ok on {baseline} and another runtime yet.")
+    return to_div(fig, div_id)
 
 
 def _agreement(row: Any) -> str:
@@ -306,7 +304,7 @@ def _label_positions(
     points: pd.DataFrame, names: pd.Series, every: pd.DataFrame
 ) -> dict[Any, str | None]:
     """Where each roofline point's label goes (log-log axes over the range of `every` point,
-    as _log_axis draws them): _place_labels, highest points first."""
+    as log_axis draws them): _place_labels, highest points first."""
     x_all = every["flops_per_weight_byte"].map(math.log10)
     y_all = every["achieved_gflops"].map(math.log10)
     x_range = (x_all.min() - math.log10(1.5), x_all.max() + math.log10(1.5))
@@ -386,33 +384,33 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     # A model's runtimes share its x (FLOPs per weight byte), so one label per model, on its
     # highest point; labels on every point overprinted each other. Hover names every point.
     labelled = set(rows.sort_values(["achieved_gflops", "runtime"]).groupby("model").tail(1).index)
-    named = _named(rows, "model")
+    named = named_column(rows, "model")
     positions = _label_positions(rows.loc[sorted(labelled)], named, rows)
     for i, runtime in enumerate(sorted(rows["runtime"].unique())):
         part = rows[rows["runtime"] == runtime].sort_values("model")
         fig.add_trace(
             go.Scatter(
-                x=[_num(v, 4) for v in part["flops_per_weight_byte"]],
-                y=[_num(v, 4) for v in part["achieved_gflops"]],
+                x=[num(v, 4) for v in part["flops_per_weight_byte"]],
+                y=[num(v, 4) for v in part["achieved_gflops"]],
                 mode="markers+text",
-                name=_esc(runtime),
+                name=esc(runtime),
                 marker={"color": PALETTE[i % len(PALETTE)], "size": 10},
                 text=[
-                    _esc(m) if positions.get(index) else ""
-                    for index, m in _named(part, "model").items()
+                    esc(m) if positions.get(index) else ""
+                    for index, m in named_column(part, "model").items()
                 ],
                 textposition=[positions.get(index) or "middle right" for index in part.index],
                 customdata=[
-                    [_num(v, 3), _esc(m)]
-                    for v, m in zip(part["peak_percent"], _named(part, "model"), strict=True)
+                    [num(v, 3), esc(m)]
+                    for v, m in zip(part["peak_percent"], named_column(part, "model"), strict=True)
                 ],
                 hovertemplate=(
-                    "%{customdata[1]} on " + _esc(runtime) + "<br>%{y} GFLOP/s "
+                    "%{customdata[1]} on " + esc(runtime) + "<br>%{y} GFLOP/s "
                     "(%{customdata[0]} % of peak)<br>%{x} FLOPs per weight byte<extra></extra>"
                 ),
             )
         )
-    peak_gflops = _num(peak_flops / 1e9, 4) if peak_flops else None
+    peak_gflops = num(peak_flops / 1e9, 4) if peak_flops else None
     if peak_gflops is not None and 1e-250 < peak_gflops < 1e250:
         fig.add_hline(y=peak_gflops, line={"color": "#D55E00", "width": 2})
         # In the plot's top left corner, which the axis range keeps free of points (it runs
@@ -432,11 +430,9 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
         peak_gflops = None
     fig.update_layout(
         title={"text": "Achieved compute against the measured peak"},
-        xaxis=_log_axis(
-            rows["flops_per_weight_byte"], "FLOPs per byte of FP32 weights (log scale)"
-        ),
-        yaxis=_log_axis(rows["achieved_gflops"], "achieved GFLOP/s (log scale)", peak_gflops),
+        xaxis=log_axis(rows["flops_per_weight_byte"], "FLOPs per byte of FP32 weights (log scale)"),
+        yaxis=log_axis(rows["achieved_gflops"], "achieved GFLOP/s (log scale)", peak_gflops),
     )
     if rows.empty:
-        _empty(fig, "No ok rows with MAC and parameter counts on this machine yet.")
-    return _to_div(fig, div_id or f"chart-roofline-{_slug(machine or 'machine')}")
+        empty_chart(fig, "No ok rows with MAC and parameter counts on this machine yet.")
+    return to_div(fig, div_id or f"chart-roofline-{_slug(machine or 'machine')}")

@@ -14,12 +14,12 @@ from .charts import (
     _LAYOUT,
     _MARGIN,
     PALETTE,
-    _empty,
-    _esc,
-    _log_axis,
-    _named,
-    _num,
-    _to_div,
+    empty_chart,
+    esc,
+    log_axis,
+    named_column,
+    num,
+    to_div,
 )
 
 
@@ -34,11 +34,11 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     fig = go.Figure(layout=_LAYOUT)
     rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
     groups = rows.drop_duplicates(["machine", "model"])
-    models = [_esc(v) for v in _named(groups, "model")]
+    models = [esc(v) for v in named_column(groups, "model")]
     # One machine: the models alone along x (a machine label beside each group is long
     # enough to run into the next on a phone); the title names the machine.
     one = groups["machine"].nunique() == 1
-    x: Any = models if one else [[_esc(v) for v in groups["machine_label"]], models]
+    x: Any = models if one else [[esc(v) for v in groups["machine_label"]], models]
     keys = list(zip(groups["machine"], groups["model"]))
     for i, label in enumerate(sorted(rows["label"].unique())):
         by_key = {(r.machine, r.model): r for r in rows[rows["label"] == label].itertuples()}
@@ -46,17 +46,17 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
         fig.add_trace(
             go.Bar(
                 x=x,
-                y=[_num(r.inferences_per_s, 4) if r else None for r in found],
-                name=_esc(label),
+                y=[num(r.inferences_per_s, 4) if r else None for r in found],
+                name=esc(label),
                 marker={"color": PALETTE[i % len(PALETTE)]},
                 customdata=[
-                    [int(r.batch), int(r.streams), _num(r.p50 * 1e3, 4)]
+                    [int(r.batch), int(r.streams), num(r.p50 * 1e3, 4)]
                     if r and not pd.isna(r.batch) and not pd.isna(r.streams)
                     else [None, None, None]
                     for r in found
                 ],
                 hovertemplate=(
-                    f"{_esc(label)}: %{{y}} inferences/s<br>batch %{{customdata[0]}}, "
+                    f"{esc(label)}: %{{y}} inferences/s<br>batch %{{customdata[0]}}, "
                     "%{customdata[1]} stream(s)<br>single-stream median %{customdata[2]} ms"
                     "<extra></extra>"
                 ),
@@ -69,19 +69,19 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     fig.update_layout(
         title={
             "text": "Throughput on all cores"
-            + (f" of {_esc(groups['machine_label'].iloc[0])}" if one else "")
+            + (f" of {esc(groups['machine_label'].iloc[0])}" if one else "")
             + " (inferences per second, higher is better)"
         },
         barmode="group",
-        yaxis=_log_axis(rows["inferences_per_s"], "inferences per second"),
+        yaxis=log_axis(rows["inferences_per_s"], "inferences per second"),
         # Upright: turned by 45 degrees, long names crossed their neighbours.
         xaxis={"tickangle": -90 if turned else 0, "automargin": True},
         margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
         height=_HEIGHT + (7 * longest if turned else 0),
     )
     if not len(rows):
-        _empty(fig, empty)
-    return _to_div(fig, div_id)
+        empty_chart(fig, empty)
+    return to_div(fig, div_id)
 
 
 def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-latency") -> str:
@@ -94,24 +94,24 @@ def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-la
     order = sorted(picks["use_case"].unique(), key=str.casefold, reverse=True)
     for i, machine in enumerate(sorted(picks["machine"].unique())):
         rows = picks[picks["machine"] == machine].set_index("use_case").reindex(order)
-        label = _esc(picks.loc[picks["machine"] == machine, "machine_label"].iloc[0])
+        label = esc(picks.loc[picks["machine"] == machine, "machine_label"].iloc[0])
         fig.add_trace(
             go.Bar(
-                x=[_num(v * 1e3, 4) for v in rows["p50"]],
-                y=[_esc(u) for u in order],
+                x=[num(v * 1e3, 4) for v in rows["p50"]],
+                y=[esc(u) for u in order],
                 orientation="h",
                 name=label,
                 marker={"color": PALETTE[i % len(PALETTE)]},
-                customdata=[[_esc(p) if isinstance(p, str) else ""] for p in rows["pick"]],
+                customdata=[[esc(p) if isinstance(p, str) else ""] for p in rows["pick"]],
                 hovertemplate="%{customdata[0]}<br>median %{x} ms<extra>" + label + "</extra>",
             )
         )
     fig.update_layout(
         title={"text": "Recommended choice per use case: median latency (lower is faster)"},
         barmode="group",
-        xaxis=_log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
+        xaxis=log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
         yaxis={"automargin": True},
         margin={**_MARGIN, "l": 20},
         height=_HEIGHT + 20 * len(order),
     )
-    return _to_div(fig, div_id)
+    return to_div(fig, div_id)
