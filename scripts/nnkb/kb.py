@@ -119,6 +119,9 @@ class OnnxSpec:
     preprocess: dict[str, Any] | None = None
     preprocess_source: Source | None = None
     postprocess: str | None = None  # a detector's decoding (nnkb.accuracy.detection.DECODERS)
+    # A lossless change nnkb makes to the published file before measuring it
+    # (nnkb.models.convert.CONVERSIONS): "float16-to-float32" for a file published in FP16.
+    convert: str | None = None
 
     @property
     def weights(self) -> str:

@@ -14,6 +14,7 @@ from ..analysis.machine_label import machine_label as reader_label
 from ..analysis.machine_label import short_label
 from ..analysis.precision import is_reduced, precision_name
 from ..analysis.ranking import adapters_of
+from .metrics import metric
 from .names import status_words
 from .numbers import format_bytes, format_latency, format_percent, missing, sig
 from .page import (
@@ -252,14 +253,15 @@ def agreement_text(row: Any) -> str | None:
     over = "" if inputs is None or _missing(inputs) else f" ({int(inputs)} inputs)"
     if isinstance(kind, str):
         snr = getattr(row, "agree_snr_db", None)
-        if kind == "classifier" and not _missing(row.agree_top1):
-            return f"top-1 {format_percent(float(row.agree_top1))}{over}"
-        if kind == "embedding" and not _missing(row.agree_cosine_min):
-            return f"cosine ≥ {float(row.agree_cosine_min):.4f}{over}"
-        if kind == "anomaly_map" and not _missing(row.agree_spearman_min):
-            return f"Spearman ≥ {float(row.agree_spearman_min):.3f}{over}"
+        shown = {
+            "classifier": ("top1", row.agree_top1),
+            "embedding": ("cosine_min", row.agree_cosine_min),
+            "anomaly_map": ("spearman_min", row.agree_spearman_min),
+        }.get(kind)
+        if shown is not None and not _missing(shown[1]):
+            return metric(shown[0]).cell(float(shown[1])) + over
         if snr is not None and not _missing(snr):
-            return f"SNR {float(snr):.1f} dB{over}"
+            return metric("snr_db").cell(float(snr)) + over
         return f"identical{over}"
     if not _missing(getattr(row, "top1_agree", None)):
         return "top-1 agrees (1 input)" if bool(row.top1_agree) else "top-1 differs (1 input)"

@@ -118,6 +118,7 @@ def model_onnx(page: Page, model: Model) -> str:
         ("File", Md(f"[`{_file_name(spec.url)}`]({spec.url})") if spec.url else None),
         ("SHA-256", Md(f"`{spec.sha256}`") if spec.sha256 else None),
         ("Size", format_bytes(spec.size) if spec.size else None),
+        ("Before measuring", CONVERT_WORDS.get(spec.convert or "")),
         (
             "Exported by",
             Md(escape_inline(provenance.exported_by) + page.cite(provenance.source))
@@ -134,6 +135,15 @@ def model_onnx(page: Page, model: Model) -> str:
     ]
     return "## ONNX file\n\n" + facts_table(rows)
 
+
+# What nnkb does to a published file before measuring it (onnx.convert), as a reader reads it.
+CONVERT_WORDS = {
+    "float16-to-float32": (
+        "nnkb widens the published FP16 file to FP32 (weights, inputs and outputs; every FP16 "
+        "value is exact in FP32), so every runtime runs the same FP32 graph; the rows' file "
+        "hash is the widened file's"
+    ),
+}
 
 WEIGHTS_WORDS = {
     PRETRAINED: "the published, trained weights",

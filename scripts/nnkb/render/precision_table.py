@@ -18,19 +18,12 @@ from ..bench.agreement import METHOD_TEXT as AGREEMENT_METHOD
 from ..kb import PRETRAINED, UseCase
 from ..models import quantize
 from .cells import machine_label, model_link, provenance, row_label
-from .numbers import format_latency, format_percent, format_ratio, missing, sig
+from .metrics import metric
+from .numbers import format_latency, format_percent, format_ratio, missing
 from .page import METHODOLOGY_PATH, Page
 from .precision_words import ACCURACY_NOT_MEASURABLE
 from .tables import Column, Table
 from .text import folded
-
-METRIC_NAMES = {
-    "top1": "top-1 agreement",
-    "box_f1": "box F1",
-    "cosine_min": "lowest cosine",
-    "spearman_min": "lowest Spearman",
-    "snr_db": "SNR",
-}
 
 
 def agreement_change(row: Any) -> str:
@@ -43,19 +36,11 @@ def agreement_change(row: Any) -> str:
         return change
     if row.weights != PRETRAINED:  # architecture only: agreement says nothing of accuracy
         return ACCURACY_NOT_MEASURABLE
-    metric, value = row.agree_metric, row.agree_value
-    if isinstance(metric, str) and not missing(value):
-        name = METRIC_NAMES.get(metric, metric)
-        shown = (
-            format_percent(float(value))
-            if metric == "top1"
-            else f"{sig(float(value))} dB"
-            if metric == "snr_db"
-            else f"{float(value):.4f}"
-        )
-        return f"{name} {shown}"
+    key, value = row.agree_metric, row.agree_value
+    if isinstance(key, str) and not missing(value):
+        return metric(key).cell(float(value))
     if not missing(row.agree_snr_db):
-        return f"SNR {sig(float(row.agree_snr_db))} dB"
+        return metric("snr_db").cell(float(row.agree_snr_db))
     return "not measured"
 
 

@@ -8,23 +8,10 @@ from __future__ import annotations
 
 from ..analysis import Candidate, PrecisionMiss, Recommendation
 from ..analysis.precision import NO_TOLERANCE, NOT_MEASURED, RANDOM_WEIGHTS, precision_name
+from .metrics import metric
 from .names import Names
-from .numbers import format_latency, format_rate, format_ratio, sig
+from .numbers import format_latency, format_rate, format_ratio
 
-# How each tolerance metric is named in a sentence, and whether it is a fraction shown in %.
-METRIC_WORDS: dict[str, tuple[str, bool]] = {
-    "top1": ("top-1 agreement", True),
-    "top5": ("top-5 agreement", True),
-    "cosine_min": ("lowest cosine similarity", False),
-    "cosine_mean": ("mean cosine similarity", False),
-    "spearman_min": ("lowest rank correlation (Spearman)", False),
-    "box_f1": ("box agreement with FP32 (F1 of matched boxes)", False),
-    "spearman_mean": ("mean rank correlation (Spearman)", False),
-    "image_spearman": ("rank correlation of image scores (Spearman)", False),
-    "snr_db": ("signal-to-noise ratio", False),
-    "cer_points": ("character error rate added", False),
-    "line_accuracy_points": ("line accuracy lost", False),
-}
 # What each fast path is, for a reader who knows the feature names only.
 FEATURE_WORDS = {
     "avx512_bf16": "AVX512_BF16",
@@ -53,33 +40,22 @@ def precision_label(value: object) -> str:
     return name.upper() if name else "unknown precision"
 
 
-def metric_value(metric: str | None, value: float | None) -> str:
-    """A tolerance metric's value as a page writes it: '99 %', '0.998', '31.2 dB', '0.5 points'."""
-    if metric is None or value is None:
-        return "–"
-    _, percent = METRIC_WORDS.get(metric, (metric, False))
-    if percent:
-        return f"{sig(value * 100)} %"
-    if metric == "snr_db":
-        return f"{sig(value)} dB"
-    if metric.endswith("_points"):
-        return f"{sig(value)} points"
-    return sig(value)
+def metric_value(key: str | None, value: float | None) -> str:
+    """A tolerance metric's value as a page writes it (render/metrics.py)."""
+    return "–" if key is None else metric(key).value_text(value)
 
 
-def metric_words(metric: str | None) -> str:
+def metric_words(key: str | None) -> str:
     """'top-1 agreement', 'signal-to-noise ratio'."""
-    return METRIC_WORDS.get(metric or "", (metric or "agreement", False))[0]
+    return metric(key).words
 
 
 def tolerance_text(rec: Recommendation) -> str:
     """'top-1 agreement ≥ 99 %' or 'character error rate added ≤ 1 points'."""
-    metric = rec.tolerance_metric
-    if metric is None:
+    if rec.tolerance_metric is None:
         return "no tolerance stated"
-    words = metric_words(metric)
-    op = "≤" if metric.endswith("_points") else "≥"
-    return f"{words} {op} {metric_value(metric, rec.tolerance_threshold)}"
+    found = metric(rec.tolerance_metric)
+    return f"{found.words} {found.bound} {found.value_text(rec.tolerance_threshold)}"
 
 
 def features_text(features: tuple[str, ...]) -> str:

@@ -13,7 +13,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import onnx
+
 from ...kb import Model, OnnxSpec
+from ..convert import ConversionError, converted
 from . import builtin, file, package, url
 from ._common import ModelSourceError, os_problem, sha256_file, write_atomic
 from .url import NotInStore
@@ -60,7 +63,13 @@ def materialize(model: Model, cache_dir: Path) -> Path:
         )
     try:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        return loader(spec, Path(cache_dir), repo_root)
+        path = loader(spec, Path(cache_dir), repo_root)
+        if spec.convert:
+            try:
+                path = converted(path, spec.convert, Path(cache_dir))
+            except (ConversionError, onnx.checker.ValidationError) as exc:
+                raise ModelSourceError(f"onnx.convert: {exc}") from None
+        return path
     except ModelSourceError as exc:
         raise type(exc)(f"{where}: {exc}") from None
     except OSError as exc:
