@@ -39,6 +39,7 @@ import numpy as np
 
 from nnkb.bench.inputs import input_dtypes, make_inputs
 from nnkb.bench.isolate import run_worker
+from nnkb.bench.protocol import RowJob
 from nnkb.bench.runtimes import load_adapters
 from nnkb.bench.settings import HARNESS
 from nnkb.kb import load_kb
@@ -49,18 +50,17 @@ TARGETS = {"openvino": 0.05, "onnxruntime": 0.02, "openvino throughput": 0.05}
 
 def harness_row(runtime: str, path: Path, shapes: dict, budget: float, settings: dict) -> dict:
     """The worker's result for one row, run exactly as `nnkb bench` runs it."""
-    job = {
-        "kind": "row",
-        "runtime": runtime,
-        "model_path": str(path),
-        "inputs": {k: list(v) for k, v in shapes.items()},
-        "settings": settings,
-        "harness": HARNESS,
-        "row_budget_s": budget,
-        "classifier": False,
-        "reference": None,
-        "reference_label": "",
-    }
+    job = RowJob(
+        runtime=runtime,
+        model_path=str(path),
+        inputs={k: list(v) for k, v in shapes.items()},
+        settings=settings,
+        harness=HARNESS,
+        row_budget_s=budget,
+        classifier=False,
+        reference=None,
+        reference_label="",
+    )
     result = run_worker(job, HARNESS["row_timeout_seconds"] + budget)
     if result["status"] != "ok":
         sys.exit(f"fidelity: harness {runtime} row {result['status']}: {result['reason']}")

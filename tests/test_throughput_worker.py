@@ -14,6 +14,7 @@ import tinykb
 
 from nnkb.bench.isolate import run_worker
 from nnkb.bench.measure import WorkerResult
+from nnkb.bench.protocol import RowJob
 from nnkb.bench.runtimes import load_adapters
 from nnkb.bench.runtimes.base import physical_cores
 from nnkb.bench.settings import HARNESS
@@ -38,18 +39,17 @@ def open_batch(tmp_path_factory) -> Path:
 def measure(runtime: str, path: Path) -> WorkerResult:
     adapter = load_adapters()[runtime]
     settings = next(s for s in adapter.throughput_variants() if not adapter.quantizer(s))
-    job = {
-        "kind": "row",
-        "runtime": runtime,
-        "model_path": str(path),
-        "inputs": {"input": [1, 3, 16, 16]},
-        "settings": settings,
-        "harness": SHORT,
-        "row_budget_s": 8.0,
-        "classifier": True,
-        "reference": None,
-        "reference_label": "",
-    }
+    job = RowJob(
+        runtime=runtime,
+        model_path=str(path),
+        inputs={"input": [1, 3, 16, 16]},
+        settings=settings,
+        harness=SHORT,
+        row_budget_s=8.0,
+        classifier=True,
+        reference=None,
+        reference_label="",
+    )
     result = WorkerResult.from_json(run_worker(job, 120))
     assert result.status == "ok", result.reason
     assert result.throughput is not None and result.latency is not None

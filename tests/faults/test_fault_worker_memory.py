@@ -13,6 +13,8 @@ import psutil
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from nnkb.bench.protocol import ReferenceJob
+
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "bench"))
 import tinykb
 
@@ -123,7 +125,7 @@ def test_memory_fraction_defaults_to_the_setting_and_refuses_bad_values(monkeypa
         ):
             isolate.memory_fraction()
         with pytest.raises(isolate.WorkerSettingError):  # before any worker process starts
-            isolate.run_worker({"kind": "reference"}, timeout=1)
+            isolate.run_worker(ReferenceJob("m.onnx", {}, 0, "out.npz"), timeout=1)
 
 
 def test_no_cap_where_the_platform_has_no_resource_module(monkeypatch):

@@ -38,6 +38,7 @@ from ..models.quantize import (
 )
 from ..models.synthetic import SYNTHETIC_VERSION
 from .inputs import Shapes, input_dtypes
+from .protocol import QuantizeJob, ReferenceInputsJob
 
 OCR_TASK = "text-recognition"
 # The rendered calibration lines: the OCR corpus's recipe with another seed.
@@ -120,15 +121,15 @@ def derived_key(
     )
 
 
-def build_derived(job: dict[str, Any]) -> dict[str, Any]:
+def build_derived(job: QuantizeJob) -> dict[str, Any]:
     """The worker's side of a "quantize" job: the derived file's path (built if missing)."""
     from ..models.quantize import quantize
 
-    shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-    source = Path(job["model_path"])
-    calibration, _ = calibration_for(job["task"], shapes, source, job.get("preprocess"))
-    built = quantize(source, job["quantizer"], calibration, Path(job["cache_dir"]))
-    if built.key != job["key"]:
+    shapes = {k: tuple(v) for k, v in job.inputs.items()}
+    source = Path(job.model_path)
+    calibration, _ = calibration_for(job.task, shapes, source, job.preprocess)
+    built = quantize(source, job.quantizer, calibration, Path(job.cache_dir))
+    if built.key != job.key:
         # The planner keyed the row with other versions than the worker sees: say so.
         return {"status": "failed", "reason": "quantiser version changed during the run"}
     return {"status": "ok", "reason": None, "path": str(built.path)}
@@ -180,16 +181,15 @@ def ensure_derived(
     (None, why not)."""
     from .isolate import run_worker
 
-    job = {
-        "kind": "quantize",
-        "model_path": str(model_path),
-        "inputs": {k: list(v) for k, v in shapes.items()},
-        "task": task,
-        "quantizer": quantizer,
-        "key": key,
-        "cache_dir": str(cache_dir),
-        "preprocess": preprocess,
-    }
+    job = QuantizeJob(
+        model_path=str(model_path),
+        inputs={k: list(v) for k, v in shapes.items()},
+        task=task,
+        quantizer=quantizer,
+        key=key,
+        cache_dir=str(cache_dir),
+        preprocess=preprocess,
+    )
     result = run_worker(job, timeout)
     if result.get("status") != "ok" or not result.get("path"):
         return None, f"{result.get('status')}: {result.get('reason')}"
@@ -214,15 +214,14 @@ def ensure_inputs_reference(
     out = inputs_reference_path(cache_dir, model_sha, shapes, AGREEMENT_COUNT, version, inputs_set)
     if out.exists():
         return out, None
-    job = {
-        "kind": "reference_inputs",
-        "model_path": str(model_path),
-        "inputs": {k: list(v) for k, v in shapes.items()},
-        "count": AGREEMENT_COUNT,
-        "out": str(out),
-        "preprocess": preprocess,
-        "task": task,
-    }
+    job = ReferenceInputsJob(
+        model_path=str(model_path),
+        inputs={k: list(v) for k, v in shapes.items()},
+        count=AGREEMENT_COUNT,
+        out=str(out),
+        preprocess=preprocess,
+        task=task,
+    )
     result = run_worker(job, timeout)
     if out.exists():
         return out, None

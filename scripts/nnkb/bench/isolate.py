@@ -34,6 +34,7 @@ from typing import Any
 
 import psutil
 
+from .protocol import Envelope, Job, encode
 from .settings import WORKER_MEMORY_FRACTION
 
 MEMORY_FRACTION_ENV = "NNKB_WORKER_MEMORY_FRACTION"
@@ -222,24 +223,19 @@ def out_of_memory(result: dict[str, Any], stderr: str, cap: MemoryCap | None) ->
     }
 
 
-def run_worker(job: dict[str, Any], timeout: float) -> dict[str, Any]:
+def run_worker(job: Job, timeout: float) -> dict[str, Any]:
     """The worker's result dict, or a crashed/timeout/failed one built from how it ended;
     its reason never names an absolute path."""
     return published(_run(job, timeout))
 
 
-def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
+def _run(job: Job, timeout: float) -> dict[str, Any]:
     cap = memory_cap()
     # A file a killed process still holds cannot be removed on Windows: not a row's failure.
     with tempfile.TemporaryDirectory(prefix="nnkb-row-", ignore_cleanup_errors=True) as tmp:
         result_path = Path(tmp) / "result.json"
         stderr_path = Path(tmp) / "stderr.txt"
-        job = {
-            **job,
-            "result_path": str(result_path),
-            "parent_pid": os.getpid(),
-            "memory_cap_bytes": cap.bytes if cap else None,
-        }
+        envelope = Envelope(str(result_path), os.getpid(), cap.bytes if cap else None)
         with open(stderr_path, "wb") as stderr:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "nnkb.bench.worker"],
@@ -249,7 +245,8 @@ def _run(job: dict[str, Any], timeout: float) -> dict[str, Any]:
                 **_new_group(),  # own process group: a hang is killed with its children
             )
             try:
-                proc.communicate(json.dumps(job).encode(), timeout=timeout)
+                message = json.dumps(encode(job, envelope)).encode()
+                proc.communicate(message, timeout=timeout)
                 timed_out = False
             except subprocess.TimeoutExpired:
                 _kill_group(proc)

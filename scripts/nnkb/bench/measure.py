@@ -33,6 +33,7 @@ from ..results import (
 )
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
+from .protocol import RowJob
 from .runtimes.base import Adapter, ProfileBudget, Session
 from .stats import ci_within, summarize
 from .throughput import Plan
@@ -242,7 +243,7 @@ def profile_row(
 def after_timing(
     adapter: Adapter,
     session: Session,
-    job: dict[str, Any],
+    job: RowJob,
     path: Path,
     shapes: dict[str, tuple[int, ...]],
     result: WorkerResult,
@@ -255,12 +256,12 @@ def after_timing(
 
     missing = []
     try:
-        precision, ops = adapter.read_precision(session, path, job["settings"], shapes)
+        precision, ops = adapter.read_precision(session, path, job.settings, shapes)
         result = replace(result, precision=precision, compute_ops=ops)
     except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports
         missing.append(f"precision not read back: {one_line(exc, 150)}")
     laps.lap("readback")
-    if job.get("inputs_reference") and Path(job["inputs_reference"]).exists():
+    if job.inputs_reference and Path(job.inputs_reference).exists():
         try:
             measured = quality.agreement_over_inputs(session, job, shapes, path)
             base = result.agreement.to_json() if result.agreement else {"reference": None}
@@ -268,7 +269,7 @@ def after_timing(
         except Exception as exc:  # noqa: BLE001 - the latency stands; the reason says why
             missing.append(f"agreement not measured: {one_line(exc, 150)}")
         laps.lap("agreement")
-    if job.get("accuracy") == "ocr":
+    if job.accuracy == "ocr":
         try:
             accuracy = quality.ocr_accuracy(adapter, job, shapes, path)
             result = replace(result, accuracy=TaskAccuracy.from_json(accuracy))
@@ -280,7 +281,7 @@ def after_timing(
 
 def measure_row(
     adapter: Adapter,
-    job: dict[str, Any],
+    job: RowJob,
     checkpoint: Callable[[WorkerResult], None] | None = None,
 ) -> WorkerResult:
     """The result of one row; exceptions propagate to the worker, which reports them.
@@ -289,7 +290,7 @@ def measure_row(
     profiler that crashes the process or hangs until the row timeout loses only the profile.
     The result's `phases` says how long each step took.
     """
-    if scenario_of(job["settings"]) == THROUGHPUT:  # its own procedure (throughput.py)
+    if scenario_of(job.settings) == THROUGHPUT:  # its own procedure (throughput.py)
         return measure_throughput_row(adapter, job)
     laps = Laps()
     result = _measure(adapter, job, laps, checkpoint)
@@ -298,18 +299,18 @@ def measure_row(
 
 def _measure(
     adapter: Adapter,
-    job: dict[str, Any],
+    job: RowJob,
     laps: Laps,
     checkpoint: Callable[[WorkerResult], None] | None,
 ) -> WorkerResult:
-    harness = job["harness"]
-    path = Path(job["model_path"])
-    shapes = {k: tuple(v) for k, v in job["inputs"].items()}
+    harness = job.harness
+    path = Path(job.model_path)
+    shapes = {k: tuple(v) for k, v in job.inputs.items()}
     inputs = make_inputs(shapes, harness["input_seed"], input_dtypes(path))
 
     start = time.perf_counter_ns()
     try:
-        session = adapter.load(path, job["settings"], shapes)
+        session = adapter.load(path, job.settings, shapes)
     except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
         return WorkerResult("failed", f"load: {one_line(exc)}", peak_rss_bytes=peak_rss_bytes())
     result = WorkerResult(
@@ -333,11 +334,9 @@ def _measure(
         )
 
     reference = None
-    if job.get("reference") and Path(job["reference"]).exists():
-        reference = ref.load_reference(Path(job["reference"]))
-        agreement, reason = ref.compare(
-            outputs, reference, job.get("classifier", False), job["reference_label"]
-        )
+    if job.reference and Path(job.reference).exists():
+        reference = ref.load_reference(Path(job.reference))
+        agreement, reason = ref.compare(outputs, reference, job.classifier, job.reference_label)
         result = replace(result, agreement=Agreement.from_json(agreement))
         if reason:
             return replace(
@@ -353,7 +352,7 @@ def _measure(
         session.run()
         runs += 1
 
-    times, converged = repeat_until_converged(session.run, harness, job["row_budget_s"])
+    times, converged = repeat_until_converged(session.run, harness, job.row_budget_s)
     # Memory before profiling: a profiled second session must not count as the row's memory.
     result = replace(
         result,
@@ -361,25 +360,25 @@ def _measure(
         peak_rss_bytes=peak_rss_bytes(),
     )
     laps.lap("measure")
-    if not job.get("profile", True):  # a verification process: the latency is all it adds
+    if not job.profile:  # a verification process: the latency is all it adds
         return result
     result = after_timing(adapter, session, job, path, shapes, result, laps)
     session.bind(inputs)  # the agreement and accuracy passes bound other inputs
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
         checkpoint(replace(result, profile=OpProfile(source=why), phases=dict(laps.seconds)))
-    profile = profile_row(adapter, session, path, job["settings"], shapes, inputs, harness)
+    profile = profile_row(adapter, session, path, job.settings, shapes, inputs, harness)
     laps.lap("profile")
     return replace(result, profile=profile)
 
 
-def measure_throughput_row(adapter: Adapter, job: dict[str, Any]) -> WorkerResult:
+def measure_throughput_row(adapter: Adapter, job: RowJob) -> WorkerResult:
     """The WorkerResult of a throughput row; exceptions of the runtime become a failed row."""
-    path = Path(job["model_path"])
-    shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-    plan = Plan.of(job["harness"], job.get("row_budget_s"))
+    path = Path(job.model_path)
+    shapes = {k: tuple(v) for k, v in job.inputs.items()}
+    plan = Plan.of(job.harness, job.row_budget_s)
     try:
-        measured = adapter.measure_throughput(path, job["settings"], shapes, plan)
+        measured = adapter.measure_throughput(path, job.settings, shapes, plan)
     except Exception as exc:  # noqa: BLE001 - the runtime's own message is the row's reason
         why = f"throughput: {one_line(exc)}"
         return WorkerResult("failed", why, peak_rss_bytes=peak_rss_bytes())
@@ -396,9 +395,9 @@ def measure_throughput_row(adapter: Adapter, job: dict[str, Any]) -> WorkerResul
         precision=measured.session.precision if measured.session else None,
         throughput=measured.throughput(),
     )
-    if measured.session is not None and job.get("profile", True):
+    if measured.session is not None and job.profile:
         try:  # outside the window; the verification process only adds its rate
-            session, settings = measured.session, job["settings"]
+            session, settings = measured.session, job.settings
             precision, ops = adapter.read_precision(session, path, settings, shapes)
             result = replace(result, precision=precision, compute_ops=ops)
         except Exception as exc:  # noqa: BLE001 - the row keeps the precision the session reports

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -21,6 +22,7 @@ from . import reference as ref
 from .derived import ensure_derived, ensure_inputs_reference, inputs_reference_path
 from .isolate import run_worker
 from .plan import PlannedRow
+from .protocol import ReferenceJob
 from .runtimes import Adapter
 from .settings import HARNESS
 
@@ -86,13 +88,12 @@ class RowFiles:
             self.cache_dir, p.model_sha256, p.spec.inputs, HARNESS["input_seed"], version
         )
         if not out.exists():
-            job = {
-                "kind": "reference",
-                "model_path": str(p.model_path),
-                "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
-                "seed": HARNESS["input_seed"],
-                "out": str(out),
-            }
+            job = ReferenceJob(
+                model_path=str(p.model_path),
+                inputs={k: list(v) for k, v in p.spec.inputs.items()},
+                seed=HARNESS["input_seed"],
+                out=str(out),
+            )
             # The outputs over the agreement inputs too, in the same process: one worker
             # start-up per model instead of two (ensure_inputs_reference then finds them).
             from .agreement import AGREEMENT_COUNT  # scipy: only when a reference is made
@@ -102,8 +103,8 @@ class RowFiles:
                 self.agreement_set(p),
             )  # fmt: skip
             if not many.exists():
-                job.update(
-                    inputs_out=str(many), count=AGREEMENT_COUNT,
+                job = replace(
+                    job, inputs_out=str(many), count=AGREEMENT_COUNT,
                     preprocess=p.spec.preprocess, task=p.task,
                 )  # fmt: skip
             result = run_worker(job, self.timeout)

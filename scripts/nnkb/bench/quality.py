@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 
 from .inputs import Shapes, input_dtypes
+from .protocol import RowJob
 from .runtimes.base import Adapter, Session
 
 
 def agreement_over_inputs(
-    session: Session, job: dict[str, Any], shapes: Shapes, path: Path
+    session: Session, job: RowJob, shapes: Shapes, path: Path
 ) -> dict[str, Any]:
     """The many-input metrics of the row's Agreement (nnkb.bench.agreement) as JSON fields.
 
@@ -29,31 +30,31 @@ def agreement_over_inputs(
     from .agreement import agreement, agreement_inputs, agreement_set, padim_anomaly_maps
     from .derived import load_inputs_reference
 
-    reference = load_inputs_reference(Path(job["inputs_reference"]))
-    dtypes = input_dtypes(Path(job.get("source_model_path") or path))
+    if not job.inputs_reference:
+        raise ValueError("no reference outputs over the agreement inputs")
+    reference = load_inputs_reference(Path(job.inputs_reference))
+    dtypes = input_dtypes(Path(job.source_model_path or path))
     samples = agreement_inputs(
-        shapes, len(reference), dtypes=dtypes, preprocess=job.get("preprocess"),
-        task=job.get("task", ""),
+        shapes, len(reference), dtypes=dtypes, preprocess=job.preprocess,
+        task=job.task or "",
     )  # fmt: skip
     candidate = []
     for sample in samples:
         session.bind(sample)
         session.run()
         candidate.append([array for _, array in session.outputs()])
-    kind = job["output_kind"]
+    kind = job.output_kind or "tensor"
     if kind == "anomaly_map" and len(reference[0]) > 1:
         maps = padim_anomaly_maps(reference, candidate)
         result = agreement(kind, *maps).to_dict()
     else:
         result = agreement(kind, reference, candidate).to_dict()
     result["max_rel_error_inputs"] = result.pop("max_rel_error")
-    result["inputs_set"] = agreement_set(
-        shapes, job.get("preprocess"), job.get("task", ""), len(reference)
-    )[1]
-    if job.get("task") == "detection":
+    result["inputs_set"] = agreement_set(shapes, job.preprocess, job.task or "", len(reference))[1]
+    if job.task == "detection":
         result["box_top1"] = box_top1(reference, candidate)
-    if job.get("postprocess"):
-        result.update(boxes_agreement(job["postprocess"], shapes, reference, candidate))
+    if job.postprocess:
+        result.update(boxes_agreement(job.postprocess, shapes, reference, candidate))
     return result
 
 
@@ -87,14 +88,14 @@ def box_top1(reference: list, candidate: list) -> float | None:
     return float(np.mean(np.concatenate([s.ravel() for s in same])))
 
 
-def ocr_accuracy(adapter: Adapter, job: dict[str, Any], shapes: Shapes, path: Path) -> dict:
+def ocr_accuracy(adapter: Adapter, job: RowJob, shapes: Shapes, path: Path) -> dict:
     """Character error rate and line accuracy of the row's runtime and precision on the
     OCR corpus, read through a session of the row's settings that takes any line width."""
     from ..accuracy.ocr import evaluate, load_charset
     from ..accuracy.ocr_corpus import build_corpus
 
-    charset = load_charset(job.get("source_model_path") or path)
-    settings = adapter.accuracy_settings(job["settings"])
+    charset = load_charset(job.source_model_path or path)
+    settings = adapter.accuracy_settings(job.settings)
     session = adapter.load(path, settings, shapes)
     (name,) = shapes
 

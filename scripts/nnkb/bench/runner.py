@@ -56,6 +56,7 @@ from .plan import (
     select_runtimes,
 )
 from .prepare import RowFiles
+from .protocol import RowJob
 from .rows import (
     NOT_OK,
     base_row,
@@ -134,41 +135,40 @@ class Run(RowFiles):
         if p.scenario == THROUGHPUT:  # no agreement or accuracy: its latency twin has them
             job = self.job(p, row_budget, None)
         else:
-            job = {
-                **self.job(p, row_budget, self.reference_for(p)),
-                "inputs_reference": self.inputs_reference_for(p),
-                "output_kind": output_kind(p.task),
-                "task": p.task,
-                "accuracy": "ocr" if p.task == OCR_TASK else None,
-            }
+            job = replace(
+                self.job(p, row_budget, self.reference_for(p)),
+                inputs_reference=self.inputs_reference_for(p),
+                output_kind=output_kind(p.task),
+                task=p.task,
+                accuracy="ocr" if p.task == OCR_TASK else None,
+            )
         start = time.perf_counter()
         result = WorkerResult.from_json(run_worker(job, self.timeout))
         return with_result(row, result), result, time.perf_counter() - start
 
-    def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> dict[str, object]:
-        return {
-            "kind": "row",
-            "runtime": p.runtime,
-            "model_path": str(self.model_file(p)),
-            "source_model_path": str(p.model_path),
-            "inputs": {k: list(v) for k, v in p.spec.inputs.items()},
-            "settings": p.settings,
-            "harness": HARNESS,
-            "row_budget_s": row_budget,
-            "classifier": bool(p.spec.classifier),
-            "preprocess": p.spec.preprocess,
-            "postprocess": p.spec.postprocess,
-            "reference": str(reference) if reference else None,
-            "reference_label": (
-                self.reference[0].reference_label(self.reference[1]) if self.reference else None
+    def job(self, p: PlannedRow, row_budget: float, reference: Path | None) -> RowJob:
+        return RowJob(
+            runtime=p.runtime,
+            model_path=str(self.model_file(p)),
+            source_model_path=str(p.model_path),
+            inputs={k: list(v) for k, v in p.spec.inputs.items()},
+            settings=p.settings,
+            harness=HARNESS,
+            row_budget_s=row_budget,
+            classifier=bool(p.spec.classifier),
+            preprocess=p.spec.preprocess,
+            postprocess=p.spec.postprocess,
+            reference=str(reference) if reference else None,
+            reference_label=(
+                self.reference[0].reference_label(self.reference[1]) if self.reference else ""
             ),
-        }
+        )
 
     def verify(self, p: PlannedRow, row: Row, budget_left: float | None) -> Row:
         """The row with one more process: the same job in a fresh worker, latency only (the
         first process already checked the outputs and profiled the operators)."""
         started_at = now_iso()
-        job = {**self.job(p, self.budget_for(budget_left), None), "profile": False}
+        job = replace(self.job(p, self.budget_for(budget_left), None), profile=False)
         start = time.perf_counter()
         result = WorkerResult.from_json(run_worker(job, self.timeout))
         phases = dict(row.phases or {})

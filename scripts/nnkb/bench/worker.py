@@ -25,6 +25,7 @@ import psutil
 
 from .isolate import apply_memory_cap
 from .measure import WorkerResult, measure_row, one_line
+from .protocol import Job, JobError, QuantizeJob, ReferenceInputsJob, ReferenceJob, decode
 from .runtimes import load_adapters
 
 WATCH_PARENT_SECONDS = 1.0
@@ -62,34 +63,33 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def run_job(job: dict[str, Any]) -> dict[str, Any]:
-    if job["kind"] == "reference":
-        from .reference import compute_reference
+def run_job(job: Job, result_path: Path) -> dict[str, Any]:
+    """Do the job; a row's checkpoint writes its measured result to `result_path` before the
+    operator profile, which may crash."""
+    if isinstance(job, ReferenceJob):
+        from .reference import compute_inputs_reference, compute_reference
 
-        shapes = {k: tuple(v) for k, v in job["inputs"].items()}
-        compute_reference(Path(job["model_path"]), shapes, job["seed"], Path(job["out"]))
-        if job.get("inputs_out"):  # the outputs over the agreement inputs as well
-            from .reference import compute_inputs_reference
-
+        shapes = {k: tuple(v) for k, v in job.inputs.items()}
+        compute_reference(Path(job.model_path), shapes, job.seed, Path(job.out))
+        if job.inputs_out and job.count:  # the outputs over the agreement inputs as well
             compute_inputs_reference(
-                Path(job["model_path"]), shapes, job["count"], Path(job["inputs_out"]),
-                job.get("preprocess"), job.get("task", ""),
+                Path(job.model_path), shapes, job.count, Path(job.inputs_out),
+                job.preprocess, job.task,
             )  # fmt: skip
         return {"status": "ok", "reason": None}
-    if job["kind"] == "reference_inputs":
+    if isinstance(job, ReferenceInputsJob):
         from .reference import compute_inputs_reference
 
-        shapes = {k: tuple(v) for k, v in job["inputs"].items()}
+        shapes = {k: tuple(v) for k, v in job.inputs.items()}
         compute_inputs_reference(
-            Path(job["model_path"]), shapes, job["count"], Path(job["out"]),
-            job.get("preprocess"), job.get("task", ""),
-        )  # fmt: skip
+            Path(job.model_path), shapes, job.count, Path(job.out), job.preprocess, job.task
+        )
         return {"status": "ok", "reason": None}
-    if job["kind"] == "quantize":
+    if isinstance(job, QuantizeJob):
         from .derived import build_derived
 
         return build_derived(job)
-    adapter = load_adapters()[job["runtime"]]
+    adapter = load_adapters()[job.runtime]
     version = adapter.version()
     if version is None:
         return {
@@ -99,7 +99,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         }
 
     def checkpoint(result: WorkerResult) -> None:
-        write_result(Path(job["result_path"]), {**result.to_json(), "runtime_version": version})
+        write_result(result_path, {**result.to_json(), "runtime_version": version})
 
     return {**measure_row(adapter, job, checkpoint).to_json(), "runtime_version": version}
 
@@ -111,17 +111,24 @@ def write_result(path: Path, result: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    job = json.load(sys.stdin)
-    die_with_parent(job.get("parent_pid"))
-    # Before any runtime is imported: a model too big for the cap fails its own row.
-    apply_memory_cap(job.get("memory_cap_bytes"))
+    raw = json.load(sys.stdin)
     try:
-        result = run_job(job)
+        job, envelope = decode(raw)
+    except JobError as exc:  # a parent of another version: say so as the row's reason
+        write_result(
+            Path(str(raw.get("result_path", ""))), {"status": "failed", "reason": str(exc)}
+        )
+        return 0
+    die_with_parent(envelope.parent_pid)
+    # Before any runtime is imported: a model too big for the cap fails its own row.
+    apply_memory_cap(envelope.memory_cap_bytes)
+    try:
+        result = run_job(job, Path(envelope.result_path))
     except MemoryError as exc:  # the parent adds the cap to the reason
         result = {"status": "failed", "reason": f"MemoryError: {one_line(exc)}"}
     except Exception as exc:  # noqa: BLE001 - every failure is a row, not a traceback
         result = {"status": "failed", "reason": one_line(exc)}
-    write_result(Path(job["result_path"]), result)
+    write_result(Path(envelope.result_path), result)
     return 0
 
 
