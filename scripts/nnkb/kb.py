@@ -66,6 +66,11 @@ class Claim:
     text: str
     source: Source
 
+    @classmethod
+    def list_of(cls, raw: list[dict[str, Any]] | None) -> list[Claim]:
+        """Claims as the schema has them: text and source (required on every claim)."""
+        return [cls(c["text"], Source.of(c["source"])) for c in raw or []]
+
 
 @dataclass(frozen=True)
 class Accuracy:
@@ -209,6 +214,10 @@ class Model(Entry):
         return self.data["licence"]["name"], Source.of(self.data["licence"]["source"])
 
     @property
+    def not_benchmarked_reason(self) -> str | None:
+        return self.data.get("not_benchmarked_reason")
+
+    @property
     def published_parameters(self) -> Cited | None:
         return Cited.of(self.data["published"].get("parameters"))
 
@@ -325,9 +334,15 @@ class UseCase(Entry):
 
     @property
     def considerations(self) -> list[Claim]:
-        return [
-            Claim(c["text"], Source.of(c["source"])) for c in self.data.get("considerations", [])
-        ]
+        return Claim.list_of(self.data.get("considerations"))
+
+    @property
+    def input(self) -> str:
+        return self.data["input"]
+
+    @property
+    def output(self) -> str:
+        return self.data["output"]
 
     @property
     def hardware_notes(self) -> list[tuple[str, Claim]]:
@@ -356,12 +371,96 @@ class Framework(Entry):
         """Names of the bench adapters that measure this runtime; empty if nnkb does not."""
         return list(self.data.get("benchmark_adapters", []))
 
+    @property
+    def maintainer(self) -> str:
+        return self.data["maintainer"]
+
+    @property
+    def status(self) -> str:
+        """active, maintenance, discontinued or merged (schemas/framework.schema.json)."""
+        return self.data.get("status", "active")
+
+    @property
+    def licence_name(self) -> str:
+        return self.data["licence"]
+
+    @property
+    def website(self) -> str:
+        return self.data["website"]
+
+    @property
+    def onnx_exports(self) -> bool:
+        return bool(self.data["onnx"]["exports"])
+
+    @property
+    def onnx_runs(self) -> bool:
+        return bool(self.data["onnx"]["runs"])
+
+    @property
+    def onnx(self) -> dict[str, Any]:
+        """Whether it exports and runs ONNX, with the source of each (the schema's object)."""
+        return self.data["onnx"]
+
+    @property
+    def hardware_field(self) -> dict[str, Any]:
+        """The hardware classes it targets with their source (the schema's object)."""
+        return self.data["hardware"]
+
+    def listed(self, field: str) -> tuple[list[str], Source]:
+        """The values of a sourced list field (platforms, hardware) and their source."""
+        if field not in ("platforms", "hardware"):
+            raise KeyError(f"{field!r} is not a sourced list of a framework")
+        return list(self.data[field]["values"]), Source.of(self.data[field]["source"])
+
+    @property
+    def install(self) -> dict[str, Any] | None:
+        """Shell commands that install it, per operating system, with their source."""
+        return self.data.get("install")
+
+    @property
+    def successor(self) -> str | None:
+        return self.data.get("successor")
+
+    @property
+    def history(self) -> list[Claim]:
+        return Claim.list_of(self.data.get("history"))
+
 
 @dataclass
 class Hardware(Entry):
     @property
     def category(self) -> str:
         return self.data["category"]
+
+    @property
+    def precisions(self) -> list[str]:
+        return list(self.data["precisions"]["values"])
+
+    @property
+    def precisions_source(self) -> Source:
+        return Source.of(self.data["precisions"]["source"])
+
+    @property
+    def isa_features(self) -> list[str]:
+        return [str(f) for f in self.data.get("isa_features") or []]
+
+    @property
+    def examples(self) -> list[str]:
+        return list(self.data.get("examples") or [])
+
+    @property
+    def facts(self) -> list[Claim]:
+        return Claim.list_of(self.data.get("facts"))
+
+    @property
+    def figures(self) -> list[dict[str, Any]]:
+        """Published figures of the class (the schema's objects; kb/cited/ holds the rest)."""
+        return list(self.data.get("figures") or [])
+
+    @property
+    def runtime_routes(self) -> list[dict[str, Any]]:
+        """How a model reaches this class, the vendor's own route first (the schema's objects)."""
+        return list(self.data.get("runtime_routes") or [])
 
 
 _TYPES: dict[str, type[Entry]] = {

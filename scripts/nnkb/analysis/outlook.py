@@ -57,7 +57,7 @@ class HardwareOutlook:
 
 def is_current(framework: Framework) -> bool:
     """Whether a framework may be offered as a choice today (not merged or discontinued)."""
-    return framework.data.get("status", "active") in CURRENT_STATUSES
+    return framework.status in CURRENT_STATUSES
 
 
 def all_figures(tables: Iterable[CitedTable]) -> list[CitedFigure]:
@@ -82,8 +82,7 @@ def runtime_choices(
         )
     )
     return [
-        RuntimeChoice(f.id, bool(f.data["onnx"]["runs"]), counts.get(f.id, 0), bool(adapters_of(f)))
-        for f in found
+        RuntimeChoice(f.id, f.onnx_runs, counts.get(f.id, 0), bool(adapters_of(f))) for f in found
     ]
 
 
@@ -192,7 +191,7 @@ def hardware_outlook(
                 benchmarked_runtimes=tuple(c.framework for c in choices if c.benchmarked),
                 choices=tuple(choices),
                 figures=tuple(best_figures(figures, hardware, models)),
-                precisions=tuple(entry.data["precisions"]["values"]) if entry else (),
+                precisions=tuple(entry.precisions) if entry else (),
             )
         )
     return outlook

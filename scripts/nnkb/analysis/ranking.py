@@ -249,8 +249,8 @@ def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, A
     if rows.empty:
         spec = model.onnx
         if spec is None or not spec.benchmark:
-            reason = model.data.get("not_benchmarked_reason") or "no ONNX file to benchmark"
-            return {"status": "not-benchmarked", "reason": reason}
+            why = model.not_benchmarked_reason or "no ONNX file to benchmark"
+            return {"status": "not-benchmarked", "reason": why}
         return {"status": "not-measured", "reason": "no results for this model on this machine"}
     statuses = sorted(set(rows["status"]))
     said = {(r.status, r.reason if isinstance(r.reason, str) else None) for r in rows.itertuples()}

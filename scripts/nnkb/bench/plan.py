@@ -179,7 +179,7 @@ def derived_of(
 
     try:
         key, version, calibration_id, words = derived_key(
-            sha, quantizer, str(model.data.get("task", "")), spec.inputs, path, spec.preprocess
+            sha, quantizer, model.task, spec.inputs, path, spec.preprocess
         )
     except Exception as exc:  # noqa: BLE001 - a quantiser not installed: the row says why
         return None, " ".join(str(exc).split())[:300]
@@ -249,7 +249,7 @@ def build_plan(
                     problem or (f"quantiser: {why}" if why else None),
                     key,
                     variant=adapter.variant_label(settings),
-                    task=str(model.data.get("task", "")),
+                    task=model.task,
                     quantization=quantization,
                     unavailable=(
                         f"{NOT_IN_STORE}: {FETCH_HINT}"

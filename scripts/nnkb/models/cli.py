@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(sorted(kb.models)) or "none"
         return _fail(f"unknown model id {args.id!r} in {kb_dir}/models; {hint}known ids: {known}")
     if model.onnx is None:
-        reason = model.data.get("not_benchmarked_reason", "no reason given")
+        reason = model.not_benchmarked_reason or "no reason given"
         return _fail(f"{model.path}: model {model.id} has no ONNX file (onnx: null): {reason}")
     try:
         path = materialize(model, default_cache_dir(kb_dir))

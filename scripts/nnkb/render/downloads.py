@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..analysis.ranking import adapters_of
 from ..cited import CitedFigure, CitedTable
+from ..kb import Cited
 from ..results import ResultsFile
 from .page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
 from .tables import Column, Md, Table
@@ -90,10 +91,10 @@ def _join(values: Any) -> str:
     return ";".join(str(v) for v in values or [])
 
 
-def _cited(raw: dict[str, Any] | None) -> tuple[Any, Any, Any]:
-    if not raw:
+def _cited(cited: Cited | None) -> tuple[Any, Any, Any]:
+    if cited is None:
         return None, None, None
-    return raw.get("value"), raw.get("unit"), (raw.get("source") or {}).get("url")
+    return cited.value, cited.unit, cited.source.url
 
 
 def kb_json(site: SiteContext) -> str:
@@ -107,8 +108,8 @@ def kb_json(site: SiteContext) -> str:
 def models_csv(site: SiteContext) -> str:
     records = []
     for model_id, m in sorted(site.kb.models.items()):
-        params, _params_unit, params_src = _cited(m.data["published"].get("parameters"))
-        macs, _macs_unit, macs_src = _cited(m.data["published"].get("macs"))
+        params, _params_unit, params_src = _cited(m.published_parameters)
+        macs, _macs_unit, macs_src = _cited(m.published_macs)
         spec = m.onnx
         records.append(
             {
@@ -161,7 +162,7 @@ def accuracy_csv(site: SiteContext) -> str:
 def use_cases_csv(site: SiteContext) -> str:
     records = []
     for use_case_id, u in sorted(site.kb.use_cases.items()):
-        floor, floor_unit, floor_src = _cited(u.data.get("accuracy_floor"))
+        floor, floor_unit, floor_src = _cited(u.accuracy_floor)
         records.append(
             {
                 "id": use_case_id,
@@ -189,14 +190,14 @@ def frameworks_csv(site: SiteContext) -> str:
             "id": framework_id,
             "name": f.name,
             "kind": f.kind,
-            "maintainer": f.data["maintainer"],
-            "status": f.data["status"],
-            "licence": f.data["licence"],
-            "website": f.data["website"],
+            "maintainer": f.maintainer,
+            "status": f.status,
+            "licence": f.licence_name,
+            "website": f.website,
             "platforms": _join(f.platforms),
             "hardware": _join(f.hardware),
-            "onnx_exports": bool(f.data["onnx"]["exports"]),
-            "onnx_runs": bool(f.data["onnx"]["runs"]),
+            "onnx_exports": f.onnx_exports,
+            "onnx_runs": f.onnx_runs,
             "benchmark_adapters": _join(adapters_of(f)),
         }
         for framework_id, f in sorted(site.kb.frameworks.items())
@@ -210,9 +211,9 @@ def hardware_csv(site: SiteContext) -> str:
             "id": hardware_id,
             "name": h.name,
             "category": h.category,
-            "examples": _join(h.data.get("examples")),
-            "precisions": _join(h.data["precisions"]["values"]),
-            "isa_features": _join(h.data.get("isa_features")),
+            "examples": _join(h.examples),
+            "precisions": _join(h.precisions),
+            "isa_features": _join(h.isa_features),
         }
         for hardware_id, h in sorted(site.kb.hardware.items())
     ]

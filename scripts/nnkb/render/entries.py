@@ -96,7 +96,7 @@ def model_accuracy(page: Page, model: Model) -> str:
 def model_onnx(page: Page, model: Model) -> str:
     spec = model.onnx
     if spec is None:
-        reason = model.data.get("not_benchmarked_reason")
+        reason = model.not_benchmarked_reason
         text = escape_text(reason) if reason else "No redistributable ONNX file is available."
         return f"## ONNX file\n\nNot benchmarked: {text}"
     where = {
@@ -212,8 +212,8 @@ def use_case_io(page: Page, use_case: UseCase) -> str:
     metric = use_case.accuracy_metric
     better = "higher" if metric["higher_is_better"] else "lower"
     rows: list[tuple[str, str | Md | None]] = [
-        ("Input", use_case.data["input"]),
-        ("Output", use_case.data["output"]),
+        ("Input", use_case.input),
+        ("Output", use_case.output),
         (
             "Compared by",
             Md(

@@ -1,13 +1,12 @@
 """What every entry page has: the title and summary, the description, the sources and the
-edit link, and small helpers the entry pages share (claims, a two-column facts table).
+edit link, and small helpers the entry pages share (a two-column facts table).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from ..kb import Claim, Entry, Source
+from ..kb import Entry
 from .page import (
     COLLECTION_TITLES,
     Page,
@@ -18,11 +17,6 @@ from .tables import Column, Md, Table
 from .text import escape_inline, escape_text, link
 
 # --- small typed views of fields kb.py keeps as raw data -----------------------------------
-
-
-def claims(raw: Sequence[dict[str, Any]] | None) -> list[Claim]:
-    # The schema requires a source on every claim.
-    return [Claim(c["text"], Source(c["source"]["title"], c["source"]["url"])) for c in raw or []]
 
 
 def facts_table(rows: Sequence[tuple[str, str | Md | None]]) -> str:

@@ -144,7 +144,7 @@ def _route_name(page: Page, item: HardwareOutlook | None) -> str | None:
     if item is None:
         return None
     entry = page.kb.hardware.get(item.hardware)
-    routes = entry.data.get("runtime_routes") if entry else None
+    routes = entry.runtime_routes if entry else None
     if routes:
         return str(routes[0]["name"])
     if item.choices:

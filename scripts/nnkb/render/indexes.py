@@ -162,7 +162,7 @@ def models_index(site: SiteContext) -> str:
 def frameworks_table(page: Page) -> Table:
     records = []
     for f in page.kb.frameworks.values():
-        onnx = f.data["onnx"]
+        onnx = f.onnx
         # How it exports or runs ONNX (the note) goes into the footnote with the source.
         cite = page.cite(Source.of(onnx["source"]), onnx.get("note"))
         records.append(
@@ -170,9 +170,9 @@ def frameworks_table(page: Page) -> Table:
                 "name": f.name,
                 "kind": f.kind,
                 "framework": page.link_entry(f),
-                "maintainer": f.data["maintainer"],
-                "status": STATUS_NAMES.get(f.data["status"], f.data["status"]),
-                "licence": f.data["licence"],
+                "maintainer": f.maintainer,
+                "status": STATUS_NAMES.get(f.status, f.status),
+                "licence": f.licence_name,
                 "exports": Md(_yes(onnx["exports"]) + cite),
                 "runs": Md(_yes(onnx["runs"]) + cite),
             }
@@ -194,12 +194,12 @@ def matrix_table(page: Page, field: str, keys: list[str], titles: Callable[[str]
     """Framework × values of a list field (`platforms` or `hardware`), ✓ where it is listed."""
     records = []
     for f in page.kb.frameworks.values():
-        listed = f.data[field]
+        values, source = f.listed(field)
         record = {
             "name": f.name,
-            "framework": Md(page.link_entry(f) + page.cite(Source.of(listed["source"]))),
+            "framework": Md(page.link_entry(f) + page.cite(source)),
         }
-        record.update({key: _yes(key in listed["values"]) for key in keys})
+        record.update({key: _yes(key in values) for key in keys})
         records.append(record)
     columns = [Column("framework", "Framework")] + [
         Column(key, titles(key), align="center") for key in keys
@@ -248,7 +248,7 @@ def frameworks_index(site: SiteContext) -> str:
 def install_page(site: SiteContext) -> str:
     page = Page(site, INSTALL_PATH)
     frameworks = sorted(
-        (f for f in site.kb.frameworks.values() if f.data.get("install")),
+        (f for f in site.kb.frameworks.values() if f.install),
         key=lambda f: (f.kind != "inference-runtime", f.name.casefold()),
     )
     systems = ", ".join(PLATFORM_NAMES[s] for s in INSTALL_SYSTEMS)
@@ -277,10 +277,9 @@ def hardware_index(site: SiteContext) -> str:
     records = []
     for h in site.kb.hardware.values():
         targeting = sorted(
-            (f for f in site.kb.frameworks.values() if h.id in f.data["hardware"]["values"]),
+            (f for f in site.kb.frameworks.values() if h.id in f.hardware),
             key=lambda f: f.name.casefold(),
         )
-        precisions = h.data["precisions"]
         records.append(
             {
                 "name": h.name,
@@ -288,8 +287,8 @@ def hardware_index(site: SiteContext) -> str:
                 "category": h.category.upper(),
                 "summary": h.summary,
                 "precisions": Md(
-                    ", ".join(escape_inline(p) for p in precisions["values"])
-                    + page.cite(Source.of(precisions["source"]))
+                    ", ".join(escape_inline(p) for p in h.precisions)
+                    + page.cite(h.precisions_source)
                 ),
                 "frameworks": Md(", ".join(page.link_entry(f) for f in targeting)),
             }

@@ -64,9 +64,7 @@ def _flags(page: Page, machine: Machine) -> Md | None:
         return None
     hardware = page.kb.hardware.get(machine.hardware_class or "")
     # The features the KB's hardware class names as the ones that matter are shown in bold.
-    wanted = (
-        {str(f).lower() for f in (hardware.data.get("isa_features") or [])} if hardware else set()
-    )
+    wanted = {f.lower() for f in hardware.isa_features} if hardware else set()
     return Md(
         ", ".join(
             f"**`{escape_inline(f)}`**" if f.lower() in wanted else f"`{escape_inline(f)}`"

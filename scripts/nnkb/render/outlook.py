@@ -16,7 +16,6 @@ from ..analysis.outlook import FASTEST_RULE, HardwareOutlook, RuntimeChoice
 from ..kb import Framework, Source, UseCase
 from .cells import machine_link
 from .cited import FIGURE_KEYS, figures_table
-from .entry_sections import claims
 from .page import Page, bullet_list, claim_item
 from .text import escape_inline, folded, indent
 
@@ -55,7 +54,7 @@ def precision_item(page: Page, item: HardwareOutlook) -> str | None:
     entry = page.kb.hardware.get(item.hardware)
     if entry is None:
         return None
-    source = page.cite(Source.of(entry.data["precisions"]["source"]))
+    source = page.cite(entry.precisions_source)
     text = f"**Precision:** the class computes in {_upper(item.precisions)}{source}"
     stated = sorted({f.precision for f in item.figures} - {"unstated"})
     if stated:
@@ -70,7 +69,7 @@ def precision_item(page: Page, item: HardwareOutlook) -> str | None:
 def routes_of(page: Page, hardware: str) -> list[dict[str, Any]]:
     """The class's own runtime routes (kb/hardware runtime_routes), the vendor's first."""
     entry = page.kb.hardware.get(hardware)
-    return list(entry.data.get("runtime_routes") or []) if entry else []
+    return entry.runtime_routes if entry else []
 
 
 def route_text(page: Page, route: dict[str, Any]) -> str:
@@ -92,7 +91,7 @@ def install_item(
     if not choices:
         return None
     framework: Framework = page.kb.frameworks[choices[0].framework]
-    install = framework.data.get("install")
+    install = framework.install
     if not install:
         return None
     system = next((s for s in INSTALL_ORDER if install.get(s)), None)
@@ -106,7 +105,7 @@ def install_item(
 
 def why_block(page: Page, item: HardwareOutlook) -> str | None:
     entry = page.kb.hardware.get(item.hardware)
-    facts = claims(entry.data.get("facts")) if entry else []
+    facts = entry.facts if entry else []
     items = [claim_item(page, c) for c in facts]
     if not items:
         return None
@@ -138,7 +137,7 @@ def absent_text(page: Page, use_case: UseCase, item: HardwareOutlook) -> str:
         else "its runtime"
     )
     entry = page.kb.hardware.get(item.hardware)
-    examples = entry.data.get("examples", []) if entry else []
+    examples = entry.examples if entry else []
     on = f" on one of: {', '.join(escape_inline(e) for e in examples)}" if examples else ""
     text = (
         "*No published figure in the knowledge base for this use case's models (or their "

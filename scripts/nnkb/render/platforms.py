@@ -13,7 +13,6 @@ from ..analysis.ranking import adapters_of
 from ..kb import Framework, Hardware, Source
 from .cited import hardware_cited
 from .entry_sections import (
-    claims,
     description_section,
     edit_section,
     facts_table,
@@ -57,7 +56,7 @@ def platform_list(values: Sequence[str]) -> str:
 
 
 def onnx_support(page: Page, framework: Framework) -> Md:
-    onnx = framework.data["onnx"]
+    onnx = framework.onnx
     text = f"exports: {'yes' if onnx['exports'] else 'no'}; runs: {'yes' if onnx['runs'] else 'no'}"
     if onnx.get("note"):
         text += f" ({escape_inline(onnx['note'])})"
@@ -65,7 +64,7 @@ def onnx_support(page: Page, framework: Framework) -> Md:
 
 
 def predecessors(page: Page, framework: Framework) -> list[Framework]:
-    return [f for f in page.kb.frameworks.values() if f.data.get("successor") == framework.id]
+    return [f for f in page.kb.frameworks.values() if f.successor == framework.id]
 
 
 def framework_facts(page: Page, framework: Framework) -> str:
@@ -109,13 +108,13 @@ def framework_facts(page: Page, framework: Framework) -> str:
 
 
 def framework_history(page: Page, framework: Framework) -> str | None:
-    items = [claim_item(page, c) for c in claims(framework.data.get("history"))]
+    items = [claim_item(page, c) for c in framework.history]
     return "## History\n\n" + bullet_list(items) if items else None
 
 
 def install_tabs(page: Page, framework: Framework) -> str | None:
     """The install commands as Windows / macOS / Linux content tabs, then note and source."""
-    install = framework.data.get("install")
+    install = framework.install
     if not install:
         return None
     parts = []
@@ -127,7 +126,7 @@ def install_tabs(page: Page, framework: Framework) -> str | None:
                 code_block(command, "powershell" if system == "windows" else "sh")
                 if command
                 else f"No command is listed for {PLATFORM_NAMES[system]}; see the "
-                f"{link(framework.name + ' website', framework.data['website'])}."
+                f"{link(framework.name + ' website', framework.website)}."
             )
             tabs.append(f'=== "{PLATFORM_NAMES[system]}"\n\n{indent(body)}')
         parts.append("\n\n".join(tabs))
@@ -188,7 +187,7 @@ def hardware_figures(page: Page, hardware: Hardware) -> str | None:
             "label": f["label"],
             "value": Md(format_number(f["value"], f["unit"]) + page.cite(Source.of(f["source"]))),
         }
-        for f in hardware.data.get("figures", [])
+        for f in hardware.figures
     ]
     if not records:
         return None
@@ -199,14 +198,14 @@ def hardware_figures(page: Page, hardware: Hardware) -> str | None:
 
 
 def hardware_claims(page: Page, hardware: Hardware) -> str | None:
-    items = [claim_item(page, c) for c in claims(hardware.data.get("facts"))]
+    items = [claim_item(page, c) for c in hardware.facts]
     return "## Facts\n\n" + bullet_list(items) if items else None
 
 
 def hardware_routes(page: Page, hardware: Hardware) -> str | None:
     """How a model reaches this class, the vendor's route first (kb/hardware runtime_routes):
     what the use case pages give as the install route for the class."""
-    routes = hardware.data.get("runtime_routes") or []
+    routes = hardware.runtime_routes
     if not routes:
         return None
     items = []
@@ -232,9 +231,9 @@ def hardware_frameworks(page: Page, hardware: Hardware) -> str:
     )
     records = []
     for framework in ordered + retired:
-        targets = framework.data["hardware"]
-        status = framework.data["status"]
-        successor = framework.data.get("successor")
+        targets = framework.hardware_field
+        status = framework.status
+        successor = framework.successor
         note = (
             "current"
             if is_current(framework)
@@ -247,7 +246,7 @@ def hardware_frameworks(page: Page, hardware: Hardware) -> str:
                     page.link_entry(framework) + page.cite(Source.of(targets["source"]))
                 ),
                 "kind": KIND_NAMES.get(framework.kind, framework.kind),
-                "runs_onnx": framework.data["onnx"]["runs"],
+                "runs_onnx": framework.onnx_runs,
                 "status": Md(note),
             }
         )
