@@ -113,3 +113,28 @@ def test_own_type_findings_need_a_slow_runtime_and_a_notable_total():
     assert [(f.profile.runtime, f.own) for f in found] == [("slow", (("Reorder", 0.12),))]
     quick = _profile("slow", 0.015, slow.shares)  # not past SLOW_FACTOR
     assert own_type_findings([fast, quick]) == []
+
+
+def test_a_reduced_precision_slower_than_its_fp32_row_is_a_finding_with_its_largest_share():
+    from nnkb.analysis.findings import REDUCED_SLOWER_FACTOR, reduced_slower
+
+    frame = _frame(
+        [
+            {"runtime": "ort", "settings": "", "p50": 0.45},
+            {"runtime": "ort", "settings": "q=int8", "p50": 0.86, "precision": "int8"},
+            {"runtime": "ov", "settings": "", "p50": 0.28},
+            {"runtime": "ov", "settings": "q=int8", "p50": 0.11, "precision": "int8"},
+            # within the factor: not a finding
+            {"runtime": "cv", "settings": "", "p50": 0.30},
+            {"runtime": "cv", "settings": "q=int8", "p50": 0.30 * REDUCED_SLOWER_FACTOR,
+             "precision": "int8"},
+        ]
+    )  # fmt: skip
+    slow_int8 = Profile(
+        machine="m", model="net", runtime="ort", settings_key="q=int8", p50=0.86,
+        precision="int8", shares={"QLinearConv": 0.89, "other": 0.11},
+    )  # fmt: skip
+    (found,) = reduced_slower(frame, Profiles((slow_int8,), ()))
+    assert (found.runtime, found.precision, found.settings) == ("ort", "int8", "q=int8")
+    assert abs(found.ratio - 0.86 / 0.45) < 1e-9
+    assert found.largest == ("QLinearConv", 0.89) and found.fp32_largest is None

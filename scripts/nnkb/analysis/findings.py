@@ -126,6 +126,67 @@ def slow_runtimes(frame: pd.DataFrame, profiles: Profiles) -> list[SlowRuntime]:
     return found
 
 
+# --- reduced precisions slower than FP32 ---------------------------------------------------------
+
+# A reduced-precision row this much slower than its runtime's FP32 row is a finding: a reduced
+# precision is chosen for speed, so a slower one needs its reason shown.
+REDUCED_SLOWER_FACTOR = 1.1
+
+
+@dataclass(frozen=True)
+class ReducedSlower:
+    """An ok INT8 (or BF16, FP16) row slower than the same runtime's FP32 row of its model on
+    its machine, with the operator type that takes the largest share of its kernel time."""
+
+    machine: str
+    model: str
+    runtime: str
+    settings: str
+    precision: str
+    p50: float
+    fp32_settings: str
+    fp32_p50: float
+    largest: tuple[str, float] | None  # (operator type, share) of the reduced row's profile
+    fp32_largest: tuple[str, float] | None
+
+    @property
+    def ratio(self) -> float:
+        return self.p50 / self.fp32_p50
+
+
+def reduced_slower(frame: pd.DataFrame, profiles: Profiles) -> list[ReducedSlower]:
+    by_key = profiles.by_key()
+    frame = latency_rows(frame)
+    ok = frame[(frame["status"] == OK) & frame["p50"].notna()]
+    ok = ok.assign(precision_name=ok["precision"].map(precision_name))
+    found = []
+    for (machine, model, runtime), rows in ok.groupby(["machine", "model", "runtime"], sort=True):
+        fp32 = rows[rows["precision_name"] == "fp32"].sort_values(["p50", "settings"])
+        if fp32.empty:
+            continue
+        base = fp32.iloc[0]
+        for row in rows[rows["precision_name"] != "fp32"].sort_values("settings").itertuples():
+            if row.precision_name is None or row.p50 <= REDUCED_SLOWER_FACTOR * base.p50:
+                continue
+            mine = by_key.get((machine, model, runtime, row.settings))
+            theirs = by_key.get((machine, model, runtime, base.settings))
+            found.append(
+                ReducedSlower(
+                    machine=str(machine),
+                    model=str(model),
+                    runtime=str(runtime),
+                    settings=row.settings,
+                    precision=str(row.precision_name),
+                    p50=float(row.p50),
+                    fp32_settings=base.settings,
+                    fp32_p50=float(base.p50),
+                    largest=mine.largest_share() if mine else None,
+                    fp32_largest=theirs.largest_share() if theirs else None,
+                )
+            )
+    return found
+
+
 # --- speed-ups of every variant -----------------------------------------------------------------
 
 # fmt: off

@@ -14,9 +14,11 @@ from ..results import ResultsFile
 from .findings import (
     Disagreement,
     FailureHint,
+    ReducedSlower,
     SlowRuntime,
     disagreements,
     failure_hints,
+    reduced_slower,
     slow_runtimes,
     variant_speedups,
 )
@@ -62,6 +64,11 @@ class SiteAnalysis:
     def slow_runtimes(self) -> list[SlowRuntime]:
         """Rows more than SLOW_FACTOR times slower than their model's fastest FP32 row."""
         return slow_runtimes(self.frame, self.profiles)
+
+    @cached_property
+    def reduced_slower(self) -> list[ReducedSlower]:
+        """Reduced-precision rows slower than their runtime's FP32 row."""
+        return reduced_slower(self.frame, self.profiles)
 
     @cached_property
     def variant_speedups(self) -> pd.DataFrame:

@@ -5,7 +5,7 @@ time and what sets them apart, computed from the operator profiles.
 
 from __future__ import annotations
 
-from ..analysis.findings import SlowRuntime
+from ..analysis.findings import REDUCED_SLOWER_FACTOR, ReducedSlower, SlowRuntime
 from ..analysis.profiles import SLOW_FACTOR
 from .cells import latency_cell, machine_link, model_link, runtime_name
 from .numbers import format_ratio
@@ -57,6 +57,45 @@ def slow_runtime_sentence(page: Page, slow: SlowRuntime) -> str:
     return text
 
 
+def reduced_slower_sentence(page: Page, found: ReducedSlower) -> str:
+    """A reduced precision slower than FP32, and where its kernel time goes."""
+    label = row_label(page, found.machine, found.model, found.runtime, found.settings)
+    fp32 = row_label(page, found.machine, found.model, found.runtime, found.fp32_settings)
+    text = (
+        f"{model_link(page, found.model)} on {machine_link(page, found.machine)}: "
+        f"{escape_inline(label)} takes {latency_cell(found.p50)}, {format_ratio(found.ratio)} "
+        f"the {latency_cell(found.fp32_p50)} of {escape_inline(fp32)}."
+    )
+    if found.largest is not None:
+        op, share = found.largest
+        text += f" {op_name(op)} takes {share_text(share)} of its kernel time"
+        if found.fp32_largest is not None:
+            fop, fshare = found.fp32_largest
+            text += f", where {op_name(fop)} takes {share_text(fshare)} of the FP32 row's"
+        text += (
+            ": the runtime's kernel for this operator in reduced precision is slower than its "
+            "FP32 one on this model."
+        )
+    else:
+        text += " No operator profile was recorded for it."
+    return text
+
+
+def reduced_slower_part(page: Page, machines: set[str]) -> str | None:
+    sentences = [
+        reduced_slower_sentence(page, found)
+        for found in page.site.analysis.reduced_slower
+        if found.machine in machines
+    ]
+    if not sentences:
+        return None
+    intro = (
+        "A reduced precision is chosen for speed, yet these rows are more than "
+        f"{REDUCED_SLOWER_FACTOR:g}x slower than the same runtime in FP32 on the same model:"
+    )
+    return intro + "\n\n" + bullet_list(sentences)
+
+
 def slow_runtimes_section(page: Page, machines: set[str]) -> str:
     sentences = [
         slow_runtime_sentence(page, slow)
@@ -81,4 +120,7 @@ def slow_runtimes_section(page: Page, machines: set[str]) -> str:
         else f"No runtime is more than {SLOW_FACTOR:g}x slower than the fastest FP32 runtime "
         "on any model."
     )
+    reduced = reduced_slower_part(page, machines)
+    if reduced:
+        parts.append(reduced)
     return "\n\n".join(parts)
