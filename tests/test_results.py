@@ -37,7 +37,12 @@ def _machine(machine_id: str = "test-cpu-2c-00000000") -> results.Machine:
 def _row(
     model: str = "m", runtime: str = "onnxruntime", key: str = "a" * 64, **extra
 ) -> results.Row:
-    committed = next(r for r in results.read(COMMITTED).rows if r.ok)
+    # A latency row whose median is its first process's: the tests keep that process only.
+    committed = next(
+        r
+        for r in results.read(COMMITTED).rows
+        if r.ok and r.scenario == "latency" and r.processes and r.processes[0].p50 == r.latency.p50
+    )
     return replace(committed, model=model, runtime=runtime, key=key, **extra)
 
 

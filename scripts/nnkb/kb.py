@@ -179,7 +179,8 @@ class Model(Entry):
 
     @property
     def task(self) -> str:
-        return self.data["task"]
+        """What the network outputs (required by the schema; '' in an unvalidated entry)."""
+        return str(self.data.get("task", ""))
 
     @property
     def use_cases(self) -> list[str]:
