@@ -138,3 +138,26 @@ def test_a_reduced_precision_slower_than_its_fp32_row_is_a_finding_with_its_larg
     assert (found.runtime, found.precision, found.settings) == ("ort", "int8", "q=int8")
     assert abs(found.ratio - 0.86 / 0.45) < 1e-9
     assert found.largest == ("QLinearConv", 0.89) and found.fp32_largest is None
+
+
+def test_operator_types_the_fp32_row_lacks_are_named():
+    from nnkb.analysis.findings import reduced_slower
+
+    frame = _frame(
+        [
+            {"runtime": "ov", "settings": "", "p50": 0.0007},
+            {"runtime": "ov", "settings": "q=int8", "p50": 0.0014, "precision": "int8"},
+        ]
+    )
+    int8 = Profile(
+        machine="m", model="net", runtime="ov", settings_key="q=int8", p50=0.0014,
+        precision="int8", shares={"Convolution": 0.37, "Reorder": 0.30, "FakeQuantize": 0.2,
+                                  "Tiny": 0.01, "other": 0.12},
+    )  # fmt: skip
+    fp32 = Profile(
+        machine="m", model="net", runtime="ov", settings_key="", p50=0.0007,
+        precision="fp32", shares={"Convolution": 0.55, "Reorder": 0.2, "other": 0.25},
+    )  # fmt: skip
+    (found,) = reduced_slower(frame, Profiles((int8, fp32), ()))
+    assert found.largest == ("Convolution", 0.37) and found.fp32_largest == ("Convolution", 0.55)
+    assert found.not_in_fp32 == (("FakeQuantize", 0.2),)

@@ -18,6 +18,7 @@ from .frame import OK, latency_rows, ratio
 from .precision import is_reduced, precision_name
 from .profiles import (
     NOTABLE_SHARE,
+    OWN_TYPE_SHARE,
     SLOW_FACTOR,
     Profile,
     Profiles,
@@ -148,6 +149,9 @@ class ReducedSlower:
     fp32_p50: float
     largest: tuple[str, float] | None  # (operator type, share) of the reduced row's profile
     fp32_largest: tuple[str, float] | None
+    # Operator types of the reduced row (OWN_TYPE_SHARE or more each) that the FP32 row's
+    # profile has no entry for, under that name or a related one: conversions, for one.
+    not_in_fp32: tuple[tuple[str, float], ...] = ()
 
     @property
     def ratio(self) -> float:
@@ -170,6 +174,13 @@ def reduced_slower(frame: pd.DataFrame, profiles: Profiles) -> list[ReducedSlowe
                 continue
             mine = by_key.get((machine, model, runtime, row.settings))
             theirs = by_key.get((machine, model, runtime, base.settings))
+            extra: tuple[tuple[str, float], ...] = ()
+            if mine is not None and theirs is not None:
+                extra = tuple(
+                    (op, share)
+                    for op, share in mine.top_shares(len(mine.shares))
+                    if share >= OWN_TYPE_SHARE and not has_entry(op, theirs.shares)
+                )
             found.append(
                 ReducedSlower(
                     machine=str(machine),
@@ -182,6 +193,7 @@ def reduced_slower(frame: pd.DataFrame, profiles: Profiles) -> list[ReducedSlowe
                     fp32_p50=float(base.p50),
                     largest=mine.largest_share() if mine else None,
                     fp32_largest=theirs.largest_share() if theirs else None,
+                    not_in_fp32=extra,
                 )
             )
     return found

@@ -58,7 +58,7 @@ def slow_runtime_sentence(page: Page, slow: SlowRuntime) -> str:
 
 
 def reduced_slower_sentence(page: Page, found: ReducedSlower) -> str:
-    """A reduced precision slower than FP32, and where its kernel time goes."""
+    """A reduced precision slower than FP32, and where the kernel time of each goes."""
     label = row_label(page, found.machine, found.model, found.runtime, found.settings)
     fp32 = row_label(page, found.machine, found.model, found.runtime, found.fp32_settings)
     text = (
@@ -66,19 +66,23 @@ def reduced_slower_sentence(page: Page, found: ReducedSlower) -> str:
         f"{escape_inline(label)} takes {latency_cell(found.p50)}, {format_ratio(found.ratio)} "
         f"the {latency_cell(found.fp32_p50)} of {escape_inline(fp32)}."
     )
-    if found.largest is not None:
-        op, share = found.largest
-        text += f" {op_name(op)} takes {share_text(share)} of its kernel time"
-        if found.fp32_largest is not None:
-            fop, fshare = found.fp32_largest
-            text += f", where {op_name(fop)} takes {share_text(fshare)} of the FP32 row's"
+    if found.largest is None:
+        return text + " No operator profile was recorded for it."
+    op, share = found.largest
+    text += (
+        f" Its largest share of kernel time: {op_name(op)} {share_text(share)} "
+        f"(≈{latency_cell(share * found.p50)})"
+    )
+    if found.fp32_largest is not None:
+        fop, fshare = found.fp32_largest
         text += (
-            ": the runtime's kernel for this operator in reduced precision is slower than its "
-            "FP32 one on this model."
+            f"; in FP32, {op_name(fop)} {share_text(fshare)} "
+            f"(≈{latency_cell(fshare * found.fp32_p50)})"
         )
-    else:
-        text += " No operator profile was recorded for it."
-    return text
+    if found.not_in_fp32:
+        listed = ", ".join(f"{op_name(o)} {share_text(s)}" for o, s in found.not_in_fp32)
+        text += f"; operator types the FP32 row has no entry for: {listed}"
+    return text + "."
 
 
 def reduced_slower_part(page: Page, machines: set[str]) -> str | None:
@@ -90,10 +94,14 @@ def reduced_slower_part(page: Page, machines: set[str]) -> str | None:
     if not sentences:
         return None
     intro = (
-        "A reduced precision is chosen for speed, yet these rows are more than "
-        f"{REDUCED_SLOWER_FACTOR:g}x slower than the same runtime in FP32 on the same model:"
+        "A reduced precision is chosen for speed, yet some rows are more than "
+        f"{REDUCED_SLOWER_FACTOR:g}x slower than the same runtime in FP32 on the same model. "
+        "Each runtime's profile shows where the time went (≈ times are shares of the median)."
     )
-    return intro + "\n\n" + bullet_list(sentences)
+    rows = folded(
+        f"{len(sentences)} reduced-precision row(s) slower than FP32", bullet_list(sentences)
+    )
+    return f"{intro}\n\n{rows}"
 
 
 def slow_runtimes_section(page: Page, machines: set[str]) -> str:

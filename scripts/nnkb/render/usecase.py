@@ -407,7 +407,8 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
     ]
     table = Table.from_records(records.values(), columns).sort("name")
     intro = "The best median latency of each candidate on each machine, side by side."
-    return f"### All machines side by side\n\n{intro}\n\n{table.to_markdown()}"
+    detail = folded(f"{len(records)} candidates on {len(machines)} machines", table.to_markdown())
+    return f"### All machines side by side\n\n{intro}\n\n{detail}"
 
 
 def ranking_section(page: Page, use_case: UseCase) -> str | None:
