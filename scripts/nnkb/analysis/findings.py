@@ -47,6 +47,7 @@ class SlowRuntime:
     model: str
     runtime: str
     settings: str
+    precision: str | None
     p50: float
     fastest_runtime: str
     fastest_settings: str
@@ -111,6 +112,7 @@ def slow_runtimes(frame: pd.DataFrame, profiles: Profiles) -> list[SlowRuntime]:
                     model=str(model),
                     runtime=slow.runtime,
                     settings=slow.settings,
+                    precision=precision_name(slow.precision),
                     p50=float(slow.p50),
                     fastest_runtime=fastest.runtime,
                     fastest_settings=fastest.settings,

@@ -5,6 +5,7 @@ stability and the cells of measured tables.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -165,8 +166,20 @@ def row_variant(page: Page, row: Any) -> str:
     return page.site.variant(row.machine, row.model, row.runtime, row.settings)
 
 
+@dataclass(frozen=True)
+class RowRef:
+    """What names a row (a frame row has the same attributes): the one input of row_label."""
+
+    machine: str
+    model: str
+    runtime: str
+    settings: str  # the settings key (analysis.settings_key)
+    precision: str | None = None  # the precision it ran in; None: as its group of rows ran
+
+
 def row_label(page: Page, row: Any) -> str:
-    """A results-frame row's runtime and the precision it really ran in, as the adapters label
+    """The one label of a row on every page, chart and download: a results-frame row's (or a
+    RowRef's) runtime and the precision it really ran in, as the adapters label
     variants ("OpenVINO · BF16", "ONNX Runtime · INT8"), then any other settings that differ
     ("ONNX Runtime · FP32, intra_op_num_threads=1"); "(default precision)" marks OpenVINO's
     own choice so that it is told apart from the FP32-hint row. Made from the variant's

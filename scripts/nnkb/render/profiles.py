@@ -17,7 +17,8 @@ from ..analysis.profiles import (
     own_type_findings,
     shown_operators,
 )
-from .cells import latency_cell, machine_label, provenance, runtime_name, variant_label
+from . import cells
+from .cells import RowRef, latency_cell, machine_label, provenance, runtime_name
 from .page import METHODOLOGY_PATH, Page, bullet_list
 from .tables import Column, Md, Table
 from .text import escape_inline
@@ -27,12 +28,23 @@ SECTION_ANCHOR = "where-the-time-goes"
 
 
 def profile_label(page: Page, profile: Profile | Unprofiled) -> str:
-    """The runtime's name, with the row's settings where they differ from its usual ones."""
-    return row_label(page, profile.machine, profile.model, profile.runtime, profile.settings_key)
+    """The profiled (or unprofiled) row's label (cells.row_label)."""
+    precision = profile.precision if isinstance(profile, Profile) else None
+    return row_label(
+        page, profile.machine, profile.model, profile.runtime, profile.settings_key, precision
+    )
 
 
-def row_label(page: Page, machine: str, model: str, runtime: str, settings_key: str) -> str:
-    return variant_label(page, runtime, page.site.variant(machine, model, runtime, settings_key))
+def row_label(
+    page: Page,
+    machine: str,
+    model: str,
+    runtime: str,
+    settings_key: str,
+    precision: str | None = None,
+) -> str:
+    """cells.row_label of the row with these keys."""
+    return cells.row_label(page, RowRef(machine, model, runtime, settings_key, precision))
 
 
 def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
@@ -42,8 +54,8 @@ def profiles(page: Page, model_id: str | None = None) -> list[Profile]:
     rows = found.profiled if model_id is None else found.of_model(model_id)
 
     def order(p: Profile) -> tuple[str, str, str, bool, str]:
-        label = profile_label(page, p)
-        return (p.machine, p.model, p.runtime, label != runtime_name(page, p.runtime), label)
+        usual = not page.site.variant(p.machine, p.model, p.runtime, p.settings_key)
+        return (p.machine, p.model, p.runtime, not usual, profile_label(page, p))
 
     return sorted(rows, key=order)
 
@@ -161,8 +173,6 @@ def profile_table(page: Page, rows: list[Profile]) -> Table:
     for i, profile in enumerate(rows):
         key = f"c{i}"
         median = f", {latency_cell(profile.p50)}" if profile.p50 is not None else ""
-        if profile.precision and profile.precision != "fp32":
-            median += f" ({profile.precision})"
         columns.append(Column(key, f"{profile_label(page, profile)}{median}", align="right"))
         for record, op in zip(records, shown):
             found = profile.shares.get(op)

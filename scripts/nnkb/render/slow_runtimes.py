@@ -16,9 +16,9 @@ from .text import escape_inline, folded
 
 def slow_runtime_sentence(page: Page, slow: SlowRuntime) -> str:
     """Where a slow runtime's kernel time goes, and what the fastest one has no entry for."""
-    label = row_label(page, slow.machine, slow.model, slow.runtime, slow.settings)
+    label = row_label(page, slow.machine, slow.model, slow.runtime, slow.settings, slow.precision)
     fast_label = row_label(
-        page, slow.machine, slow.model, slow.fastest_runtime, slow.fastest_settings
+        page, slow.machine, slow.model, slow.fastest_runtime, slow.fastest_settings, "fp32"
     )
     text = (
         f"{model_link(page, slow.model)} on {machine_link(page, slow.machine)}: "
@@ -59,8 +59,10 @@ def slow_runtime_sentence(page: Page, slow: SlowRuntime) -> str:
 
 def reduced_slower_sentence(page: Page, found: ReducedSlower) -> str:
     """A reduced precision slower than FP32, and where the kernel time of each goes."""
-    label = row_label(page, found.machine, found.model, found.runtime, found.settings)
-    fp32 = row_label(page, found.machine, found.model, found.runtime, found.fp32_settings)
+    label = row_label(
+        page, found.machine, found.model, found.runtime, found.settings, found.precision
+    )
+    fp32 = row_label(page, found.machine, found.model, found.runtime, found.fp32_settings, "fp32")
     text = (
         f"{model_link(page, found.model)} on {machine_link(page, found.machine)}: "
         f"{escape_inline(label)} takes {latency_cell(found.p50)}, {format_ratio(found.ratio)} "
