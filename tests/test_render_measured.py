@@ -241,8 +241,8 @@ def test_model_page_says_where_the_time_goes(pages):
     assert "](../methodology.md#operator-profiles)" in part
     # A column per runtime with its timed median; related names sit together.
     assert (
-        "| Operator type (runtime's own name) | ONNX Runtime, 20.0 ms | OpenCV DNN, 30.0 ms "
-        "| OpenVINO, 20.0 ms (bf16) |" in part
+        "| Operator type (runtime's own name) | ONNX Runtime · FP32, 20.0 ms "
+        "| OpenCV DNN · FP32, 30.0 ms | OpenVINO · BF16, 20.0 ms |" in part
     )
     rows = [line.split(" | ")[0] for line in part.splitlines() if line.startswith("| `")]
     assert rows[:3] == ["| `Conv`", "| `Convolution`", "| `Conv2`"]
@@ -250,12 +250,12 @@ def test_model_page_says_where_the_time_goes(pages):
     assert "| *other* | 1.0% | 1.0% | 1.0% |" in part  # below 2% goes to other
     # Written from the rows: the graph's Relu nodes, timed by one runtime, folded by the others.
     assert (
-        "`Relu` takes 20% of ONNX Runtime's kernel time (≈4.00 ms of its 20.0 ms median); "
+        "`Relu` takes 20% of ONNX Runtime · FP32's kernel time (≈4.00 ms of its 20.0 ms median); "
         "OpenCV DNN and OpenVINO have no `Relu` entry in their profiles: the graph's 17 `Relu` "
         "nodes run in them as part of other operator types." in part
     )
-    assert "Largest share: ONNX Runtime `Conv` 55%; OpenCV DNN `Conv2` 86%;" in part
-    assert "OpenVINO: `Convolution` `brgconv_avx512_bf16`" in part  # the precision shows
+    assert "Largest share: ONNX Runtime · FP32 `Conv` 55%; OpenCV DNN · FP32 `Conv2` 86%;" in part
+    assert "OpenVINO · BF16: `Convolution` `brgconv_avx512_bf16`" in part  # the precision shows
     # A model without profiled rows has no such section.
     assert "## Where the time goes" not in pages["models/mid-net.md"]
 
@@ -292,9 +292,11 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, ren
     assert items == [
         (
             '- [BigNet](../models/big-net.md) on [Intel Xeon Fixture, AVX-512 with BF16](../machines/x86-test.md "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"): '
-            "ONNX Runtime takes 70.0 ms, 2.3x the 30.0 ms of OpenCV DNN, the fastest in FP32. Its "
+            "ONNX Runtime · FP32 takes 70.0 ms, 2.3x the 30.0 ms of OpenCV DNN · FP32, the fastest "
+            "in FP32. Its "
             "largest shares of kernel time: `Conv` 55% (≈38.5 ms), `Relu` 20% (≈14.0 ms), "
-            "`ReorderOutput` 12% (≈8.40 ms); OpenCV DNN has no `Relu` entry: the graph's `Relu` "
+            "`ReorderOutput` 12% (≈8.40 ms); OpenCV DNN · FP32 has no `Relu` entry: the graph's "
+            "`Relu` "
             "nodes run there as part of other operator types; `ReorderOutput` is an operator type "
             "of ONNX Runtime's own, not an ONNX operator of the graph. "
             "[Where the time goes](../models/big-net.md#where-the-time-goes)."
@@ -302,7 +304,8 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, ren
         # No profile, no link to a section the model page does not have.
         (
             '- [TinyNet](../models/tiny-net.md) on [Intel Xeon Fixture, AVX-512 with BF16](../machines/x86-test.md "Intel Xeon Fixture, AVX-512 with BF16 (Cooper Lake class), 2 vCPUs, 24 GiB, cloud VM"): '
-            "OpenCV DNN takes 4.50 ms, 2.2x the 2.00 ms of ONNX Runtime, the fastest in FP32. No "
+            "OpenCV DNN · FP32 takes 4.50 ms, 2.2x the 2.00 ms of ONNX Runtime · FP32, the fastest "
+            "in FP32. No "
             "operator profile was recorded for it."
         ),
     ]
@@ -311,7 +314,7 @@ def test_slow_runtimes_are_explained_by_their_profile(tmp_path, monkeypatch, ren
     assert "Not profiled: OpenVINO (simulated profiler failure)." in part
     # The slow runtime's own operator types, which the graph does not have.
     assert (
-        "ONNX Runtime spends 20% of its kernel time in operator types of its own that are not "
+        "ONNX Runtime · FP32 spends 20% of its kernel time in operator types of its own that are not "
         "ONNX operators of the graph: `ReorderOutput` 12%, `ReorderInput` 8.0%." in part
     )
     assert "OpenCV DNN spends" not in part  # 30 ms: not over 2x the fastest here
