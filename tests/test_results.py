@@ -41,7 +41,11 @@ def _row(
     committed = next(
         r
         for r in results.read(COMMITTED).rows
-        if r.ok and r.scenario == "latency" and r.processes and r.processes[0].p50 == r.latency.p50
+        if r.ok
+        and r.scenario == "latency"
+        and r.latency is not None
+        and r.processes
+        and r.processes[0].p50 == r.latency.p50
     )
     return replace(committed, model=model, runtime=runtime, key=key, **extra)
 
