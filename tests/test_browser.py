@@ -291,10 +291,23 @@ def table_with(page: Any, header: str) -> Any:
 
 
 def show_all_columns(page: Any, table: Any) -> None:
-    """Unfold a measured table's detail columns (javascripts/columns.js)."""
-    toggle = page.locator(".nnkb-columns-toggle").first
-    if toggle.count() and toggle.get_attribute("aria-expanded") == "false":
-        toggle.click()
+    """Unfold this table's detail columns (javascripts/columns.js): the button above it, once
+    the script has put it there (each measured table has its own)."""
+    table.scroll_into_view_if_needed()
+    handle = table.element_handle()
+    page.wait_for_function(
+        """(table) => (table.closest('.md-typeset__scrollwrap') || table)
+            .previousElementSibling?.classList.contains('nnkb-columns-toggle')""",
+        arg=handle,
+    )
+    page.evaluate(
+        """(table) => {
+            const button = (table.closest('.md-typeset__scrollwrap') || table)
+                .previousElementSibling;
+            if (button.getAttribute('aria-expanded') === 'false') button.click();
+        }""",
+        handle,
+    )
 
 
 UNFOLD = "() => document.querySelectorAll('article details').forEach(d => { d.open = true; })"
@@ -699,6 +712,7 @@ def test_no_internal_id_in_prose_or_chart_labels_on_any_page(site, base_url, vis
 
 def test_statuses_and_machines_in_words(site, base_url, visit):
     page = visit().open(base_url + "use_cases/text-recognition/")
+    page.evaluate(UNFOLD)  # the all-machines table is folded
     text = page.locator("article").inner_text()
     assert "not benchmarked" in text
     # Machines are named from their fingerprint: vendor, instruction sets, vCPUs, memory.

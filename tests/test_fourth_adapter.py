@@ -272,8 +272,8 @@ def test_site_names_the_new_runtime_by_its_display_name(site):
     # The tables link the framework entry under its own name ("ONNX Runtime with basic
     # optimisation"); where the page names the runtime itself, in the kernel time columns and
     # the largest shares, it takes the adapter's display name.
-    assert f"{DISPLAY}, " in text  # a column "ONNX Runtime basic, 49.9 ms"
-    assert f"Largest share: {DISPLAY} Conv " in text
+    assert f"{DISPLAY} · FP32, " in text  # a column "ONNX Runtime basic · FP32, 49.9 ms"
+    assert f"Largest share: {DISPLAY} · FP32 Conv " in text
 
 
 def test_methodology_page_says_what_the_new_adapter_says(site):
