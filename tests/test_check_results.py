@@ -157,7 +157,11 @@ def test_a_faster_row_is_warned_too_and_the_peak_scales_the_expectation(kb, tmp_
     assert 0.95 * ok <= len(peers) <= ok
     # 4x faster puts the fastest FP32 rows beyond what the machine's own peak allows: one
     # warning more, that needs no peer.
-    [own] = [line for line in out if line not in peers]
+    others = [line for line in out if line not in peers]
+    # Past 200 warnings in a file the rest are counted in one line, which says so.
+    hidden = [line for line in others if "more problem" in line]
+    assert all(": warning: and " in line and "not shown" in line for line in hidden), hidden
+    [own] = [line for line in others if line not in hidden]
     assert "faster than the machine's own measured FP32 peak allows" in own
     # The same rows on a machine with a 4x higher FP32 peak are as fast as they should be.
     hardware = made.machine.hardware

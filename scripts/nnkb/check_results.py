@@ -70,7 +70,7 @@ class Finding:
         if not self.warning:
             return self.problem.line_text()
         p = self.problem
-        return f"{p.path}:{p.line}:{p.col}: {p.where}: warning: {p.message}"
+        return f"{p.path}:{p.line}:{p.col}: {p.where}: warning: {p.text}"
 
     def github_annotation(self) -> str:
         text = self.problem.github_annotation()
