@@ -31,7 +31,7 @@ from ..models.quantize import (
     CALIBRATION_COUNT,
     CALIBRATION_SEED,
     CalibrationSet,
-    _Lazy,
+    Lazy,
     cache_key,
     quantizer_version,
     synthetic_calibration,
@@ -81,7 +81,7 @@ def _natural_calibration(task: str, shapes: Shapes, preprocess: dict[str, Any]) 
         yield from natural.natural_inputs(shapes, stated, task, CALIBRATION_COUNT, CALIBRATION_SEED)
 
     ident = natural.set_id(task, shape, stated, CALIBRATION_COUNT, CALIBRATION_SEED)
-    return CalibrationSet(ident, _Lazy(generate))
+    return CalibrationSet(ident, Lazy(generate))
 
 
 def _ocr_calibration(shapes: Shapes) -> CalibrationSet:
@@ -97,7 +97,7 @@ def _ocr_calibration(shapes: Shapes) -> CalibrationSet:
             yield {name: oc.resize_normalise(line.image, width / oc.REC_HEIGHT)[None]}
 
     ident = f"{oc.CORPUS_ID}-v{oc.CORPUS_VERSION}:seed={seed}:n={CALIBRATION_COUNT}:w={width}"
-    return CalibrationSet(ident, _Lazy(generate))
+    return CalibrationSet(ident, Lazy(generate))
 
 
 def derived_key(

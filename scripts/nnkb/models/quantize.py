@@ -108,10 +108,10 @@ def synthetic_calibration(
     def generate() -> Iterator[dict[str, np.ndarray]]:
         yield from synthetic_inputs(shapes, count, seed, dtypes)
 
-    return CalibrationSet(f"{SYNTHETIC_VERSION}:n={count}:seed={seed}:{dims}", _Lazy(generate))
+    return CalibrationSet(f"{SYNTHETIC_VERSION}:n={count}:seed={seed}:{dims}", Lazy(generate))
 
 
-class _Lazy:
+class Lazy:
     """An iterable that calls its factory on every iteration (nothing made until needed)."""
 
     def __init__(self, factory: Callable[[], Iterator[dict[str, np.ndarray]]]) -> None:

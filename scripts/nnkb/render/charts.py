@@ -31,16 +31,16 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 # An explicit style instead of a named template: plotly embeds the whole template in every
 # figure's JSON (about 6 kB each), and a named one may change between plotly releases.
 _AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#bbbbbb", "zerolinecolor": "#cccccc"}
-_MARGIN = {"l": 70, "r": 30, "t": 100, "b": 60}
-_HEIGHT = 460
-_LAYOUT: dict[str, Any] = {
+CHART_MARGIN = {"l": 70, "r": 30, "t": 100, "b": 60}
+CHART_HEIGHT = 460
+CHART_LAYOUT: dict[str, Any] = {
     "template": "none",
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "xaxis": _AXIS,
     "yaxis": _AXIS,
-    "height": _HEIGHT,
-    "margin": _MARGIN,
+    "height": CHART_HEIGHT,
+    "margin": CHART_MARGIN,
     "title": {"x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     "font": {"size": 13},
@@ -105,7 +105,7 @@ def to_div(fig: go.Figure, div_id: str) -> str:
     }
     # "<" as \u003c: no text of the figure can close the <script> element that holds it.
     payload = to_json_plotly(spec).replace("<", "\\u003c")
-    height = spec["layout"].get("height", _HEIGHT)
+    height = spec["layout"].get("height", CHART_HEIGHT)
     return (
         f'<div class="nnkb-chart" style="height:{height}px; width:100%;">'
         f'<div id="{div_id}" class="plotly-graph-div" style="height:100%; width:100%;"></div>'
@@ -131,7 +131,7 @@ def latency_vs_accuracy(ranking: pd.DataFrame, use_case: UseCase, div_id: str | 
     unit = ranking.attrs.get("accuracy_unit")
     y_title = f"{metric['metric']} on {metric['dataset']}" + (f" ({unit})" if unit else "")
     higher = bool(metric["higher_is_better"])
-    fig = go.Figure(layout=_LAYOUT)
+    fig = go.Figure(layout=CHART_LAYOUT)
     points = ranking[
         (ranking["status"] == "ok") & ranking["p50"].notna() & ranking["accuracy"].notna()
     ]
@@ -236,7 +236,7 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
     line at 1 are faster than the baseline; hover text carries the agreement with it.
     """
     baseline = speedups.attrs["baseline"]
-    fig = go.Figure(layout=_LAYOUT)
+    fig = go.Figure(layout=CHART_LAYOUT)
     rows = speedups[speedups["speedup"].notna()].sort_values(["machine", "model", "runtime"])
     groups = rows.drop_duplicates(["machine", "model"])
     x_machine = [esc(v) for v in groups["machine_label"]]
@@ -273,7 +273,7 @@ def runtime_comparison(speedups: pd.DataFrame, div_id: str = "chart-runtime-spee
         yaxis={"title": {"text": "speed-up (x)"}},
         # Upright: turned by 45 degrees, long names crossed their neighbours.
         xaxis={"tickangle": -90 if turned else 0, "automargin": True},
-        height=_HEIGHT + (5 * longest if turned else 0),
+        height=CHART_HEIGHT + (5 * longest if turned else 0),
     )
     if not len(rows):
         empty_chart(fig, f"No model ran ok on {baseline} and another runtime yet.")
@@ -377,7 +377,7 @@ def roofline(efficiency: pd.DataFrame, peak_flops: float | None, div_id: str | N
     machine = efficiency.attrs.get("machine")
     if machine is None and len(efficiency):
         machine = efficiency["machine"].iloc[0]
-    fig = go.Figure(layout=_LAYOUT)
+    fig = go.Figure(layout=CHART_LAYOUT)
     rows = efficiency[
         efficiency["achieved_gflops"].notna() & efficiency["flops_per_weight_byte"].notna()
     ]

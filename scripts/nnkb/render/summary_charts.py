@@ -10,9 +10,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .charts import (
-    _HEIGHT,
-    _LAYOUT,
-    _MARGIN,
+    CHART_HEIGHT,
+    CHART_LAYOUT,
+    CHART_MARGIN,
     PALETTE,
     empty_chart,
     esc,
@@ -31,7 +31,7 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
     batch, streams and p50 (the latency twin's single-stream median, in the hover text beside
     the batch and the streams).
     """
-    fig = go.Figure(layout=_LAYOUT)
+    fig = go.Figure(layout=CHART_LAYOUT)
     rows = pairs[pairs["inferences_per_s"].notna()].sort_values(["machine", "model", "label"])
     groups = rows.drop_duplicates(["machine", "model"])
     models = [esc(v) for v in named_column(groups, "model")]
@@ -76,8 +76,8 @@ def throughput_bars(pairs: pd.DataFrame, div_id: str, empty: str) -> str:
         yaxis=log_axis(rows["inferences_per_s"], "inferences per second"),
         # Upright: turned by 45 degrees, long names crossed their neighbours.
         xaxis={"tickangle": -90 if turned else 0, "automargin": True},
-        margin={**_MARGIN, "b": 60 + (7 * longest if turned else 0)},
-        height=_HEIGHT + (7 * longest if turned else 0),
+        margin={**CHART_MARGIN, "b": 60 + (7 * longest if turned else 0)},
+        height=CHART_HEIGHT + (7 * longest if turned else 0),
     )
     if not len(rows):
         empty_chart(fig, empty)
@@ -90,7 +90,7 @@ def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-la
     `picks` has one row per (use case, machine): `use_case`, `machine`, `machine_label`, `p50`
     (seconds) and `pick` (what runs, named). Horizontal bars: use case names fit on a phone.
     """
-    fig = go.Figure(layout=_LAYOUT)
+    fig = go.Figure(layout=CHART_LAYOUT)
     order = sorted(picks["use_case"].unique(), key=str.casefold, reverse=True)
     for i, machine in enumerate(sorted(picks["machine"].unique())):
         rows = picks[picks["machine"] == machine].set_index("use_case").reindex(order)
@@ -111,7 +111,7 @@ def recommended_latency(picks: pd.DataFrame, div_id: str = "chart-recommended-la
         barmode="group",
         xaxis=log_axis(picks["p50"] * 1e3, "median latency (ms, log scale)"),
         yaxis={"automargin": True},
-        margin={**_MARGIN, "l": 20},
-        height=_HEIGHT + 20 * len(order),
+        margin={**CHART_MARGIN, "l": 20},
+        height=CHART_HEIGHT + 20 * len(order),
     )
     return to_div(fig, div_id)
