@@ -126,13 +126,18 @@ class Visit:
         self.context.close()
 
 
-SETTLED = "() => !document.getElementById('nnkb-webbench') || (window.nnkbWebBench || {}).ready"
+SETTLED = (
+    "() => document.readyState === 'complete' && document.body !== null"
+    " && (!document.getElementById('nnkb-webbench') || (window.nnkbWebBench || {}).ready)"
+)
 
 
 def settle(page: Any) -> None:
     """Wait until a page that reloads itself has done so: the benchmark page reloads once under
     its service worker (cross-origin isolation), and a navigation started during that reload
-    was aborted (net::ERR_ABORTED). Other pages are settled at load."""
+    was aborted (net::ERR_ABORTED). A document is settled only once it is complete: right
+    after the reload, the new document has no body yet and no benchmark element either, and
+    reading it then found nothing. Other pages are settled at load."""
     for attempt in range(3):
         try:
             page.wait_for_function(SETTLED, timeout=60000)
