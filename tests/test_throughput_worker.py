@@ -54,7 +54,7 @@ def measure(runtime: str, path: Path) -> WorkerResult:
     assert result.status == "ok", result.reason
     assert result.throughput is not None and result.latency is not None
     assert result.latency.converged is None  # no stopping rule: the window is fixed
-    assert result.agreement is None and result.profile.shares is None
+    assert result.agreement is None and result.op_profile is None
     t = result.throughput
     assert t.inferences == result.latency.n * t.batch
     assert t.inferences_per_s == pytest.approx(t.inferences / t.duration_s)

@@ -16,7 +16,7 @@ import gc
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..results import (
     Throughput,
     scenario_of,
 )
+from ..results.codec import Json, Record, decode
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .protocol import RowJob
@@ -145,9 +146,11 @@ class OpProfile:
 
 
 @dataclass(frozen=True)
-class WorkerResult:
-    """What a worker process reports about one row. It crosses the process boundary as JSON
-    (`to_json` in the worker, `from_json` in the parent); the parent turns it into a Row."""
+class WorkerResult(Record):
+    """What a worker process reports about one row: the fields of the row it measured (named
+    as in the row), with the runtime's version and the worker's own step times. It crosses
+    the process boundary as JSON through the results codec (`to_json` in the worker,
+    `from_json` in the parent); the parent copies `ROW_FIELDS` into the row."""
 
     status: str
     reason: str | None = None
@@ -157,7 +160,10 @@ class WorkerResult:
     peak_rss_bytes: int | None = None
     precision: str | None = None
     agreement: Agreement | None = None
-    profile: OpProfile = OpProfile()
+    op_profile: dict[str, float] | None = None
+    op_profile_source: str | None = None
+    op_profile_runs: int | None = None
+    op_profile_kernels: dict[str, str] | None = None
     runtime_version: str | None = None
     compute_ops: ComputeOps | None = None
     accuracy: TaskAccuracy | None = None
@@ -165,52 +171,26 @@ class WorkerResult:
     throughput: Throughput | None = None
 
     @classmethod
-    def from_json(cls, obj: dict[str, Any]) -> WorkerResult:
-        latency, agreement = obj.get("latency"), obj.get("agreement")
-        return cls(
-            status=obj.get("status") or "failed",
-            reason=obj.get("reason"),
-            latency=Stats.from_json(latency) if latency else None,
-            session_create_s=obj.get("session_create_s"),
-            first_inference_s=obj.get("first_inference_s"),
-            peak_rss_bytes=obj.get("peak_rss_bytes"),
-            precision=obj.get("precision"),
-            agreement=Agreement.from_json(agreement) if agreement else None,
-            profile=OpProfile(
-                obj.get("op_profile"),
-                obj.get("op_profile_source"),
-                obj.get("op_profile_runs"),
-                obj.get("op_profile_kernels"),
-            ),
-            runtime_version=obj.get("runtime_version"),
-            compute_ops=ComputeOps.from_json(obj["compute_ops"])
-            if obj.get("compute_ops")
-            else None,
-            accuracy=TaskAccuracy.from_json(obj["accuracy"]) if obj.get("accuracy") else None,
-            phases=obj.get("phases"),
-            throughput=Throughput.from_json(obj["throughput"]) if obj.get("throughput") else None,
+    def from_json(cls, obj: Json) -> WorkerResult:
+        """A result as the worker (or the parent, for a worker that crashed) wrote it; one
+        that names no status failed."""
+        return decode(cls, {**obj, "status": obj.get("status") or "failed"})
+
+    def with_profile(self, profile: OpProfile) -> WorkerResult:
+        return replace(
+            self,
+            op_profile=profile.shares,
+            op_profile_source=profile.source,
+            op_profile_runs=profile.runs,
+            op_profile_kernels=profile.kernels,
         )
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "reason": self.reason,
-            "latency": self.latency.to_json() if self.latency else None,
-            "session_create_s": self.session_create_s,
-            "first_inference_s": self.first_inference_s,
-            "peak_rss_bytes": self.peak_rss_bytes,
-            "precision": self.precision,
-            "agreement": self.agreement.to_json() if self.agreement else None,
-            "op_profile": self.profile.shares,
-            "op_profile_source": self.profile.source,
-            "op_profile_runs": self.profile.runs,
-            "op_profile_kernels": self.profile.kernels,
-            "runtime_version": self.runtime_version,
-            "compute_ops": self.compute_ops.to_json() if self.compute_ops else None,
-            "accuracy": self.accuracy.to_json() if self.accuracy else None,
-            "phases": self.phases,
-            "throughput": self.throughput.to_json() if self.throughput else None,
-        }
+
+#: The fields of a worker result that are the row's: all but the runtime's version and the
+#: step times, which the parent merges with its own.
+ROW_FIELDS = tuple(
+    f.name for f in fields(WorkerResult) if f.name not in ("runtime_version", "phases")
+)
 
 
 def profile_row(
@@ -366,10 +346,10 @@ def _measure(
     session.bind(inputs)  # the agreement and accuracy passes bound other inputs
     if checkpoint is not None:
         why = "not profiled: the worker crashed or timed out while profiling"
-        checkpoint(replace(result, profile=OpProfile(source=why), phases=dict(laps.seconds)))
+        checkpoint(replace(result.with_profile(OpProfile(source=why)), phases=dict(laps.seconds)))
     profile = profile_row(adapter, session, path, job.settings, shapes, inputs, harness)
     laps.lap("profile")
-    return replace(result, profile=profile)
+    return result.with_profile(profile)
 
 
 def measure_throughput_row(adapter: Adapter, job: RowJob) -> WorkerResult:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..results import ProcessSummary, Row, Verification
-from .measure import WorkerResult
+from .measure import ROW_FIELDS, WorkerResult
 from .plan import PlannedRow
 from .settings import HARNESS, HARNESS_VERSION
 
@@ -58,24 +58,7 @@ def base_row(
 
 def with_result(row: Row, result: WorkerResult) -> Row:
     """The row with what its first worker process measured (or why it could not)."""
-    row = replace(
-        row,
-        status=result.status,
-        reason=result.reason,
-        latency=result.latency,
-        session_create_s=result.session_create_s,
-        first_inference_s=result.first_inference_s,
-        peak_rss_bytes=result.peak_rss_bytes,
-        precision=result.precision,
-        agreement=result.agreement,
-        compute_ops=result.compute_ops,
-        accuracy=result.accuracy,
-        op_profile=result.profile.shares,
-        op_profile_source=result.profile.source,
-        op_profile_runs=result.profile.runs,
-        op_profile_kernels=result.profile.kernels,
-        throughput=result.throughput,
-    )
+    row = replace(row, **{name: getattr(result, name) for name in ROW_FIELDS})
     if row.status == "ok" and row.latency is not None:
         first = ProcessSummary.of(row.latency, row.measured_at, row.throughput)
         row = replace(row, processes=(first,))

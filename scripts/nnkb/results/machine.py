@@ -9,9 +9,8 @@ made from the browser part instead (bench.machine.machine_id)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-Json = dict[str, Any]
+from .codec import Json, Record, when_set
 
 #: Runtimes that run in a web browser: a file's rows are all of them when its machine has a
 #: browser part, and none of them otherwise (results.check).
@@ -21,27 +20,16 @@ BROWSER_ID_PREFIX = "browser-"
 
 
 @dataclass(frozen=True)
-class Peak:
+class Peak(Record):
     """The machine's measured FP32 matrix-multiply rate, FLOP/s."""
 
     fp32_flops: float
     method: str
     measured_at: str
 
-    @classmethod
-    def from_json(cls, obj: Json) -> Peak:
-        return cls(obj["fp32_flops"], obj["method"], obj["measured_at"])
-
-    def to_json(self) -> Json:
-        return {
-            "fp32_flops": self.fp32_flops,
-            "method": self.method,
-            "measured_at": self.measured_at,
-        }
-
 
 @dataclass(frozen=True)
-class BrowserPart:
+class BrowserPart(Record):
     """What a browser says about the device it runs on, and how the page ran there. The
     identity leaves out versions and the run's backend and threads: a browser update or a
     WebGPU run keeps the machine."""
@@ -64,36 +52,9 @@ class BrowserPart:
             "webgpu_adapter": self.webgpu_adapter,
         }
 
-    @classmethod
-    def from_json(cls, obj: Json) -> BrowserPart:
-        return cls(
-            obj["user_agent"],
-            obj["browser"],
-            obj["family"],
-            obj["platform"],
-            obj["mobile"],
-            obj["webgpu_adapter"],
-            obj["backend"],
-            obj["threads"],
-            obj["cross_origin_isolated"],
-        )
-
-    def to_json(self) -> Json:
-        return {
-            "user_agent": self.user_agent,
-            "browser": self.browser,
-            "family": self.family,
-            "platform": self.platform,
-            "mobile": self.mobile,
-            "webgpu_adapter": self.webgpu_adapter,
-            "backend": self.backend,
-            "threads": self.threads,
-            "cross_origin_isolated": self.cross_origin_isolated,
-        }
-
 
 @dataclass(frozen=True)
-class HardwarePart:
+class HardwarePart(Record):
     """What the machine is: decides the machine id, and the peak belongs to it."""
 
     cpu_model: str
@@ -103,11 +64,11 @@ class HardwarePart:
     isa_features: tuple[str, ...]
     memory_bytes: int | None  # None only where a browser does not tell
     peak: Peak | None = None
-    browser: BrowserPart | None = None
+    browser: BrowserPart | None = when_set()  # native files have none
     # "linux", "darwin" or "windows": the same CPU under two systems is two machines (their
     # runtimes' builds differ), and two CI runners of one CPU never share a results file.
     # None in files written before the field (their ids stay as they were).
-    os_family: str | None = None
+    os_family: str | None = when_set()
 
     def identity(self) -> Json:
         """The fields that name the hardware (no peak). Memory is rounded to GiB: the
@@ -136,40 +97,9 @@ class HardwarePart:
     def same_hardware(self, other: HardwarePart) -> bool:
         return self.identity() == other.identity()
 
-    @classmethod
-    def from_json(cls, obj: Json) -> HardwarePart:
-        peak, browser = obj.get("peak"), obj.get("browser")
-        return cls(
-            obj["cpu_model"],
-            obj["arch"],
-            obj["physical_cores"],
-            obj["logical_cpus"],
-            tuple(obj["isa_features"]),
-            obj["memory_bytes"],
-            None if peak is None else Peak.from_json(peak),
-            None if browser is None else BrowserPart.from_json(browser),
-            obj.get("os_family"),
-        )
-
-    def to_json(self) -> Json:
-        written: Json = {
-            "cpu_model": self.cpu_model,
-            "arch": self.arch,
-            "physical_cores": self.physical_cores,
-            "logical_cpus": self.logical_cpus,
-            "isa_features": list(self.isa_features),
-            "memory_bytes": self.memory_bytes,
-            "peak": None if self.peak is None else self.peak.to_json(),
-        }
-        if self.browser is not None:  # written only when set: native files stay as they are
-            written["browser"] = self.browser.to_json()
-        if self.os_family is not None:
-            written["os_family"] = self.os_family
-        return written
-
 
 @dataclass(frozen=True)
-class SoftwarePart:
+class SoftwarePart(Record):
     """What ran on the machine when the file was last written; runtime versions are also in
     each row (and its key), so a change here reruns rows, never the peak."""
 
@@ -177,16 +107,9 @@ class SoftwarePart:
     python: str
     runtimes: dict[str, str | None]
 
-    @classmethod
-    def from_json(cls, obj: Json) -> SoftwarePart:
-        return cls(obj["os"], obj["python"], dict(obj["runtimes"]))
-
-    def to_json(self) -> Json:
-        return {"os": self.os, "python": self.python, "runtimes": dict(self.runtimes)}
-
 
 @dataclass(frozen=True)
-class Machine:
+class Machine(Record):
     id: str
     label: str | None
     hardware_class: str | None  # kb/hardware id (JSON: "hardware_class")
@@ -196,22 +119,3 @@ class Machine:
     @property
     def peak(self) -> Peak | None:
         return self.hardware.peak
-
-    @classmethod
-    def from_json(cls, obj: Json) -> Machine:
-        return cls(
-            obj["id"],
-            obj.get("label"),
-            obj.get("hardware_class"),
-            HardwarePart.from_json(obj["hardware"]),
-            SoftwarePart.from_json(obj["software"]),
-        )
-
-    def to_json(self) -> Json:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "hardware_class": self.hardware_class,
-            "hardware": self.hardware.to_json(),
-            "software": self.software.to_json(),
-        }

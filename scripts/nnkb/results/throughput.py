@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .machine import Json
+from .codec import Record
 
 # The settings key that makes a row a throughput row; absent means latency.
 SCENARIO = "scenario"
@@ -22,7 +22,7 @@ def scenario_of(settings: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
-class Trial:
+class Trial(Record):
     """One configuration the search measured for a short window: `batch` inputs per request,
     `streams` requests in flight (parallel sessions), `threads` per stream (None where the
     runtime does not take it)."""
@@ -32,21 +32,9 @@ class Trial:
     threads: int | None
     inferences_per_s: float
 
-    @classmethod
-    def from_json(cls, obj: Json) -> Trial:
-        return cls(obj["batch"], obj["streams"], obj["threads"], obj["inferences_per_s"])
-
-    def to_json(self) -> Json:
-        return {
-            "batch": self.batch,
-            "streams": self.streams,
-            "threads": self.threads,
-            "inferences_per_s": self.inferences_per_s,
-        }
-
 
 @dataclass(frozen=True)
-class Throughput:
+class Throughput(Record):
     """What one process measured in the throughput scenario: `inferences` completed (each
     item of a batch is one) in a window of `duration_s` with the chosen configuration, and
     the trials of the search that chose it (None when the runtime chose itself)."""
@@ -59,32 +47,6 @@ class Throughput:
     inferences: int
     method: str
     search: tuple[Trial, ...] | None = None
-
-    @classmethod
-    def from_json(cls, obj: Json) -> Throughput:
-        search = obj.get("search")
-        return cls(
-            obj["inferences_per_s"],
-            obj["batch"],
-            obj["streams"],
-            obj["threads"],
-            obj["duration_s"],
-            obj["inferences"],
-            obj["method"],
-            None if search is None else tuple(Trial.from_json(t) for t in search),
-        )
-
-    def to_json(self) -> Json:
-        return {
-            "inferences_per_s": self.inferences_per_s,
-            "batch": self.batch,
-            "streams": self.streams,
-            "threads": self.threads,
-            "duration_s": self.duration_s,
-            "inferences": self.inferences,
-            "method": self.method,
-            "search": None if self.search is None else [t.to_json() for t in self.search],
-        }
 
 
 def best_trial(trials: tuple[Trial, ...] | list[Trial]) -> Trial | None:
