@@ -71,7 +71,7 @@ $(BENCHED): $(VALIDATED) $(KB_INPUTS)
 	@mkdir -p $(@D) && touch $@
 
 # ONNX Runtime Web for the "Benchmark this device" page (package.json, pinned by
-# package-lock.json; render/webbench.py copies the files the page needs into the site). Without
+# package-lock.json; render/build/webbench.py copies the files the page needs into the site). Without
 # npm every other page is built and the page says how to enable it.
 NPM_STAMP := node_modules/.package-lock.json
 npm: $(NPM_STAMP)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from nnkb.analysis import results_frame
 from nnkb.analysis.precision import precision_changes
-from nnkb.render.numbers import format_latency, format_ratio
-from nnkb.render.precision_table import agreement_change
+from nnkb.render.sections.precision_table import agreement_change
+from nnkb.render.shared.numbers import format_latency, format_ratio
 from nnkb.results import load_all
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""What a chart fragment of render/charts.py holds: the figure charts.js hands Plotly.newPlot
+"""What a chart fragment of render/shared/charts.py holds: the figure charts.js hands Plotly.newPlot
 (shared by tests/conftest.py and tests/test_charts.py)."""
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def fixture_site_config(work: Path, root: Path = ROOT, sections: tuple[str, ...]
     config.write_text(
         f"INHERIT: {root / 'mkdocs.yml'}\n"
         f"docs_dir: {docs}\n"
-        f"hooks: [{root / 'scripts/nnkb/render/hook.py'}]\n"
+        f"hooks: [{root / 'scripts/nnkb/render/build/hook.py'}]\n"
         f"theme: {{name: material, custom_dir: {root / 'docs/overrides'}}}\n"
         "nav:\n  - Home: index.md\n" + nav + "  - Measurements:\n"
         "      - comparisons/runtimes.md\n      - Machines: machines/index.md\n"
@@ -211,7 +211,7 @@ def render_some(site: Any, *paths: str) -> dict[str, str]:
     that reads two pages of an edited KB need not render all of them (seconds on a KB with
     results). tests/test_render_measured.py checks that the pages are the same."""
     from nnkb.kb import COLLECTIONS
-    from nnkb.render import site as site_module
+    from nnkb.render.build import site as site_module
 
     pages: dict[str, str] = {}
     for path in paths:

@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 
 from nnkb import analysis
 from nnkb.kb import SCHEMA_DIR, load_kb
-from nnkb.render import numbers
+from nnkb.render.shared import numbers
 from nnkb.results import ResultsFile, load_all
 from results_builder import results_file
 

@@ -19,8 +19,8 @@ import pytest
 from nnkb import analysis
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import UseCase, load_kb
-from nnkb.render.names import Names
-from nnkb.render.reasoning import alternative_note, reasoning
+from nnkb.render.sections.reasoning import alternative_note, reasoning
+from nnkb.render.shared.names import Names
 from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
@@ -51,7 +51,7 @@ def by_machine(recs: list[analysis.Recommendation]) -> dict[str, analysis.Recomm
 
 
 def why(kb, rec: analysis.Recommendation) -> str:
-    """The reasoning the use case page writes for `rec` (render.reasoning)."""
+    """The reasoning the use case page writes for `rec` (render.sections.reasoning)."""
     return reasoning(rec, kb.use_cases[rec.use_case], Names.of(kb, load_adapters()))
 
 

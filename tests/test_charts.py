@@ -1,4 +1,4 @@
-"""Charts from nnkb.render.charts: deterministic <div> fragments that carry the data points."""
+"""Charts from nnkb.render.shared.charts: deterministic <div> fragments that carry the data points."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from chart_figures import chart_arguments
 from nnkb import analysis
 from nnkb.kb import load_kb
-from nnkb.render import charts
+from nnkb.render.shared import charts
 from nnkb.results import read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"

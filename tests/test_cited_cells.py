@@ -15,10 +15,10 @@ from nnkb import analysis
 from nnkb.analysis.outlook import FASTEST_RULE, fastest, fastest_of_kind
 from nnkb.cited import CitedFigure, load_cited
 from nnkb.kb import load_kb
-from nnkb.render.home import figure_lines, home_section, throughput_grid
-from nnkb.render.outlook import outlook_section
-from nnkb.render.page import Page, entry_path
-from nnkb.render.site import build_context
+from nnkb.render.build.site import build_context
+from nnkb.render.pages.home import figure_lines, home_section, throughput_grid
+from nnkb.render.sections.outlook import outlook_section
+from nnkb.render.shared.page import Page, entry_path
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "site_kb"

@@ -96,3 +96,34 @@ def test_nnkb_has_no_import_cycle():
     assert "nnkb.bench.throughput" in graph["nnkb.bench.measure"]  # the graph is read
     found = cycles(graph)
     assert found == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in found)
+
+
+RENDER_LAYERS = ("shared", "sections", "pages", "build")
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Render modules importing from a later layer: shared <- sections <- pages <- build."""
+
+    def layer(module: str) -> int | None:
+        parts = module.split(".")
+        if len(parts) > 2 and parts[1] == "render" and parts[2] in RENDER_LAYERS:
+            return RENDER_LAYERS.index(parts[2])
+        return None
+
+    found = []
+    for module, targets in sorted(graph.items()):
+        own = layer(module)
+        for target in sorted(targets):
+            other = layer(target)
+            if own is not None and other is not None and other > own:
+                found.append(f"{module} imports {target}")
+    return found
+
+
+def test_render_layers_import_only_earlier_ones():
+    graph = import_graph()
+    assert "nnkb.render.shared.page" in graph["nnkb.render.pages.home"]  # the layers are read
+    assert layer_violations({"nnkb.render.shared.x": {"nnkb.render.pages.y"}}) == [
+        "nnkb.render.shared.x imports nnkb.render.pages.y"
+    ]
+    assert layer_violations(graph) == []

@@ -245,7 +245,7 @@ def test_the_site_build_never_downloads_a_url_model(server, store, tmp_path, kb_
     """A pull request's url model is left out of the in-browser benchmark page when the store
     lacks it: the build makes no request, wherever the URL points."""
     from nnkb.kb import load_kb
-    from nnkb.render import webbench
+    from nnkb.render.build import webbench
 
     kb = load_kb(_kb_with_url_model(kb_copy, tmp_path, f"{server.base}/model.onnx"))
     records = webbench.copy_models(kb, tmp_path / "page" / "models", only=["pretrained"])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from nnkb.render import buildcache
-from nnkb.render.notebook import NotebookError, executed_notebook
+from nnkb.render.build import buildcache
+from nnkb.render.build.notebook import NotebookError, executed_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KB = ROOT / "tests" / "fixtures" / "site_kb"

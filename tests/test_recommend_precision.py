@@ -22,8 +22,8 @@ from nnkb import analysis
 from nnkb.analysis.precision import NOT_MEASURED, NOT_WITHIN, WITHIN, precision_frame
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
-from nnkb.render.names import Names
-from nnkb.render.reasoning import reasoning
+from nnkb.render.sections.reasoning import reasoning
+from nnkb.render.shared.names import Names
 from nnkb.results import Agreement, ResultsFile, TaskAccuracy
 from results_builder import machine, row
 

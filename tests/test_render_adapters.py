@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from nnkb.bench.runtimes import load_adapters
-from nnkb.render import page as page_module
-from nnkb.render.page import variant_text
-from nnkb.render.site import build_context
+from nnkb.render.build.site import build_context
+from nnkb.render.shared import page as page_module
+from nnkb.render.shared.page import variant_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 

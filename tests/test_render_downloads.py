@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from nnkb.render.downloads import FORMULA_STARTS, csv_text, finite, neutralise
-from nnkb.render.site import build_context, render_files
+from nnkb.render.build.downloads import FORMULA_STARTS, csv_text, finite, neutralise
+from nnkb.render.build.site import build_context, render_files
 
 SITE_KB = Path(__file__).parent / "fixtures" / "site_kb"
 ANALYSIS_KB = Path(__file__).parent / "fixtures" / "analysis_kb"

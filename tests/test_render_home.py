@@ -1,4 +1,4 @@
-"""The home page's grid and chart (render/home.py) from the analysis fixture: a row per use
+"""The home page's grid and chart (render/pages/home.py) from the analysis fixture: a row per use
 case, a column per measured machine then per class not measured, each cell linked to the
 reasoning on the use case page."""
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from nnkb import analysis
-from nnkb.render.home import GRID_CLASS, grid_columns, home_section
-from nnkb.render.site import build_context
+from nnkb.render.build.site import build_context
+from nnkb.render.pages.home import GRID_CLASS, grid_columns, home_section
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 

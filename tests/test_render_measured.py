@@ -21,8 +21,8 @@ from onnx import TensorProto, helper
 from nnkb import analysis
 from nnkb.analysis.machine_label import short_label
 from nnkb.bench.settings import HARNESS
-from nnkb.render.numbers import format_latency
-from nnkb.render.site import build_context, offline_html, render_files, render_pages
+from nnkb.render.build.site import build_context, offline_html, render_files, render_pages
+from nnkb.render.shared.numbers import format_latency
 
 FIXTURE = Path(__file__).parent / "fixtures" / "analysis_kb"
 REPO = "https://github.com/nnkb/nnkb"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from nnkb.render import entries
-from nnkb.render import site as site_module
-from nnkb.render.site import build_context, expand_nav, render_files, render_pages
+from nnkb.render.build import site as site_module
+from nnkb.render.build.site import build_context, expand_nav, render_files, render_pages
+from nnkb.render.pages import entries
 
 FIXTURE_KB = Path(__file__).parent / "fixtures" / "site_kb"
 REPO = "https://github.com/nnkb/nnkb"

@@ -16,12 +16,12 @@ import pytest
 
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
-from nnkb.render.downloads import results_csv
-from nnkb.render.measured import measured_table
-from nnkb.render.methodology import methodology_page
-from nnkb.render.page import Page, SiteContext
-from nnkb.render.precision_table import task_accuracy_section
-from nnkb.render.usecase import recommendation_section
+from nnkb.render.build.downloads import results_csv
+from nnkb.render.pages.methodology import methodology_page
+from nnkb.render.pages.usecase import recommendation_section
+from nnkb.render.sections.measured import measured_table
+from nnkb.render.sections.precision_table import task_accuracy_section
+from nnkb.render.shared.page import Page, SiteContext
 from nnkb.results import Agreement, ComputeOps, Quantization, ResultsFile, TaskAccuracy
 from results_builder import machine, row
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
 from nnkb.kb import KBError
-from nnkb.render.site import build_context, check_valid, render_files, render_pages
+from nnkb.render.build.site import build_context, check_valid, render_files, render_pages
 from nnkb.results import (
     Agreement,
     ComputeOps,

@@ -7,9 +7,9 @@ from pathlib import Path
 import markdown
 import pytest
 
-from nnkb.render.site import unsafe_html
-from nnkb.render.tables import Column, Md, Table
-from nnkb.render.text import (
+from nnkb.render.build.site import unsafe_html
+from nnkb.render.shared.tables import Column, Md, Table
+from nnkb.render.shared.text import (
     code_block,
     escape_cell,
     escape_inline,
@@ -156,7 +156,7 @@ def test_inline_text_keeps_braces_as_braces():
 
 
 def test_key_value_tables_are_marked_not_sortable():
-    from nnkb.render.tables import KEY_VALUE_CLASS, Column, Table
+    from nnkb.render.shared.tables import KEY_VALUE_CLASS, Column, Table
 
     facts = Table.from_records(
         [{"k": "Parameters", "v": 3}], [Column("k", "Fact"), Column("v", "Value")]

@@ -24,8 +24,8 @@ from nnkb import analysis
 from nnkb.analysis.scenario import paired_frame
 from nnkb.bench.runtimes import load_adapters
 from nnkb.kb import load_kb
-from nnkb.render.names import Names
-from nnkb.render.reasoning import reasoning
+from nnkb.render.sections.reasoning import reasoning
+from nnkb.render.shared.names import Names
 from nnkb.results import read
 from results_builder import throughput_twin
 
@@ -146,7 +146,7 @@ def test_a_latency_use_case_shows_the_twins_rate_beside(kb, frame):
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    from nnkb.render.site import build_context, render_pages
+    from nnkb.render.build.site import build_context, render_pages
     from nnkb.results import write_atomic
 
     kb_root = tmp_path_factory.mktemp("kb") / "kb"
@@ -195,7 +195,7 @@ def test_the_measured_table_has_the_throughput_column(pages):
 
 
 def test_the_committed_results_say_where_throughput_is_not_measured(tmp_path, monkeypatch):
-    from nnkb.render.site import build_context, render_pages
+    from nnkb.render.build.site import build_context, render_pages
     from nnkb.results import load_all
 
     root = Path(__file__).parent.parent / "kb"
@@ -213,7 +213,7 @@ def test_the_committed_results_say_where_throughput_is_not_measured(tmp_path, mo
 
 
 def test_the_methodology_words_the_harness_throughput_keys_only_where_it_has_them():
-    from nnkb.render.throughput import methodology_section
+    from nnkb.render.sections.throughput import methodology_section
 
     bare = methodology_section({"version": "5"})
     assert "## Latency and throughput scenarios" in bare and "settings of the harness" not in bare

@@ -193,7 +193,7 @@ def test_the_sitemap_lists_every_page_at_the_published_address(fixture_site, two
 
 
 def test_pages_url_of_a_repository():
-    from nnkb.render.hook import pages_url
+    from nnkb.render.build.hook import pages_url
 
     assert pages_url("https://github.com/Owner/nnkb") == "https://owner.github.io/nnkb/"
     assert pages_url("https://github.com/owner/owner.github.io/") == "https://owner.github.io/"
@@ -282,8 +282,8 @@ def test_a_chart_section_gets_the_chart_script_deferred(tmp_path, monkeypatch, s
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
-    from nnkb.render import entries
-    from nnkb.render.charts import to_div
+    from nnkb.render.pages import entries
+    from nnkb.render.shared.charts import to_div
 
     def chart(page, model):
         figure = go.Figure(go.Bar(x=["a", "b"], y=[1, 2]))

@@ -1,13 +1,13 @@
 """The data the benchmark page sets a reader's result beside: each machine's native medians of
-the model, with what the site recommends there (analysis.standing, render.webbench)."""
+the model, with what the site recommends there (analysis.standing, render.build.webbench)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from nnkb.analysis.standing import native_times
-from nnkb.render.site import build_context
-from nnkb.render.webbench import standings
+from nnkb.render.build.site import build_context
+from nnkb.render.build.webbench import standings
 
 KB_ROOT = Path(__file__).resolve().parents[1] / "kb"
 

@@ -12,11 +12,11 @@ import pytest
 
 from nnkb import analysis
 from nnkb.analysis.precision import precision_name, rejections
-from nnkb.render.indexes import fastest_cell
-from nnkb.render.measured import machines_side_by_side
-from nnkb.render.page import Page, entry_path
-from nnkb.render.site import build_context
-from nnkb.render.throughput import pairs_for_chart
+from nnkb.render.build.site import build_context
+from nnkb.render.pages.indexes import fastest_cell
+from nnkb.render.sections.measured import machines_side_by_side
+from nnkb.render.sections.throughput import pairs_for_chart
+from nnkb.render.shared.page import Page, entry_path
 
 pytestmark = pytest.mark.slow  # builds the real KB's site context
 
@@ -83,7 +83,7 @@ def test_could_not_run_counts_failed_rows_only(site):
 
 
 def test_each_headline_counts_candidates_and_calls_a_tie_a_tie(site):
-    from nnkb.render.usecase import _pick_title
+    from nnkb.render.pages.usecase import _pick_title
 
     for use_case in site.kb.use_cases.values():
         page = Page(site, entry_path("use_cases", use_case.id))

@@ -1,5 +1,5 @@
 """The "Benchmark this device" page in a real browser: its assets built into a temp folder
-(render/webbench.py, SqueezeNet 1.1 only), served on 127.0.0.1, driven in headless Chromium
+(render/build/webbench.py, SqueezeNet 1.1 only), served on 127.0.0.1, driven in headless Chromium
 (Debian's package, launched as tests/test_browser.py does) to benchmark SqueezeNet 1.1 on
 WebAssembly with a two-second budget. The downloaded file passes the checks of `nnkb validate`
 and `nnkb check-results`, and the page's output on its seeded input agrees with native ONNX
@@ -26,8 +26,8 @@ import pytest
 from browser_env import CHROMIUM, HOW
 from nnkb.bench.keys import row_key
 from nnkb.check_results import check_files
-from nnkb.render import webbench
-from nnkb.render.site import build_context
+from nnkb.render.build import webbench
+from nnkb.render.build.site import build_context
 from nnkb.results import check_results_file, read
 
 ROOT = Path(__file__).resolve().parent.parent

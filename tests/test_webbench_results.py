@@ -12,11 +12,11 @@ from pathlib import Path
 
 from nnkb.bench.machine import machine_id
 from nnkb.check_results import check_files
-from nnkb.render.browser import web_label
-from nnkb.render.machines import machine_pages
-from nnkb.render.page import MACHINES_INDEX, machine_path
-from nnkb.render.site import build_context
-from nnkb.render.webbench import _mulberry32, web_input
+from nnkb.render.build.site import build_context
+from nnkb.render.build.webbench import _mulberry32, web_input
+from nnkb.render.pages.browser import web_label
+from nnkb.render.pages.machines import machine_pages
+from nnkb.render.shared.page import MACHINES_INDEX, machine_path
 from nnkb.results import check_results_file, read
 from nnkb.validate import check_kb
 
@@ -77,7 +77,7 @@ def test_the_page_inputs_are_mulberry32_normals() -> None:
 
 def test_without_npm_the_page_says_how_to_enable_it(tmp_path: Path) -> None:
     from nnkb.kb import load_kb
-    from nnkb.render import webbench
+    from nnkb.render.build import webbench
 
     repo = tmp_path / "repo"  # a checkout where `npm ci` never ran: no node_modules
     repo.mkdir()

@@ -1,6 +1,6 @@
 // "Benchmark this device": runs the KB's small models with ONNX Runtime Web in this browser by
 // the method of `nnkb bench` and writes a results file in the format `nnkb validate` checks.
-// manifest.json (written by scripts/nnkb/render/webbench.py at build time) lists the runtime's
+// manifest.json (written by scripts/nnkb/render/build/webbench.py at build time) lists the runtime's
 // files, the models with their sha256 and the harness settings. Nothing is fetched from
 // another site. window.nnkbWebBench holds the state (the browser test reads it).
 
@@ -11,7 +11,7 @@ const CONTRIBUTING = new URL("../contributing/#add-a-results-file-from-your-brow
 const state = { ready: false, running: false, done: false, rows: [], outputs: {}, results: null };
 window.nnkbWebBench = state;
 
-// ---- the seeded inputs (the same generator as nnkb.render.webbench.web_input) ------------
+// ---- the seeded inputs (the same generator as nnkb.render.build.webbench.web_input) ------------
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;

@@ -1,6 +1,6 @@
 /* Charts are drawn when they come into view, and follow the page.
  *
- * A chart fragment (render/charts.py) is a placeholder of the chart's height and its figure as
+ * A chart fragment (render/shared/charts.py) is a placeholder of the chart's height and its figure as
  * JSON in <script type="application/json" data-nnkb-chart="div id">; this script, deferred and
  * on chart pages only (docs/overrides/main.html), loads plotly.js when the first chart comes
  * within a screen of the viewport and draws each chart then, so the page's text and tables
@@ -8,7 +8,7 @@
  *
  * Charts follow the page: the palette (mkdocs-material sets data-md-color-scheme on <body>,
  * "slate" for dark) and the width (below 600 px the legend moves under the plot, where it
- * cannot overlap the title or the toolbar). render/charts.py draws every figure for the light
+ * cannot overlap the title or the toolbar). render/shared/charts.py draws every figure for the light
  * palette with the legend above; this re-lays out each figure when the palette or the width
  * changes, and keeps each figure's own layout to go back to. */
 (function () {

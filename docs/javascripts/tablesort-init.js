@@ -6,7 +6,7 @@
  * interval) sorts by its midpoint. Footnote markers are not part of a value; cells without a
  * value ("—", "–", "not cited", a status in words such as "not benchmarked") sort after every
  * number. Key-value tables (specifications,
- * settings: render/tables.py wraps them in .nnkb-key-value) are read row by row and not sorted. */
+ * settings: render/shared/tables.py wraps them in .nnkb-key-value) are read row by row and not sorted. */
 (function () {
   "use strict";
 

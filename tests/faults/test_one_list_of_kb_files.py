@@ -14,7 +14,7 @@ from nnkb.cited import load_cited
 from nnkb.cli import main
 from nnkb.kb import COLLECTIONS, load_kb
 from nnkb.kbfiles import kb_files
-from nnkb.render.site import build_context, check_valid
+from nnkb.render.build.site import build_context, check_valid
 from nnkb.results import load_all
 
 ROOT = Path(__file__).resolve().parents[2]

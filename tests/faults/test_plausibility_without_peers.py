@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from nnkb.cli import main
-from nnkb.render.machines import machine_pages
-from nnkb.render.page import MACHINES_INDEX, machine_path
-from nnkb.render.site import build_context
+from nnkb.render.build.site import build_context
+from nnkb.render.pages.machines import machine_pages
+from nnkb.render.shared.page import MACHINES_INDEX, machine_path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 VALID_KB = FIXTURES / "valid_kb"
