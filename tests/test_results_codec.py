@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nnkb.codec import Record, decode, encode, not_written, when_set, written_with
 from nnkb.results import Agreement, HardwarePart, ProcessSummary, Row, Stats
-from nnkb.results.codec import Record, decode, encode, not_written, when_set, written_with
 
 RESULTS = Path(__file__).resolve().parents[1] / "scripts/nnkb/results"
 
@@ -107,3 +107,14 @@ def test_no_results_type_writes_its_own_json_by_hand():
                     hand_written.append(f"{path.name}:{node.lineno} {node.name}")
     assert not hand_written, hand_written
     assert issubclass(Row, Record)
+
+
+def test_raw_json_is_named_in_the_codec_only():
+    """`dict[str, Any]` is spelled once, in the (de)serialising module; everywhere else raw
+    JSON carries its name (`Json`, a variant's `Settings`) or a type."""
+    package = RESULTS.parent
+    spelled = {
+        p.relative_to(package).as_posix(): p.read_text(encoding="utf-8").count("dict[str, Any]")
+        for p in sorted(package.rglob("*.py"))
+    }
+    assert {name: n for name, n in spelled.items() if n} == {"codec.py": 2}

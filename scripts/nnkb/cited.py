@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .codec import Json
 from .kbfiles import LayoutError, kb_files
 from .validate.names import format_characters
 from .validate.names import problem as name_problem
@@ -146,7 +147,7 @@ class CitedTable:
         return figure.location or self.source.location
 
 
-def _figure(table: str, index: int, raw: dict[str, Any]) -> CitedFigure:
+def _figure(table: str, index: int, raw: Json) -> CitedFigure:
     acc = raw.get("accuracy")
     return CitedFigure(
         table=table,
@@ -184,7 +185,7 @@ def _figure(table: str, index: int, raw: dict[str, Any]) -> CitedFigure:
     )
 
 
-def table_from_data(path: Path, data: dict[str, Any]) -> CitedTable:
+def table_from_data(path: Path, data: Json) -> CitedTable:
     """Build a CitedTable from data that passed the schema."""
     src = data["source"]
     source = CitedSource(

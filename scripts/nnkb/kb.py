@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from .codec import Json
 from .kbfiles import LayoutError, kb_files
 from .tasks import (  # noqa: F401 - the task tables, imported from here by bench and validate
     TASK_ACCURACY_METRICS,
@@ -42,7 +42,7 @@ class Source:
     url: str
 
     @classmethod
-    def of(cls, raw: dict[str, Any]) -> Source:
+    def of(cls, raw: Json) -> Source:
         """A source from its YAML mapping; the schemas require one wherever this is called."""
         return cls(raw["title"], raw["url"])
 
@@ -55,7 +55,7 @@ class Cited:
     note: str | None = None
 
     @classmethod
-    def of(cls, raw: dict[str, Any] | None) -> Cited | None:
+    def of(cls, raw: Json | None) -> Cited | None:
         if not raw:
             return None
         return cls(raw["value"], Source.of(raw["source"]), raw.get("unit"), raw.get("note"))
@@ -67,7 +67,7 @@ class Claim:
     source: Source
 
     @classmethod
-    def list_of(cls, raw: list[dict[str, Any]] | None) -> list[Claim]:
+    def list_of(cls, raw: list[Json] | None) -> list[Claim]:
         """Claims as the schema has them: text and source (required on every claim)."""
         return [cls(c["text"], Source.of(c["source"])) for c in raw or []]
 
@@ -97,7 +97,7 @@ class Provenance:
     source: Source
 
     @classmethod
-    def of(cls, raw: dict[str, Any]) -> Provenance:
+    def of(cls, raw: Json) -> Provenance:
         return cls(raw["exported_by"], Source.of(raw["source"]))
 
 
@@ -121,7 +121,7 @@ class OnnxSpec:
     provenance: Provenance | None = None
     # The publisher's preprocessing (colour order, mean, std on 0-255): calibration and
     # agreement inputs are natural images prepared so (nnkb.models.natural); raw mapping.
-    preprocess: dict[str, Any] | None = None
+    preprocess: Json | None = None
     preprocess_source: Source | None = None
     postprocess: str | None = None  # a detector's decoding (nnkb.accuracy.detection.DECODERS)
     # A lossless change nnkb makes to the published file before measuring it
@@ -147,7 +147,7 @@ class Entry:
     collection: str
     id: str
     path: Path
-    data: dict[str, Any]
+    data: Json
 
     @property
     def name(self) -> str:
@@ -326,7 +326,7 @@ class UseCase(Entry):
         return PrecisionTolerance(raw["metric"], raw["threshold"], raw["reason"], source)
 
     @property
-    def accuracy_metric(self) -> dict[str, Any]:
+    def accuracy_metric(self) -> Json:
         return self.data["accuracy_metric"]
 
     @property
@@ -398,12 +398,12 @@ class Framework(Entry):
         return bool(self.data["onnx"]["runs"])
 
     @property
-    def onnx(self) -> dict[str, Any]:
+    def onnx(self) -> Json:
         """Whether it exports and runs ONNX, with the source of each (the schema's object)."""
         return self.data["onnx"]
 
     @property
-    def hardware_field(self) -> dict[str, Any]:
+    def hardware_field(self) -> Json:
         """The hardware classes it targets with their source (the schema's object)."""
         return self.data["hardware"]
 
@@ -414,7 +414,7 @@ class Framework(Entry):
         return list(self.data[field]["values"]), Source.of(self.data[field]["source"])
 
     @property
-    def install(self) -> dict[str, Any] | None:
+    def install(self) -> Json | None:
         """Shell commands that install it, per operating system, with their source."""
         return self.data.get("install")
 
@@ -454,12 +454,12 @@ class Hardware(Entry):
         return Claim.list_of(self.data.get("facts"))
 
     @property
-    def figures(self) -> list[dict[str, Any]]:
+    def figures(self) -> list[Json]:
         """Published figures of the class (the schema's objects; kb/cited/ holds the rest)."""
         return list(self.data.get("figures") or [])
 
     @property
-    def runtime_routes(self) -> list[dict[str, Any]]:
+    def runtime_routes(self) -> list[Json]:
         """How a model reaches this class, the vendor's own route first (the schema's objects)."""
         return list(self.data.get("runtime_routes") or [])
 

@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from .codec import Json
+
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 50_000
 MAX_DEPTH = 100
@@ -123,7 +125,7 @@ class _Builder:
 
     def _build_collection(self, node: yaml.Node, pointer: Pointer) -> Any:
         if isinstance(node, yaml.MappingNode):
-            result: dict[str, Any] = {}
+            result: Json = {}
             key_marks: dict[Any, Mark] = {}
             for key_node, value_node in node.value:
                 if key_node.tag == "tag:yaml.org,2002:merge":
@@ -458,7 +460,7 @@ class _DuplicateKey(Exception):
     pass
 
 
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def _unique_keys(pairs: list[tuple[str, Any]]) -> Json:
     result = dict(pairs)
     if len(result) != len(pairs):
         seen: set[str] = set()

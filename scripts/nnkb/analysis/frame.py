@@ -18,6 +18,7 @@ import pandas as pd
 
 from nnkb.results import ResultsFile, Row
 
+from ..codec import Json
 from .machine_label import machine_label
 
 OK = "ok"
@@ -125,7 +126,7 @@ def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def usual_settings(results: Iterable[ResultsFile]) -> dict[str, dict[str, Any]]:
+def usual_settings(results: Iterable[ResultsFile]) -> dict[str, Json]:
     """Each runtime's usual settings: the settings most of its rows were measured with.
 
     Pages show a row's settings as its difference from these (`settings_difference`); the
@@ -194,7 +195,7 @@ def results_frame(results: Iterable[ResultsFile]) -> pd.DataFrame:
 
 def _record(
     results_file: ResultsFile, row: Row, peak: float | None, usual: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> Json:
     machine = results_file.machine
     latency = row.latency
     p50 = latency.p50 if latency else None
@@ -236,7 +237,7 @@ def _record(
     }
 
 
-def _quality(row: Row) -> dict[str, Any]:
+def _quality(row: Row) -> Json:
     """The many-input agreement, the task accuracy, the quantiser and the int8 share."""
     agreement = row.agreement if row.agreement and row.agreement.measured else None
     accuracy, quantization, ops = row.accuracy, row.quantization, row.compute_ops

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
 
 from nnkb.kb import KB, Accuracy, Framework, Model, UseCase
 
+from ..codec import Json
 from .frame import LATENCY, OK, THROUGHPUT, best_ok, latency_rows, machines
 from .precision import precision_frame
 from .scenario import (
@@ -236,7 +236,7 @@ def _best(frame: pd.DataFrame, usable: pd.DataFrame, scenario: str) -> pd.DataFr
     return best.set_index(["machine", "model"])
 
 
-def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> dict[str, Any]:
+def _why_not_ok(model: Model, rows: pd.DataFrame, portable: bool) -> Json:
     if (rows["status"] == OK).any():
         # It ran, but no row may be recommended: reduced precision only, not within the
         # tolerance or not measured, or (portable) every row relied on a fast path.

@@ -27,6 +27,7 @@ import pandas as pd
 
 from nnkb.kb import KB
 
+from ..codec import Json
 from .frame import LATENCY, OK, THROUGHPUT, best_ok, machines
 from .precision import FP32, WITHIN, fp32_units, precision_frame
 from .ranking import candidates_of, use_case_of, use_case_ranking
@@ -277,7 +278,7 @@ def recommend(kb: KB, frame: pd.DataFrame, use_case_id: str) -> list[Recommendat
     return out
 
 
-def _eligible_models(candidates: tuple[Candidate, ...], attrs: dict[str, Any]) -> set[str]:
+def _eligible_models(candidates: tuple[Candidate, ...], attrs: Json) -> set[str]:
     """The candidates a reduced-precision row could have won for: meeting the floor (every
     candidate when the KB sets none). A faster row of a model below the floor is beside the
     point: the model is out whatever its precision."""

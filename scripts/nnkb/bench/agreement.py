@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..codec import Json
 from ..kb import TASK_OUTPUT_KINDS  # noqa: F401 - re-exported: callers import it from here
 from ..models.natural import Preprocess, image_input, natural_inputs, set_id, set_words
 from ..models.quantize import CALIBRATION_COUNT
@@ -55,7 +56,7 @@ class Agreement:
     spearman_min: float | None = None
     image_spearman: float | None = None  # rank correlation of the maps' maxima across inputs
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Json:
         """Plain JSON values: infinite SNR (exact outputs) becomes None beside exact=True."""
         return {
             k: (None if isinstance(v, float) and not math.isfinite(v) else v)
@@ -132,7 +133,7 @@ def _max_rel(ref: np.ndarray, out: np.ndarray) -> float:
     return float((np.abs(out - ref) / (np.abs(ref) + floor)).max())
 
 
-def _classifier(refs: np.ndarray, outs: np.ndarray) -> dict[str, Any]:
+def _classifier(refs: np.ndarray, outs: np.ndarray) -> Json:
     ref_top1 = refs.argmax(axis=1)
     top5 = np.argsort(-outs, axis=1)[:, :5]
     return {
@@ -145,7 +146,7 @@ def _classifier(refs: np.ndarray, outs: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _embedding(refs: np.ndarray, outs: np.ndarray) -> dict[str, Any]:
+def _embedding(refs: np.ndarray, outs: np.ndarray) -> Json:
     norms = np.linalg.norm(refs, axis=1) * np.linalg.norm(outs, axis=1)
     cosine = np.sum(refs * outs, axis=1) / np.where(norms > 0, norms, np.nan)
     cosine = np.where(norms > 0, cosine, np.where(np.all(refs == outs, axis=1), 1.0, 0.0))
@@ -164,7 +165,7 @@ def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(spearmanr(a, b).statistic)
 
 
-def _anomaly_map(refs: np.ndarray, outs: np.ndarray) -> dict[str, Any]:
+def _anomaly_map(refs: np.ndarray, outs: np.ndarray) -> Json:
     per_map = np.array([_rank_correlation(r, o) for r, o in zip(refs, outs)])
     defined = per_map[np.isfinite(per_map)]
     image = _rank_correlation(refs.max(axis=1), outs.max(axis=1)) if len(refs) > 1 else math.nan
@@ -200,7 +201,7 @@ def agreement(kind: str, reference: Sequence[Output], candidate: Sequence[Output
         if r.shape != o.shape:
             raise AgreementError(f"input {i}: candidate has {o.size} values, reference {r.size}")
     ref_all, out_all = np.concatenate(refs_flat), np.concatenate(outs_flat)
-    fields: dict[str, Any] = {
+    fields: Json = {
         "kind": kind,
         "inputs": len(reference),
         "snr_db": _snr(ref_all, out_all - ref_all),

@@ -22,10 +22,10 @@ import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..codec import Json
 from ..models import natural
 from ..models.quantize import (
     CALIBRATION_COUNT,
@@ -46,7 +46,7 @@ OCR_CALIBRATION_SEED_OFFSET = 1
 
 
 def calibration_for(
-    task: str, shapes: Shapes, model_path: Path, preprocess: dict[str, Any] | None = None
+    task: str, shapes: Shapes, model_path: Path, preprocess: Json | None = None
 ) -> tuple[CalibrationSet, str]:
     """The calibration set of a model, and what it is in words (recorded in the row)."""
     if task == OCR_TASK and len(shapes) == 1:
@@ -65,7 +65,7 @@ def calibration_for(
     )
 
 
-def natural_applies(shapes: Shapes, preprocess: dict[str, Any] | None) -> bool:
+def natural_applies(shapes: Shapes, preprocess: Json | None) -> bool:
     """Whether a model's calibration and agreement inputs are natural images: it states its
     preprocessing and takes one N x 3 x H x W input."""
     return (
@@ -73,7 +73,7 @@ def natural_applies(shapes: Shapes, preprocess: dict[str, Any] | None) -> bool:
     )
 
 
-def _natural_calibration(task: str, shapes: Shapes, preprocess: dict[str, Any]) -> CalibrationSet:
+def _natural_calibration(task: str, shapes: Shapes, preprocess: Json) -> CalibrationSet:
     stated = natural.Preprocess.of(preprocess)
     ((_, shape),) = shapes.items()
 
@@ -106,7 +106,7 @@ def derived_key(
     task: str,
     shapes: Shapes,
     model_path: Path,
-    preprocess: dict[str, Any] | None = None,
+    preprocess: Json | None = None,
 ) -> tuple[str, str, str, str]:
     """(key, quantizer version, calibration id, calibration words) of the derived file,
     without building it: the row key includes the key, so a new quantiser version, recipe
@@ -121,7 +121,7 @@ def derived_key(
     )
 
 
-def build_derived(job: QuantizeJob) -> dict[str, Any]:
+def build_derived(job: QuantizeJob) -> Json:
     """The worker's side of a "quantize" job: the derived file's path (built if missing)."""
     from ..models.quantize import quantize
 
@@ -146,7 +146,7 @@ def inputs_reference_path(
 ) -> Path:
     from .agreement import AGREEMENT_SEED
 
-    described: dict[str, Any] = {
+    described: Json = {
         "shapes": {k: list(v) for k, v in shapes.items()},
         "count": count,
         "seed": AGREEMENT_SEED,
@@ -175,7 +175,7 @@ def ensure_derived(
     key: str,
     cache_dir: Path,
     timeout: float,
-    preprocess: dict[str, Any] | None = None,
+    preprocess: Json | None = None,
 ) -> tuple[Path | None, str | None]:
     """(path of the derived file, None), built in a worker subprocess if not cached, or
     (None, why not)."""
@@ -203,7 +203,7 @@ def ensure_inputs_reference(
     version: str,
     cache_dir: Path,
     timeout: float,
-    preprocess: dict[str, Any] | None = None,
+    preprocess: Json | None = None,
     task: str = "",
 ) -> tuple[Path | None, str | None]:
     """The cached reference outputs over the agreement inputs, computed on first need."""

@@ -30,10 +30,11 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 import psutil
 
+from ..codec import Json
 from .protocol import Envelope, Job, encode
 from .settings import WORKER_MEMORY_FRACTION
 
@@ -151,7 +152,14 @@ def _last_line(text: str, limit: int = 200) -> str:
     return lines[-1][:limit] if lines else ""
 
 
-def _new_group() -> dict[str, Any]:
+class GroupArgs(TypedDict, total=False):
+    """Popen arguments that start a process in its own group, by system."""
+
+    creationflags: int  # Windows
+    start_new_session: bool  # POSIX
+
+
+def _new_group() -> GroupArgs:
     """Popen arguments that start the worker in its own process group."""
     if os.name == "nt":
         return {"creationflags": getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0x200)}
@@ -199,7 +207,7 @@ def without_paths(text: str) -> str:
     return WINDOWS_PATH.sub(lambda m: f"…\\{m.group(1)}", text)
 
 
-def published(result: dict[str, Any]) -> dict[str, Any]:
+def published(result: Json) -> Json:
     """The result with its free-text fields cleared of absolute paths."""
     cleaned = dict(result)
     for field in ("reason", "op_profile_source"):
@@ -208,7 +216,7 @@ def published(result: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def out_of_memory(result: dict[str, Any], stderr: str, cap: MemoryCap | None) -> dict[str, Any]:
+def out_of_memory(result: Json, stderr: str, cap: MemoryCap | None) -> Json:
     """A failed or crashed result that ran out of memory under the cap, as a failed result
     that says so; any other result unchanged."""
     if cap is None or result.get("status") not in ("failed", "crashed"):
@@ -223,13 +231,13 @@ def out_of_memory(result: dict[str, Any], stderr: str, cap: MemoryCap | None) ->
     }
 
 
-def run_worker(job: Job, timeout: float) -> dict[str, Any]:
+def run_worker(job: Job, timeout: float) -> Json:
     """The worker's result dict, or a crashed/timeout/failed one built from how it ended;
     its reason never names an absolute path."""
     return published(_run(job, timeout))
 
 
-def _run(job: Job, timeout: float) -> dict[str, Any]:
+def _run(job: Job, timeout: float) -> Json:
     cap = memory_cap()
     # A file a killed process still holds cannot be removed on Windows: not a row's failure.
     with tempfile.TemporaryDirectory(prefix="nnkb-row-", ignore_cleanup_errors=True) as tmp:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..codec import Json, Settings
 from ..results import Identity, Row
 from .settings import HARNESS_VERSION
 
@@ -28,7 +29,7 @@ def row_key(
     model_sha256: str | None,
     runtime: str,
     runtime_version: str | None,
-    settings: dict[str, Any],
+    settings: Settings,
     inputs: Mapping[str, tuple[int, ...] | list[int]],
     seed: int,
     harness_version: str | None = HARNESS_VERSION,
@@ -36,7 +37,7 @@ def row_key(
     preprocess: Mapping[str, Any] | None = None,
     postprocess: str | None = None,
 ) -> str:
-    payload: dict[str, Any] = {
+    payload: Json = {
         "model": model_id,
         "model_sha256": model_sha256,
         "runtime": runtime,

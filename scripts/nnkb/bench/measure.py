@@ -18,10 +18,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..codec import Json, Record, Settings, decode
 from ..results import (
     THROUGHPUT,
     Agreement,
@@ -31,7 +31,6 @@ from ..results import (
     Throughput,
     scenario_of,
 )
-from ..results.codec import Json, Record, decode
 from . import reference as ref
 from .inputs import input_dtypes, make_inputs
 from .protocol import RowJob
@@ -67,9 +66,7 @@ def peak_rss_bytes() -> int:
     return int(rss if sys.platform == "darwin" else rss * 1024)  # Linux reports KiB
 
 
-def repeat_until_converged(
-    run, harness: dict[str, Any], budget_s: float
-) -> tuple[np.ndarray, bool]:
+def repeat_until_converged(run, harness: Json, budget_s: float) -> tuple[np.ndarray, bool]:
     """Latencies in seconds of repeated `run()` calls, and whether the interval converged."""
     min_reps = harness["min_repetitions"]
     max_reps = harness["max_repetitions"]
@@ -197,10 +194,10 @@ def profile_row(
     adapter: Adapter,
     session: Session,
     path: Path,
-    settings: dict[str, Any],
+    settings: Settings,
     shapes: dict[str, tuple[int, ...]],
     inputs: dict[str, np.ndarray],
-    harness: dict[str, Any],
+    harness: Json,
 ) -> OpProfile:
     """The operator profile of an ok row. Never raises: a profiler that fails costs the row
     its profile, not its measurement; the profile's source then says why there is none."""

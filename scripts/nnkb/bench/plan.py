@@ -17,8 +17,8 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from ..codec import Settings
 from ..kb import FULL_MATRIX, KB, Model, OnnxSpec
 from ..models.sources import NotInStore, default_cache_dir
 from ..models.sources import materialize as source_materialize
@@ -46,7 +46,7 @@ class PlannedRow:
     spec: OnnxSpec
     runtime: str
     runtime_version: str | None
-    settings: dict[str, Any]
+    settings: Settings
     model_path: Path | None
     model_sha256: str | None
     problem: str | None  # why no model file could be had (the row is then `failed`)

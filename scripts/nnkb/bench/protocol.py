@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from ..codec import Json, Settings
 
 Shapes = dict[str, list[int]]
 
@@ -33,12 +35,12 @@ class RowJob:
     runtime: str
     model_path: str
     inputs: Shapes
-    settings: dict[str, Any]
-    harness: dict[str, Any]
+    settings: Settings
+    harness: Json
     row_budget_s: float
     source_model_path: str | None = None  # the model's own file when model_path is derived
     classifier: bool = False
-    preprocess: dict[str, Any] | None = None
+    preprocess: Json | None = None
     postprocess: str | None = None
     reference: str | None = None  # the reference outputs of the first input (a file)
     reference_label: str = ""
@@ -60,7 +62,7 @@ class ReferenceJob:
     # With inputs_out, the outputs over `count` agreement inputs as well.
     inputs_out: str | None = None
     count: int | None = None
-    preprocess: dict[str, Any] | None = None
+    preprocess: Json | None = None
     task: str = ""
 
 
@@ -72,7 +74,7 @@ class ReferenceInputsJob:
     inputs: Shapes
     count: int
     out: str
-    preprocess: dict[str, Any] | None = None
+    preprocess: Json | None = None
     task: str = ""
 
 
@@ -86,7 +88,7 @@ class QuantizeJob:
     quantizer: str
     key: str
     cache_dir: str
-    preprocess: dict[str, Any] | None = None
+    preprocess: Json | None = None
 
 
 Job = RowJob | ReferenceJob | ReferenceInputsJob | QuantizeJob
@@ -104,9 +106,9 @@ class Envelope:
     memory_cap_bytes: int | None = None
 
 
-def encode(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
+def encode(job: Job, envelope: Envelope | None = None) -> Json:
     """The JSON object sent to the worker: the job's fields, its kind and the envelope."""
-    out: dict[str, Any] = {"kind": job.kind, **dataclasses.asdict(job)}
+    out: Json = {"kind": job.kind, **dataclasses.asdict(job)}
     if envelope is not None:
         out.update(
             result_path=envelope.result_path,
@@ -116,7 +118,7 @@ def encode(job: Job, envelope: Envelope | None = None) -> dict[str, Any]:
     return out
 
 
-def decode(raw: dict[str, Any]) -> tuple[Job, Envelope]:
+def decode(raw: Json) -> tuple[Job, Envelope]:
     """The job and envelope of a JSON object `encode` made; JobError for anything else."""
     data = dict(raw)
     kind = data.pop("kind", None)

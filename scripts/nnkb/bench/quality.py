@@ -10,18 +10,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..codec import Json
 from .inputs import Shapes, input_dtypes
 from .protocol import RowJob
 from .runtimes.base import Adapter, Session
 
 
-def agreement_over_inputs(
-    session: Session, job: RowJob, shapes: Shapes, path: Path
-) -> dict[str, Any]:
+def agreement_over_inputs(session: Session, job: RowJob, shapes: Shapes, path: Path) -> Json:
     """The many-input metrics of the row's Agreement (nnkb.bench.agreement) as JSON fields.
 
     The candidate is the row's own session, fed the same inputs as the cached reference
@@ -58,9 +56,7 @@ def agreement_over_inputs(
     return result
 
 
-def boxes_agreement(
-    postprocess: str, shapes: Shapes, reference: list, candidate: list
-) -> dict[str, Any]:
+def boxes_agreement(postprocess: str, shapes: Shapes, reference: list, candidate: list) -> Json:
     """A detector's box-by-box agreement after its own decoding (nnkb.accuracy.detection)."""
     from ..accuracy.detection import box_agreement, detect
 

@@ -15,10 +15,10 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..codec import Json
 from .inputs import Shapes, input_dtypes, make_inputs
 from .runtimes import Adapter, AdapterError, load_adapters, reference_adapter
 
@@ -59,7 +59,7 @@ def compute_reference(model_path: Path, shapes: Shapes, seed: int, out: Path) ->
     outputs = session.outputs()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.npz")
-    arrays: dict[str, Any] = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
+    arrays: Json = {f"out_{i}": a for i, (_, a) in enumerate(outputs)}
     arrays["names"] = np.array([n for n, _ in outputs])
     np.savez(tmp, **arrays)
     os.replace(tmp, out)
@@ -102,9 +102,9 @@ def compare(
     reference: list[tuple[str, np.ndarray]],
     classifier: bool,
     label: str,
-) -> tuple[dict[str, Any], str | None]:
+) -> tuple[Json, str | None]:
     """The row's `agreement` object, and a mismatch reason when shapes or counts differ."""
-    agreement: dict[str, Any] = {
+    agreement: Json = {
         "reference": label,
         "max_abs_error": None,
         "max_rel_error": None,
@@ -141,7 +141,7 @@ def compute_inputs_reference(
     shapes: Shapes,
     count: int,
     out: Path,
-    preprocess: dict[str, Any] | None = None,
+    preprocess: Json | None = None,
     task: str = "",
 ) -> None:
     """The reference adapter's FP32 outputs for each agreement input, kept at `out`."""
@@ -151,7 +151,7 @@ def compute_inputs_reference(
     if adapter is None:
         raise AdapterError("no runtime adapter declares reference = True")
     session = adapter.load(model_path, adapter.reference_settings(), shapes)
-    arrays: dict[str, Any] = {}
+    arrays: Json = {}
     samples = agreement_inputs(
         shapes, count, dtypes=input_dtypes(model_path), preprocess=preprocess, task=task
     )

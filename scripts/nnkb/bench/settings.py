@@ -8,7 +8,7 @@ key, so bumping it reruns every row.
 
 from __future__ import annotations
 
-from typing import Any
+from ..codec import Json
 
 HARNESS_VERSION = "5"
 
@@ -18,7 +18,7 @@ HARNESS_VERSION = "5"
 # Not in HARNESS: it decides whether a row can run at all, never what it measures.
 WORKER_MEMORY_FRACTION = 0.5
 
-HARNESS: dict[str, Any] = {
+HARNESS: Json = {
     "version": HARNESS_VERSION,
     "timer": "time.perf_counter_ns",
     "isolation": "one subprocess per row (python -m nnkb.bench.worker), killed on timeout",

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..codec import Json, Settings
 from ..results import Throughput, Trial
 from ..results.throughput import best_trial
 from .inputs import Shapes, input_dtypes, make_inputs
@@ -43,7 +44,7 @@ class Plan:
     seed: int
 
     @classmethod
-    def of(cls, harness: dict[str, Any], budget_s: float | None = None) -> Plan:
+    def of(cls, harness: Json, budget_s: float | None = None) -> Plan:
         window = float(harness["throughput_window_seconds"])
         if budget_s is not None:  # `nnkb bench --row-budget` shortens every window
             window = min(window, budget_s)
@@ -195,7 +196,7 @@ class Measured:
 
 
 def one_session(
-    adapter: Adapter, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan,
+    adapter: Adapter, path: Path, settings: Settings, shapes: Shapes, plan: Plan,
     threads: int | None, how: str,
 ) -> Measured:  # fmt: skip
     """One session (`adapter.load`) sending one request at a time, trying the batch sizes

@@ -19,10 +19,10 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import psutil
 
+from ..codec import Json
 from .isolate import apply_memory_cap
 from .measure import WorkerResult, measure_row, one_line
 from .protocol import Job, JobError, QuantizeJob, ReferenceInputsJob, ReferenceJob, decode
@@ -63,7 +63,7 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def run_job(job: Job, result_path: Path) -> dict[str, Any]:
+def run_job(job: Job, result_path: Path) -> Json:
     """Do the job; a row's checkpoint writes its measured result to `result_path` before the
     operator profile, which may crash."""
     if isinstance(job, ReferenceJob):
@@ -104,7 +104,7 @@ def run_job(job: Job, result_path: Path) -> dict[str, Any]:
     return {**measure_row(adapter, job, checkpoint).to_json(), "runtime_version": version}
 
 
-def write_result(path: Path, result: dict[str, Any]) -> None:
+def write_result(path: Path, result: Json) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(result, allow_nan=False))
     os.replace(tmp, path)

@@ -41,10 +41,10 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ..codec import Json
 from .sources import sha256_file
 from .synthetic import SYNTHETIC_VERSION, Shapes, synthetic_inputs
 
@@ -55,7 +55,7 @@ CALIBRATION_COUNT = 32
 # Bump when a derived folder's layout or build steps change without a quantiser version change.
 LAYOUT_VERSION = "1"
 
-ORT_RECIPE: dict[str, Any] = {
+ORT_RECIPE: Json = {
     "format": "QDQ",
     "per_channel": True,
     "weight_type": "QInt8",
@@ -68,7 +68,7 @@ ORT_RECIPE: dict[str, Any] = {
 # Per-channel DequantizeLinear (its `axis` attribute) exists from opset 13: an older model is
 # converted up first (onnx.version_converter), or ORT refuses the quantised file.
 MIN_QDQ_OPSET = 13
-NNCF_RECIPE: dict[str, Any] = {
+NNCF_RECIPE: Json = {
     "backend": "openvino",
     "target_device": "CPU",
     "preset": "PERFORMANCE",

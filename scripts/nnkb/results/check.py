@@ -16,8 +16,8 @@ from __future__ import annotations
 import math
 from functools import cache
 from pathlib import Path
-from typing import Any
 
+from ..codec import Json
 from ..validate.names import format_characters
 from ..validate.names import problem as name_problem
 from ..validate.numbers import non_finite
@@ -140,9 +140,7 @@ def check_results_file(
     return out.problems, loaded
 
 
-def _check_schema(
-    out: _Collector, data: dict[str, Any], schemas: Schemas, said: set[Pointer]
-) -> None:
+def _check_schema(out: _Collector, data: Json, schemas: Schemas, said: set[Pointer]) -> None:
     """The JSON Schema's problems: the file without its rows, then each row, a row equal to
     an earlier one reusing that one's problems (a file of 300,000 empty rows is checked once)."""
     rows = data.get("rows")
@@ -170,7 +168,7 @@ def _check_schema(
                 out.at(absolute, message)
 
 
-def _check_origin(out: _Collector, data: dict[str, Any]) -> None:
+def _check_origin(out: _Collector, data: Json) -> None:
     """A browser's results cannot pose as native ones, nor the reverse: a machine with a
     browser part has an id starting with 'browser-', no measured peak and only browser rows;
     any other machine has neither that id nor browser rows."""
@@ -228,7 +226,7 @@ def _check_origin(out: _Collector, data: dict[str, Any]) -> None:
             )
 
 
-def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
+def _check_machine(out: _Collector, data: Json) -> None:
     machine = data.get("machine")
     machine_id = machine.get("id") if isinstance(machine, dict) else None
     if isinstance(machine_id, str) and machine_id != out.path.stem:
@@ -239,7 +237,7 @@ def _check_machine(out: _Collector, data: dict[str, Any]) -> None:
         )
 
 
-def _number(obj: dict[str, Any], name: str) -> float | None:
+def _number(obj: Json, name: str) -> float | None:
     """A positive finite time, else None: the schema reports the others, once."""
     value = obj.get(name)
     if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -250,7 +248,7 @@ def _number(obj: dict[str, Any], name: str) -> float | None:
 def _check_row(
     out: _Collector,
     i: int,
-    row: dict[str, Any],
+    row: Json,
     first_key: dict[str, int],
     first_identity: dict[str, int],
 ) -> None:
@@ -313,7 +311,7 @@ def _failed_statuses() -> frozenset[str]:
     return frozenset(statuses) - {"ok"}
 
 
-def _check_order(out: _Collector, i: int, latency: dict[str, Any]) -> None:
+def _check_order(out: _Collector, i: int, latency: Json) -> None:
     for low, high in (
         ("min", "p50"),
         ("p50", "p90"),
@@ -330,7 +328,7 @@ def _check_order(out: _Collector, i: int, latency: dict[str, Any]) -> None:
             )
 
 
-def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]) -> None:
+def _check_latency(out: _Collector, i: int, row: Json, latency: Json) -> None:
     _check_order(out, i, latency)
     processes = row.get("processes")
     medians = [
@@ -345,9 +343,7 @@ def _check_latency(out: _Collector, i: int, row: dict[str, Any], latency: dict[s
         )
 
 
-def _check_throughput(
-    out: _Collector, i: int, row: dict[str, Any], latency: dict[str, Any]
-) -> None:
+def _check_throughput(out: _Collector, i: int, row: Json, latency: Json) -> None:
     """A throughput row keeps the process that sustained the most inferences per second:
     its rate is the row's, and so is its per-request latency."""
     _check_order(out, i, latency)

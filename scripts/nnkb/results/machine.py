@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .codec import Json, Record, when_set
+from ..codec import Json, Record, when_set
 
 #: Runtimes that run in a web browser: a file's rows are all of them when its machine has a
 #: browser part, and none of them otherwise (results.check).

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .codec import Json, Record, decode, encode, not_written, when_set
+from ..codec import Json, Record, decode, encode, not_written, when_set
 from .machine import HardwarePart, Machine, Peak, SoftwarePart
 from .quality import Agreement, ComputeOps, Quantization, TaskAccuracy
 from .throughput import Throughput, scenario_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .codec import Json, Record, when_set, written_with
+from ..codec import Json, Record, when_set, written_with
 
 
 @dataclass(frozen=True)

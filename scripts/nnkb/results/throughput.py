@@ -6,9 +6,8 @@ re-exports them); a throughput row is its latency twin's settings plus `"scenari
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from .codec import Record
+from ..codec import Record, Settings
 
 # The settings key that makes a row a throughput row; absent means latency.
 SCENARIO = "scenario"
@@ -16,7 +15,7 @@ LATENCY = "latency"
 THROUGHPUT = "throughput"
 
 
-def scenario_of(settings: dict[str, Any]) -> str:
+def scenario_of(settings: Settings) -> str:
     """The scenario a row's settings ask for: "latency" (the default) or "throughput"."""
     return str(settings.get(SCENARIO, LATENCY))
 

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
+from ..codec import Json
 from ..kb import SCHEMA_DIR
 from ..yamlsafe import Pointer
 from .report import PROBLEMS_PER_FILE
@@ -81,7 +82,7 @@ class Schemas:
         }
         self.url_pattern = common["url"]["pattern"]
         self._validators: dict[str, Draft202012Validator] = {}
-        self._parts: dict[str, Any] = {}
+        self._parts: Json = {}
         self._definition_ref: dict[str, str] = {}
         self._required_words: dict[tuple[str, tuple[Any, ...]], dict[str, str]] = {}
 
@@ -134,7 +135,7 @@ class Schemas:
                     said.add(problem)
                     yield problem
 
-    def _definition_validator(self, part: str, target: dict[str, Any]) -> Draft202012Validator:
+    def _definition_validator(self, part: str, target: Json) -> Draft202012Validator:
         """A validator of `{"$ref": <the definition>}` that leaves the definition's own
         `required` to `problems` (any other `required` is checked as usual)."""
         if part not in self._validators:

@@ -15,8 +15,8 @@ import os
 import pkgutil
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
+from ...codec import Settings
 from .base import Adapter, Session
 
 __all__ = [
@@ -102,7 +102,7 @@ def reference_adapter(adapters: dict[str, Adapter]) -> Adapter | None:
     return chosen[0] if chosen else None
 
 
-def label_for(adapters: dict[str, Adapter], runtime: str, settings: dict[str, Any]) -> str:
+def label_for(adapters: dict[str, Adapter], runtime: str, settings: Settings) -> str:
     """How pages name a results row's runtime and settings: its adapter's label, or the
     adapter name itself for a row measured with an adapter this installation does not have
     (a results file from another machine)."""

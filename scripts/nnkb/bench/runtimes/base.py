@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import psutil
 
+from ...codec import Settings
 from ...results import SCENARIO, THROUGHPUT, ComputeOps
 
 if TYPE_CHECKING:  # the worker side of the throughput scenario; imported where it runs
@@ -127,17 +128,17 @@ class Adapter(ABC):
         return str(version) if version is not None else None
 
     @abstractmethod
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         """The runtime settings of a row: part of its cache key and recorded in it."""
 
-    def variants(self) -> list[dict[str, Any]]:
+    def variants(self) -> list[Settings]:
         """Every setting the default matrix measures; one row per model and variant.
 
         The first is the runtime's default configuration; an adapter adds more when a
         setting changes results enough that readers need both (OpenVINO's precision)."""
         return [self.settings()]
 
-    def throughput_variants(self) -> list[dict[str, Any]]:
+    def throughput_variants(self) -> list[Settings]:
         """The throughput twins the default matrix measures: each variant whose declared
         precision is FP32 or INT8 plus `"scenario": "throughput"`."""
         return [
@@ -146,7 +147,7 @@ class Adapter(ABC):
             if self.declared_precision(settings) in THROUGHPUT_PRECISIONS
         ]
 
-    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+    def declared_precision(self, settings: Settings) -> str | None:
         """The precision a settings variant asks for, as pages name it ("FP32", "INT8",
         "BF16"), or None where the runtime chooses (OpenVINO's default). Declared here, once:
         the variant's label is made from it, never read back."""
@@ -157,7 +158,7 @@ class Adapter(ABC):
     precision_settings: tuple[str, ...] = ()
     runtime_chooses: str | None = None
 
-    def variant_extras(self, settings: dict[str, Any]) -> list[str]:
+    def variant_extras(self, settings: Settings) -> list[str]:
         """The settings that differ from `settings()` as `key=value`, apart from the precision
         settings, machine settings and the scenario (pages show it as its own column)."""
         default = self.settings()
@@ -170,45 +171,45 @@ class Adapter(ABC):
             parts.append(f"{key}={value if isinstance(value, str) else json.dumps(value)}")
         return parts
 
-    def variant_label(self, settings: dict[str, Any]) -> str:
+    def variant_label(self, settings: Settings) -> str:
         """The short label of a settings variant, made from its declared parts: the precision
         ("FP32", "INT8", or `runtime_chooses`), then `variant_extras`; "" when the adapter
         names no precision and nothing differs."""
         precision = self.declared_precision(settings) or self.runtime_chooses
         return ", ".join(p for p in (precision, *self.variant_extras(settings)) if p)
 
-    def label(self, settings: dict[str, Any]) -> str:
+    def label(self, settings: Settings) -> str:
         """The display name and the variant label: "ONNX Runtime · INT8"."""
         name = self.display_name or self.name
         variant = self.variant_label(settings)
         return f"{name} · {variant}" if variant else name
 
-    def quantizer(self, settings: dict[str, Any]) -> str | None:
+    def quantizer(self, settings: Settings) -> str | None:
         """The quantiser (nnkb.models.quantize.QUANTIZERS) whose derived INT8 file the row
         runs instead of the model file, or None for the model file itself."""
         value = settings.get(QUANTIZER)
         return str(value) if value else None
 
-    def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
+    def unavailable(self, settings: Settings, cpu_flags: set[str]) -> str | None:
         """Why a variant cannot run on a CPU with these instruction-set flags (the row is then
         "unavailable" with this reason), or None. Called in the parent process."""
         return None
 
-    def accuracy_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+    def accuracy_settings(self, settings: Settings) -> Settings:
         """The settings of a session that accepts inputs of any size of the model's dynamic
         dimensions (a task-accuracy pass feeds text lines of every width); the computation
         is the row's."""
         return settings
 
     def read_precision(
-        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+        self, session: Session, path: Path, settings: Settings, shapes: Shapes
     ) -> tuple[str | None, ComputeOps | None]:
         """The precision the runtime executed in and its int8 share of convolutions and
         matrix products, read back after the timed repetitions (outside them). By default
         what the session reports, with no operator count."""
         return session.precision, None
 
-    def reference_settings(self) -> dict[str, Any]:
+    def reference_settings(self) -> Settings:
         """The settings of the FP32 reference run (used only when `reference` is True)."""
         return self.settings()
 
@@ -218,14 +219,14 @@ class Adapter(ABC):
         return f"{self.name} {version} {settings}"
 
     @abstractmethod
-    def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
+    def load(self, path: Path, settings: Settings, shapes: Shapes) -> Session:
         """Create a session for the ONNX file at `path` (timed as session creation)."""
 
     def profile(
         self,
         session: Session,
         path: Path,
-        settings: dict[str, Any],
+        settings: Settings,
         shapes: Shapes,
         inputs: dict[str, np.ndarray],
         budget: ProfileBudget,
@@ -239,7 +240,7 @@ class Adapter(ABC):
         return None
 
     def measure_throughput(
-        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+        self, path: Path, settings: Settings, shapes: Shapes, plan: Plan
     ) -> Measured:
         """The throughput scenario in the row's worker: the highest sustained inferences per
         second on all cores, this runtime's own way (`plan`: windows, batch sizes, seeded

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...codec import Json, Settings
 from .base import (
     QUANTIZER,
     Adapter,
@@ -76,7 +77,7 @@ class OrtSession(Session):
 
 def create_session(
     path: Path,
-    settings: dict[str, Any],
+    settings: Settings,
     profile_prefix: str | None = None,
     optimized_path: Path | None = None,
 ) -> OrtSession:
@@ -101,7 +102,7 @@ def create_session(
     return OrtSession(session)
 
 
-def kernel_times(events: list[dict[str, Any]]) -> dict[str, float]:
+def kernel_times(events: list[Json]) -> dict[str, float]:
     """Seconds per op type from an ORT profile's trace events, the first run left out.
 
     Every node execution is a "Node" event named "<node>_kernel_time" with the op type in
@@ -151,7 +152,7 @@ class OnnxRuntime(Adapter):
         "window each, and measures the fastest configuration for the full window."
     )
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         return {
             "execution_provider": "CPUExecutionProvider",
             "graph_optimization_level": "ORT_ENABLE_ALL",
@@ -160,18 +161,18 @@ class OnnxRuntime(Adapter):
             "execution_mode": "ORT_SEQUENTIAL",
         }
 
-    def variants(self) -> list[dict[str, Any]]:
+    def variants(self) -> list[Settings]:
         # FP32 as the model file stores it, and INT8 by static post-training quantisation
         # (nnkb.models.quantize: QDQ, per-channel int8 weights, uint8 activations).
         return [self.settings(), {**self.settings(), QUANTIZER: "onnxruntime"}]
 
     precision_settings = (QUANTIZER,)
 
-    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+    def declared_precision(self, settings: Settings) -> str | None:
         return "INT8" if self.quantizer(settings) else "FP32"
 
     def read_precision(
-        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+        self, session: Session, path: Path, settings: Settings, shapes: Shapes
     ) -> tuple[str | None, ComputeOps | None]:
         # The graph ORT executes after its optimisations, written out by a second session
         # with the same settings: a QDQ group it fused into an int8 kernel (QLinearConv...)
@@ -186,21 +187,21 @@ class OnnxRuntime(Adapter):
         int8, total = count_compute_ops(op_types)
         return ("int8" if int8 else "f32"), ComputeOps(int8, total, GRAPH_SOURCE)
 
-    def reference_settings(self) -> dict[str, Any]:
+    def reference_settings(self) -> Settings:
         # Graph optimisations off: the reference is the graph as written, not a rewrite of it.
         return {**self.settings(), "graph_optimization_level": "ORT_DISABLE_ALL"}
 
     def reference_label(self, version: str) -> str:
         return f"onnxruntime {version} CPUExecutionProvider ORT_DISABLE_ALL fp32"
 
-    def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
+    def load(self, path: Path, settings: Settings, shapes: Shapes) -> Session:
         return create_session(path, settings)
 
     def profile(
         self,
         session: Session,
         path: Path,
-        settings: dict[str, Any],
+        settings: Settings,
         shapes: Shapes,
         inputs: dict[str, np.ndarray],
         budget: ProfileBudget,
@@ -221,7 +222,7 @@ class OnnxRuntime(Adapter):
         return OpTimes(kernel_times(events), runs, PROFILE_SOURCE)
 
     def measure_throughput(
-        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+        self, path: Path, settings: Settings, shapes: Shapes, plan: Plan
     ) -> Measured:
         # Parallel sessions, each with its share of the cores, against fewer sessions with
         # more threads each; with a batch dimension the graph leaves open, batches too.

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...codec import Settings
 from .base import Adapter, OpTimes, ProfileBudget, Session, Shapes, physical_cores
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class OpenCv(Adapter):
         "each, and measures the fastest for the full window."
     )
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         return {
             "backend": "DNN_BACKEND_OPENCV",
             "target": "DNN_TARGET_CPU",
@@ -59,10 +60,10 @@ class OpenCv(Adapter):
             "threads": physical_cores(),
         }
 
-    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+    def declared_precision(self, settings: Settings) -> str | None:
         return "FP32"  # the CPU target computes in FP32; no other variant is measured
 
-    def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
+    def load(self, path: Path, settings: Settings, shapes: Shapes) -> Session:
         import cv2
 
         cv2.setNumThreads(settings["threads"])
@@ -75,7 +76,7 @@ class OpenCv(Adapter):
         self,
         session: Session,
         path: Path,
-        settings: dict[str, Any],
+        settings: Settings,
         shapes: Shapes,
         inputs: dict[str, np.ndarray],
         budget: ProfileBudget,
@@ -106,7 +107,7 @@ class OpenCv(Adapter):
         return OpTimes(dict(seconds), runs, PROFILE_SOURCE)
 
     def measure_throughput(
-        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+        self, path: Path, settings: Settings, shapes: Shapes, plan: Plan
     ) -> Measured:
         # OpenCV's net runs one forward() at a time over all its threads: its lever is the
         # batch size.

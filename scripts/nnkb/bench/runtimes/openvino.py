@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ...codec import Json, Settings
 from ...results import THROUGHPUT, scenario_of
 from .base import QUANTIZER, Adapter, ComputeOps, OpTimes, ProfileBudget, Session, Shapes
 
@@ -126,10 +127,10 @@ class OpenVino(Adapter):
         # "2026.4.1-22982-e213a147257-releases/2026/4" -> "2026.4.1"
         return str(runtime.get_version()).split("-")[0]
 
-    def settings(self) -> dict[str, Any]:
+    def settings(self) -> Settings:
         return {"device": "CPU", "performance_hint": "LATENCY", "static_input_shapes": True}
 
-    def variants(self) -> list[dict[str, Any]]:
+    def variants(self) -> list[Settings]:
         # On CPUs with bf16 or fp16 units the plugin lowers FP32 models by default; the f32
         # variant shows how much of the speed comes from that and what it costs in accuracy.
         # INT8 runs the NNCF-quantised IR; FP16 only where the CPU computes in f16.
@@ -140,7 +141,7 @@ class OpenVino(Adapter):
             {**self.settings(), PRECISION_HINT: "f16"},
         ]
 
-    def declared_precision(self, settings: dict[str, Any]) -> str | None:
+    def declared_precision(self, settings: Settings) -> str | None:
         hint = settings.get(PRECISION_HINT)
         if self.quantizer(settings):
             return "INT8"
@@ -148,7 +149,7 @@ class OpenVino(Adapter):
             return PRECISION_LABELS.get(str(hint), f"{hint} hint")
         return None  # the plugin chooses (bf16 or f16 where the CPU has the units)
 
-    def unavailable(self, settings: dict[str, Any], cpu_flags: set[str]) -> str | None:
+    def unavailable(self, settings: Settings, cpu_flags: set[str]) -> str | None:
         default = not settings.get(PRECISION_HINT) and not self.quantizer(settings)
         x86 = bool(cpu_flags & {"sse2", "avx", "avx2"})
         if default and x86 and not cpu_flags & set(LOWERING_FLAGS):
@@ -164,11 +165,11 @@ class OpenVino(Adapter):
             )
         return None
 
-    def accuracy_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+    def accuracy_settings(self, settings: Settings) -> Settings:
         return {**settings, "static_input_shapes": False}
 
     def read_precision(
-        self, session: Session, path: Path, settings: dict[str, Any], shapes: Shapes
+        self, session: Session, path: Path, settings: Settings, shapes: Shapes
     ) -> tuple[str | None, ComputeOps | None]:
         # The hint says what float type the plugin uses; an INT8 IR's quantised layers run
         # in u8/i8 whatever the hint, which only the executed graph shows.
@@ -178,11 +179,11 @@ class OpenVino(Adapter):
         precision = "int8" if int8 else session.precision
         return precision, ComputeOps(int8, total, GRAPH_SOURCE)
 
-    def load(self, path: Path, settings: dict[str, Any], shapes: Shapes) -> Session:
+    def load(self, path: Path, settings: Settings, shapes: Shapes) -> Session:
         return OpenVinoSession(self.compile(path, settings, shapes))
 
     def compile(
-        self, path: Path, settings: dict[str, Any], shapes: Shapes, perf_count: bool = False
+        self, path: Path, settings: Settings, shapes: Shapes, perf_count: bool = False
     ) -> Any:
         import openvino as ov
 
@@ -200,7 +201,7 @@ class OpenVino(Adapter):
                 model.reshape(dynamic)
         # A throughput row keeps its latency twin's settings; the scenario chooses the hint.
         hint = THROUGHPUT.upper() if scenario_of(settings) == THROUGHPUT else None
-        config: dict[str, Any] = {"PERFORMANCE_HINT": hint or settings["performance_hint"]}
+        config: Json = {"PERFORMANCE_HINT": hint or settings["performance_hint"]}
         if settings.get(PRECISION_HINT):
             config["INFERENCE_PRECISION_HINT"] = settings[PRECISION_HINT]
         if perf_count:
@@ -211,7 +212,7 @@ class OpenVino(Adapter):
         self,
         session: Session,
         path: Path,
-        settings: dict[str, Any],
+        settings: Settings,
         shapes: Shapes,
         inputs: dict[str, np.ndarray],
         budget: ProfileBudget,
@@ -239,7 +240,7 @@ class OpenVino(Adapter):
         return OpTimes(dict(seconds), runs, PROFILE_SOURCE, kernels)
 
     def measure_throughput(
-        self, path: Path, settings: dict[str, Any], shapes: Shapes, plan: Plan
+        self, path: Path, settings: Settings, shapes: Shapes, plan: Plan
     ) -> Measured:
         # OpenVINO chooses streams and requests itself under the throughput hint; the
         # harness reads them back and keeps that many requests in flight.

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ...analysis.ranking import adapters_of
 from ...cited import CitedFigure, CitedTable
+from ...codec import Json
 from ...kb import Cited
 from ...results import ResultsFile
 from ..shared.page import DOWNLOADS_PATH, Page, SiteContext, machine_results_path
@@ -83,7 +84,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     return buffer.getvalue()
 
 
-def _csv(records: list[dict[str, Any]], columns: list[str]) -> str:
+def _csv(records: list[Json], columns: list[str]) -> str:
     return csv_text(pd.DataFrame.from_records(records, columns=columns))
 
 
@@ -241,7 +242,7 @@ def results_csv(site: SiteContext) -> str:
     return csv_text(frame.assign(label=labels, rejected_by=rejected))
 
 
-def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
+def _figure_record(table: CitedTable, figure: CitedFigure) -> Json:
     acc = figure.accuracy
     return {
         "table": table.id,
@@ -278,7 +279,7 @@ def _figure_record(table: CitedTable, figure: CitedFigure) -> dict[str, Any]:
     }
 
 
-def _cited_records(site: SiteContext) -> list[dict[str, Any]]:
+def _cited_records(site: SiteContext) -> list[Json]:
     return [_figure_record(t, f) for t in site.cited for f in t.figures]
 
 

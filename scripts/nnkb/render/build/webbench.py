@@ -25,7 +25,6 @@ import re
 import shutil
 import zlib
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -33,6 +32,7 @@ from ...analysis.machine_label import short_label
 from ...analysis.precision import precision_name
 from ...analysis.standing import native_times
 from ...bench.settings import HARNESS
+from ...codec import Json
 from ...kb import KB, Model
 from ...models.sources import default_cache_dir, materialize
 from ...models.sources._common import ModelSourceError, sha256_file, write_atomic
@@ -89,7 +89,7 @@ def pinned_version(repo_root: Path) -> str | None:
     return packages.get(f"node_modules/{PACKAGE}", {}).get("version")
 
 
-def copy_assets(repo_root: Path, out: Path) -> dict[str, Any]:
+def copy_assets(repo_root: Path, out: Path) -> Json:
     """Copy the runtime's files into `out` (site/benchmark/ort/); its manifest record.
     Raises WebBenchError when node_modules holds another version or lacks a file."""
     package = repo_root / "node_modules" / PACKAGE
@@ -100,7 +100,7 @@ def copy_assets(repo_root: Path, out: Path) -> dict[str, Any]:
             f"node_modules/{PACKAGE} is {meta['version']} but package-lock.json pins {pinned}; "
             "run `npm ci`"
         )
-    files: dict[str, dict[str, Any]] = {}
+    files: dict[str, Json] = {}
     dist = package / "dist"
     for backend, names in BACKENDS.items():
         for name, fetched in itertools.pairwise(names):
@@ -152,7 +152,7 @@ def web_models(kb: KB, only: list[str] | None = None) -> list[Model]:
     return chosen
 
 
-def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[str, Any]]:
+def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[Json]:
     """Copy the models into `out` (site/benchmark/models/); their manifest records."""
     from ...bench.inputs import input_dtypes
     from ...models.graphstats import graph_stats
@@ -189,12 +189,12 @@ def copy_models(kb: KB, out: Path, only: list[str] | None = None) -> list[dict[s
     return records
 
 
-def standings(site: SiteContext, model_ids: list[str]) -> dict[str, dict[str, Any]]:
+def standings(site: SiteContext, model_ids: list[str]) -> dict[str, Json]:
     """Per model, what a reader's result is set beside: each native machine's ONNX Runtime
     FP32 and fastest FP32 medians with what the site recommends there for the model's use
     cases, and the committed browser measurements (analysis.standing)."""
     names = site.names
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Json] = {}
     for model_id in model_ids:
         model = site.kb.models[model_id]
         native = []
@@ -239,7 +239,7 @@ def build(
     """Write the page's assets and manifest.json into `site_page_dir` (site/benchmark/);
     the manifest's path. Without node_modules the manifest holds `missing` instead of the
     runtime, and no model is copied."""
-    runtime: dict[str, Any] | None = None
+    runtime: Json | None = None
     missing = None
     if (repo_root / "node_modules" / PACKAGE / "package.json").is_file():
         runtime = copy_assets(repo_root, site_page_dir / "ort")

@@ -9,8 +9,7 @@ are shown here, each row labelled with its runtime and backend.
 
 from __future__ import annotations
 
-from typing import Any
-
+from ...codec import Settings
 from ...results import ResultsFile
 from ..shared.cells import ci_cell, format_when, latency_cell, model_link
 from ..shared.page import MACHINES_INDEX, Page, SiteContext, machine_path
@@ -29,7 +28,7 @@ EXPLAINED = (
 )
 
 
-def web_label(runtime: str, settings: dict[str, Any]) -> str:
+def web_label(runtime: str, settings: Settings) -> str:
     """ "ONNX Runtime Web · WebAssembly": how pages name a browser row's runtime."""
     if runtime != WEB_RUNTIME:
         return runtime

@@ -8,8 +8,6 @@ precision other than FP32, a top-1 class that differs, a load failure), never ty
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from ... import analysis
@@ -34,7 +32,7 @@ from ..shared.cells import (
 from ..shared.names import status_words
 from ..shared.numbers import format_ratio
 from ..shared.page import RUNTIMES_PATH, WIDE_PAGE, Page, SiteContext, bullet_list
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline, escape_plain, folded
 
 
@@ -64,7 +62,7 @@ def _pivot(page: Page, frame: pd.DataFrame, variants: pd.DataFrame, machine: str
             & (frame["model"] == model)
             & (frame["runtime"] == baseline)
         ]
-        record: dict[str, Any] = {
+        record: Cells = {
             "model": model_link(page, model),
             "baseline": latency_cell(base[model])
             if model in base.index

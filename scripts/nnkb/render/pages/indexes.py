@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from ...kb import Source
 from ..shared.cells import all_provenance, machine_short, row_label, runtime_precision
 from ..shared.page import Page, SiteContext, cited_value, index_path
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline
 from .platforms import (
     INSTALL_SYSTEMS,
@@ -33,7 +32,7 @@ def _page(site: SiteContext, path: str, parts: list[str | None]) -> str:
 
 def use_cases_index(site: SiteContext) -> str:
     page = Page(site, index_path("use_cases"))
-    records: list[dict[str, Any]] = [
+    records: list[Cells] = [
         {
             "name": u.name,
             "use_case": page.link_entry(u),

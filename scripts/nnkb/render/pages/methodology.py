@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...codec import Json
 from ..sections.method_notes import (
     matrix_section,
     precision_section,
@@ -36,7 +37,7 @@ from ..shared.page import (
     SiteContext,
     bullet_list,
 )
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline, folded
 
 STATUSES = {
@@ -52,7 +53,7 @@ STATUSES = {
 }
 
 
-def current_harness() -> dict[str, Any]:
+def current_harness() -> Json:
     from ...bench.settings import HARNESS
 
     return dict(HARNESS)
@@ -64,11 +65,11 @@ def _value(value: Any) -> Md:
     return Md(code_span(text))
 
 
-def _recorded(site: SiteContext) -> dict[str, dict[str, Any] | None]:
+def _recorded(site: SiteContext) -> dict[str, Json | None]:
     return dict(sorted((r.machine.id, r.harness) for r in site.results_files))
 
 
-def procedure(h: dict[str, Any]) -> str:
+def procedure(h: Json) -> str:
     """The measurement procedure in sentences, every number taken from the harness."""
 
     def get(key: str, default: Any = "?") -> Any:
@@ -123,12 +124,12 @@ def procedure(h: dict[str, Any]) -> str:
     return "\n".join(f"{i}. {step}" for i, step in enumerate(steps, 1))
 
 
-def harness_table(site: SiteContext, current: dict[str, Any]) -> str:
+def harness_table(site: SiteContext, current: Json) -> str:
     recorded = _recorded(site)
     keys = sorted(set(current) | {k for h in recorded.values() if h for k in h})
     records = []
     for key in keys:
-        record: dict[str, Any] = {"key": Md(f"`{escape_inline(key)}`")}
+        record: Cells = {"key": Md(f"`{escape_inline(key)}`")}
         record["current"] = _value(current[key]) if key in current else "—"
         for machine, harness in recorded.items():
             if harness is None:

@@ -44,7 +44,7 @@ from ..shared.precision_words import (
     precision_label,
     tolerance_text,
 )
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline, escape_plain, folded, indent
 
 NOT_MEASURED = (
@@ -384,7 +384,7 @@ def side_by_side(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> str | 
     if len(machines) < 2:
         return None
     unit = ranking.attrs.get("accuracy_unit")
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, Cells] = {}
     for row in ranking.itertuples():
         record = records.setdefault(
             row.model,

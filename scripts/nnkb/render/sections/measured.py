@@ -38,7 +38,7 @@ from ..shared.cells import (
 )
 from ..shared.page import METHODOLOGY_PATH, Page
 from ..shared.precision_words import rejected_words
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline
 from .throughput import RATE_HEADER, not_measured_note, rate_text, with_rates
 
@@ -137,7 +137,7 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
     machines = sorted(rows["machine"].unique())
     if len(machines) < 2:
         return None
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, Cells] = {}
     rejected = rejections(page.kb, rows)
     for row in rows.sort_values(["p50"], na_position="last").itertuples():
         record = records.setdefault(

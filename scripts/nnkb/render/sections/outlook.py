@@ -9,10 +9,9 @@ discontinued frameworks left out); the figures are cited, shown in their own mar
 
 from __future__ import annotations
 
-from typing import Any
-
 from ... import analysis
 from ...analysis.outlook import FASTEST_RULE, HardwareOutlook, RuntimeChoice
+from ...codec import Json
 from ...kb import Framework, Source, UseCase
 from ..shared.cells import machine_link
 from ..shared.page import Page, bullet_list, claim_item
@@ -66,13 +65,13 @@ def precision_item(page: Page, item: HardwareOutlook) -> str | None:
     return text + "."
 
 
-def routes_of(page: Page, hardware: str) -> list[dict[str, Any]]:
+def routes_of(page: Page, hardware: str) -> list[Json]:
     """The class's own runtime routes (kb/hardware runtime_routes), the vendor's first."""
     entry = page.kb.hardware.get(hardware)
     return entry.runtime_routes if entry else []
 
 
-def route_text(page: Page, route: dict[str, Any]) -> str:
+def route_text(page: Page, route: Json) -> str:
     name = escape_inline(str(route["name"]))
     if route.get("framework"):
         name += f" ({page.link_id('frameworks', str(route['framework']))})"

@@ -20,7 +20,7 @@ from ...analysis.profiles import (
 from ..shared import cells
 from ..shared.cells import RowRef, latency_cell, machine_label, provenance, runtime_name
 from ..shared.page import METHODOLOGY_PATH, Page, bullet_list
-from ..shared.tables import Column, Md, Table
+from ..shared.tables import Cells, Column, Md, Table
 from ..shared.text import escape_inline
 
 SECTION_TITLE = "Where the time goes"
@@ -168,8 +168,8 @@ def profile_table(page: Page, rows: list[Profile]) -> Table:
     """Operator types × runtime settings, shares of each runtime's kernel time."""
     shown = shown_operators(rows)
     columns = [Column("op", "Operator type (runtime's own name)")]
-    records: list[dict[str, Any]] = [{"op": Md(op_name(op))} for op in shown]
-    other: dict[str, Any] = {"op": Md(f"*{OTHER}*")}
+    records: list[Cells] = [{"op": Md(op_name(op))} for op in shown]
+    other: Cells = {"op": Md(f"*{OTHER}*")}
     for i, profile in enumerate(rows):
         key = f"c{i}"
         median = f", {latency_cell(profile.p50)}" if profile.p50 is not None else ""

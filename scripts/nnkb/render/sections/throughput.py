@@ -13,6 +13,7 @@ import pandas as pd
 from ...analysis.frame import LATENCY, THROUGHPUT, latency_rows
 from ...analysis.precision import rejections
 from ...analysis.scenario import paired_frame, throughput_ok, with_twin_rates
+from ...codec import Json
 from ...kb import UseCase
 from ..shared.cells import machine_short, row_label
 from ..shared.numbers import format_rate, missing
@@ -198,7 +199,7 @@ SCENARIO_RULES = [
 ]
 
 
-def methodology_section(harness: dict[str, Any]) -> str:
+def methodology_section(harness: Json) -> str:
     """The two scenarios, and the harness's throughput settings where it has any."""
     parts = ["## Latency and throughput scenarios", bullet_list(SCENARIO_RULES)]
     keys = sorted(k for k in harness if k.startswith("throughput"))

@@ -23,6 +23,7 @@ from plotly.io.json import to_json_plotly
 from nnkb.kb import UseCase
 
 from ...analysis import pareto_front
+from ...codec import Json
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 # Okabe-Ito colours: distinguishable with colour-vision deficiencies, and fixed so that the
@@ -33,7 +34,7 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 _AXIS = {"gridcolor": "#e5e5e5", "linecolor": "#bbbbbb", "zerolinecolor": "#cccccc"}
 CHART_MARGIN = {"l": 70, "r": 30, "t": 100, "b": 60}
 CHART_HEIGHT = 460
-CHART_LAYOUT: dict[str, Any] = {
+CHART_LAYOUT: Json = {
     "template": "none",
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
@@ -69,7 +70,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "all"
 
 
-def log_axis(values: Any, title: str, include: float | None = None) -> dict[str, Any]:
+def log_axis(values: Any, title: str, include: float | None = None) -> Json:
     """A log axis with 1-2-5 ticks labelled in full (plotly abbreviates 20 to "2" otherwise)."""
     # Far outside any real latency or rate, a log axis's ticks would not fit in a float.
     data = [
@@ -77,7 +78,7 @@ def log_axis(values: Any, title: str, include: float | None = None) -> dict[str,
     ]
     if include is not None:
         data.append(include)
-    axis: dict[str, Any] = {"title": {"text": title}, "type": "log"}
+    axis: Json = {"title": {"text": title}, "type": "log"}
     if not data:
         return axis
     low, high = min(data) / 1.5, max(data) * 1.5

@@ -10,7 +10,7 @@ import posixpath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pandas as pd
 
@@ -19,6 +19,7 @@ from ...analysis.frame import difference_parts, latency_rows
 from ...analysis.site import SiteAnalysis
 from ...bench.runtimes import Adapter, load_adapters, reference_adapter
 from ...cited import CitedTable
+from ...codec import Json, Settings
 from ...kb import KB, Cited, Claim, Entry, Source
 from ...results import Machine, ResultsFile
 from .names import Names
@@ -49,7 +50,7 @@ WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
 WIDEST_PAGE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
 
 
-def variant_text(adapter: Adapter | None, settings: dict[str, Any], usual: dict[str, Any]) -> str:
+def variant_text(adapter: Adapter | None, settings: Settings, usual: Settings) -> str:
     """A settings variant as pages name it; '' when the settings are the runtime's usual ones.
 
     Whether a row is a variant is decided by the results (its settings against the usual ones);
@@ -78,7 +79,7 @@ NO_PARTS = VariantParts()
 
 
 def variant_parts(
-    adapter: Adapter | None, settings: dict[str, Any], usual: dict[str, Any], text: str
+    adapter: Adapter | None, settings: Settings, usual: Settings, text: str
 ) -> VariantParts:
     """The parts of the variant `variant_text` named `text` ('' for usual settings: none)."""
     if not text:
@@ -151,7 +152,7 @@ class SiteContext:
         return str(runtimes[0]) if runtimes else ""
 
     @cached_property
-    def usual_settings(self) -> dict[str, dict[str, Any]]:
+    def usual_settings(self) -> dict[str, Json]:
         """Each runtime's usual settings (analysis.usual_settings)."""
         return usual_settings(self.results_files)
 

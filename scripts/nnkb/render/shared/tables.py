@@ -8,7 +8,7 @@ exactly one place, `to_markdown`, where cells are escaped.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +22,10 @@ EMPTY_CELL = "—"
 # says which kind it is; docs/javascripts/tablesort-init.js leaves tables in this class alone.
 KEY_VALUE_TITLES = frozenset({"Fact", "Figure", "Setting", "Quantity"})
 KEY_VALUE_CLASS = "nnkb-key-value"
+
+
+#: One row of a table: column id -> cell (a number, a string, Md, None).
+Cells = dict[str, object]
 
 
 class Md(str):
@@ -70,7 +74,9 @@ class Table:
     columns: list[Column] = field(default_factory=list)
 
     @classmethod
-    def from_records(cls, records: Iterable[dict[str, Any]], columns: Sequence[Column]) -> Table:
+    def from_records(
+        cls, records: Iterable[Mapping[str, object]], columns: Sequence[Column]
+    ) -> Table:
         frame = pd.DataFrame.from_records(list(records))
         for column in columns:
             if column.key not in frame.columns:

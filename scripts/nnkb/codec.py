@@ -1,4 +1,5 @@
-"""One codec for the results dataclasses: a dataclass is read from its JSON object and written
+"""The one (de)serialising module, a leaf: the names of raw JSON data (`Json`, `Settings`) and
+one codec for the results dataclasses. A dataclass is read from its JSON object and written
 back by its fields and their type hints, so that each field is described twice (in the schema
 and in its dataclass), never a third time by hand.
 
@@ -24,7 +25,12 @@ import functools
 import types
 from typing import Any, Self, TypeVar, Union, get_args, get_origin, get_type_hints
 
+#: A JSON object as read from a file or a process boundary, or as written to one: raw KB
+#: entries, results and manifests before (or after) they become types.
 Json = dict[str, Any]
+#: A runtime variant's settings: the JSON object a row stores (and its identity hashes), read
+#: by the runtime's adapter, which alone knows its keys.
+Settings = dict[str, Any]
 
 T = TypeVar("T")
 
@@ -93,7 +99,7 @@ def encode(record: Any) -> Json:
 
 
 @functools.cache
-def _hints(kind: type) -> dict[str, Any]:
+def _hints(kind: type) -> Json:
     return get_type_hints(kind)
 
 
