@@ -37,7 +37,7 @@ from .scenario import (
 RANKING_COLUMNS = [
     "machine", "machine_label", "model", "model_name", "rank", "runtime", "runtime_version",
     "settings", "status", "reason", "p50", "p90", "ci95_low", "ci95_high", "process_spread",
-    "accuracy", "accuracy_unit", "meets_floor", "precision", "needs", "tolerance_value",
+    "unstable", "accuracy", "accuracy_unit", "meets_floor", "precision", "needs", "tolerance_value",
     "scenario", "inferences_per_s", "batch", "streams", "load_p50",
 ]
 # fmt: on
@@ -180,6 +180,7 @@ def use_case_ranking(
                             "ci95_low",
                             "ci95_high",
                             "process_spread",
+                            "unstable",
                             "precision",
                             "needs",
                             "tolerance_value",
@@ -211,6 +212,7 @@ def use_case_ranking(
     ):
         ranking[col] = pd.to_numeric(ranking[col], errors="coerce").astype("float64")
     ranking["meets_floor"] = pd.array(ranking["meets_floor"].tolist(), dtype="boolean")
+    ranking["unstable"] = ranking["unstable"].eq(True)  # a row not ok is never unstable
     ranking = _sort_ranking(ranking, higher)
     ranking.attrs.update(
         use_case=use_case_id,

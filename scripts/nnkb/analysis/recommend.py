@@ -209,6 +209,31 @@ class Recommendation:
         return [c for c in self.candidates if c.ran]
 
     @property
+    def fallback_times(self) -> float | None:
+        """How many times the pick's median the fallback's takes (1.0: the same median);
+        None without a fallback or without both medians."""
+        if self.fallback is None or self.fallback.p50 is None or not self.p50:
+            return None
+        return 1.0 if self.fallback.p50 == self.p50 else self.fallback.p50 / self.p50
+
+    def times_behind(self, mine: Candidate | RuntimeTime) -> float | None:
+        """How far `mine` is behind the pick in the scenario that ranked the machine: its
+        median over the pick's (latency), or the pick's rate over its rate (throughput).
+        1.0 when the two figures are equal; None when one is missing."""
+        pick = self.pick
+        if pick is None:
+            return None
+        if self.scenario == THROUGHPUT:
+            if mine.inferences_per_s == pick.inferences_per_s:
+                return 1.0
+            if not mine.inferences_per_s:
+                return None
+            return (pick.inferences_per_s or 0) / mine.inferences_per_s
+        if mine.p50 == pick.p50:
+            return 1.0
+        return mine.p50 / pick.p50 if mine.p50 is not None and pick.p50 else None
+
+    @property
     def qualifying(self) -> list[Candidate]:
         return [c for c in self.ran if c.meets_floor]
 

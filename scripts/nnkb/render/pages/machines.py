@@ -12,11 +12,11 @@ from typing import Any
 import pandas as pd
 
 from ... import analysis
+from ...analysis.frame import UNSTABLE_SPREAD
 from ...results import Machine
 from ..shared import charts
 from ..shared.cells import (
     STABILITY_ANCHOR,
-    UNSTABLE_SPREAD,
     format_when,
     hardware_of,
     is_reduced_precision,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...analysis.frame import UNSTABLE_SPREAD
 from ...codec import Json
 from ..sections.method_notes import (
     matrix_section,
@@ -22,7 +23,6 @@ from ..sections.precision_table import precision_method_section, precision_table
 from ..sections.throughput import methodology_section as scenario_methodology
 from ..shared.cells import (
     STABILITY_ANCHOR,
-    UNSTABLE_SPREAD,
     format_when,
     machine_link,
     row_variant,

@@ -215,8 +215,8 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
         items = [f"computed in **{label}**, the precision the cited accuracy is for"]
     if pick.needs:
         needs = f"needs **{escape_inline(features_text(pick.needs))}** ({label} kernels)"
-        fallback = rec.fallback
-        if fallback is None or fallback.p50 is None or pick.p50 is None:
+        fallback, times = rec.fallback, rec.fallback_times
+        if fallback is None or times is None:
             items.append(needs + "; no measured choice runs without them")
         else:
             items.append(
@@ -226,11 +226,7 @@ def precision_items(page: Page, rec: analysis.Recommendation) -> list[str]:
                 + " on "
                 + escape_inline(runtime_precision(page, fallback.runtime or "", fallback.precision))
                 + f" at **{latency_cell(fallback.p50)}** "
-                + (
-                    "(the same median)"
-                    if fallback.p50 == pick.p50
-                    else f"({format_ratio(fallback.p50 / pick.p50)} the time)"
-                )
+                + ("(the same median)" if times == 1.0 else f"({format_ratio(times)} the time)")
             )
     else:
         units = escape_inline(features_text(rec.fp32_units)) if rec.fp32_units else ""
@@ -349,7 +345,7 @@ def ranking_table(page: Page, use_case: UseCase, ranking: pd.DataFrame) -> Table
                 "throughput": (ranking_rate(row) or NO_RATE) if ok else None,
                 "accuracy": _accuracy_cell(page, use_case, row.model, row.accuracy, unit),
                 "meets": None if pd.isna(row.meets_floor) else bool(row.meets_floor),
-                "status": status_cell(page, row.status, row.process_spread),
+                "status": status_cell(page, row.status, bool(row.unstable)),
             }
         )
     return Table.from_records(

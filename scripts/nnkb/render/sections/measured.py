@@ -9,11 +9,11 @@ from typing import Any
 
 import pandas as pd
 
+from ...analysis.frame import UNSTABLE_SPREAD
 from ...analysis.precision import rejections
 from ...kb import Model
 from ..shared.cells import (
     STABILITY_ANCHOR,
-    UNSTABLE_SPREAD,
     agreement_text,
     all_provenance,
     bytes_cell,
@@ -97,7 +97,7 @@ def measured_table(page: Page, rows: pd.DataFrame) -> Table:
                 "precision": precision_cell(row.precision),
                 "agreement": agreement_text(row),
                 "spread": spread_cell(row.process_spread),
-                "status": status_cell(page, row.status, row.process_spread),
+                "status": status_cell(page, row.status, bool(row.unstable)),
             }
         )
     table = Table.from_records(records, MEASURED_COLUMNS).sort(["runtime_name", "settings_key"])

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ... import analysis
+from ...analysis.frame import UNSTABLE_SPREAD
 from ..shared.cells import (
-    UNSTABLE_SPREAD,
     agreement_text,
     is_reduced_precision,
     machine_link,
@@ -140,9 +140,7 @@ def stability_section(page: Page) -> str:
         rows = frame[frame["machine"] == machine_id]
         ok, verified, unstable = stability_counts(rows)
         spreads = rows.loc[rows["status"] == analysis.OK, "process_spread"].dropna()
-        worst = rows.loc[rows["process_spread"] > UNSTABLE_SPREAD].sort_values(
-            "process_spread", ascending=False
-        )
+        worst = rows.loc[rows["unstable"]].sort_values("process_spread", ascending=False)
         names = ", ".join(
             f"{model_link(page, r.model)} × {runtime_link(page, r.runtime)}"
             f"{settings_note(page.site.variant(machine_id, r.model, r.runtime, r.settings))} "

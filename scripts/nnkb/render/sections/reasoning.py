@@ -72,13 +72,6 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _slower(p50: float | None, reference: float | None) -> str:
-    if p50 == reference:
-        return "same median"
-    ratio = p50 / reference if p50 is not None and reference else None
-    return f"{format_ratio(ratio)} slower"
-
-
 def _by_rate(rec: Recommendation) -> bool:
     return rec.scenario == THROUGHPUT
 
@@ -97,14 +90,12 @@ def _figure(rec: Recommendation, c: Candidate) -> str:
     return format_latency(c.p50)
 
 
-def _behind(rec: Recommendation, mine: Candidate | RuntimeTime, pick: Candidate) -> str:
+def _behind(rec: Recommendation, mine: Candidate | RuntimeTime) -> str:
     """How far a candidate or runtime is behind the pick, in the scenario that ranked it."""
-    if not _by_rate(rec):
-        return _slower(mine.p50, pick.p50)
-    if mine.inferences_per_s == pick.inferences_per_s:
-        return "same throughput"
-    ratio = (pick.inferences_per_s or 0) / mine.inferences_per_s if mine.inferences_per_s else None
-    return f"{format_ratio(ratio)} lower throughput"
+    times = rec.times_behind(mine)
+    if times == 1.0:
+        return "same throughput" if _by_rate(rec) else "same median"
+    return f"{format_ratio(times)} {'lower throughput' if _by_rate(rec) else 'slower'}"
 
 
 def _verb(rec: Recommendation) -> str:
@@ -156,7 +147,7 @@ def alternative_note(rec: Recommendation, alt: Alternative, names: Names) -> str
     if c.speed == pick.speed:
         same = "throughput" if _by_rate(rec) else "median latency"
         return f"{words.who(c)} has the same {same} ({_figure(rec, c)})."
-    return f"{words.who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}."
+    return f"{words.who(c)} {_verb(rec)} {_behind(rec, c)} at {_figure(rec, c)}."
 
 
 def _lead(words: _Words, rec: Recommendation, use_case: UseCase) -> list[str]:
@@ -253,7 +244,7 @@ def _other_runtimes_sentence(rec: Recommendation, names: Names) -> list[str]:
         return []
     parts = []
     for r in rec.other_runtimes:
-        how = _behind(rec, r, pick)
+        how = _behind(rec, r)
         if _by_rate(rec):
             parts.append(
                 f"{names.runtime(r.runtime)} at {format_rate(r.inferences_per_s)} per second ({how})"
@@ -276,7 +267,7 @@ def _slower_sentence(words: _Words, rec: Recommendation) -> list[str]:
         c = alt.candidate
         if alt.verdict in (BELOW_FLOOR, NO_CITED, DID_NOT_RUN) or c.speed == pick.speed:
             continue
-        part = f"{words.who(c)} {_verb(rec)} {_behind(rec, c, pick)} at {_figure(rec, c)}"
+        part = f"{words.who(c)} {_verb(rec)} {_behind(rec, c)} at {_figure(rec, c)}"
         if alt.within_noise:
             part += (
                 " (the 95% confidence intervals overlap, so this gap is within measurement noise)"

@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 
-from ...analysis.frame import UNSTABLE_SPREAD, is_unstable
 from ...analysis.machine_label import machine_label as reader_label
 from ...analysis.machine_label import short_label
 from ...analysis.precision import is_reduced, precision_name
@@ -330,9 +329,10 @@ def spread_cell(spread: Any) -> str | None:
     return None if _missing(spread) else spread_text(spread)
 
 
-def status_cell(page: Page, status: str, spread: Any) -> Md:
-    """The status, with 'unstable' linked to the methodology when the processes disagreed."""
-    if status == "ok" and is_unstable(spread):
+def status_cell(page: Page, status: str, unstable: bool) -> Md:
+    """The status, with 'unstable' linked to the methodology when the processes disagreed
+    (the frame's `unstable` column)."""
+    if status == "ok" and unstable:
         href = f"{page.href(METHODOLOGY_PATH)}#{STABILITY_ANCHOR}"
         return Md(f"ok, [**unstable**]({href})")
     return short_status(status)
@@ -341,8 +341,7 @@ def status_cell(page: Page, status: str, spread: Any) -> Md:
 def stability_counts(rows: pd.DataFrame) -> tuple[int, int, int]:
     """(ok rows, ok rows measured in two or more processes, of those the unstable ones)."""
     ok = rows[rows["status"] == "ok"]
-    spreads = ok["process_spread"].dropna()
-    return len(ok), len(spreads), int((spreads > UNSTABLE_SPREAD).sum())
+    return len(ok), int(ok["process_spread"].notna().sum()), int(ok["unstable"].sum())
 
 
 def failure_list(page: Page, rows: pd.DataFrame) -> str | None:

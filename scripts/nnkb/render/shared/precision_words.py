@@ -108,8 +108,8 @@ def needs_sentences(rec: Recommendation, names: Names) -> list[str]:
     if fallback is None or fallback.p50 is None:
         out.append("No choice measured here runs without them.")
     else:
-        ratio = fallback.p50 / pick.p50 if pick.p50 else None
-        how = "the same median" if ratio == 1 else f"{format_ratio(ratio)} the time"
+        times = rec.fallback_times
+        how = "the same median" if times == 1 else f"{format_ratio(times)} the time"
         out.append(
             f"On a CPU without them, the fastest choice is {_who(fallback, names)} at "
             f"{format_latency(fallback.p50)} ({how})."
