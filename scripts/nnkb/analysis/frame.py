@@ -83,6 +83,20 @@ _ROW_KEYS = (
 _AGREEMENT_KEYS = ("max_abs_error", "max_rel_error", "top1_agree")
 
 
+_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
+               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
+               "int8": "int8", "u8": "int8", "uint8": "int8"}  # fmt: skip
+
+
+def precision_name(value: Any) -> str | None:
+    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32".
+    The frame holds it so (results_frame), and so every page and download shows it."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return _PRECISIONS.get(text.lower(), text)
+
+
 def is_unstable(spread: Any) -> bool:
     """Whether a row's process spread marks it unstable (a missing spread never does)."""
     try:
@@ -217,6 +231,7 @@ def _record(
         "achieved_flops": achieved,
         "peak_flops": peak,
         **{k: getattr(row, k) for k in _ROW_KEYS},
+        "precision": precision_name(row.precision),
         **{k: getattr(row.agreement, k) if row.agreement else None for k in _AGREEMENT_KEYS},
         "measured_at": row.measured_at,
         # Worker processes that measured the row (the latency is the faster's).

@@ -29,13 +29,10 @@ import pandas as pd
 
 from nnkb.kb import KB, PRETRAINED, UseCase
 
-from .frame import latency_rows
+from .frame import latency_rows, precision_name
 
 REFERENCE_RUNTIME = "onnxruntime"  # the FP32 row a task-accuracy loss is measured against
 
-_PRECISIONS = {"f32": "fp32", "fp32": "fp32", "float32": "fp32", "f16": "fp16", "fp16": "fp16",
-               "float16": "fp16", "bf16": "bf16", "bfloat16": "bf16", "i8": "int8",
-               "int8": "int8", "u8": "int8", "uint8": "int8"}  # fmt: skip
 
 # Per precision: the instruction-set features of its fast path, by architecture family, in
 # the order they are named. FP32's are the vector units a page names, not a requirement.
@@ -64,14 +61,6 @@ PRECISION_COLUMNS = [
     "needs",
     "portable",
 ]
-
-
-def precision_name(value: Any) -> str | None:
-    """A runtime's precision as one spelling: OpenVINO says "f32" and "bf16", others "fp32"."""
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return _PRECISIONS.get(text.lower(), text)
 
 
 def is_reduced(value: Any) -> bool:
