@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from nnkb import cli
+from nnkb.problems import Problem
 from nnkb.validate import check_kb
-from nnkb.validate.report import Problem
 from nnkb.validate.schemas import Schemas
 
 REPO = Path(__file__).resolve().parents[1]

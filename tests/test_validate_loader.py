@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nnkb.validate.report import field_path
+from nnkb.problems import field_path
 from nnkb.validate.schemas import _is_date_time
 from nnkb.validate.urls import url_problem
 from nnkb.yamlsafe import Mark, YamlProblem, load_json, load_yaml

@@ -29,9 +29,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .kbfiles import RESULTS, LayoutError, kb_files
+from .problems import Problem, count, field_path, limited
 from .results import ResultsError, ResultsFile, Row, canonical_json, check_results_file, read
 from .results.io import known_ids, unknown_ids
-from .validate.report import Problem, count, field_path, limited
 from .yamlsafe import LoadedYaml, Pointer
 
 # Rows of the same model, runtime and settings on comparable machines agree within this

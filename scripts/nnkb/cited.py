@@ -20,11 +20,11 @@ from typing import Any
 
 from .codec import Json
 from .kbfiles import LayoutError, kb_files
+from .problems import Problem, field_path
 from .validate.names import format_characters
 from .validate.names import problem as name_problem
 from .validate.numbers import non_finite
 from .validate.numbers import problem as number_problem
-from .validate.report import Problem, field_path
 from .validate.schemas import Schemas
 from .validate.wording import suggest
 from .yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_yaml

@@ -15,8 +15,8 @@ import pytest
 
 from nnkb import results
 from nnkb.cli import main
+from nnkb.problems import PROBLEMS_PER_FILE, count
 from nnkb.validate.checks import check_kb
-from nnkb.validate.report import PROBLEMS_PER_FILE, count
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID_KB = ROOT / "tests" / "fixtures" / "valid_kb"

@@ -18,11 +18,11 @@ from functools import cache
 from pathlib import Path
 
 from ..codec import Json
+from ..problems import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.names import format_characters
 from ..validate.names import problem as name_problem
 from ..validate.numbers import non_finite
 from ..validate.numbers import problem as number_problem
-from ..validate.report import PROBLEMS_PER_FILE, Problem, field_path
 from ..validate.schemas import Schemas
 from ..validate.wording import found, show
 from ..yamlsafe import LoadedYaml, Mark, Pointer, YamlProblem, load_json

@@ -19,7 +19,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from ..kbfiles import RESULTS, LayoutError, kb_files
-from ..validate.report import PROBLEMS_PER_FILE, Problem, count, field_path
+from ..problems import PROBLEMS_PER_FILE, Problem, count, field_path
 from ..validate.wording import suggest
 from ..yamlsafe import LoadedYaml, Pointer
 from .model import ResultsFile

@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .report import Problem, print_report
+from ..problems import Problem
+from .report import print_report
 
 if TYPE_CHECKING:
     from .checks import Checker, Report, check_kb

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..kb import COLLECTIONS
+from ..problems import Problem, field_path
 from ..yamlsafe import LoadedYaml, Mark, Pointer, load_yaml
 from .candidates import check_candidates
 from .names import format_characters
@@ -26,7 +27,6 @@ from .numbers import non_finite
 from .numbers import problem as number_problem
 from .parse import KB_FOLDERS, RESULTS, find_files, load_file
 from .references import ID_RE, check_adapters, check_model_files, check_references
-from .report import Problem, field_path
 from .schemas import Schemas
 from .urls import url_fields, url_problem
 from .wording import ID_WORDS, found, show

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from ..models.sources.file import path_problem
+from ..problems import PROBLEMS_PER_FILE
 from ..yamlsafe import LoadedYaml, Pointer
 from .parse import RESULTS, Add
-from .report import PROBLEMS_PER_FILE
 from .wording import show, suggest
 
 ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

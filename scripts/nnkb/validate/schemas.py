@@ -20,8 +20,8 @@ from referencing import Registry, Resource
 
 from ..codec import Json
 from ..kb import SCHEMA_DIR
+from ..problems import PROBLEMS_PER_FILE
 from ..yamlsafe import Pointer
-from .report import PROBLEMS_PER_FILE
 from .urls import url_problem
 from .wording import ID_WORDS, found, show, suggest
 
