@@ -73,6 +73,9 @@ def test_the_throughput_chart_marks_rejected_bars(site):
     # Every label names a precision.
     assert pairs["label"].str.contains(r"· (?:FP32|FP16|BF16|INT8)", regex=True).all()
     assert len(rejections(site.kb, raw, latency)) == len(raw)
+    # One bar per row: a row label names one variant, so no two rows of a machine and a
+    # model share one (the chart would draw two bars under one name).
+    assert not pairs.duplicated(["machine", "model", "label"]).any()
 
 
 def test_could_not_run_counts_failed_rows_only(site):

@@ -74,7 +74,7 @@ def machines_text(page: Page, machine_ids: list[str], of: int) -> str:
 
 def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     """The paired throughput rows of `frame`'s machines and models, labelled as the pages
-    label runtimes and precisions; the best rate per label."""
+    label runtimes and precisions: one bar per row (a row label names one variant)."""
     paired = throughput_ok(paired_frame(page.site.all_frame))
     paired = paired[paired["machine"].isin(frame["machine"]) & paired["model"].isin(frame["model"])]
     if paired.empty:
@@ -88,9 +88,7 @@ def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     names = [page.site.names.model(m) for m in paired["model"]]
     # Machines by their short name: a group's name under its bars has the bars' width.
     shorts = [machine_short(page, m) for m in paired["machine"]]
-    paired = paired.assign(label=labels, model_name=names, machine_label=shorts)
-    paired = paired.sort_values("inferences_per_s", ascending=False)
-    return paired.drop_duplicates(["machine", "model", "label"])
+    return paired.assign(label=labels, model_name=names, machine_label=shorts)
 
 
 def throughput_chart_section(page: Page, frame: pd.DataFrame, div_id: str, heading: str) -> str:
