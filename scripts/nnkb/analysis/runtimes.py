@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .frame import OK, best_ok, latency_rows
+from .frame import OK, best_ok, latency_rows, precision_name
 
 # fmt: off
 SPEEDUP_COLUMNS = [
@@ -20,7 +20,7 @@ FAILURE_COLUMNS = [
 EFFICIENCY_COLUMNS = [
     "machine", "model", "runtime", "settings", "p50", "parameters", "macs", "flops",
     "achieved_flops", "achieved_gflops", "peak_flops", "peak_fraction", "peak_percent",
-    "flops_per_weight_byte",
+    "flops_per_weight_byte", "precision", "above_fp32_peak",
 ]
 # fmt: on
 
@@ -64,7 +64,9 @@ def machine_efficiency(frame: pd.DataFrame, machine_id: str) -> pd.DataFrame:
 
     `flops` = 2 x MACs per inference; `achieved_flops` = flops / p50 (FLOP/s) and
     `peak_fraction` = achieved / measured FP32 peak, both computed in the results frame;
-    `peak_percent` = 100 x peak_fraction. `flops_per_weight_byte` = flops / (4 x parameters):
+    `peak_percent` = 100 x peak_fraction; `above_fp32_peak`: an FP32 row past the measured
+    FP32 peak (a runtime's own kernels can beat numpy's matrix product; a reduced-precision
+    row past it is expected and not flagged). `flops_per_weight_byte` = flops / (4 x parameters):
     FLOPs per byte of FP32 weights. It counts weight traffic only, not activations, so it is an
     upper bound on the real arithmetic intensity; it is what the roofline chart's x axis shows.
     """
@@ -79,6 +81,8 @@ def machine_efficiency(frame: pd.DataFrame, machine_id: str) -> pd.DataFrame:
     out["peak_percent"] = 100.0 * out["peak_fraction"]
     weight_bytes = 4.0 * out["parameters"].astype("float64")
     out["flops_per_weight_byte"] = (out["flops"] / weight_bytes).where(weight_bytes > 0)
+    reduced = out["precision"].map(lambda p: precision_name(p) not in (None, "fp32")).astype(bool)
+    out["above_fp32_peak"] = (out["peak_fraction"] > 1.0).fillna(False).astype(bool) & ~reduced
     out = out.sort_values(["model", "runtime"], kind="stable")[EFFICIENCY_COLUMNS]
     out = out.reset_index(drop=True)
     peak = rows["peak_flops"].iloc[0]

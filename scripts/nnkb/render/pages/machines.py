@@ -173,11 +173,7 @@ def efficiency_section(page: Page, machine_id: str) -> str:
     named = efficiency.assign(model_name=efficiency["model"].map(page.site.names.model))
     named.attrs = efficiency.attrs
     chart = charts.roofline(named, float(efficiency.attrs["peak_flops"]))
-    fp32_above = [
-        r
-        for r in efficiency.itertuples()
-        if r.peak_fraction > 1.0 and not _reduced(rows, r.model, variants[r.runtime][0], r.settings)
-    ]
+    fp32_above = [r for r in efficiency.itertuples() if r.above_fp32_peak]
     if fp32_above:
         names = ", ".join(
             f"{runtime_link(page, variants[r.runtime][0])} on {model_link(page, r.model)} "
@@ -254,10 +250,6 @@ def _precision(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> A
         (rows["model"] == model) & (rows["runtime"] == runtime) & (rows["settings"] == settings)
     ]
     return hit["precision"].iloc[0] if len(hit) else None
-
-
-def _reduced(rows: pd.DataFrame, model: str, runtime: str, settings: str) -> bool:
-    return is_reduced_precision(_precision(rows, model, runtime, settings))
 
 
 def machine_page(site: SiteContext, machine_id: str) -> str:
