@@ -16,6 +16,8 @@ from typing import Any
 
 import pandas as pd
 
+from nnkb.results import LATENCY as LATENCY
+from nnkb.results import THROUGHPUT as THROUGHPUT
 from nnkb.results import ResultsFile, Row
 
 from ..codec import Json
@@ -25,8 +27,8 @@ OK = "ok"
 # A row whose worker processes' medians differ by more than this measured the machine's phases
 # more than the runtime: pages and downloads flag it (frame column `unstable`).
 UNSTABLE_SPREAD = 0.10
-LATENCY = "latency"  # one request at a time (rows without a `scenario` setting)
-THROUGHPUT = "throughput"  # the most inferences per second on all cores
+# The scenarios (one request at a time; the most inferences per second on all cores) are the
+# results format's: nnkb.results.throughput defines them, and the analysis names them from there.
 
 # fmt: off
 RESULT_COLUMNS = [
