@@ -19,11 +19,10 @@ functions return, and the notebook reads the same frame.
   latency view takes `latency_rows` only.
 """
 
+from ..results import LATENCY, THROUGHPUT
 from .frame import (
-    LATENCY,
     OK,
     RESULT_COLUMNS,
-    THROUGHPUT,
     best_ok,
     latency_rows,
     machines,

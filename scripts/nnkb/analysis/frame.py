@@ -16,9 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from nnkb.results import LATENCY as LATENCY
-from nnkb.results import THROUGHPUT as THROUGHPUT
-from nnkb.results import ResultsFile, Row
+from nnkb.results import LATENCY, ResultsFile, Row
 
 from ..codec import Json
 from .machine_label import machine_label

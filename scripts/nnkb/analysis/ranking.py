@@ -23,7 +23,8 @@ import pandas as pd
 from nnkb.kb import KB, Accuracy, Framework, Model, UseCase
 
 from ..codec import Json
-from .frame import LATENCY, OK, THROUGHPUT, best_ok, latency_rows, machines
+from ..results import LATENCY, THROUGHPUT
+from .frame import OK, best_ok, latency_rows, machines
 from .precision import precision_frame
 from .scenario import (
     best_throughput,

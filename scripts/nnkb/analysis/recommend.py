@@ -28,7 +28,8 @@ import pandas as pd
 from nnkb.kb import KB
 
 from ..codec import Json
-from .frame import LATENCY, OK, THROUGHPUT, best_ok, machines
+from ..results import LATENCY, THROUGHPUT
+from .frame import OK, best_ok, machines
 from .precision import FP32, WITHIN, fp32_units, precision_frame
 from .ranking import candidates_of, use_case_of, use_case_ranking
 from .scenario import best_throughput, paired_frame

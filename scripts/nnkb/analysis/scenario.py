@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .frame import LATENCY, OK, THROUGHPUT, latency_rows
+from ..results import LATENCY, THROUGHPUT
+from .frame import OK, latency_rows
 
 PAIR_KEYS = ["machine", "model", "runtime", "twin_settings"]
 # The columns a throughput row takes from its latency twin: the single-stream figures shown

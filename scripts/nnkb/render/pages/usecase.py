@@ -10,10 +10,10 @@ from typing import Any
 import pandas as pd
 
 from ... import analysis
-from ...analysis.frame import LATENCY, THROUGHPUT
 from ...analysis.pipeline import PipelineTimes
 from ...analysis.precision import RANDOM_WEIGHTS
 from ...kb import UseCase
+from ...results import LATENCY, THROUGHPUT
 from ..sections.reasoning import reasoning
 from ..sections.throughput import NO_RATE, RATE_HEADER, figure, ranking_rate, rate_text
 from ..shared import charts

@@ -21,9 +21,9 @@ from ...analysis import (
     Recommendation,
     RuntimeTime,
 )
-from ...analysis.frame import THROUGHPUT
 from ...analysis.recommend import BELOW_FLOOR, DID_NOT_RUN, NO_CITED, TIE_ACCURACY, TIE_P90
 from ...kb import UseCase
+from ...results import THROUGHPUT
 from ..shared.names import Names, status_words
 from ..shared.numbers import format_accuracy, format_latency, format_rate, format_ratio
 from ..shared.precision_words import misses_sentence, needs_sentences, pick_precision

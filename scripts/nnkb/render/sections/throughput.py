@@ -10,11 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from ...analysis.frame import LATENCY, THROUGHPUT, latency_rows
+from ...analysis.frame import latency_rows
 from ...analysis.precision import rejections
 from ...analysis.scenario import paired_frame, throughput_ok, with_twin_rates
 from ...codec import Json
 from ...kb import UseCase
+from ...results import LATENCY, THROUGHPUT
 from ..shared.cells import machine_short, row_label
 from ..shared.numbers import format_rate, missing
 from ..shared.page import METHODOLOGY_PATH, Page, bullet_list
