@@ -30,7 +30,7 @@ def site():
 
 def test_the_real_results_hold_rejected_variants(site):
     # Otherwise the tests below would pass without checking anything.
-    assert (rejections(site.kb, site.frame) != "").any()
+    assert rejections(site.kb, site.frame).map(bool).any()
 
 
 def test_fastest_on_the_models_index_names_precision_and_marks_rejected(site):
@@ -59,7 +59,7 @@ def test_a_models_machines_table_names_precision_and_marks_rejected(site):
             continue
         for cell in re.findall(r"\| ([0-9.]+ (?:ms|µs|s)[^|]*) ", table):
             assert re.search(r" · (FP32|FP16|BF16|INT8)", cell), cell
-        if (rejections(site.kb, rows) != "").any():
+        if rejections(site.kb, rows).map(bool).any():
             assert "rejected:" in table
 
 

@@ -288,9 +288,15 @@ def latency_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["scenario"] == LATENCY]
 
 
-def best_ok(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The fastest ok latency row per `keys` group (ties: p90, runtime, settings)."""
+def fastest_ok(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The fastest ok latency row per `keys` group (ties: p90, runtime, settings), in the
+    order of `keys`, each keeping its index in `frame` (to look up what was said of it)."""
     frame = latency_rows(frame)
     ok = frame[(frame["status"] == OK) & frame["p50"].notna()]
     order = ok.sort_values(keys + ["p50", "p90", "runtime", "settings"], kind="stable")
-    return order.drop_duplicates(keys, keep="first").reset_index(drop=True)
+    return order.drop_duplicates(keys, keep="first")
+
+
+def best_ok(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The fastest ok latency row per `keys` group (ties: p90, runtime, settings)."""
+    return fastest_ok(frame, keys).reset_index(drop=True)

@@ -179,10 +179,10 @@ def precision_frame(
 def rejections(kb: KB, frame: pd.DataFrame, references: pd.DataFrame | None = None) -> pd.Series:
     """For every row of `frame` (its index kept): the ids of the use cases, among those the
     row's model is a candidate for, that may not recommend it because of the precision it ran
-    in (verdict neither FP32 nor within the tolerance), ";"-joined; "" where every one accepts
+    in (verdict neither FP32 nor within the tolerance), a tuple; () where every one accepts
     it. Summaries that call a row "fastest" mark it with these. With `references`, rows are
     judged as given against those latency rows (throughput rows paired with their twins)."""
-    out = pd.Series("", index=frame.index, dtype="object")
+    out = pd.Series([()] * len(frame), index=frame.index, dtype="object")
     if frame.empty:
         return out
     for use_case in kb.use_cases.values():
@@ -194,7 +194,7 @@ def rejections(kb: KB, frame: pd.DataFrame, references: pd.DataFrame | None = No
         # Random weights are never judged: such a row is not rejected, its name says why.
         refused = ~judged["eligible"].astype(bool) & (judged["verdict"] != RANDOM_WEIGHTS)
         for index in judged.index[refused]:
-            out[index] = ";".join(x for x in (out[index], use_case.id) if x)
+            out[index] = (*out[index], use_case.id)
     return out
 
 

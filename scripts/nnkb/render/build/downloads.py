@@ -236,7 +236,7 @@ def results_csv(site: SiteContext) -> str:
     page = Page(site, DOWNLOADS_PATH)
     labels = [row_label(page, r) for r in frame.itertuples()]
     # A latency row's precision that a use case of its model rejects is named, as on the pages.
-    rejected = rejections(site.kb, frame).reindex(frame.index, fill_value="")
+    rejected = [";".join(ids) for ids in rejections(site.kb, frame)]
     if not len(frame):
         return csv_text(frame.assign(label=[], rejected_by=[]))
     return csv_text(frame.assign(label=labels, rejected_by=rejected))

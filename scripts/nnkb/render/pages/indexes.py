@@ -126,21 +126,19 @@ def fastest_cell(page: Page, model_id: str) -> str | None:
     """'2.40 ms (OpenVINO · INT8, AMD EPYC, 2 cores)' per machine: the runtime and the precision
     it ran in, marked when a use case of the model does not accept that precision; the model
     page has every row."""
+    from ...analysis.frame import fastest_ok
     from ...analysis.precision import rejections
     from ..shared.numbers import format_latency
     from ..shared.precision_words import rejected_words
 
-    frame = page.site.frame
-    ok = frame[(frame["model"] == model_id) & (frame["status"] == "ok") & frame["p50"].notna()]
-    rejected = rejections(page.kb, frame[frame["model"] == model_id])
+    rows = page.site.frame[page.site.frame["model"] == model_id]
+    rejected = rejections(page.kb, rows)
     parts = []
-    for machine, rows in ok.sort_values(["p50", "runtime"]).groupby("machine", sort=True):
-        best = rows.iloc[0]
+    for best in fastest_ok(rows, ["machine"]).itertuples():
         runtime = row_label(page, best)
-        ids = str(rejected.get(best.name, "")).split(";")
-        note = rejected_words([page.kb.use_cases[u].name for u in ids if u])
+        note = rejected_words([page.kb.use_cases[u].name for u in rejected[best.Index]])
         parts.append(
-            f"{format_latency(best.p50)} ({runtime}, {machine_short(page, machine)}"
+            f"{format_latency(best.p50)} ({runtime}, {machine_short(page, best.machine)}"
             + (f"; {note}" if note else "")
             + ")"
         )

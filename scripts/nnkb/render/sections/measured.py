@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...analysis.frame import UNSTABLE_SPREAD
+from ...analysis.frame import UNSTABLE_SPREAD, fastest_ok
 from ...analysis.precision import rejections
 from ...kb import Model
 from ..shared.cells import (
@@ -139,22 +139,19 @@ def machines_side_by_side(page: Page, rows: pd.DataFrame) -> str | None:
         return None
     records: dict[str, Cells] = {}
     rejected = rejections(page.kb, rows)
-    for row in rows.sort_values(["p50"], na_position="last").itertuples():
+    for row in rows.itertuples():  # where nothing ran, the first row's status
         record = records.setdefault(
             row.runtime, {"name": row.runtime, "runtime": runtime_link(page, row.runtime)}
         )
-        if row.machine in record:
-            continue  # the fastest settings came first
-        if row.status != "ok":
-            record[row.machine] = short_status(row.status)
-            continue
+        record.setdefault(row.machine, short_status(row.status))
+    for row in fastest_ok(rows, ["runtime", "machine"]).itertuples():
+        record = records[row.runtime]
         # The fastest row names the precision it ran in, and says so when a use case rejects it.
         cell = latency_cell(row.p50) or ""
         precision = precision_name(row.precision)
         if precision:
             cell += f" · {precision.upper()}"
-        ids = [u for u in str(rejected.get(row.Index, "")).split(";") if u]
-        note = rejected_words([page.kb.use_cases[u].name for u in ids])
+        note = rejected_words([page.kb.use_cases[u].name for u in rejected[row.Index]])
         record[row.machine] = cell + (f" ({note})" if note else "")
     columns = [Column("runtime", "Runtime")] + [
         Column(m, machine_short(page, m), align="right") for m in machines

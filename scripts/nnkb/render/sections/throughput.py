@@ -83,7 +83,7 @@ def pairs_for_chart(page: Page, frame: pd.DataFrame) -> pd.DataFrame:
     # A bar of a precision a use case of its model rejects says so in its label (and legend).
     rejected = rejections(page.kb, paired, latency_rows(page.site.all_frame))
     labels = [
-        row_label(page, r) + (" (rejected by its use case)" if rejected.get(r.Index) else "")
+        row_label(page, r) + (" (rejected by its use case)" if rejected[r.Index] else "")
         for r in paired.itertuples()
     ]
     names = [page.site.names.model(m) for m in paired["model"]]
